@@ -1,0 +1,129 @@
+// `npm run bench`: throughput of each tool as a ratio to a parse-only baseline measured in the same
+// run (these machines are shared and noisy, so absolute figures move; ratios move much less).
+//
+// Every measurement is a separate process, file in and stdout to /dev/null, wall time including
+// start-up. Baseline and tool runs are interleaved and each figure is the median of --runs runs.
+// Peak memory comes from the measured process itself (bench/rss.cjs).
+//
+//   npm run bench                 all measurements (writes ~1.8 GB of scratch files under .bench/)
+//   npm run bench -- --quick      skip the 5M-record memory check
+//   npm run bench -- --runs 5     more runs per figure
+
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const scratch = join(root, '.bench');
+const cli = join(root, 'bin', 'run.js');
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const runsIndex = args.indexOf('--runs');
+const RUNS = runsIndex >= 0 ? Number(args[runsIndex + 1]) : 3;
+const N = 1_000_000;
+
+mkdirSync(scratch, { recursive: true });
+
+/** Runs a command with stdout to a file (or /dev/null); returns wall seconds and peak RSS (MiB). */
+function measure(argv, { stdoutTo = '/dev/null' } = {}) {
+  return new Promise((resolve, reject) => {
+    const out = openSync(stdoutTo, 'w');
+    const started = process.hrtime.bigint();
+    const child = spawn(process.execPath, ['--require', join(root, 'bench', 'rss.cjs'), ...argv], {
+      stdio: ['ignore', out, 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    let rss = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.stdio[3].on('data', (d) => {
+      rss += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      closeSync(out);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      if (code !== 0) reject(new Error(`${argv.join(' ')} exited ${code}: ${stderr}`));
+      else resolve({ seconds, rssMiB: Number(rss.trim()) / 1024 });
+    });
+  });
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+const fmt = (n) => Math.round(n).toLocaleString('en-US');
+
+async function main() {
+  const candles = join(scratch, 'candles-1m.ndjson');
+  console.log(
+    `tickpipe bench: node ${process.version}, ${process.platform} ${process.arch}, ${cpus().length} CPUs (${cpus()[0]?.model.trim()}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
+  );
+
+  // generate: measured while it writes the input of the other measurements.
+  const gen = [];
+  for (let i = 0; i < RUNS; i++) {
+    gen.push(
+      (
+        await measure([cli, 'generate', 'candles', '--count', String(N), '--seed', '42'], {
+          stdoutTo: candles,
+        })
+      ).seconds,
+    );
+  }
+  const bytes = statSync(candles).size;
+  console.log(
+    `input: ${fmt(N)} generated 1m candles, ${(bytes / 2 ** 20).toFixed(0)} MiB, runs per figure: ${RUNS} (median)\n`,
+  );
+
+  const baseline = [];
+  const sanitize = [];
+  let sanitizeRss = 0;
+  for (let i = 0; i < RUNS; i++) {
+    baseline.push((await measure([join(root, 'bench', 'baseline.js'), candles])).seconds);
+    const s = await measure([cli, 'sanitize', candles, '--quiet']);
+    sanitize.push(s.seconds);
+    sanitizeRss = Math.max(sanitizeRss, s.rssMiB);
+  }
+  const readline = await measure([join(root, 'bench', 'baseline.js'), candles, 'readline']);
+  const ndjson = await measure([join(root, 'bench', 'baseline.js'), candles, 'ndjson']);
+
+  const base = N / median(baseline);
+  const rows = [
+    ['parse-only baseline (tickpipe splitter + JSON.parse)', base, '', ''],
+    ['sanitize (file in, stdout to /dev/null)', N / median(sanitize), '>= 0.60', 0.6],
+    ['generate candles (stdout to a file)', N / median(gen), '', ''],
+    ['  reference: readline + JSON.parse', N / readline.seconds, '', ''],
+    ['  reference: ndjson package', N / ndjson.seconds, '', ''],
+  ];
+  console.log(`${'measurement'.padEnd(54)}${'records/s'.padStart(12)}${'ratio'.padStart(8)}  target`);
+  for (const [name, rate, target, min] of rows) {
+    const ratio = rate / base;
+    const verdict = min === '' ? '' : ratio >= min ? '  met' : '  MISSED';
+    console.log(
+      `${name.padEnd(54)}${fmt(rate).padStart(12)}${ratio.toFixed(2).padStart(8)}  ${target}${verdict}`,
+    );
+  }
+
+  console.log(`\nsanitize peak RSS, ${fmt(N)} records: ${sanitizeRss.toFixed(0)} MiB`);
+  if (!quick) {
+    const big = join(scratch, 'candles-5m.ndjson');
+    if (!existsSync(big) || statSync(big).size < bytes * 4) {
+      await measure([cli, 'generate', 'candles', '--count', String(5 * N), '--seed', '42'], {
+        stdoutTo: big,
+      });
+    }
+    const s5 = await measure([cli, 'sanitize', big, '--quiet']);
+    const growth = (s5.rssMiB / sanitizeRss - 1) * 100;
+    console.log(
+      `sanitize peak RSS, ${fmt(5 * N)} records: ${s5.rssMiB.toFixed(0)} MiB (${growth >= 0 ? '+' : ''}${growth.toFixed(0)}%; target within 20%${Math.abs(growth) <= 20 ? ': met' : ': MISSED'})`,
+    );
+  }
+}
+
+await main();

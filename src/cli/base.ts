@@ -1,0 +1,209 @@
+/**
+ * The one base command: it owns input, output, signals and exit codes, so commands stay thin (parse
+ * flags, build options, call one core function).
+ *
+ * Exit codes (docs/cli.md): 0 success, also when the reader went away (EPIPE from `| head`); 1 data or
+ * runtime error, or bad lines skipped with --on-error skip|warn without --allow-errors; 2 usage error;
+ * 130 after SIGINT, 143 after SIGTERM (the run flushes what it owes first; a second signal exits at
+ * once). Data goes to stdout only, diagnostics to stderr only, and the process is never exited after
+ * data was written: the exit code is set and the command returns.
+ */
+
+import type { Writable } from 'node:stream';
+import { Command, Flags } from '@oclif/core';
+import { chalkStderr } from 'chalk';
+import { StopRequested, TickpipeError } from '../core/errors.js';
+import { type Input, openInput, type StdinLike } from '../core/io/input.js';
+import { DEFAULT_MAX_LINE_BYTES, ErrorPolicy, type OnError } from '../core/io/lines.js';
+import { readRecords, writeAll } from '../core/io/pipeline.js';
+import type { RecordStream } from '../core/io/stream.js';
+import { NdjsonWriter } from '../core/io/writer.js';
+import { Progress } from './progress.js';
+
+export interface Io {
+  readonly stdin: StdinLike;
+  readonly stdout: Writable;
+  readonly stderr: Writable & { isTTY?: boolean };
+  /** Receives the exit code instead of process.exitCode (in-process tests). */
+  readonly setExitCode?: (code: number) => void;
+  /** Install SIGINT/SIGTERM handlers (off in in-process tests). */
+  readonly signals?: boolean;
+}
+
+let ioOverride: Io | undefined;
+
+/** Replaces the process's streams, for in-process tests. Pass undefined to restore them. */
+export function setIo(io: Io | undefined): void {
+  ioOverride = io;
+}
+
+function currentIo(): Io {
+  return (
+    ioOverride ?? {
+      stdin: process.stdin,
+      stdout: process.stdout,
+      stderr: process.stderr,
+      signals: true,
+    }
+  );
+}
+
+/** Flags shared by every command that reads records. */
+export const inputFlags = {
+  'on-error': Flags.string({
+    description:
+      'What to do with a bad input line (invalid JSON, no "type"): fail at the first, skip it silently, or warn on stderr and go on. skip and warn still exit 1 at the end unless --allow-errors.',
+    options: ['fail', 'skip', 'warn'],
+    default: 'fail',
+    helpGroup: 'INPUT',
+  }),
+  'allow-errors': Flags.boolean({
+    description: 'Exit 0 even when bad lines were skipped (with --on-error skip|warn).',
+    default: false,
+    helpGroup: 'INPUT',
+  }),
+  'max-line-bytes': Flags.integer({
+    description: 'Longest input line accepted, in bytes; a longer one is an error, not an out-of-memory.',
+    default: DEFAULT_MAX_LINE_BYTES,
+    min: 1,
+    helpGroup: 'INPUT',
+  }),
+};
+
+/** Flags shared by every command. */
+export const commonFlags = {
+  progress: Flags.boolean({
+    description: 'Show progress on stderr (default: only when stderr is a terminal).',
+    allowNo: true,
+    helpGroup: 'OUTPUT',
+  }),
+};
+
+export abstract class TickpipeCommand extends Command {
+  protected io: Io = currentIo();
+  protected readonly abort = new AbortController();
+  private signalCode = 0;
+  private writer: NdjsonWriter | undefined;
+  private progress: Progress | undefined;
+  private policy: ErrorPolicy | undefined;
+  private input: Input | undefined;
+  private allowErrors = false;
+
+  /** The command's work: parse flags, call the core, write the result with `write`. */
+  protected abstract main(): Promise<void>;
+
+  override async run(): Promise<void> {
+    this.io = currentIo();
+    const onSignal = (signal: NodeJS.Signals): void => {
+      const code = signal === 'SIGINT' ? 130 : 143;
+      if (this.signalCode !== 0) process.exit(code);
+      this.signalCode = code;
+      this.abort.abort(new StopRequested(signal));
+    };
+    if (this.io.signals === true) {
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+    }
+    let code = 0;
+    try {
+      await this.main();
+      code = this.closingCode();
+    } catch (error) {
+      code = this.reportError(error);
+    } finally {
+      this.progress?.stop();
+      this.writer?.release();
+      if (this.io.signals === true) {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    }
+    if (this.signalCode !== 0 && code === 0) code = this.signalCode;
+    if (this.io.setExitCode) this.io.setExitCode(code);
+    else process.exitCode = code;
+  }
+
+  /** Opens the FILE argument (or stdin) as a stream of records, with the shared input flags. */
+  protected records(
+    file: string | undefined,
+    flags: {
+      'on-error': string;
+      'allow-errors': boolean;
+      'max-line-bytes': number;
+      progress?: boolean | undefined;
+    },
+  ): RecordStream {
+    this.allowErrors = flags['allow-errors'];
+    const input = openInput(file, this.io.stdin, this.abort.signal);
+    this.input = input;
+    this.policy = new ErrorPolicy(flags['on-error'] as OnError, (m) => this.warn(m));
+    this.startProgress(flags.progress, input);
+    return readRecords(input, this.policy, flags['max-line-bytes']);
+  }
+
+  /** The name of the input, for messages. */
+  protected get inputName(): string {
+    return this.input?.name ?? 'stdin';
+  }
+
+  protected startProgress(enabled: boolean | undefined, input?: Input): void {
+    const on = enabled ?? this.io.stderr.isTTY === true;
+    if (!on) return;
+    this.progress = new Progress(this.io.stderr, this.id ?? 'tickpipe', input);
+  }
+
+  /** Writes a stream of records to stdout, honouring backpressure, until it ends or stdout closes. */
+  protected async write(stream: RecordStream): Promise<void> {
+    this.writer ??= new NdjsonWriter(this.io.stdout, () => this.abort.abort(new StopRequested('EPIPE')));
+    const progress = this.progress;
+    await writeAll(stream, this.writer, progress ? (b) => progress.count(b.length) : undefined);
+    await this.writer.flush();
+  }
+
+  /** True once stdout's reader has gone away. */
+  protected get outputClosed(): boolean {
+    return this.writer?.closed === true;
+  }
+
+  /** A diagnostic line on stderr, prefixed with the command's name. */
+  protected say(message: string): void {
+    this.progress?.clear();
+    this.io.stderr.write(`tickpipe ${this.id ?? ''}: ${message}\n`);
+  }
+
+  override warn(input: string | Error): string | Error {
+    this.say(`${chalkStderr.yellow('warning:')} ${typeof input === 'string' ? input : input.message}`);
+    return input;
+  }
+
+  private closingCode(): number {
+    const policy = this.policy;
+    if (policy !== undefined && policy.skipped > 0) {
+      const allow = this.allowErrors;
+      this.say(
+        `${policy.skipped} bad line${policy.skipped === 1 ? '' : 's'} skipped (first: ${policy.firstProblem})${allow ? '' : '; exit 1 (use --allow-errors to exit 0)'}`,
+      );
+      return allow ? 0 : 1;
+    }
+    return 0;
+  }
+
+  private reportError(error: unknown): number {
+    if (error instanceof StopRequested) return 0;
+    if (error instanceof TickpipeError) {
+      this.say(`${chalkStderr.red('error:')} ${error.message}`);
+      return error.exitCode;
+    }
+    const oclifExit = (error as { oclif?: { exit?: number } }).oclif?.exit;
+    if (typeof oclifExit === 'number') {
+      // A flag or argument the parser refused: a usage error, before any data was written.
+      this.say(
+        `${chalkStderr.red('error:')} ${(error as Error).message}\nSee: tickpipe ${this.id ?? ''} --help`,
+      );
+      return oclifExit === 0 ? 0 : 2;
+    }
+    const e = error as Error;
+    this.say(`${chalkStderr.red('internal error:')} ${e.stack ?? e.message}`);
+    return 1;
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * Typed errors. The core throws these and never exits the process; the command layer maps them to
+ * exit codes (docs/cli.md): a UsageError exits 2, any other TickpipeError exits 1.
+ */
+
+export class TickpipeError extends Error {
+  readonly exitCode: 1 | 2 = 1;
+}
+
+/** The invocation is wrong (an unknown flag value, a conflicting option): exit 2. */
+export class UsageError extends TickpipeError {
+  override readonly exitCode = 2 as const;
+}
+
+/** Input data is wrong at a known place: `stdin:42: expected a number for "price", found "abc"`. */
+export class DataError extends TickpipeError {
+  constructor(
+    readonly where: string,
+    readonly detail: string,
+  ) {
+    super(`${where}: ${detail}`);
+  }
+}
+
+/** The process was told to stop (SIGINT/SIGTERM) or its reader went away (EPIPE). */
+export class StopRequested extends Error {}
+
+/** Renders a value found in input for an error message: short, quoted, never multi-line. */
+export function describeFound(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}

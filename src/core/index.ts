@@ -1,0 +1,48 @@
+/**
+ * tickpipe's core as a library (`import { ... } from 'tickpipe/core'`): the same functions the
+ * commands call. Streams are async iterables of record batches (see io/stream.ts).
+ */
+
+export { DataError, StopRequested, TickpipeError, UsageError } from './errors.js';
+export {
+  GENERATE_DEFAULTS,
+  GENERATE_KINDS,
+  type GenerateKind,
+  type GenerateOptions,
+  Grid,
+  generate,
+} from './generate/generate.js';
+export { Rng } from './generate/random.js';
+export { type Input, openInput } from './io/input.js';
+export {
+  DEFAULT_MAX_LINE_BYTES,
+  ErrorPolicy,
+  type LineBatch,
+  type OnError,
+  parseRecords,
+  splitLines,
+} from './io/lines.js';
+export { readRecords, writeAll } from './io/pipeline.js';
+export { collect, fromRecords, type RecordStream, runStage, type Stage, toRecords } from './io/stream.js';
+export { NdjsonWriter } from './io/writer.js';
+export { addInterval, type Interval, parseInterval } from './records/interval.js';
+export * from './records/record.js';
+export { formatTime, type ParsedTime, parseCanonicalTime, parseDuration, parseTime } from './records/time.js';
+export { RecordValidator, toNumber } from './records/validate.js';
+export {
+  CLASS_INFO,
+  defaultPolicy,
+  type Policy,
+  PROBLEM_CLASSES,
+  type ProblemClass,
+  parsePolicy,
+} from './sanitize/policy.js';
+export { formatReport } from './sanitize/report.js';
+export { RollingMad } from './sanitize/rolling.js';
+export {
+  SanitizeFailure,
+  type SanitizeOptions,
+  type SanitizeReport,
+  Sanitizer,
+  sanitize,
+} from './sanitize/sanitize.js';

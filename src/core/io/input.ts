@@ -1,0 +1,107 @@
+/**
+ * Opening input: a file path, or `-`/nothing for standard input. Gzip is detected by its magic bytes
+ * (not the file name), so `tickpipe sanitize data.ndjson.gz` and `zcat`-less pipes both work.
+ */
+
+import { createReadStream, statSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { TickpipeError, UsageError } from '../errors.js';
+import { untilAborted } from './abortable.js';
+
+export interface Input {
+  /** The name used in messages: `stdin` or the path as given. */
+  readonly name: string;
+  /** Raw bytes, decompressed when the source is gzip. */
+  readonly chunks: AsyncIterable<Buffer>;
+  /** Compressed or plain size in bytes, when known (for progress). */
+  readonly size: number | undefined;
+  /** Bytes read from the source so far (compressed bytes for gzip). */
+  bytesRead(): number;
+}
+
+export interface StdinLike extends AsyncIterable<Buffer | string> {
+  readonly isTTY?: boolean;
+}
+
+/** Read size: 64 KiB measured as fast as larger reads here, with the smallest peak memory. */
+export const READ_CHUNK = 64 * 1024;
+
+/** Opens `path` (or stdin for undefined or `-`). Refuses an interactive terminal as input. */
+export function openInput(path: string | undefined, stdin: StdinLike, signal?: AbortSignal): Input {
+  let counter = 0;
+  let source: AsyncIterable<Buffer | string>;
+  let name: string;
+  let size: number | undefined;
+  if (path === undefined || path === '-') {
+    if (stdin.isTTY === true) {
+      throw new UsageError(
+        'no input: give a FILE argument or pipe records in (for example `tickpipe generate candles | tickpipe sanitize`)',
+      );
+    }
+    source = stdin;
+    name = 'stdin';
+  } else {
+    try {
+      const st = statSync(path);
+      if (st.isDirectory()) throw new UsageError(`${path}: is a directory, expected a file of records`);
+      size = st.size;
+    } catch (error) {
+      if (error instanceof TickpipeError) throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new UsageError(`${path}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+    }
+    source = createReadStream(path, { highWaterMark: READ_CHUNK });
+    name = path;
+  }
+  const counted = countBytes(
+    source,
+    (n) => {
+      counter += n;
+    },
+    signal,
+  );
+  return { name, chunks: gunzipIfCompressed(counted), size, bytesRead: () => counter };
+}
+
+async function* countBytes(
+  source: AsyncIterable<Buffer | string>,
+  add: (n: number) => void,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<Buffer> {
+  for await (const chunk of untilAborted(source, signal)) {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    add(buf.length);
+    yield buf;
+  }
+}
+
+/** Passes bytes through, or gunzips them when the stream starts with the gzip magic number. */
+export async function* gunzipIfCompressed(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const it = source[Symbol.asyncIterator]();
+  let first = await it.next();
+  // A first chunk of one byte cannot be told apart; read on until two bytes are seen.
+  while (!first.done && first.value.length < 2) {
+    const next = await it.next();
+    if (next.done) break;
+    first = { done: false, value: Buffer.concat([first.value, next.value]) };
+  }
+  if (first.done) return;
+  const head = first.value;
+  const rest: AsyncIterable<Buffer> = { [Symbol.asyncIterator]: () => it };
+  if (head[0] === 0x1f && head[1] === 0x8b) {
+    async function* all(): AsyncGenerator<Buffer> {
+      yield head;
+      yield* rest;
+    }
+    const gunzip = Readable.from(all(), { objectMode: false }).pipe(createGunzip());
+    try {
+      for await (const chunk of gunzip) yield chunk as Buffer;
+    } catch (error) {
+      throw new TickpipeError(`corrupt gzip input: ${(error as Error).message}`);
+    }
+    return;
+  }
+  yield head;
+  yield* rest;
+}

@@ -1,0 +1,102 @@
+/**
+ * The one NDJSON writer.
+ *
+ * - One `write` per batch of records (a joined string), so the cost per record is a string join.
+ * - Honours backpressure: when the stream's buffer is full it waits for `drain`.
+ * - Treats EPIPE (the reader went away, as `| head -1` does) as the end of output: it stops
+ *   writing, reports `closed`, and the pipeline winds down quietly with exit 0.
+ * - Never ends the underlying stream when it is the process's stdout, so nothing is cut off.
+ */
+
+import type { Writable } from 'node:stream';
+import { serialize, type WireRecord } from '../records/record.js';
+
+export class NdjsonWriter {
+  private closedByReader = false;
+  private failure: Error | undefined;
+  private waiting: (() => void) | undefined;
+  records = 0;
+
+  constructor(
+    private readonly out: Writable,
+    private readonly onClosed: () => void = () => {},
+  ) {
+    out.on('error', this.onError);
+    out.on('close', this.onClose);
+  }
+
+  private readonly onError = (error: NodeJS.ErrnoException): void => {
+    if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') {
+      this.closedByReader = true;
+      this.onClosed();
+    } else {
+      this.failure = error;
+    }
+    this.wake();
+  };
+
+  private readonly onClose = (): void => {
+    this.wake();
+  };
+
+  private wake(): void {
+    const w = this.waiting;
+    this.waiting = undefined;
+    w?.();
+  }
+
+  /** True once the reader has gone away: further writes are dropped. */
+  get closed(): boolean {
+    return this.closedByReader;
+  }
+
+  /** Writes records, resolving when the stream can take more. Throws on a real write error. */
+  async write(records: readonly WireRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const parts = new Array<string>(records.length);
+    for (let i = 0; i < records.length; i++) parts[i] = serialize(records[i]!);
+    await this.writeText(`${parts.join('\n')}\n`, records.length);
+  }
+
+  /** Writes pre-serialised lines (each without a newline). */
+  async writeLines(lines: readonly string[]): Promise<void> {
+    if (lines.length === 0) return;
+    await this.writeText(`${lines.join('\n')}\n`, lines.length);
+  }
+
+  private async writeText(text: string, count: number): Promise<void> {
+    if (this.failure) throw this.failure;
+    if (this.closedByReader || this.out.destroyed) return;
+    this.records += count;
+    const ok = this.out.write(text);
+    if (!ok && !this.closedByReader) {
+      await new Promise<void>((resolve) => {
+        this.waiting = resolve;
+        this.out.once('drain', this.onDrain);
+      });
+    }
+    if (this.failure) throw this.failure;
+  }
+
+  private readonly onDrain = (): void => {
+    this.wake();
+  };
+
+  /** Waits until everything written has been handed to the operating system. */
+  async flush(): Promise<void> {
+    if (this.failure) throw this.failure;
+    if (this.closedByReader || this.out.destroyed || this.out.writableLength === 0) return;
+    await new Promise<void>((resolve) => {
+      this.waiting = resolve;
+      this.out.once('drain', this.onDrain);
+    });
+    if (this.failure) throw this.failure;
+  }
+
+  /** Detaches listeners (the stream itself is left open). */
+  release(): void {
+    this.out.off('error', this.onError);
+    this.out.off('close', this.onClose);
+    this.out.off('drain', this.onDrain);
+  }
+}

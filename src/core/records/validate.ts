@@ -1,0 +1,276 @@
+/**
+ * Schema validation and normalisation of market records, per type (docs/format.md).
+ *
+ * `RecordValidator.check` is on the hot path of every tool that consumes market data, so it allocates
+ * nothing for a record that is already canonical: it reads each field once with `typeof` tests and
+ * reports the first problem as a sentence (`expected a number for "price", found "abc"`). A record
+ * that is valid but not canonical (a decimal string where a number belongs, an epoch number where an
+ * ISO time belongs) comes back as a derived copy with those fields normalised.
+ */
+
+import { describeFound } from '../errors.js';
+import { type Interval, parseInterval } from './interval.js';
+import { derive, type WireRecord } from './record.js';
+import { formatTime, parseCanonicalTime, parseTime, type TimePrecision } from './time.js';
+
+const DECIMAL = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
+
+type Bound = 'positive' | 'nonnegative' | 'any';
+
+const BOUND_TEXT: Record<Bound, string> = {
+  positive: 'a positive number',
+  nonnegative: 'a non-negative number',
+  any: 'a number',
+};
+
+export const KNOWN_KINDS = new Set(['spot', 'perpetual', 'future']);
+
+export class RecordValidator {
+  /** The record after normalisation (the input itself when nothing changed). */
+  record: WireRecord = { type: '' };
+  /** `time` in epoch microseconds, NaN when the record has none. */
+  timeUs = Number.NaN;
+  /** Candles: `open_time` in epoch microseconds. */
+  openTimeUs = Number.NaN;
+  /** Candles: the parsed interval. */
+  interval: Interval | undefined;
+  private patch: Record<string, unknown> | undefined;
+  private problem: string | undefined;
+  private precision: TimePrecision = 'ms';
+
+  // The field readers take the value, read at the call site with a fixed property name (a fast,
+  // monomorphic load), rather than the record and a key (a megamorphic keyed load).
+
+  /**
+   * Validates a market record of a known type. Returns undefined when valid (see `record`, `timeUs`),
+   * or the first problem found as a sentence. Records of other types are returned as they are.
+   */
+  check(rec: WireRecord): string | undefined {
+    this.patch = undefined;
+    this.problem = undefined;
+    this.record = rec;
+    this.timeUs = Number.NaN;
+    this.openTimeUs = Number.NaN;
+    this.interval = undefined;
+    switch (rec.type) {
+      case 'candle':
+        this.checkCandle(rec);
+        break;
+      case 'trade':
+        this.checkTrade(rec);
+        break;
+      case 'quote':
+        this.checkQuote(rec);
+        break;
+      case 'book':
+        this.checkBook(rec);
+        break;
+      case 'funding':
+        this.checkFunding(rec);
+        break;
+      case 'instrument':
+        this.checkInstrument(rec);
+        break;
+      case 'disconnect':
+        this.str(rec.exchange, 'exchange');
+        this.timeUs = this.time(rec.time, 'time', false);
+        break;
+      default: {
+        // Unknown and account types: only the time, if present, is read (for ordering).
+        const t = rec.time;
+        if (t !== undefined) {
+          const parsed = parseTime(t);
+          if (parsed !== undefined) this.timeUs = parsed.us;
+        }
+        return undefined;
+      }
+    }
+    if (this.problem !== undefined) return this.problem;
+    if (this.patch !== undefined) this.record = derive(rec, this.patch);
+    return undefined;
+  }
+
+  private fail(field: string, expected: string, found: unknown): void {
+    if (this.problem === undefined)
+      this.problem = `expected ${expected} for "${field}", found ${describeFound(found)}`;
+  }
+
+  private set(field: string, value: unknown): void {
+    if (this.patch === undefined) this.patch = {};
+    this.patch[field] = value;
+  }
+
+  private str(v: unknown, field: string, optional = false): string {
+    if (typeof v === 'string' && v.length > 0) return v;
+    if (v === undefined && optional) return '';
+    this.fail(field, 'a non-empty string', v);
+    return '';
+  }
+
+  /** Reads a numeric field; decimal strings are accepted and normalised to numbers. */
+  num(v: unknown, field: string, bound: Bound, optional = false): number {
+    let n: number;
+    if (typeof v === 'number') {
+      n = v;
+    } else if (typeof v === 'string' && DECIMAL.test(v)) {
+      n = Number(v);
+      this.set(field, n);
+    } else {
+      if (v === undefined && optional) return Number.NaN;
+      this.fail(field, BOUND_TEXT[bound], v);
+      return Number.NaN;
+    }
+    if (!Number.isFinite(n) || (bound === 'positive' && !(n > 0)) || (bound === 'nonnegative' && !(n >= 0))) {
+      this.fail(field, BOUND_TEXT[bound], v);
+      return Number.NaN;
+    }
+    return n;
+  }
+
+  /** Reads a time field; epoch numbers and other ISO forms are normalised to the canonical string. */
+  time(v: unknown, field: string, optional: boolean): number {
+    if (typeof v === 'string') {
+      // The canonical form is the common case: parse it without allocating.
+      const us = parseCanonicalTime(v);
+      if (!Number.isNaN(us)) {
+        this.precision = v.length === 27 ? 'us' : 'ms';
+        return us;
+      }
+    }
+    if (v === undefined && optional) return Number.NaN;
+    const parsed = parseTime(v);
+    if (parsed === undefined) {
+      this.fail(field, 'an ISO-8601 time or epoch milliseconds/microseconds', v);
+      return Number.NaN;
+    }
+    this.precision = parsed.precision;
+    if (!parsed.canonical) this.set(field, formatTime(parsed.us, parsed.precision));
+    return parsed.us;
+  }
+
+  private market(rec: WireRecord): void {
+    this.str(rec.exchange, 'exchange');
+    this.str(rec.symbol, 'symbol');
+    this.timeUs = this.time(rec.time, 'time', false);
+    if (rec.local_time !== undefined) this.time(rec.local_time, 'local_time', false);
+  }
+
+  private checkCandle(rec: WireRecord): void {
+    this.market(rec);
+    const text = rec.interval;
+    if (typeof text === 'string') {
+      this.interval = parseInterval(text);
+      if (this.interval === undefined) this.fail('interval', 'an interval such as "1m", "1h" or "1d"', text);
+    } else {
+      this.fail('interval', 'an interval such as "1m", "1h" or "1d"', text);
+    }
+    this.openTimeUs = this.time(rec.open_time, 'open_time', false);
+    this.num(rec.open, 'open', 'positive');
+    this.num(rec.high, 'high', 'positive');
+    this.num(rec.low, 'low', 'positive');
+    this.num(rec.close, 'close', 'positive');
+    this.num(rec.volume, 'volume', 'nonnegative');
+    if (rec.quote_volume !== undefined) this.num(rec.quote_volume, 'quote_volume', 'nonnegative');
+    if (rec.taker_buy_volume !== undefined) this.num(rec.taker_buy_volume, 'taker_buy_volume', 'nonnegative');
+    if (rec.trades !== undefined) {
+      const n = this.num(rec.trades, 'trades', 'nonnegative');
+      if (!Number.isNaN(n) && !Number.isInteger(n)) this.fail('trades', 'a whole number', rec.trades);
+    }
+  }
+
+  private checkTrade(rec: WireRecord): void {
+    this.market(rec);
+    const id = rec.id;
+    if (!((typeof id === 'string' && id.length > 0) || (typeof id === 'number' && Number.isFinite(id)))) {
+      this.fail('id', 'a string or number', id);
+    }
+    this.num(rec.price, 'price', 'positive');
+    this.num(rec.amount, 'amount', 'positive');
+    const side = rec.side;
+    if (side !== 'buy' && side !== 'sell') this.fail('side', '"buy" or "sell"', side);
+  }
+
+  private checkQuote(rec: WireRecord): void {
+    this.market(rec);
+    this.num(rec.bid_price, 'bid_price', 'positive');
+    this.num(rec.bid_amount, 'bid_amount', 'nonnegative');
+    this.num(rec.ask_price, 'ask_price', 'positive');
+    this.num(rec.ask_amount, 'ask_amount', 'nonnegative');
+  }
+
+  private checkBook(rec: WireRecord): void {
+    this.market(rec);
+    if (typeof rec.snapshot !== 'boolean') this.fail('snapshot', 'true or false', rec.snapshot);
+    this.levels(rec, 'bids');
+    this.levels(rec, 'asks');
+    const seq = this.num(rec.sequence, 'sequence', 'nonnegative');
+    if (!Number.isNaN(seq) && !Number.isInteger(seq)) this.fail('sequence', 'a whole number', rec.sequence);
+    if (rec.first_sequence !== undefined) this.num(rec.first_sequence, 'first_sequence', 'nonnegative');
+    if (rec.prev_sequence !== undefined) this.num(rec.prev_sequence, 'prev_sequence', 'nonnegative');
+  }
+
+  private levels(rec: WireRecord, field: 'bids' | 'asks'): void {
+    const v = rec[field];
+    if (!Array.isArray(v)) {
+      this.fail(field, 'an array of [price, amount] levels', v);
+      return;
+    }
+    let normalised: [number, number][] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const level: unknown = v[i];
+      if (!Array.isArray(level) || level.length < 2) {
+        this.fail(`${field}[${i}]`, 'a [price, amount] pair', level);
+        return;
+      }
+      const p = toNumber(level[0]);
+      const a = toNumber(level[1]);
+      if (!(p > 0) || !Number.isFinite(p)) {
+        this.fail(`${field}[${i}]`, 'a positive price', level[0]);
+        return;
+      }
+      if (!(a >= 0) || !Number.isFinite(a)) {
+        this.fail(`${field}[${i}]`, 'a non-negative amount', level[1]);
+        return;
+      }
+      if ((typeof level[0] !== 'number' || typeof level[1] !== 'number') && normalised === undefined) {
+        normalised = v.slice(0, i).map((l: [number, number]) => [l[0], l[1]]);
+      }
+      normalised?.push([p, a]);
+    }
+    if (normalised !== undefined) this.set(field, normalised);
+  }
+
+  private checkFunding(rec: WireRecord): void {
+    this.market(rec);
+    this.num(rec.rate, 'rate', 'any');
+    if (rec.mark_price !== undefined) this.num(rec.mark_price, 'mark_price', 'positive');
+    if (rec.interval_hours !== undefined) this.num(rec.interval_hours, 'interval_hours', 'positive');
+  }
+
+  private checkInstrument(rec: WireRecord): void {
+    this.str(rec.exchange, 'exchange');
+    this.str(rec.symbol, 'symbol');
+    this.str(rec.base, 'base');
+    this.str(rec.quote, 'quote');
+    if (typeof rec.kind !== 'string' || !KNOWN_KINDS.has(rec.kind)) {
+      this.fail('kind', '"spot", "perpetual" or "future"', rec.kind);
+    }
+    this.num(rec.tick_size, 'tick_size', 'positive');
+    this.num(rec.lot_size, 'lot_size', 'positive');
+    this.num(rec.min_notional, 'min_notional', 'nonnegative');
+    if (rec.contract_size !== undefined) this.num(rec.contract_size, 'contract_size', 'positive');
+    if (rec.time !== undefined) this.timeUs = this.time(rec.time, 'time', false);
+  }
+
+  /** The precision of the last time field read. */
+  get lastPrecision(): TimePrecision {
+    return this.precision;
+  }
+}
+
+/** A JSON number, or a decimal string as venues send them; NaN otherwise. */
+export function toNumber(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string' && DECIMAL.test(v)) return Number(v);
+  return Number.NaN;
+}
