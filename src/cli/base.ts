@@ -111,6 +111,7 @@ export abstract class TickpipeCommand extends Command {
     } catch (error) {
       code = this.reportError(error);
     } finally {
+      this.input?.close();
       this.progress?.stop();
       this.writer?.release();
       if (this.io.signals === true) {

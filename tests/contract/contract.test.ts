@@ -1,0 +1,202 @@
+/**
+ * The contract every command passes (docs/cli.md): empty input gives no output and exit 0; a
+ * malformed line gives a located error on stderr and exit 1; `| head -1` exits 0 with nothing on
+ * stderr; the same input gives byte-identical output twice; unknown record types pass through
+ * unchanged. Add each new command to COMMANDS below.
+ */
+
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { BIN, parseLines, ROOT, runCli, runInProcess } from '../helpers/cli.js';
+
+interface Contract {
+  /** Arguments after the command name. */
+  readonly args: string[];
+  /** Reads records from stdin (generate does not). */
+  readonly readsInput: boolean;
+  /** Arguments that produce a lot of output (for the `| head -1` case). */
+  readonly bigArgs: string[];
+  /** Input for the commands that read one. */
+  readonly sample: string;
+  /** Arguments that make a command without input produce nothing. */
+  readonly emptyArgs?: string[];
+}
+
+const SAMPLE_CANDLES = `${Array.from({ length: 30 }, (_, i) => {
+  const open = new Date(Date.UTC(2024, 0, 1, 0, i)).toISOString();
+  const time = new Date(Date.UTC(2024, 0, 1, 0, i + 1)).toISOString();
+  return JSON.stringify({
+    type: 'candle',
+    time,
+    exchange: 'binance_spot',
+    symbol: 'BTCUSDT',
+    interval: '1m',
+    open_time: open,
+    open: 100 + i,
+    high: 102 + i,
+    low: 99 + i,
+    close: 101 + i,
+    volume: 1,
+  });
+}).join('\n')}\n`;
+
+const COMMANDS: Record<string, Contract> = {
+  generate: {
+    args: ['candles', '--count', '50'],
+    readsInput: false,
+    bigArgs: ['candles', '--count', '500000'],
+    sample: '',
+    emptyArgs: ['candles', '--count', '0'],
+  },
+  sanitize: { args: ['--quiet'], readsInput: true, bigArgs: ['--quiet'], sample: SAMPLE_CANDLES },
+};
+
+const UNKNOWN = '{"type":"my_research_note","text":"keep me","n":[1,2,{"deep":true}]}';
+
+for (const [name, c] of Object.entries(COMMANDS)) {
+  describe(`contract: ${name}`, () => {
+    it('empty input: no output, exit 0', async () => {
+      const r = await runInProcess([name, ...(c.emptyArgs ?? c.args)], '');
+      expect(r.stdout).toBe('');
+      expect(r.code).toBe(0);
+    });
+
+    it.runIf(c.readsInput)('a malformed line: a located error on stderr, exit 1', async () => {
+      const lines = c.sample.split('\n');
+      lines.splice(3, 0, '{"type":"candle","open":');
+      const r = await runInProcess([name, ...c.args], lines.join('\n'));
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/stdin:4: invalid JSON/);
+    });
+
+    it.runIf(!c.readsInput)('a malformed flag value: a usage error on stderr, exit 2', async () => {
+      const r = await runInProcess([name, 'candles', '--count', 'many']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/count/);
+      expect(r.stdout).toBe('');
+    });
+
+    it('the same input gives byte-identical output twice', async () => {
+      const a = await runCli([name, ...c.args], c.readsInput ? c.sample : undefined);
+      const b = await runCli([name, ...c.args], c.readsInput ? c.sample : undefined);
+      expect(a.code).toBe(0);
+      expect(a.stdout.length).toBeGreaterThan(0);
+      expect(b.stdout).toBe(a.stdout);
+    });
+
+    it.runIf(c.readsInput)('unknown record types pass through unchanged and in place', async () => {
+      const lines = c.sample.trimEnd().split('\n');
+      lines.splice(2, 0, UNKNOWN);
+      const r = await runInProcess([name, ...c.args], `${lines.join('\n')}\n`);
+      expect(r.code).toBe(0);
+      const out = r.stdout.trimEnd().split('\n');
+      expect(out[2]).toBe(UNKNOWN);
+    });
+
+    it('| head -1: exit 0, nothing on stderr', async () => {
+      const { code, stderr, firstLine } = await headOne(
+        [name, ...c.bigArgs],
+        c.readsInput ? c.sample.repeat(2000) : undefined,
+      );
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      expect(JSON.parse(firstLine)).toHaveProperty('type');
+    });
+
+    it.runIf(c.readsInput)('an interactive terminal as input: a hint and exit 2, not a hang', async () => {
+      const r = await runInProcess([name, ...c.args], '', { stdinIsTTY: true });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/no input: give a FILE argument or pipe records in/);
+    });
+  });
+}
+
+/** Spawns the command, reads one line of its output, then closes the pipe as `head -1` does. */
+function headOne(
+  argv: string[],
+  stdin?: string,
+): Promise<{ code: number | null; stderr: string; firstLine: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...argv], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    let firstLine = '';
+    child.stderr.on('data', (d: Buffer) => {
+      err += d;
+    });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d;
+      const nl = out.indexOf('\n');
+      if (nl >= 0 && firstLine === '') {
+        firstLine = out.slice(0, nl);
+        child.stdout.destroy();
+      }
+    });
+    child.stdin.on('error', () => {});
+    if (stdin !== undefined) child.stdin.end(stdin);
+    else child.stdin.end();
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stderr: err, firstLine }));
+  });
+}
+
+describe('signals', () => {
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)(
+    '%s: sanitize stops reading, flushes what it owes and its report, exits %d',
+    async (signal, expected) => {
+      const child = spawn(process.execPath, [BIN, 'sanitize', '--reorder-window', '100'], {
+        cwd: ROOT,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d;
+      });
+      child.stderr.on('data', (d: Buffer) => {
+        err += d;
+      });
+      // Input arrives and then stalls, as a live feed does; the 30 records sit in the reorder buffer.
+      child.stdin.write(SAMPLE_CANDLES);
+      await new Promise((r) => setTimeout(r, 1500));
+      child.kill(signal);
+      const code = await new Promise<number | null>((r) => child.on('close', r));
+      expect(code).toBe(expected);
+      expect(parseLines(out)).toHaveLength(30);
+      expect(err).toMatch(/30 records read from stdin, 30 written/);
+    },
+  );
+});
+
+describe('bad usage', () => {
+  it('an unknown flag exits 2 and points at --help', async () => {
+    const r = await runCli(['sanitize', '--no-such-flag']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/Nonexistent flag: --no-such-flag/);
+    expect(r.stderr).toMatch(/tickpipe sanitize --help/);
+  });
+  it('a missing file exits 2 naming it', async () => {
+    const r = await runInProcess(['sanitize', 'no/such/file.ndjson']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('tickpipe sanitize: error: no/such/file.ndjson: no such file\n');
+  });
+  it('--on-error skip keeps going but exits 1, and --allow-errors makes it 0', async () => {
+    const input = `${SAMPLE_CANDLES}garbage\n`;
+    const skipped = await runInProcess(['sanitize', '-q', '--on-error', 'skip'], input);
+    expect(parseLines(skipped.stdout)).toHaveLength(30);
+    expect(skipped.code).toBe(1);
+    expect(skipped.stderr).toMatch(/1 bad line skipped \(first: stdin:31: invalid JSON/);
+    const allowed = await runInProcess(['sanitize', '-q', '--on-error', 'skip', '--allow-errors'], input);
+    expect(allowed.code).toBe(0);
+  });
+  it('every command has help with examples', async () => {
+    for (const name of Object.keys(COMMANDS)) {
+      const r = await runCli([name, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/EXAMPLES/);
+    }
+  });
+});
