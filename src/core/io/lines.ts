@@ -9,6 +9,7 @@
 
 import { DataError } from '../errors.js';
 import { attachOrigin, type WireRecord } from '../records/record.js';
+import { setBatchBytes } from './stream.js';
 
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
 
@@ -17,6 +18,8 @@ export interface LineBatch {
   readonly lines: string[];
   /** The 1-based line number of `lines[0]`. */
   readonly firstLine: number;
+  /** The exact bytes of these lines, each ending in `\n`, when known. */
+  readonly bytes?: Buffer;
 }
 
 export async function* splitLines(
@@ -35,16 +38,16 @@ export async function* splitLines(
       if (carryBytes > maxLineBytes) throw tooLong(source, lineNo, maxLineBytes);
       continue;
     }
-    let text: string;
+    let bytes: Buffer;
     if (carryBytes > 0) {
-      carry.push(chunk.subarray(0, lastNl));
-      const total = carryBytes + lastNl;
       const firstNl = chunk.indexOf(10);
       if (carryBytes + firstNl > maxLineBytes) throw tooLong(source, lineNo, maxLineBytes);
-      text = Buffer.concat(carry, total).toString('utf8');
+      carry.push(chunk.subarray(0, lastNl + 1));
+      bytes = Buffer.concat(carry, carryBytes + lastNl + 1);
     } else {
-      text = chunk.toString('utf8', 0, lastNl);
+      bytes = chunk.subarray(0, lastNl + 1);
     }
+    const text = bytes.toString('utf8', 0, bytes.length - 1);
     const lines = cut(text, source, lineNo, maxLineBytes);
     const firstLine = lineNo;
     lineNo += lines.length;
@@ -55,7 +58,7 @@ export async function* splitLines(
       carryBytes = chunk.length - lastNl - 1;
       if (carryBytes > maxLineBytes) throw tooLong(source, lineNo, maxLineBytes);
     }
-    yield { lines, firstLine };
+    yield { lines, firstLine, bytes };
   }
   if (carryBytes > 0) {
     let last = Buffer.concat(carry, carryBytes).toString('utf8');
@@ -122,20 +125,26 @@ export async function* parseRecords(
   source: string,
   policy: ErrorPolicy,
 ): AsyncGenerator<WireRecord[]> {
-  for await (const { lines, firstLine } of batches) {
+  for await (const { lines, firstLine, bytes } of batches) {
     const out: WireRecord[] = [];
+    let exact = bytes !== undefined;
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
-      if (line.length === 0 || (line.charCodeAt(0) <= 32 && line.trim().length === 0)) continue;
+      if (line.length === 0 || (line.charCodeAt(0) <= 32 && line.trim().length === 0)) {
+        exact = false;
+        continue;
+      }
       let value: unknown;
       try {
         value = JSON.parse(line);
       } catch (error) {
         policy.report(`${source}:${firstLine + i}`, `invalid JSON: ${(error as Error).message}`);
+        exact = false;
         continue;
       }
       if (typeof value !== 'object' || value === null || Array.isArray(value)) {
         policy.report(`${source}:${firstLine + i}`, `expected a JSON object, found ${line.slice(0, 40)}`);
+        exact = false;
         continue;
       }
       const type = (value as { type?: unknown }).type;
@@ -144,11 +153,14 @@ export async function* parseRecords(
           `${source}:${firstLine + i}`,
           `expected a string for "type", found ${type === undefined ? 'nothing' : JSON.stringify(type)}`,
         );
+        exact = false;
         continue;
       }
       attachOrigin(value, firstLine + i, line);
       out.push(value as WireRecord);
     }
+    // A batch whose every line became a record, with no CR anywhere, can be written back as its bytes.
+    if (exact && bytes !== undefined && bytes.indexOf(13) === -1) setBatchBytes(out, bytes);
     if (out.length > 0) yield out;
   }
 }

@@ -12,6 +12,21 @@ import type { WireRecord } from '../records/record.js';
 
 export type RecordStream<T extends WireRecord = WireRecord> = AsyncIterable<T[]>;
 
+const BYTES: unique symbol = Symbol('tickpipe.batchBytes');
+
+/**
+ * Marks a batch as being exactly `bytes` when written (every record unchanged, in order, each line
+ * ending in a newline). The writer then writes the bytes as they came in: no serialising, joining or
+ * re-encoding. A stage that passes a whole batch through untouched passes the mark on (`runStage`).
+ */
+export function setBatchBytes(batch: readonly WireRecord[], bytes: Buffer): void {
+  (batch as unknown as { [BYTES]?: Buffer })[BYTES] = bytes;
+}
+
+export function batchBytes(batch: readonly WireRecord[]): Buffer | undefined {
+  return (batch as unknown as { [BYTES]?: Buffer })[BYTES];
+}
+
 /** A synchronous, stateful transform: records in, records out, and a final flush. */
 export interface Stage<In extends WireRecord = WireRecord, Out extends WireRecord = WireRecord> {
   push(record: In, out: Out[]): void;
@@ -26,11 +41,20 @@ export async function* runStage<In extends WireRecord, Out extends WireRecord>(
   for await (const batch of input) {
     const out: Out[] = [];
     for (let i = 0; i < batch.length; i++) stage.push(batch[i]!, out);
-    if (out.length > 0) yield out;
+    if (out.length === 0) continue;
+    const bytes = batchBytes(batch);
+    if (bytes !== undefined && sameRecords(batch, out)) setBatchBytes(out, bytes);
+    yield out;
   }
   const tail: Out[] = [];
   stage.finish(tail);
   if (tail.length > 0) yield tail;
+}
+
+function sameRecords(a: readonly WireRecord[], b: readonly WireRecord[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** A stream from records already in memory (tests, library use). */

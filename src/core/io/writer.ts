@@ -10,6 +10,7 @@
 
 import type { Writable } from 'node:stream';
 import { serialize, type WireRecord } from '../records/record.js';
+import { batchBytes } from './stream.js';
 
 export class NdjsonWriter {
   private closedByReader = false;
@@ -53,6 +54,11 @@ export class NdjsonWriter {
   /** Writes records, resolving when the stream can take more. Throws on a real write error. */
   async write(records: readonly WireRecord[]): Promise<void> {
     if (records.length === 0) return;
+    const bytes = batchBytes(records);
+    if (bytes !== undefined) {
+      await this.writeText(bytes, records.length);
+      return;
+    }
     const parts = new Array<string>(records.length);
     for (let i = 0; i < records.length; i++) parts[i] = serialize(records[i]!);
     await this.writeText(`${parts.join('\n')}\n`, records.length);
@@ -64,7 +70,7 @@ export class NdjsonWriter {
     await this.writeText(`${lines.join('\n')}\n`, lines.length);
   }
 
-  private async writeText(text: string, count: number): Promise<void> {
+  private async writeText(text: string | Buffer, count: number): Promise<void> {
     if (this.failure) throw this.failure;
     if (this.closedByReader || this.out.destroyed) return;
     this.records += count;
