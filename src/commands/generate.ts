@@ -14,10 +14,7 @@ export default class Generate extends TickpipeCommand {
   static override summary = 'Generate synthetic market data: candles, trades, quotes or order book updates.';
 
   static override description =
-    `Prices follow geometric Brownian motion (annualised volatility, 365-day year), optionally with
-jumps and volatility regimes. The output is deterministic for a given --seed: the same flags give
-the same bytes on every machine. Candles are internally consistent (low <= open, close <= high);
-books start with a snapshot and stay uncrossed and sequenced. The model is in docs/generate.md.`;
+    `Prices follow geometric Brownian motion (annualised volatility, 365-day year), optionally with jumps and volatility regimes. The output is deterministic for a given --seed: the same flags give the same bytes on every machine. Candles are internally consistent (low <= open, close <= high); books start with a snapshot and stay uncrossed and sequenced. The model is in docs/generate.md.`;
 
   static override examples = [
     {

@@ -10,18 +10,12 @@ export default class Sanitize extends TickpipeCommand {
   static override summary = 'Validate and clean normalised records in one streaming pass.';
 
   static override description =
-    `Checks every record against the wire format (docs/format.md) and the problems below, applies
-the --policy for each problem class, and writes the records that pass (a record that needs no change
-is written as the bytes it came in as). Records of types it does not check pass through unchanged.
-A report goes to stderr (counts per problem class, with the first examples and their line numbers)
-and, with --report FILE, as JSON. Epoch times in milliseconds and microseconds are told apart by
-magnitude and written as ISO-8601; decimal strings become numbers.
+    `Checks every record against the wire format (docs/format.md) and the problems below, applies the --policy for each problem class, and writes the records that pass (a record that needs no change is written as the bytes it came in as). Records of types it does not check pass through unchanged. A report goes to stderr (counts per problem class, with the first examples and their line numbers) and, with --report FILE, as JSON. Epoch times in milliseconds and microseconds are told apart by magnitude and written as ISO-8601; decimal strings become numbers.
 
 Problem classes:
 ${describeClasses()}
 
---policy ACTION sets every class that allows it; --policy CLASS=ACTION sets one (repeatable or
-comma-separated). --strict makes any problem found exit 1. docs/sanitize.md has the details.`;
+--policy ACTION sets every class that allows it; --policy CLASS=ACTION sets one (repeatable or comma-separated). --strict makes any problem found exit 1. docs/sanitize.md has the details.`;
 
   static override examples = [
     {
