@@ -112,6 +112,8 @@ describe('sanitize', () => {
     const sorted = await run(input, { reorderWindow: 2 });
     expect(sorted.out.map((r) => r.open_time)).toEqual([0, 1, 2, 3].map((i) => formatTime(T0 + i * MIN)));
     expect(sorted.report.problems).toEqual({});
+    expect(sorted.report.reordered).toBe(1);
+    expect(dropped.report.reordered).toBe(0);
   });
 
   it('reports a gap with its size, and fills it with flat synthetic candles on request', async () => {

@@ -8,7 +8,10 @@ export function formatReport(report: SanitizeReport, source: string): string {
   const lines: string[] = [];
   const found = PROBLEM_CLASSES.filter((c) => (report.problems[c]?.count ?? 0) > 0);
   const head = `${report.records_in.toLocaleString('en-US')} records read from ${source}, ${report.records_out.toLocaleString('en-US')} written`;
-  const synthetic = report.synthetic > 0 ? ` (${report.synthetic.toLocaleString('en-US')} synthetic)` : '';
+  const notes: string[] = [];
+  if (report.synthetic > 0) notes.push(`${report.synthetic.toLocaleString('en-US')} synthetic`);
+  if (report.reordered > 0) notes.push(`${report.reordered.toLocaleString('en-US')} put back in time order`);
+  const synthetic = notes.length > 0 ? ` (${notes.join(', ')})` : '';
   if (found.length === 0) return `${head}${synthetic}; no problems found`;
   lines.push(`${head}${synthetic}; problems found:`);
   const width = Math.max(...found.map((c) => c.length));

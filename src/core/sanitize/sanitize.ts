@@ -60,6 +60,8 @@ export interface SanitizeReport {
   records_in: number;
   records_out: number;
   synthetic: number;
+  /** Records that arrived older than one before them and were put in order by the reorder window. */
+  reordered: number;
   problems: Partial<Record<ProblemClass, ProblemCount>>;
 }
 
@@ -113,7 +115,13 @@ interface Series {
 }
 
 export class Sanitizer implements Stage {
-  readonly report: SanitizeReport = { records_in: 0, records_out: 0, synthetic: 0, problems: {} };
+  readonly report: SanitizeReport = {
+    records_in: 0,
+    records_out: 0,
+    synthetic: 0,
+    reordered: 0,
+    problems: {},
+  };
   private readonly policy: Policy;
   private readonly validator = new RecordValidator();
   private readonly window: number;
@@ -259,7 +267,9 @@ export class Sanitizer implements Stage {
   private enqueue(e: Entry, out: WireRecord[]): void {
     // Records without a time sort with the record before them.
     if (Number.isNaN(e.timeUs)) e.timeUs = this.lastSeenTimeUs;
-    else this.lastSeenTimeUs = e.timeUs;
+    else if (e.timeUs < this.lastSeenTimeUs) {
+      if (this.window > 0 && e.timeUs >= this.lastTimeUs) this.report.reordered++;
+    } else this.lastSeenTimeUs = e.timeUs;
     if (this.window === 0) {
       this.emit(e, out);
       return;
