@@ -192,6 +192,15 @@ describe('bad usage', () => {
     const allowed = await runInProcess(['sanitize', '-q', '--on-error', 'skip', '--allow-errors'], input);
     expect(allowed.code).toBe(0);
   });
+  it('--progress draws a progress line on stderr, and output is unaffected', async () => {
+    const plain = await runCli(['generate', 'candles', '--count', '400000']);
+    const withProgress = await runCli(['generate', 'candles', '--count', '400000', '--progress']);
+    expect(withProgress.code).toBe(0);
+    expect(withProgress.stderr).toMatch(/\r\x1b\[Kgenerate: [\d,]+ records, [\d,]+\/s/);
+    expect(withProgress.stdout).toBe(plain.stdout);
+    expect(plain.stderr).toBe('');
+  });
+
   it('every command has help with examples', async () => {
     for (const name of Object.keys(COMMANDS)) {
       const r = await runCli([name, '--help']);
