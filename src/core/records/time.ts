@@ -173,12 +173,6 @@ export function parseEpochNumber(n: number): ParsedTime | undefined {
   return { us: Math.round(n * US_PER_MS), precision: 'ms', canonical: false };
 }
 
-/** The unit an epoch number is read in, for messages and reports. */
-export function epochUnit(n: number): 'ms' | 'us' | undefined {
-  if (!Number.isFinite(n) || n < MIN_EPOCH_MS || n >= 1e17) return undefined;
-  return n >= MIN_EPOCH_US ? 'us' : 'ms';
-}
-
 const TWO_DIGITS: string[] = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : String(i)));
 
 let cachedDay = Number.NaN;
