@@ -142,6 +142,12 @@ export abstract class TickpipeCommand extends Command {
     return readRecords(input, this.policy, flags['max-line-bytes']);
   }
 
+  /** For commands that read records other than through `records`: counts skipped bad lines the same way. */
+  protected useErrorPolicy(policy: ErrorPolicy, allowErrors: boolean): void {
+    this.policy = policy;
+    this.allowErrors = allowErrors;
+  }
+
   /** The name of the input, for messages. */
   protected get inputName(): string {
     return this.input?.name ?? 'stdin';

@@ -49,6 +49,13 @@ const COMMANDS: Record<string, Contract> = {
     emptyArgs: ['candles', '--count', '0'],
   },
   sanitize: { args: ['--quiet'], readsInput: true, bigArgs: ['--quiet'], sample: SAMPLE_CANDLES },
+  // fetch reads records from standard input with --file - (NDJSON passes through, CSV is parsed).
+  fetch: {
+    args: ['--file', '-', '--quiet'],
+    readsInput: true,
+    bigArgs: ['--file', '-', '--quiet'],
+    sample: SAMPLE_CANDLES,
+  },
 };
 
 const UNKNOWN = '{"type":"my_research_note","text":"keep me","n":[1,2,{"deep":true}]}';

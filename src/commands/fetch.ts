@@ -1,0 +1,304 @@
+import { readFileSync } from 'node:fs';
+import { Flags } from '@oclif/core';
+import { commonFlags, inputFlags, TickpipeCommand } from '../cli/base.js';
+import { TickpipeError, UsageError } from '../core/errors.js';
+import {
+  type FetchReport,
+  fetchMarketData,
+  KINDS,
+  type Kind,
+  parseBarterConfig,
+  readLocalFiles,
+} from '../core/fetch/index.js';
+import { checkSymbol } from '../core/fetch/venues.js';
+import { ErrorPolicy, type OnError } from '../core/io/lines.js';
+import { parseDuration, parseTime, US_PER_MS } from '../core/records/time.js';
+
+function timeFlag(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const t = parseTime(value);
+  if (t === undefined)
+    throw new UsageError(`--${name}: expected a UTC date (2024-01-01) or an ISO time, found "${value}"`);
+  return t.us;
+}
+
+function durationFlag(name: string, value: string): number {
+  const us = parseDuration(value);
+  if (us === undefined)
+    throw new UsageError(`--${name}: expected a duration such as 30s or 2m, found "${value}"`);
+  return us / US_PER_MS;
+}
+
+export default class Fetch extends TickpipeCommand {
+  static override summary =
+    'Download market data from Binance and Bybit (archives and REST), or read local files, as records.';
+
+  static override description =
+    `Emits normalised records (docs/format.md) on stdout, in time order (several symbols merged), with the venue's ids kept.
+
+Sources: the venue's public archive (data.binance.vision, public.bybit.com) for whole past days and months, and its REST API for the rest (today, a day not published yet) and for instruments and book snapshots. --source auto (the default) takes what it can from the archive and fills the rest from REST, with no overlap and no hole. Every archive file is checked against its published SHA-256 (.CHECKSUM), its zip structure and CRC, and a bound on its expanded size.
+
+Ranges are half-open: --from inclusive, --to exclusive (default: now); each a UTC date or an ISO time. Candles are selected by their open time: --from 2020-01-01 --to 2020-01-04 is three whole days.
+
+With --cache DIR, downloaded files are kept under DIR with a manifest (DIR/manifest.ndjson: URL, SHA-256, checksum match, rows, first and last time, when). A second identical run downloads nothing and writes the same bytes; a nightly run downloads only what is new. Files are written under a temporary name and renamed when verified; a lock keeps two runs apart; an interrupted download resumes.
+
+--file reads files already on disk through the same parsers: Binance archive zips and CSVs, Bybit trade CSVs (.csv.gz), NDJSON, generic OHLCV CSVs with a header (Yahoo-style files work without flags), and barter market-data JSON (with --config, the barter system_config.json its instrument indices refer to).
+
+Exit status: 0 when everything asked for was delivered; 1 when something could not be (stderr and the manifest say which day, which URL and why; what could be delivered is written); 2 for a usage error. docs/fetch.md has the details.`;
+
+  static override examples = [
+    {
+      description: 'Three days of BTCUSDT 1m candles from the archive, cached',
+      command:
+        '<%= config.bin %> <%= command.id %> --exchange binance_spot --symbol BTCUSDT --kind candles --interval 1m --from 2020-01-01 --to 2020-01-04 --cache ~/.cache/tickpipe',
+    },
+    {
+      description: 'Aggregate trades of two symbols, merged in time order, up to now',
+      command:
+        '<%= config.bin %> <%= command.id %> --exchange binance_futures_usd --symbol BTCUSDT,ETHUSDT --kind agg_trades --from 2024-06-01',
+    },
+    {
+      description: 'Tick size, lot size and minimum notional for the backtester',
+      command:
+        '<%= config.bin %> <%= command.id %> --exchange binance_spot --symbol BTCUSDT,ETHUSDT --kind instruments > instruments.ndjson',
+    },
+    {
+      description: 'A nightly cron job: quiet unless something fails',
+      command:
+        '<%= config.bin %> <%= command.id %> --exchange bybit_perpetuals_usd --symbol BTCUSDT --kind trades --from 2024-01-01 --cache /data/cache --quiet > trades.ndjson',
+    },
+    {
+      description: 'A file downloaded by hand, and a Yahoo-style daily CSV',
+      command:
+        '<%= config.bin %> <%= command.id %> --file BTCUSDT-1m-2020-01-01.zip --exchange binance_spot\n<%= config.bin %> <%= command.id %> --file orcl-1995-2014.txt | <%= config.bin %> sanitize',
+    },
+    {
+      description: "A barter backtest's market data",
+      command:
+        '<%= config.bin %> <%= command.id %> --file binance_spot_market_data_with_disconnect_events.json --config system_config.json',
+    },
+  ];
+
+  static override flags = {
+    exchange: Flags.string({
+      char: 'e',
+      description:
+        'Venue: binance_spot, binance_futures_usd, binance_futures_coin, bybit_spot, bybit_perpetuals_usd (with --file: the label for files that do not say it; "other" for a non-crypto source).',
+    }),
+    symbol: Flags.string({
+      char: 's',
+      description: 'Symbol(s) as the venue spells them, comma-separated or repeated: BTCUSDT,ETHUSDT.',
+      multiple: true,
+      default: [],
+    }),
+    kind: Flags.string({
+      char: 'k',
+      description: 'What to fetch.',
+      options: [...KINDS],
+    }),
+    interval: Flags.string({
+      char: 'i',
+      description:
+        'Candle interval: 1s (Binance spot), 1m, 3m, 5m, 15m, 30m, 1h, 2h, 4h, 6h, 8h, 12h, 1d, 3d, 1w, 1M.',
+    }),
+    from: Flags.string({ description: 'Start, inclusive: a UTC date (2024-01-01) or an ISO time.' }),
+    to: Flags.string({ description: 'End, exclusive (default: now).' }),
+    source: Flags.string({
+      description:
+        'Where from: the archive for whole past days and REST for the rest (auto), or only one of them.',
+      options: ['auto', 'archive', 'rest'],
+      default: 'auto',
+    }),
+    cache: Flags.string({
+      description: 'Keep downloaded files in this folder, with a manifest; reuse them.',
+    }),
+    concurrency: Flags.integer({ description: 'Downloads at once.', default: 4, min: 1, max: 32 }),
+    'base-url': Flags.string({
+      description:
+        'Archive root (a mirror, or a test server): default https://data.binance.vision or https://public.bybit.com.',
+      helpGroup: 'NETWORK',
+    }),
+    'rest-url': Flags.string({
+      description:
+        "REST API root: default the venue's (https://api.binance.com, https://fapi.binance.com, ...).",
+      helpGroup: 'NETWORK',
+    }),
+    timeout: Flags.string({
+      description: 'Give up on a request after this long without data (then retry).',
+      default: '30s',
+      helpGroup: 'NETWORK',
+    }),
+    retries: Flags.integer({
+      description: 'Retries of a request after a network error, timeout or 5xx.',
+      default: 4,
+      min: 0,
+      helpGroup: 'NETWORK',
+    }),
+    'lock-wait': Flags.string({
+      description: 'How long to wait for another run holding the cache lock.',
+      default: '10m',
+      helpGroup: 'NETWORK',
+    }),
+    depth: Flags.integer({ description: 'Levels a side for --kind book.', default: 1000, min: 1, max: 5000 }),
+    'max-entry-bytes': Flags.integer({
+      description: 'Refuse a zip entry that expands beyond this many bytes (zip bombs).',
+      default: 64 * 1024 ** 3,
+      min: 1,
+      helpGroup: 'INPUT',
+    }),
+    file: Flags.string({
+      char: 'f',
+      description:
+        'Read this file instead of downloading (zip, CSV, CSV.gz, NDJSON, barter JSON); repeatable, merged in time order.',
+      multiple: true,
+      default: [],
+      helpGroup: 'FILES',
+    }),
+    columns: Flags.string({
+      description:
+        'Generic CSV: which header names hold which fields, e.g. time=Date,open=o,high=h,low=l,close=c,volume=v (also date= and clock= for a split date and time).',
+      helpGroup: 'FILES',
+    }),
+    'time-is': Flags.string({
+      description: "Generic CSV: whether a row's time is the candle's open or close.",
+      options: ['open', 'close'],
+      default: 'open',
+      helpGroup: 'FILES',
+    }),
+    config: Flags.string({
+      description: "barter JSON: barter's system_config.json, whose instruments the file's indices refer to.",
+      helpGroup: 'FILES',
+    }),
+    verbose: Flags.boolean({
+      char: 'v',
+      description: 'One line per file on stderr, and every retry.',
+      default: false,
+    }),
+    quiet: Flags.boolean({
+      char: 'q',
+      description: 'Nothing on stderr but errors (for cron).',
+      default: false,
+      exclusive: ['verbose'],
+    }),
+    ...inputFlags,
+    ...commonFlags,
+  };
+
+  protected override async main(): Promise<void> {
+    const { flags } = await this.parse(Fetch);
+    const symbols = flags.symbol
+      .flatMap((s) => s.split(','))
+      .filter((s) => s.trim().length > 0)
+      .map(checkSymbol);
+    const from = timeFlag('from', flags.from);
+    const to = timeFlag('to', flags.to);
+    if (from !== undefined && to !== undefined && from >= to)
+      throw new UsageError(`--from ${flags.from} is not before --to ${flags.to}`);
+    const policy = new ErrorPolicy(flags['on-error'] as OnError, (m) => this.warn(m));
+    this.useErrorPolicy(policy, flags['allow-errors']);
+    const log = flags.verbose ? (m: string) => this.say(m) : undefined;
+    if (flags.file.length > 0) {
+      let columns: Record<string, string> | undefined;
+      if (flags.columns !== undefined) {
+        columns = {};
+        for (const part of flags.columns.split(',')) {
+          const eq = part.indexOf('=');
+          if (eq <= 0) throw new UsageError(`--columns: expected FIELD=NAME pairs, found "${part}"`);
+          columns[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
+        }
+      }
+      let barterConfig: ReturnType<typeof parseBarterConfig> | undefined;
+      if (flags.config !== undefined) {
+        let text: string;
+        try {
+          text = readFileSync(flags.config, 'utf8');
+        } catch (error) {
+          throw new UsageError(`--config ${flags.config}: ${(error as Error).message}`);
+        }
+        barterConfig = parseBarterConfig(text, flags.config);
+      }
+      if (symbols.length > 1)
+        throw new UsageError('--file takes at most one --symbol (the label for files that do not say it)');
+      this.startProgress(flags.progress);
+      const range =
+        from !== undefined || to !== undefined
+          ? { from: from ?? Number.NEGATIVE_INFINITY, to: to ?? Number.POSITIVE_INFINITY }
+          : undefined;
+      await this.write(
+        readLocalFiles(
+          flags.file,
+          {
+            exchange: flags.exchange,
+            symbol: symbols[0],
+            interval: flags.interval,
+            kind: flags.kind as Kind | undefined,
+            policy,
+            maxEntryBytes: flags['max-entry-bytes'],
+            signal: this.abort.signal,
+            generic: {
+              ...(columns === undefined ? {} : { columns }),
+              timeIs: flags['time-is'] as 'open' | 'close',
+            },
+            barterConfig,
+            stdin: this.io.stdin,
+          },
+          range,
+        ),
+      );
+      return;
+    }
+    if (flags.exchange === undefined) throw new UsageError('give --exchange (or --file)');
+    if (flags.kind === undefined) throw new UsageError(`give --kind (${KINDS.join(', ')})`);
+    const nowEnv = process.env.TICKPIPE_NOW;
+    const now = nowEnv === undefined ? undefined : timeFlag('TICKPIPE_NOW', nowEnv);
+    const run = fetchMarketData({
+      exchange: flags.exchange,
+      symbols,
+      kind: flags.kind as Kind,
+      interval: flags.interval,
+      from,
+      to,
+      source: flags.source as 'auto' | 'archive' | 'rest',
+      cacheDir: flags.cache,
+      concurrency: flags.concurrency,
+      baseUrl: flags['base-url'],
+      restUrl: flags['rest-url'],
+      policy,
+      signal: this.abort.signal,
+      now,
+      http: {
+        timeoutMs: durationFlag('timeout', flags.timeout),
+        retries: flags.retries,
+        ...(process.env.TICKPIPE_RETRY_BASE_MS === undefined
+          ? {}
+          : { retryBaseMs: Number(process.env.TICKPIPE_RETRY_BASE_MS) }),
+      },
+      maxEntryBytes: flags['max-entry-bytes'],
+      depthLimit: flags.depth,
+      lockWaitMs: durationFlag('lock-wait', flags['lock-wait']),
+      log,
+    });
+    this.startProgress(flags.progress);
+    await this.write(run.records);
+    this.finish(run.report, flags.quiet);
+  }
+
+  private finish(report: FetchReport, quiet: boolean): void {
+    const http = report.http;
+    if (!quiet && !this.outputClosed) {
+      const parts = [
+        `${report.files} file${report.files === 1 ? '' : 's'} (${report.downloaded} downloaded, ${report.fromCache} from the cache)`,
+      ];
+      if (http !== undefined) parts.push(`${http.requests} request${http.requests === 1 ? '' : 's'}`);
+      if (http !== undefined && http.retried > 0) parts.push(`${http.retried} retried`);
+      if (http !== undefined && http.rateLimited > 0) parts.push(`${http.rateLimited} rate-limit pauses`);
+      this.say(parts.join(', '));
+    }
+    if (report.failures.length > 0) {
+      const lines = report.failures.map((f) => `  ${f.symbol} ${f.what}: ${f.reason} (${f.url})`);
+      throw new TickpipeError(
+        `${report.failures.length} part${report.failures.length === 1 ? '' : 's'} of the range could not be delivered:\n${lines.join('\n')}`,
+      );
+    }
+  }
+}

@@ -1,0 +1,294 @@
+/**
+ * Row parsers for the Binance public archive's CSV files (data.binance.vision), one per data type.
+ *
+ * Format facts (docs/fetch.md has the table):
+ * - Spot files have no header row; futures files have one only since 2022: a header is detected per
+ *   file from its first line, never assumed from the market or the date.
+ * - Spot booleans are `True`/`False`, futures `true`/`false`.
+ * - Spot times are microseconds from 2025-01-01 on; futures stay milliseconds. Each value is told
+ *   apart by its magnitude, and a record keeps the precision its source had.
+ * - COIN-M klines: `volume` is in contracts and column 8, headed `quote_volume`, is the volume in the
+ *   base asset. tickpipe writes base-asset volume as `volume` (as for every candle) and the contract
+ *   counts as `contracts` and `taker_buy_contracts`.
+ */
+
+import type { WireRecord } from '../../records/record.js';
+import type { TimePrecision } from '../../records/time.js';
+import {
+  bool,
+  type EpochTime,
+  epoch,
+  expectColumns,
+  formatTime,
+  num,
+  type ParsedRow,
+  positive,
+  type RowParser,
+  startsWithName,
+  whole,
+} from '../rows.js';
+
+export type BinanceDataType = 'klines' | 'trades' | 'aggTrades' | 'bookTicker' | 'fundingRate';
+
+export interface Labels {
+  readonly exchange: string;
+  readonly symbol: string;
+  /** For klines. */
+  readonly interval?: string | undefined;
+  /** COIN-M: contracts, not base asset. */
+  readonly inverse?: boolean;
+}
+
+const t1: EpochTime = { us: 0, precision: 'ms' };
+const t2: EpochTime = { us: 0, precision: 'ms' };
+
+function unit(p: TimePrecision): number {
+  return p === 'us' ? 1 : 1000;
+}
+
+export function klineParser(labels: Labels): RowParser {
+  const head = `"exchange":"${labels.exchange}","symbol":"${labels.symbol}","interval":"${labels.interval}"`;
+  const inverse = labels.inverse === true;
+  return {
+    what: 'klines',
+    isHeader: startsWithName,
+    parse(f: string[]): ParsedRow {
+      expectColumns(f, [12], 'a kline row');
+      epoch(f, 0, 'open_time', t1);
+      epoch(f, 6, 'close_time', t2);
+      const open = positive(f, 1, 'open');
+      const high = positive(f, 2, 'high');
+      const low = positive(f, 3, 'low');
+      const close = positive(f, 4, 'close');
+      const trades = whole(f, 8, 'count');
+      // close_time is the last instant of the candle (open + interval - 1 unit).
+      const closeUs = t2.us + unit(t2.precision);
+      const time = formatTime(closeUs, t2.precision);
+      const openTime = formatTime(t1.us, t1.precision);
+      if (inverse) {
+        const contracts = num(f, 5, 'volume');
+        const volume = num(f, 7, 'base_volume');
+        const takerContracts = num(f, 9, 'taker_buy_volume');
+        const takerVolume = num(f, 10, 'taker_buy_base_volume');
+        const record: WireRecord = {
+          type: 'candle',
+          time,
+          exchange: labels.exchange,
+          symbol: labels.symbol,
+          interval: labels.interval,
+          open_time: openTime,
+          open,
+          high,
+          low,
+          close,
+          volume,
+          contracts,
+          trades,
+          taker_buy_volume: takerVolume,
+          taker_buy_contracts: takerContracts,
+        };
+        return {
+          record,
+          json: `{"type":"candle","time":"${time}",${head},"open_time":"${openTime}","open":${open},"high":${high},"low":${low},"close":${close},"volume":${volume},"contracts":${contracts},"trades":${trades},"taker_buy_volume":${takerVolume},"taker_buy_contracts":${takerContracts}}`,
+          key: t1.us,
+        };
+      }
+      const volume = num(f, 5, 'volume');
+      const quoteVolume = num(f, 7, 'quote_volume');
+      const takerVolume = num(f, 9, 'taker_buy_volume');
+      const record: WireRecord = {
+        type: 'candle',
+        time,
+        exchange: labels.exchange,
+        symbol: labels.symbol,
+        interval: labels.interval,
+        open_time: openTime,
+        open,
+        high,
+        low,
+        close,
+        volume,
+        quote_volume: quoteVolume,
+        trades,
+        taker_buy_volume: takerVolume,
+      };
+      return {
+        record,
+        json: `{"type":"candle","time":"${time}",${head},"open_time":"${openTime}","open":${open},"high":${high},"low":${low},"close":${close},"volume":${volume},"quote_volume":${quoteVolume},"trades":${trades},"taker_buy_volume":${takerVolume}}`,
+        key: t1.us,
+      };
+    },
+  };
+}
+
+function tradeJson(
+  time: string,
+  head: string,
+  id: number,
+  price: number,
+  amount: number,
+  side: string,
+  extra: string,
+): string {
+  return `{"type":"trade","time":"${time}",${head},"id":${id},"price":${price},"amount":${amount},"side":"${side}"${extra}}`;
+}
+
+/** `trades`: id, price, qty, quote_qty, time, is_buyer_maker[, is_best_match]. */
+export function tradeParser(labels: Labels): RowParser {
+  const head = `"exchange":"${labels.exchange}","symbol":"${labels.symbol}"`;
+  return {
+    what: 'trades',
+    isHeader: startsWithName,
+    parse(f: string[]): ParsedRow {
+      expectColumns(f, [6, 7], 'a trade row');
+      const id = whole(f, 0, 'id');
+      const price = positive(f, 1, 'price');
+      const amount = positive(f, 2, 'qty');
+      epoch(f, 4, 'time', t1);
+      // The buyer was the maker: the aggressor sold.
+      const side = bool(f, 5, 'is_buyer_maker') ? 'sell' : 'buy';
+      const time = formatTime(t1.us, t1.precision);
+      const record: WireRecord = {
+        type: 'trade',
+        time,
+        exchange: labels.exchange,
+        symbol: labels.symbol,
+        id,
+        price,
+        amount,
+        side,
+      };
+      return { record, json: tradeJson(time, head, id, price, amount, side, ''), key: t1.us };
+    },
+  };
+}
+
+/**
+ * `aggTrades`: agg_trade_id, price, quantity, first_trade_id, last_trade_id, transact_time,
+ * is_buyer_maker[, is_best_match]. Written as `trade` records whose `id` is the aggregate id, with
+ * `first_id` and `last_id` of the trades it aggregates.
+ */
+export function aggTradeParser(labels: Labels): RowParser {
+  const head = `"exchange":"${labels.exchange}","symbol":"${labels.symbol}"`;
+  return {
+    what: 'aggTrades',
+    isHeader: startsWithName,
+    parse(f: string[]): ParsedRow {
+      expectColumns(f, [7, 8], 'an aggTrades row');
+      const id = whole(f, 0, 'agg_trade_id');
+      const price = positive(f, 1, 'price');
+      const amount = positive(f, 2, 'quantity');
+      const first = whole(f, 3, 'first_trade_id');
+      const last = whole(f, 4, 'last_trade_id');
+      epoch(f, 5, 'transact_time', t1);
+      const side = bool(f, 6, 'is_buyer_maker') ? 'sell' : 'buy';
+      const time = formatTime(t1.us, t1.precision);
+      const record: WireRecord = {
+        type: 'trade',
+        time,
+        exchange: labels.exchange,
+        symbol: labels.symbol,
+        id,
+        price,
+        amount,
+        side,
+        first_id: first,
+        last_id: last,
+      };
+      return {
+        record,
+        json: tradeJson(time, head, id, price, amount, side, `,"first_id":${first},"last_id":${last}`),
+        key: t1.us,
+      };
+    },
+  };
+}
+
+/**
+ * `bookTicker` (futures): update_id, best_bid_price, best_bid_qty, best_ask_price, best_ask_qty,
+ * transaction_time, event_time. `time` is the transaction time (when the book changed); the update
+ * id is kept as `sequence`.
+ */
+export function bookTickerParser(labels: Labels): RowParser {
+  return {
+    what: 'bookTicker',
+    isHeader: startsWithName,
+    parse(f: string[]): ParsedRow {
+      expectColumns(f, [7], 'a bookTicker row');
+      const sequence = whole(f, 0, 'update_id');
+      const bidPrice = positive(f, 1, 'best_bid_price');
+      const bidAmount = num(f, 2, 'best_bid_qty');
+      const askPrice = positive(f, 3, 'best_ask_price');
+      const askAmount = num(f, 4, 'best_ask_qty');
+      epoch(f, 5, 'transaction_time', t1);
+      const record: WireRecord = {
+        type: 'quote',
+        time: formatTime(t1.us, t1.precision),
+        exchange: labels.exchange,
+        symbol: labels.symbol,
+        bid_price: bidPrice,
+        bid_amount: bidAmount,
+        ask_price: askPrice,
+        ask_amount: askAmount,
+        sequence,
+      };
+      return { record, key: t1.us };
+    },
+  };
+}
+
+/** `fundingRate` (futures, monthly files only): calc_time, funding_interval_hours, last_funding_rate. */
+export function fundingParser(labels: Labels): RowParser {
+  return {
+    what: 'fundingRate',
+    isHeader: startsWithName,
+    parse(f: string[]): ParsedRow {
+      expectColumns(f, [3], 'a fundingRate row');
+      epoch(f, 0, 'calc_time', t1);
+      const hours = positive(f, 1, 'funding_interval_hours');
+      const rate = num(f, 2, 'last_funding_rate');
+      const record: WireRecord = {
+        type: 'funding',
+        time: formatTime(t1.us, t1.precision),
+        exchange: labels.exchange,
+        symbol: labels.symbol,
+        rate,
+        interval_hours: hours,
+      };
+      return { record, key: t1.us };
+    },
+  };
+}
+
+export function binanceParser(dataType: BinanceDataType, labels: Labels): RowParser {
+  switch (dataType) {
+    case 'klines':
+      return klineParser(labels);
+    case 'trades':
+      return tradeParser(labels);
+    case 'aggTrades':
+      return aggTradeParser(labels);
+    case 'bookTicker':
+      return bookTickerParser(labels);
+    case 'fundingRate':
+      return fundingParser(labels);
+  }
+}
+
+/**
+ * What a Binance archive file name says: `BTCUSDT-1m-2020-01-01.zip`, `BTCUSDT-aggTrades-2024-01.zip`,
+ * `BTCUSD_PERP-fundingRate-2026-04.csv`.
+ */
+export function parseBinanceFileName(
+  name: string,
+): { symbol: string; dataType: BinanceDataType; interval?: string } | undefined {
+  const m = /^([A-Z0-9_]+)-([A-Za-z0-9]+)-(\d{4}-\d{2}(?:-\d{2})?)\.(?:zip|csv)(?:\.gz)?$/.exec(name);
+  if (m === null) return undefined;
+  const symbol = m[1]!;
+  const what = m[2]!;
+  if (what === 'trades' || what === 'aggTrades' || what === 'bookTicker' || what === 'fundingRate')
+    return { symbol, dataType: what };
+  if (/^\d+(s|m|h|d|w|mo)$/.test(what))
+    return { symbol, dataType: 'klines', interval: what === '1mo' ? '1M' : what };
+  return undefined;
+}

@@ -1,0 +1,193 @@
+/**
+ * The download cache (`fetch --cache DIR`): downloaded archive files under DIR, laid out as their
+ * URL paths (`DIR/binance/data/spot/daily/klines/BTCUSDT/1m/BTCUSDT-1m-2020-01-01.zip`), and a
+ * manifest, `DIR/manifest.ndjson`, with one line per file event (the last line for a file wins):
+ *
+ *     {"file":"binance/data/...zip","url":"https://...","status":"ok","sha256":"...","checksum":"matched",
+ *      "bytes":69497,"rows":1440,"first_time":"...","last_time":"...","fetched_at":"..."}
+ *
+ * `status` is `ok`, `missing` (the venue has no such file: 404) or `failed` (with `reason`);
+ * `checksum` is `matched` (the published SHA-256 matched), `unpublished` (the venue publishes none).
+ *
+ * Safety:
+ * - A file is written as `NAME.part` and renamed into place only when complete and verified, so a
+ *   file under its real name is always whole. An interrupted run leaves the `.part`; the next run
+ *   resumes it with a Range request.
+ * - A lock (`DIR/.lock`, created exclusively, holding the pid) keeps two runs from writing the same
+ *   cache; a second run waits for it (up to `lockWaitMs`), and a lock left by a dead process on this
+ *   host is taken over.
+ * - Manifest lines are appended under the lock; a torn last line (a crash mid-write) is ignored.
+ */
+
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname, join, sep } from 'node:path';
+import { TickpipeError } from '../errors.js';
+
+export interface ManifestEntry {
+  readonly file: string;
+  readonly url: string;
+  readonly status: 'ok' | 'missing' | 'failed';
+  readonly sha256?: string;
+  readonly checksum?: 'matched' | 'unpublished';
+  readonly bytes?: number;
+  readonly rows?: number;
+  readonly first_time?: string;
+  readonly last_time?: string;
+  readonly reason?: string;
+  readonly fetched_at: string;
+}
+
+export interface CacheOptions {
+  readonly lockWaitMs?: number | undefined;
+  readonly signal?: AbortSignal | undefined;
+  readonly log?: ((message: string) => void) | undefined;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export class Cache {
+  private readonly entries = new Map<string, ManifestEntry>();
+  private locked = false;
+
+  private constructor(readonly dir: string) {}
+
+  /** Opens (creating) the cache and takes its lock. */
+  static async open(dir: string, options: CacheOptions = {}): Promise<Cache> {
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (error) {
+      throw new TickpipeError(`--cache ${dir}: ${(error as Error).message}`);
+    }
+    const cache = new Cache(dir);
+    await cache.lock(options);
+    cache.load();
+    return cache;
+  }
+
+  private get lockPath(): string {
+    return join(this.dir, '.lock');
+  }
+
+  private async lock(options: CacheOptions): Promise<void> {
+    const deadline = Date.now() + (options.lockWaitMs ?? 10 * 60_000);
+    let told = false;
+    for (;;) {
+      try {
+        const fd = openSync(this.lockPath, 'wx');
+        writeSync(
+          fd,
+          JSON.stringify({ pid: process.pid, host: hostname(), started: new Date().toISOString() }),
+        );
+        closeSync(fd);
+        this.locked = true;
+        return;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
+          throw new TickpipeError(`--cache: ${(error as Error).message}`);
+      }
+      let holder: { pid?: number; host?: string; started?: string } = {};
+      try {
+        holder = JSON.parse(readFileSync(this.lockPath, 'utf8'));
+      } catch {
+        // Being written right now, or torn: look again shortly.
+      }
+      if (typeof holder.pid === 'number' && holder.host === hostname() && !alive(holder.pid)) {
+        options.log?.(`cache lock left by process ${holder.pid}, which is gone: taking it over`);
+        rmSync(this.lockPath, { force: true });
+        continue;
+      }
+      if (Date.now() >= deadline)
+        throw new TickpipeError(
+          `cache ${this.dir} is locked by process ${holder.pid ?? '?'} on ${holder.host ?? '?'} since ${holder.started ?? '?'} (remove ${this.lockPath} if that run is gone)`,
+        );
+      if (!told) {
+        options.log?.(`cache ${this.dir} is in use by process ${holder.pid ?? '?'}; waiting`);
+        told = true;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+      if (options.signal?.aborted === true) throw options.signal.reason;
+    }
+  }
+
+  private load(): void {
+    const path = join(this.dir, 'manifest.ndjson');
+    if (!existsSync(path)) return;
+    for (const line of readFileSync(path, 'utf8').split('\n')) {
+      if (line.length === 0) continue;
+      try {
+        const e = JSON.parse(line) as ManifestEntry;
+        if (typeof e.file === 'string') this.entries.set(e.file, e);
+      } catch {
+        // A torn line from a crash mid-append: the file it describes is re-checked.
+      }
+    }
+  }
+
+  /** The manifest entry for a cache path, if any. */
+  entry(file: string): ManifestEntry | undefined {
+    return this.entries.get(file);
+  }
+
+  /** The path under the cache of a relative file name (already checked to be safe). */
+  path(file: string): string {
+    if (file.split('/').some((p) => p === '..' || p === '' || p === '.'))
+      throw new Error(`unsafe cache path ${file}`);
+    return join(this.dir, ...file.split('/'));
+  }
+
+  /** True when `file` is in the manifest as ok and on disk with its recorded size. */
+  has(file: string): boolean {
+    const e = this.entries.get(file);
+    if (e === undefined || e.status !== 'ok') return false;
+    try {
+      return statSync(this.path(file)).size === e.bytes;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The part file a download of `file` goes to (kept between runs, for resuming). */
+  partPath(file: string): string {
+    const p = `${this.path(file)}.part`;
+    mkdirSync(dirname(p), { recursive: true });
+    return p;
+  }
+
+  /** Moves a verified part file into place. */
+  commit(file: string): void {
+    renameSync(`${this.path(file)}.part`, this.path(file));
+  }
+
+  record(entry: ManifestEntry): void {
+    this.entries.set(entry.file, entry);
+    appendFileSync(join(this.dir, 'manifest.ndjson'), `${JSON.stringify(entry)}\n`);
+  }
+
+  close(): void {
+    if (this.locked) {
+      rmSync(this.lockPath, { force: true });
+      this.locked = false;
+    }
+  }
+}
+
+export { sep };

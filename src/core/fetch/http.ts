@@ -1,0 +1,424 @@
+/**
+ * The HTTP client `fetch` uses for archives and REST APIs: node:http(s), no dependencies.
+ *
+ * - A timeout per request: no response headers, or no body bytes, for `timeoutMs` fails it.
+ * - Retries (up to `retries`) on network errors (resets mid-body included), timeouts and 5xx, with
+ *   exponential backoff and full jitter from `retryBaseMs`.
+ * - 429 and 418: every request of this client waits `Retry-After` seconds (a shared pause: all
+ *   workers stop, as Binance asks), then the request is retried.
+ * - Binance's used-weight header (`X-MBX-USED-WEIGHT-1M`) is tracked: a request that would take the
+ *   minute's weight past `weightSafety` of the limit waits for the next minute first.
+ * - Downloads stream to disk with a SHA-256 computed on the way, resume a partial file with a
+ *   `Range` request, and refuse an HTML page served with status 200 where a file was expected.
+ */
+
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, statSync, truncateSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import { TickpipeError } from '../errors.js';
+
+export class HttpError extends TickpipeError {
+  constructor(
+    readonly url: string,
+    readonly status: number,
+    detail: string,
+  ) {
+    super(`${url}: ${detail}`);
+  }
+}
+
+/** A failure worth retrying: network error, timeout, 5xx. */
+class Transient extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface HttpOptions {
+  readonly timeoutMs?: number;
+  readonly retries?: number;
+  readonly retryBaseMs?: number;
+  readonly retryMaxMs?: number;
+  readonly signal?: AbortSignal | undefined;
+  readonly userAgent?: string;
+  /** Called for each retry and pause, for --verbose. */
+  readonly log?: ((message: string) => void) | undefined;
+  /** Fraction of the weight limit not to exceed (default 0.9). */
+  readonly weightSafety?: number;
+  /** Longest Retry-After honoured, in seconds (default 600); a longer one fails the request. */
+  readonly maxRetryAfterS?: number;
+  /** For tests: a clock and a sleep. */
+  readonly now?: () => number;
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+export interface Response {
+  readonly status: number;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
+export interface DownloadResult {
+  readonly status: 'ok' | 'not_found';
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted === true) {
+      reject(signal.reason);
+      return;
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export class HttpClient {
+  private pausedUntil = 0;
+  private readonly weight = new Map<string, { used: number; minute: number }>();
+  /** Counters for the closing report and tests. */
+  requests = 0;
+  retried = 0;
+  rateLimited = 0;
+  bytes = 0;
+  private readonly agentHttp = new http.Agent({ keepAlive: true, maxSockets: 16 });
+  private readonly agentHttps = new https.Agent({ keepAlive: true, maxSockets: 16 });
+
+  constructor(private readonly options: HttpOptions = {}) {}
+
+  private get timeoutMs(): number {
+    return this.options.timeoutMs ?? 30_000;
+  }
+
+  private now(): number {
+    return this.options.now?.() ?? Date.now();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return (this.options.sleep ?? defaultSleep)(ms, this.options.signal);
+  }
+
+  close(): void {
+    this.agentHttp.destroy();
+    this.agentHttps.destroy();
+  }
+
+  private backoff(attempt: number): number {
+    const base = this.options.retryBaseMs ?? 500;
+    const cap = this.options.retryMaxMs ?? 30_000;
+    return Math.random() * Math.min(cap, base * 2 ** attempt);
+  }
+
+  /** Waits out a shared pause (429/418) and the weight budget of `host`. */
+  private async gate(host: string, weight: number, limit: number): Promise<void> {
+    for (;;) {
+      const wait = this.pausedUntil - this.now();
+      if (wait > 0) {
+        await this.sleep(wait);
+        continue;
+      }
+      if (limit > 0 && weight > 0) {
+        const minute = Math.floor(this.now() / 60_000);
+        const w = this.weight.get(host);
+        const used = w !== undefined && w.minute === minute ? w.used : 0;
+        if (used + weight > limit * (this.options.weightSafety ?? 0.9)) {
+          const until = (minute + 1) * 60_000 + 100;
+          this.options.log?.(
+            `${host}: used weight ${used} of ${limit} this minute; waiting ${((until - this.now()) / 1000).toFixed(1)} s`,
+          );
+          this.pausedUntil = Math.max(this.pausedUntil, until);
+          continue;
+        }
+        this.weight.set(host, { used: used + weight, minute });
+      }
+      return;
+    }
+  }
+
+  private noteWeight(host: string, headers: http.IncomingHttpHeaders): void {
+    const h = headers['x-mbx-used-weight-1m'];
+    const used = Number(Array.isArray(h) ? h[0] : h);
+    if (h !== undefined && Number.isFinite(used))
+      this.weight.set(host, { used, minute: Math.floor(this.now() / 60_000) });
+  }
+
+  private pauseFor(url: string, res: http.IncomingMessage): void {
+    const h = res.headers['retry-after'];
+    const seconds = Number(Array.isArray(h) ? h[0] : h);
+    const wait = Number.isFinite(seconds) && seconds >= 0 ? seconds : 60;
+    const max = this.options.maxRetryAfterS ?? 600;
+    if (wait > max)
+      throw new HttpError(
+        url,
+        res.statusCode ?? 0,
+        `status ${res.statusCode}: asked to wait ${wait} s (more than ${max} s); giving up`,
+      );
+    this.rateLimited++;
+    this.options.log?.(`${url}: status ${res.statusCode}; all requests wait ${wait} s (Retry-After)`);
+    this.pausedUntil = Math.max(this.pausedUntil, this.now() + wait * 1000);
+  }
+
+  /** One request: resolves with the response stream (headers received) or rejects. */
+  private open(url: string, headers: Record<string, string>): Promise<http.IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const u = new URL(url);
+      const mod = u.protocol === 'https:' ? https : http;
+      const req = mod.request(
+        u,
+        {
+          method: 'GET',
+          headers: {
+            'user-agent': this.options.userAgent ?? 'tickpipe',
+            'accept-encoding': 'identity',
+            ...headers,
+          },
+          agent: u.protocol === 'https:' ? this.agentHttps : this.agentHttp,
+          signal: this.options.signal,
+        },
+        (res) => {
+          res.setTimeout(this.timeoutMs, () =>
+            res.destroy(new Transient(`no data for ${this.timeoutMs / 1000} s (timeout)`)),
+          );
+          resolve(res);
+        },
+      );
+      req.setTimeout(this.timeoutMs, () =>
+        req.destroy(new Transient(`no response in ${this.timeoutMs / 1000} s (timeout)`)),
+      );
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  /**
+   * Runs `attempt` with retries: Transient errors and network errors are retried with backoff;
+   * other errors pass through.
+   */
+  private async withRetries<T>(url: string, attempt: (n: number) => Promise<T>): Promise<T> {
+    const retries = this.options.retries ?? 4;
+    for (let n = 0; ; n++) {
+      try {
+        return await attempt(n);
+      } catch (error) {
+        if (this.options.signal?.aborted === true) throw this.options.signal.reason;
+        if (error instanceof HttpError || error instanceof TickpipeError) throw error;
+        const e = error as Error & { code?: string };
+        if (n >= retries)
+          throw new HttpError(
+            url,
+            (error as Transient).status ?? 0,
+            `failed after ${n + 1} attempts: ${e.message}`,
+          );
+        const wait = this.backoff(n);
+        this.retried++;
+        this.options.log?.(
+          `${url}: ${e.message}; retry ${n + 1} of ${retries} in ${(wait / 1000).toFixed(2)} s`,
+        );
+        await this.sleep(wait);
+      }
+    }
+  }
+
+  /** GET returning the whole body (REST calls). 404 is returned, not thrown; other 4xx throw. */
+  async get(url: string, opts: { weight?: number; weightLimit?: number } = {}): Promise<Response> {
+    const host = new URL(url).host;
+    return this.withRetries(url, async () => {
+      await this.gate(host, opts.weight ?? 1, opts.weightLimit ?? 0);
+      this.requests++;
+      const res = await this.open(url, { accept: 'application/json' });
+      this.noteWeight(host, res.headers);
+      const status = res.statusCode ?? 0;
+      const body = await readBody(res);
+      this.bytes += body.length;
+      if (status === 429 || status === 418) {
+        this.pauseFor(url, res);
+        throw new Transient(`status ${status}`, status);
+      }
+      if (status >= 500) throw new Transient(`status ${status}`, status);
+      if (status >= 400 && status !== 404)
+        throw new HttpError(
+          url,
+          status,
+          `status ${status}: ${body.toString('utf8', 0, 200).replace(/\s+/g, ' ')}`,
+        );
+      return { status, headers: res.headers, body };
+    });
+  }
+
+  /** GET a JSON document; refuses an HTML error page. */
+  async getJson(url: string, opts: { weight?: number; weightLimit?: number } = {}): Promise<unknown> {
+    const res = await this.get(url, opts);
+    if (res.status === 404) throw new HttpError(url, 404, 'status 404 (not found)');
+    const text = res.body.toString('utf8');
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new HttpError(url, res.status, `expected JSON, found ${describeBody(res.body, res.headers)}`);
+    }
+  }
+
+  /**
+   * Downloads `url` to `part`, resuming from the bytes already in `part` when the server honours a
+   * Range request. `expect` checks the first bytes (magic number) so that an HTML error page served
+   * with 200 is refused. Returns not_found for a 404.
+   */
+  async download(
+    url: string,
+    part: string,
+    expect: (head: Buffer) => string | undefined,
+  ): Promise<DownloadResult> {
+    const host = new URL(url).host;
+    return this.withRetries(url, async () => {
+      await this.gate(host, 0, 0);
+      let have = 0;
+      try {
+        have = statSync(part).size;
+      } catch {
+        have = 0;
+      }
+      this.requests++;
+      const res = await this.open(url, have > 0 ? { range: `bytes=${have}-` } : {});
+      const status = res.statusCode ?? 0;
+      if (status === 404) {
+        res.resume();
+        return { status: 'not_found', bytes: 0, sha256: '' };
+      }
+      if (status === 429 || status === 418) {
+        res.resume();
+        this.pauseFor(url, res);
+        throw new Transient(`status ${status}`, status);
+      }
+      if (status >= 500) {
+        res.resume();
+        throw new Transient(`status ${status}`, status);
+      }
+      if (status === 416 && have > 0) {
+        // The part file is already complete (or longer than the file): start again.
+        res.resume();
+        truncateSync(part, 0);
+        throw new Transient('range not satisfiable; restarting the download');
+      }
+      if (status !== 200 && status !== 206) {
+        const body = await readBody(res);
+        throw new HttpError(
+          url,
+          status,
+          `status ${status}: ${body.toString('utf8', 0, 200).replace(/\s+/g, ' ')}`,
+        );
+      }
+      const append = status === 206 && have > 0;
+      const hash = createHash('sha256');
+      if (append) await hashFile(part, hash);
+      else have = 0;
+      const out = createWriteStream(part, { flags: append ? 'a' : 'w' });
+      let first = !append;
+      let total = have;
+      try {
+        await new Promise<void>((resolve, reject) => {
+          out.on('error', reject);
+          res.on('error', (e) =>
+            reject(e instanceof Transient ? e : new Transient(`connection lost: ${e.message}`)),
+          );
+          res.on('aborted', () => reject(new Transient('connection reset mid-body')));
+          res.on('data', (chunk: Buffer) => {
+            if (first) {
+              first = false;
+              const problem = expect(chunk);
+              if (problem !== undefined) {
+                reject(
+                  new HttpError(
+                    url,
+                    status,
+                    `${problem}: found ${describeBody(chunk, res.headers)} with status ${status}`,
+                  ),
+                );
+                res.destroy();
+                return;
+              }
+            }
+            total += chunk.length;
+            this.bytes += chunk.length;
+            hash.update(chunk);
+            if (!out.write(chunk)) {
+              res.pause();
+              out.once('drain', () => res.resume());
+            }
+          });
+          res.on('end', () => {
+            if (!res.complete) reject(new Transient('connection reset mid-body'));
+            else out.end(resolve);
+          });
+        });
+      } catch (error) {
+        out.destroy();
+        if (error instanceof HttpError) {
+          // What was written is not the file: do not resume from it.
+          try {
+            truncateSync(part, 0);
+          } catch {
+            // not created yet
+          }
+        }
+        throw error;
+      }
+      const declared = Number(res.headers['content-length']);
+      if (Number.isFinite(declared) && total - (append ? have : 0) !== declared)
+        throw new Transient(`body of ${total} bytes, Content-Length said ${declared}`);
+      return { status: 'ok', bytes: total, sha256: hash.digest('hex') };
+    });
+  }
+}
+
+function readBody(res: http.IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    res.on('data', (c: Buffer) => parts.push(c));
+    res.on('error', (e) =>
+      reject(e instanceof Transient ? e : new Transient(`connection lost: ${e.message}`)),
+    );
+    res.on('aborted', () => reject(new Transient('connection reset mid-body')));
+    res.on('end', () => {
+      if (!res.complete) reject(new Transient('connection reset mid-body'));
+      else resolve(Buffer.concat(parts));
+    });
+  });
+}
+
+async function hashFile(path: string, hash: ReturnType<typeof createHash>): Promise<void> {
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+}
+
+function describeBody(body: Buffer, headers: http.IncomingHttpHeaders): string {
+  const type = String(headers['content-type'] ?? '');
+  const text = body.toString('utf8', 0, Math.min(body.length, 200));
+  if (type.includes('html') || /^\s*</.test(text)) return 'an HTML page';
+  return `"${text.replace(/\s+/g, ' ').slice(0, 60)}"`;
+}
+
+/** Checks for the zip magic number. */
+export function expectZip(head: Buffer): string | undefined {
+  return head.length >= 2 && head[0] === 0x50 && head[1] === 0x4b ? undefined : 'expected a zip file';
+}
+
+/** Checks for the gzip magic number. */
+export function expectGzip(head: Buffer): string | undefined {
+  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b ? undefined : 'expected a gzip file';
+}
+
+/** Accepts any bytes that do not look like an HTML page. */
+export function expectNotHtml(head: Buffer): string | undefined {
+  return /^\s*</.test(head.toString('latin1', 0, 64)) ? 'expected a data file' : undefined;
+}

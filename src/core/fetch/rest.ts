@@ -1,0 +1,387 @@
+/**
+ * The venues' REST APIs, for what the archives do not have yet (today; yesterday before it is
+ * published) and for what only REST has (instruments, book snapshots). Every response goes through
+ * the same row parsers as the archive's CSV rows, so the records are the same whichever source
+ * delivered them.
+ */
+
+import { DataError } from '../errors.js';
+import type { ErrorPolicy } from '../io/lines.js';
+import type { WireRecord } from '../records/record.js';
+import { formatTime, parseCanonicalTime, US_PER_HOUR, US_PER_MS } from '../records/time.js';
+import { aggTradeParser, klineParser } from './binance/csv.js';
+import type { HttpClient } from './http.js';
+import { type ParsedRow, RowError, type RowParser } from './rows.js';
+import type { TimedBatch, TimeRange } from './timed.js';
+import type { Exchange } from './venues.js';
+
+export interface RestContext {
+  readonly http: HttpClient;
+  readonly exchange: Exchange;
+  readonly restUrl: string;
+  readonly policy: ErrorPolicy;
+  /** Now, epoch microseconds: candles that have not closed by then are not emitted. */
+  readonly now: number;
+}
+
+const ms = (us: number): number => Math.floor(us / US_PER_MS);
+
+function parseRows(
+  rows: unknown[],
+  parser: RowParser,
+  url: string,
+  policy: ErrorPolicy,
+  toFields: (row: unknown) => string[],
+): ParsedRow[] {
+  const out: ParsedRow[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    try {
+      out.push(parser.parse(toFields(rows[i])));
+    } catch (error) {
+      if (!(error instanceof RowError)) throw error;
+      policy.report(`${url} [${i}]`, error.message);
+    }
+  }
+  return out;
+}
+
+function batch(rows: readonly ParsedRow[]): TimedBatch {
+  return { records: rows.map((r) => r.record), keys: rows.map((r) => r.key) };
+}
+
+function expectArray(value: unknown, url: string): unknown[] {
+  if (!Array.isArray(value))
+    throw new DataError(url, `expected a JSON array, found ${JSON.stringify(value).slice(0, 80)}`);
+  return value;
+}
+
+function binanceKlineWeight(ex: Exchange): number {
+  return ex.id === 'binance_spot' ? 2 : 10;
+}
+
+/** Binance klines over `range` (by open time), paged forward; only closed candles. */
+export async function* binanceKlines(
+  ctx: RestContext,
+  symbol: string,
+  interval: string,
+  range: TimeRange,
+): AsyncGenerator<TimedBatch> {
+  const ex = ctx.exchange;
+  const parser = klineParser({ exchange: ex.id, symbol, interval, inverse: ex.inverse });
+  let start = range.from;
+  for (;;) {
+    if (start >= range.to) return;
+    const url = `${ctx.restUrl}${ex.rest}/klines?symbol=${symbol}&interval=${interval}&startTime=${ms(start)}&endTime=${ms(range.to) - 1}&limit=${ex.klineLimit}`;
+    const rows = expectArray(
+      await ctx.http.getJson(url, { weight: binanceKlineWeight(ex), weightLimit: ex.weightLimit }),
+      url,
+    );
+    if (rows.length === 0) return;
+    const parsed = parseRows(rows, parser, url, ctx.policy, (r) => (r as unknown[]).map(String));
+    // A candle still open at `now` is not a candle yet.
+    const closed = parsed.filter(
+      (p) => parseCanonicalTime((p.record as unknown as { time: string }).time) <= ctx.now,
+    );
+    const inRange = closed.filter((p) => p.key >= range.from && p.key < range.to);
+    if (inRange.length > 0) yield batch(inRange);
+    const last = parsed.at(-1);
+    if (last === undefined || rows.length < ex.klineLimit || closed.length < parsed.length) return;
+    if (last.key < start) throw new DataError(url, 'klines went backwards');
+    start = last.key + US_PER_MS;
+  }
+}
+
+/**
+ * Binance aggregate trades over `range`: the first page by time (windows of under an hour, as the
+ * API requires), then by `fromId` until a trade at or after the end.
+ */
+export async function* binanceAggTrades(
+  ctx: RestContext,
+  symbol: string,
+  range: TimeRange,
+): AsyncGenerator<TimedBatch> {
+  const ex = ctx.exchange;
+  const parser = aggTradeParser({ exchange: ex.id, symbol });
+  const weight = ex.id === 'binance_spot' ? 4 : 20;
+  const toFields = (r: unknown): string[] => {
+    const t = r as Record<string, unknown>;
+    return [t.a, t.p, t.q, t.f, t.l, t.T, t.m].map(String);
+  };
+  let fromId: number | undefined;
+  let windowStart = range.from;
+  for (;;) {
+    let url: string;
+    if (fromId === undefined) {
+      if (windowStart >= range.to) return;
+      const windowEnd = Math.min(range.to, windowStart + US_PER_HOUR);
+      url = `${ctx.restUrl}${ex.rest}/aggTrades?symbol=${symbol}&startTime=${ms(windowStart)}&endTime=${ms(windowEnd) - 1}&limit=1000`;
+      windowStart = windowEnd;
+    } else {
+      url = `${ctx.restUrl}${ex.rest}/aggTrades?symbol=${symbol}&fromId=${fromId}&limit=1000`;
+    }
+    const rows = expectArray(await ctx.http.getJson(url, { weight, weightLimit: ex.weightLimit }), url);
+    if (rows.length === 0) {
+      if (fromId !== undefined) return;
+      continue;
+    }
+    const parsed = parseRows(rows, parser, url, ctx.policy, toFields);
+    const inRange = parsed.filter((p) => p.key >= range.from && p.key < range.to);
+    if (inRange.length > 0) yield batch(inRange);
+    const last = parsed.at(-1);
+    if (last === undefined) return;
+    if (last.key >= range.to) return;
+    if (fromId !== undefined && rows.length < 1000 && last.key < range.to) {
+      // The newest trades so far: nothing after them yet.
+      return;
+    }
+    fromId = Number((last.record as unknown as { id: number }).id) + 1;
+  }
+}
+
+/** Binance funding rates (futures) over `range`. */
+export async function* binanceFunding(
+  ctx: RestContext,
+  symbol: string,
+  range: TimeRange,
+): AsyncGenerator<TimedBatch> {
+  const ex = ctx.exchange;
+  let start = range.from;
+  for (;;) {
+    if (start >= range.to) return;
+    const url = `${ctx.restUrl}${ex.rest}/fundingRate?symbol=${symbol}&startTime=${ms(start)}&endTime=${ms(range.to) - 1}&limit=1000`;
+    const rows = expectArray(await ctx.http.getJson(url, { weight: 1, weightLimit: ex.weightLimit }), url);
+    if (rows.length === 0) return;
+    const records: WireRecord[] = [];
+    const keys: number[] = [];
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i] as Record<string, unknown>;
+      const t = Number(r.fundingTime);
+      const rate = Number(r.fundingRate);
+      if (!Number.isInteger(t) || !Number.isFinite(rate)) {
+        ctx.policy.report(
+          `${url} [${i}]`,
+          `expected fundingTime and fundingRate, found ${JSON.stringify(r).slice(0, 80)}`,
+        );
+        continue;
+      }
+      const us = t * US_PER_MS;
+      if (us < range.from || us >= range.to) continue;
+      const mark = Number(r.markPrice);
+      records.push({
+        type: 'funding',
+        time: formatTime(us, 'ms'),
+        exchange: ex.id,
+        symbol,
+        rate,
+        ...(mark > 0 ? { mark_price: mark } : {}),
+      });
+      keys.push(us);
+    }
+    if (records.length > 0) yield { records, keys };
+    const lastT = Number((rows.at(-1) as Record<string, unknown>).fundingTime) * US_PER_MS;
+    if (rows.length < 1000 || !(lastT >= start)) return;
+    start = lastT + US_PER_MS;
+  }
+}
+
+function filterValue(filters: unknown, type: string, field: string): number | undefined {
+  if (!Array.isArray(filters)) return undefined;
+  const f = filters.find((x) => (x as { filterType?: unknown }).filterType === type) as
+    | Record<string, unknown>
+    | undefined;
+  const v = f?.[field];
+  return v === undefined ? undefined : Number(v);
+}
+
+/**
+ * `instrument` records from Binance `exchangeInfo`: PRICE_FILTER tickSize, LOT_SIZE stepSize, and
+ * the minimum notional from NOTIONAL or MIN_NOTIONAL `minNotional` (spot) or MIN_NOTIONAL
+ * `notional` (futures). `time` is the response's `serverTime`.
+ */
+export function binanceInstruments(
+  info: unknown,
+  ex: Exchange,
+  symbols: readonly string[],
+  url: string,
+): WireRecord[] {
+  const body = info as { serverTime?: unknown; symbols?: unknown };
+  if (!Array.isArray(body?.symbols))
+    throw new DataError(url, 'expected an exchangeInfo response with "symbols"');
+  const want = new Set(symbols);
+  const time =
+    typeof body.serverTime === 'number' ? formatTime(body.serverTime * US_PER_MS, 'ms') : undefined;
+  const out: WireRecord[] = [];
+  for (const s of body.symbols as Record<string, unknown>[]) {
+    const symbol = String(s.symbol);
+    if (want.size > 0 && !want.has(symbol)) continue;
+    const filters = s.filters;
+    const tick = filterValue(filters, 'PRICE_FILTER', 'tickSize');
+    const lot = filterValue(filters, 'LOT_SIZE', 'stepSize');
+    const minNotional =
+      filterValue(filters, 'NOTIONAL', 'minNotional') ??
+      filterValue(filters, 'MIN_NOTIONAL', 'minNotional') ??
+      filterValue(filters, 'MIN_NOTIONAL', 'notional') ??
+      0;
+    const contractType = s.contractType;
+    const kind = ex.id === 'binance_spot' ? 'spot' : contractType === 'PERPETUAL' ? 'perpetual' : 'future';
+    const rec: Record<string, unknown> = { type: 'instrument' };
+    if (time !== undefined) rec.time = time;
+    Object.assign(rec, {
+      exchange: ex.id,
+      symbol,
+      base: String(s.baseAsset),
+      quote: String(s.quoteAsset),
+      kind,
+      tick_size: tick,
+      lot_size: lot,
+      min_notional: minNotional,
+    });
+    if (s.contractSize !== undefined) rec.contract_size = Number(s.contractSize);
+    if (typeof s.status === 'string') rec.status = s.status;
+    else if (typeof s.contractStatus === 'string') rec.status = s.contractStatus;
+    out.push(rec as WireRecord);
+  }
+  for (const sym of want)
+    if (!out.some((r) => r.symbol === sym)) throw new DataError(url, `no symbol ${sym} in exchangeInfo`);
+  return out;
+}
+
+export async function binanceExchangeInfo(
+  ctx: RestContext,
+  symbols: readonly string[],
+): Promise<WireRecord[]> {
+  const ex = ctx.exchange;
+  const query =
+    ex.id === 'binance_spot' && symbols.length > 0
+      ? `?symbols=${encodeURIComponent(JSON.stringify(symbols))}`
+      : '';
+  const url = `${ctx.restUrl}${ex.rest}/exchangeInfo${query}`;
+  const info = await ctx.http.getJson(url, {
+    weight: ex.id === 'binance_spot' ? 20 : 1,
+    weightLimit: ex.weightLimit,
+  });
+  return binanceInstruments(info, ex, symbols, url);
+}
+
+/** A `book` snapshot from Binance's depth endpoint (`limit` levels a side). */
+export async function binanceDepth(ctx: RestContext, symbol: string, limit: number): Promise<WireRecord> {
+  const ex = ctx.exchange;
+  const url = `${ctx.restUrl}${ex.rest}/depth?symbol=${symbol}&limit=${limit}`;
+  const weight =
+    ex.id === 'binance_spot'
+      ? limit <= 100
+        ? 5
+        : limit <= 500
+          ? 25
+          : limit <= 1000
+            ? 50
+            : 250
+      : limit <= 100
+        ? 5
+        : limit <= 500
+          ? 10
+          : 20;
+  const body = (await ctx.http.getJson(url, { weight, weightLimit: ex.weightLimit })) as Record<
+    string,
+    unknown
+  >;
+  const levels = (side: unknown): [number, number][] =>
+    expectArray(side, url).map((l) => [Number((l as unknown[])[0]), Number((l as unknown[])[1])]);
+  if (typeof body.lastUpdateId !== 'number')
+    throw new DataError(url, 'expected a depth snapshot with "lastUpdateId"');
+  // Futures snapshots carry the event time; spot's do not, so the receive time stands in.
+  const eventMs = typeof body.E === 'number' ? body.E : Math.floor(ctx.now / US_PER_MS);
+  return {
+    type: 'book',
+    time: formatTime(eventMs * US_PER_MS, 'ms'),
+    exchange: ex.id,
+    symbol,
+    snapshot: true,
+    sequence: body.lastUpdateId,
+    bids: levels(body.bids),
+    asks: levels(body.asks),
+  };
+}
+
+const BYBIT_INTERVAL: Record<string, string> = {
+  '1m': '1',
+  '3m': '3',
+  '5m': '5',
+  '15m': '15',
+  '30m': '30',
+  '1h': '60',
+  '2h': '120',
+  '4h': '240',
+  '6h': '360',
+  '12h': '720',
+  '1d': 'D',
+  '1w': 'W',
+  '1M': 'M',
+};
+
+/**
+ * Bybit v5 klines: `list` is newest first, `[startTime, open, high, low, close, volume, turnover]`
+ * (strings). Paged forward in windows of at most `limit` candles so output streams in time order.
+ */
+export async function* bybitKlines(
+  ctx: RestContext,
+  symbol: string,
+  interval: string,
+  intervalUs: number,
+  range: TimeRange,
+): AsyncGenerator<TimedBatch> {
+  const ex = ctx.exchange;
+  const code = BYBIT_INTERVAL[interval]!;
+  const months = interval === '1M';
+  const step = months ? 31 * 24 * US_PER_HOUR : intervalUs;
+  let start = range.from;
+  while (start < range.to) {
+    const end = Math.min(range.to, start + step * (months ? 1 : ex.klineLimit));
+    const url = `${ctx.restUrl}/v5/market/kline?category=${ex.rest}&symbol=${symbol}&interval=${code}&start=${ms(start)}&end=${ms(end) - 1}&limit=${ex.klineLimit}`;
+    const body = (await ctx.http.getJson(url)) as {
+      retCode?: unknown;
+      retMsg?: unknown;
+      result?: { list?: unknown };
+    };
+    if (body?.retCode !== 0)
+      throw new DataError(url, `Bybit error ${String(body?.retCode)}: ${String(body?.retMsg)}`);
+    const list = expectArray(body.result?.list, url).slice().reverse();
+    const records: WireRecord[] = [];
+    const keys: number[] = [];
+    for (let i = 0; i < list.length; i++) {
+      const r = list[i] as unknown[];
+      const openMs = Number(r[0]);
+      const vals = [1, 2, 3, 4, 5, 6].map((j) => Number(r[j]));
+      if (!Number.isInteger(openMs) || vals.some((v) => !Number.isFinite(v))) {
+        ctx.policy.report(`${url} [${i}]`, `expected a kline row, found ${JSON.stringify(r).slice(0, 80)}`);
+        continue;
+      }
+      const openUs = openMs * US_PER_MS;
+      if (openUs < range.from || openUs >= range.to) continue;
+      const closeUs = months ? nextMonth(openUs) : openUs + intervalUs;
+      if (closeUs > ctx.now) continue;
+      records.push({
+        type: 'candle',
+        time: formatTime(closeUs, 'ms'),
+        exchange: ex.id,
+        symbol,
+        interval,
+        open_time: formatTime(openUs, 'ms'),
+        open: vals[0],
+        high: vals[1],
+        low: vals[2],
+        close: vals[3],
+        volume: vals[4],
+        quote_volume: vals[5],
+      });
+      keys.push(openUs);
+    }
+    if (records.length > 0) yield { records, keys };
+    start = end;
+  }
+}
+
+function nextMonth(us: number): number {
+  const d = new Date(us / US_PER_MS);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) * US_PER_MS;
+}

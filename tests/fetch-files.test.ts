@@ -1,0 +1,340 @@
+/**
+ * `tickpipe fetch --file`: files already on disk (real samples from ../shared/data, and files made
+ * here), read through the same parsers as downloads.
+ */
+
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseLines, runInProcess } from './helpers/cli.js';
+import { describeShared, sharedFile } from './helpers/shared-data.js';
+import { firstZipEntry, makeZip } from './helpers/zip.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tickpipe-files-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+type Rec = Record<string, unknown>;
+
+describeShared('fetch --file: real files', () => {
+  it('a Binance spot zip needs --exchange; with it, 1440 candles matching the CSV', async () => {
+    const zip = sharedFile('binance_datatool', 'BTCUSDT-1m-2020-01-02.zip');
+    const bare = await runInProcess(['fetch', '--file', zip]);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toMatch(/does not say its market: give --exchange/);
+    const r = await runInProcess(['fetch', '--file', zip, '--exchange', 'binance_spot']);
+    expect(r.code).toBe(0);
+    const out = parseLines(r.stdout);
+    const rows = firstZipEntry(zip).trim().split('\n');
+    expect(out).toHaveLength(rows.length);
+    const last = rows.at(-1)!.split(',');
+    expect(out.at(-1)).toMatchObject({
+      open_time: new Date(Number(last[0])).toISOString(),
+      time: new Date(Number(last[6]) + 1).toISOString(),
+      high: Number(last[2]),
+      quote_volume: Number(last[7]),
+      trades: Number(last[8]),
+      taker_buy_volume: Number(last[9]),
+    });
+  });
+
+  it('COIN-M aggTrades with a header: 105,280 trades, amounts in contracts, sides from lowercase booleans', async () => {
+    const r = await runInProcess([
+      'fetch',
+      '--file',
+      sharedFile('binance_datatool_tommy-ca', 'BTCUSD_PERP-aggTrades-2026-05-08.zip'),
+      '--exchange',
+      'binance_futures_coin',
+    ]);
+    expect(r.code).toBe(0);
+    const out = parseLines(r.stdout);
+    expect(out).toHaveLength(105_280);
+    expect(out[0]).toEqual({
+      type: 'trade',
+      time: '2026-05-08T00:00:00.020Z',
+      exchange: 'binance_futures_coin',
+      symbol: 'BTCUSD_PERP',
+      id: 480537903,
+      price: 79972.8,
+      amount: 542,
+      side: 'buy',
+      first_id: 1123474160,
+      last_id: 1123474164,
+    });
+  });
+
+  it('spot microsecond aggTrades (True/False, 8 columns) and futures millisecond ones (header, 7 columns)', async () => {
+    const spot = await runInProcess([
+      'fetch',
+      '--file',
+      sharedFile('bbgo/binancecsv/spot/BTCUSDT-aggTrades-2026-09-15.csv'),
+      '--exchange',
+      'binance_spot',
+    ]);
+    expect(spot.code).toBe(0);
+    const s = parseLines(spot.stdout);
+    expect(s[0]).toMatchObject({ time: '2026-09-15T00:00:00.017025Z', side: 'sell', id: 4063759318 });
+    expect(s[2]).toMatchObject({ side: 'buy' });
+    const um = await runInProcess([
+      'fetch',
+      '--file',
+      sharedFile('bbgo/binancecsv/um/BTCUSDT-aggTrades-2026-09-15.csv'),
+      '--exchange',
+      'binance_futures_usd',
+    ]);
+    expect(um.code).toBe(0);
+    expect(parseLines(um.stdout)[0]).toMatchObject({
+      time: '2026-09-15T00:00:00.003Z',
+      side: 'buy',
+      amount: 0.001,
+    });
+  });
+
+  it('a Yahoo-style daily file works without flags: 5036 daily ORCL candles', async () => {
+    const r = await runInProcess(['fetch', '--file', sharedFile('backtrader', 'orcl-1995-2014.txt')]);
+    expect(r.code).toBe(0);
+    const out = parseLines(r.stdout);
+    expect(out).toHaveLength(5036);
+    expect(out[0]).toEqual({
+      type: 'candle',
+      time: '1995-01-04T00:00:00.000Z',
+      exchange: 'other',
+      symbol: 'ORCL',
+      interval: '1d',
+      open_time: '1995-01-03T00:00:00.000Z',
+      open: 2.179012,
+      high: 2.191358,
+      low: 2.117284,
+      close: 2.117284,
+      volume: 36301200,
+    });
+  });
+
+  it('backtrader intraday (Date and Time columns) and weekly files: the interval is inferred', async () => {
+    const min = await runInProcess([
+      'fetch',
+      '--file',
+      sharedFile('backtrader', '2006-min-005.txt'),
+      '--symbol',
+      'ES',
+    ]);
+    expect(parseLines(min.stdout)[0]).toMatchObject({
+      interval: '5m',
+      open_time: '2006-01-02T09:05:00.000Z',
+      symbol: 'ES',
+    });
+    const week = await runInProcess([
+      'fetch',
+      '--file',
+      sharedFile('backtrader', '2006-week-001.txt'),
+      '--time-is',
+      'close',
+    ]);
+    expect(parseLines(week.stdout)[0]).toMatchObject({
+      interval: '1w',
+      time: '2006-01-06T00:00:00.000Z',
+      open_time: '2005-12-30T00:00:00.000Z',
+    });
+  });
+
+  it("barter's market data with its system config: trades, and Reconnecting as disconnect records", async () => {
+    const file = sharedFile('barter-rs', 'binance_spot_market_data_with_disconnect_events.json');
+    const noConfig = await runInProcess(['fetch', '--file', file]);
+    expect(noConfig.code).toBe(2);
+    expect(noConfig.stderr).toMatch(/give --config system_config.json/);
+    const r = await runInProcess([
+      'fetch',
+      '--file',
+      file,
+      '--config',
+      sharedFile('barter-rs', 'system_config.json'),
+    ]);
+    expect(r.code).toBe(0);
+    const out = parseLines(r.stdout) as Rec[];
+    const events = JSON.parse(readFileSync(file, 'utf8')) as Rec[];
+    const reconnects = events.filter((e) => 'Reconnecting' in e).length;
+    expect(out.filter((o) => o.type === 'disconnect')).toHaveLength(reconnects);
+    expect(out.filter((o) => o.type === 'trade')).toHaveLength(events.length - reconnects);
+    // Indices 0, 1, 2 of the config are BTCUSDT, ETHUSDT, SOLUSDT.
+    const names = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT'];
+    const used = events.flatMap((e) => {
+      const ok = (e as { Item?: { Ok?: { instrument: number } } }).Item?.Ok;
+      return ok === undefined ? [] : [names[ok.instrument]];
+    });
+    expect(out.filter((o) => o.type === 'trade').map((o) => o.symbol)).toEqual(used);
+    expect(out[0]).toEqual({
+      type: 'trade',
+      time: '2024-12-20T19:05:18.175Z',
+      local_time: '2024-12-20T19:05:18.319581Z',
+      exchange: 'binance_spot',
+      symbol: 'BTCUSDT',
+      id: '4314349047',
+      price: 96962.51,
+      amount: 0.00006,
+      side: 'buy',
+    });
+    // Each disconnect sits at the time of the event before it.
+    const i = out.findIndex((o) => o.type === 'disconnect');
+    expect(out[i]!.time).toBe(out[i - 1]!.time);
+  });
+
+  it('a Bybit trade CSV names its own symbol', async () => {
+    const r = await runInProcess([
+      'fetch',
+      '--file',
+      sharedFile('bbgo/csvsource/FXSUSDT-ticks-2023-10-10.csv'),
+    ]);
+    expect(r.code).toBe(0);
+    const out = parseLines(r.stdout);
+    expect(out).toHaveLength(15);
+    expect(out[0]).toMatchObject({
+      exchange: 'bybit_perpetuals_usd',
+      symbol: 'FXSUSDT',
+      time: '2023-10-10T23:58:07.492200Z',
+      side: 'sell',
+      amount: 0.86,
+      price: 5.239,
+    });
+  });
+});
+
+describe('fetch --file: made-up files', () => {
+  it('--columns maps other names; a quoted field is read', async () => {
+    const path = join(dir, 'prices.csv');
+    writeFileSync(
+      path,
+      'when,o,h,l,c,"v"\n2024-01-01 00:00,1,2,0.5,1.5,"10"\n2024-01-01 01:00,1.5,2.5,1,2,20\n',
+    );
+    const r = await runInProcess([
+      'fetch',
+      '--file',
+      path,
+      '--columns',
+      'time=when,open=o,high=h,low=l,close=c,volume=v',
+      '--exchange',
+      'other',
+    ]);
+    expect(r.code).toBe(0);
+    expect(parseLines(r.stdout)).toEqual([
+      {
+        type: 'candle',
+        time: '2024-01-01T01:00:00.000Z',
+        exchange: 'other',
+        symbol: 'PRICES',
+        interval: '1h',
+        open_time: '2024-01-01T00:00:00.000Z',
+        open: 1,
+        high: 2,
+        low: 0.5,
+        close: 1.5,
+        volume: 10,
+      },
+      {
+        type: 'candle',
+        time: '2024-01-01T02:00:00.000Z',
+        exchange: 'other',
+        symbol: 'PRICES',
+        interval: '1h',
+        open_time: '2024-01-01T01:00:00.000Z',
+        open: 1.5,
+        high: 2.5,
+        low: 1,
+        close: 2,
+        volume: 20,
+      },
+    ]);
+  });
+
+  it('a generic CSV without the columns it needs is a usage error naming them', async () => {
+    const path = join(dir, 'x.csv');
+    writeFileSync(path, 'when,price\n2024-01-01,1\n');
+    const r = await runInProcess(['fetch', '--file', path]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no time column in the header \(when,price\): name it with --columns time=NAME/);
+  });
+
+  it('a bad value in a generic CSV is located', async () => {
+    const path = join(dir, 'y.csv');
+    writeFileSync(path, 'Date,Open,High,Low,Close\n2024-01-01,1,2,0.5,1.5\n2024-01-02,1,x,0.5,1.5\n');
+    const r = await runInProcess(['fetch', '--file', path, '--interval', '1d']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${path}:3: expected a number for "high", found "x"`);
+  });
+
+  it('a truncated zip on disk: a clear error, exit 1', async () => {
+    const zip = makeZip([
+      {
+        name: 'BTCUSDT-1m-2020-01-01.csv',
+        data: Buffer.from('1577836800000,1,1,1,1,1,1577836859999,1,1,1,1,0\n'),
+      },
+    ]);
+    const path = join(dir, 'BTCUSDT-1m-2020-01-01.zip');
+    writeFileSync(path, zip.subarray(0, zip.length - 10));
+    const r = await runInProcess(['fetch', '--file', path, '--exchange', 'binance_spot']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /BTCUSDT-1m-2020-01-01\.zip: not a valid zip file: no end-of-central-directory record/,
+    );
+  });
+
+  it('--max-entry-bytes bounds what an entry may expand to', async () => {
+    const rows = Array.from(
+      { length: 2000 },
+      (_, i) => `${1577836800000 + i * 60000},1,1,1,1,1,${1577836859999 + i * 60000},1,1,1,1,0`,
+    );
+    const path = join(dir, 'BTCUSDT-1m-2020-01-01.zip');
+    writeFileSync(path, makeZip([{ name: 'a.csv', data: Buffer.from(rows.join('\n')) }]));
+    const r = await runInProcess([
+      'fetch',
+      '--file',
+      path,
+      '--exchange',
+      'binance_spot',
+      '--max-entry-bytes',
+      '10000',
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/beyond the bound of 10000/);
+  });
+
+  it('a gzip CSV named like the archive, and a range on local files', async () => {
+    const rows = Array.from(
+      { length: 10 },
+      (_, i) => `${1577836800000 + i * 60000},1,2,0.5,1.5,1,${1577836859999 + i * 60000},1,1,1,1,0`,
+    );
+    const path = join(dir, 'ETHUSDT-1m-2020-01-01.csv.gz');
+    writeFileSync(path, gzipSync(`${rows.join('\n')}\n`));
+    const r = await runInProcess([
+      'fetch',
+      '--file',
+      path,
+      '--exchange',
+      'binance_futures_usd',
+      '--from',
+      '2020-01-01T00:02:00Z',
+      '--to',
+      '2020-01-01T00:05:00Z',
+    ]);
+    expect(r.code).toBe(0);
+    expect(parseLines(r.stdout).map((c) => [c.symbol, c.open_time])).toEqual([
+      ['ETHUSDT', '2020-01-01T00:02:00.000Z'],
+      ['ETHUSDT', '2020-01-01T00:03:00.000Z'],
+      ['ETHUSDT', '2020-01-01T00:04:00.000Z'],
+    ]);
+  });
+
+  it('NDJSON (a cache entry, a previous fetch) passes through as the bytes it came in as', async () => {
+    const path = join(dir, 'x.ndjson');
+    const text =
+      '{"type":"trade","time":"2024-01-01T00:00:00.000Z","exchange":"binance_spot","symbol":"BTCUSDT","id":1,"price":1.50,"amount":2,"side":"buy"}\n';
+    writeFileSync(path, text);
+    const r = await runInProcess(['fetch', '--file', path]);
+    expect(r.stdout).toBe(text);
+  });
+});
