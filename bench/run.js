@@ -14,6 +14,7 @@ import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { klineZip, serve } from './archive.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const scratch = join(root, '.bench');
@@ -50,6 +51,78 @@ function measure(argv, { stdoutTo = '/dev/null' } = {}) {
       else resolve({ seconds, rssMiB: Number(rss.trim()) / 1024 });
     });
   });
+}
+
+/** `fetch` of one monthly 1s kline zip of `rows` rows for `symbol` from the loopback archive. */
+function fetchArgv(url, symbol) {
+  return [
+    cli,
+    'fetch',
+    '--exchange',
+    'binance_spot',
+    '--symbol',
+    symbol,
+    '--kind',
+    'candles',
+    '--interval',
+    '1s',
+    '--from',
+    '2024-01-01',
+    '--to',
+    '2024-02-01',
+    '--source',
+    'archive',
+    '--base-url',
+    url,
+    '--quiet',
+  ];
+}
+
+async function benchFetch() {
+  const files = new Map();
+  const sums = new Map();
+  const add = async (symbol, rows) => {
+    const zip = join(scratch, `${symbol}-1s-2024-01-${rows}.zip`);
+    const path = `/data/spot/monthly/klines/${symbol}/1s/${symbol}-1s-2024-01.zip`;
+    sums.set(path, await klineZip(zip, rows, `${symbol}-1s-2024-01.csv`));
+    files.set(path, zip);
+  };
+  await add('BTCUSDT', N);
+  if (!quick) await add('ETHUSDT', 2.5 * N);
+  const server = await serve(files, sums);
+  try {
+    const out = join(scratch, 'fetch-1m.ndjson');
+    await measure(fetchArgv(server.url, 'BTCUSDT'), { stdoutTo: out });
+    const base = [];
+    const runs = [];
+    let rss = 0;
+    for (let i = 0; i < RUNS; i++) {
+      base.push((await measure([join(root, 'bench', 'baseline.js'), out])).seconds);
+      const f = await measure(fetchArgv(server.url, 'BTCUSDT'));
+      runs.push(f.seconds);
+      rss = Math.max(rss, f.rssMiB);
+    }
+    const baseRate = N / median(base);
+    const rate = N / median(runs);
+    console.log(`\nfetch: a ${fmt(N)}-row kline CSV zip from a loopback archive, NDJSON to /dev/null`);
+    console.log(
+      `${'parse-only baseline over the NDJSON fetch produced'.padEnd(54)}${fmt(baseRate).padStart(12)}${'1.00'.padStart(8)}`,
+    );
+    const ratio = rate / baseRate;
+    console.log(
+      `${'fetch (download, verify, unzip, parse, write)'.padEnd(54)}${fmt(rate).padStart(12)}${ratio.toFixed(2).padStart(8)}  >= 0.50${ratio >= 0.5 ? '  met' : '  MISSED'}`,
+    );
+    console.log(`fetch peak RSS, ${fmt(N)} rows: ${rss.toFixed(0)} MiB`);
+    if (!quick) {
+      const big = await measure(fetchArgv(server.url, 'ETHUSDT'));
+      const growth = (big.rssMiB / rss - 1) * 100;
+      console.log(
+        `fetch peak RSS, ${fmt(2.5 * N)} rows: ${big.rssMiB.toFixed(0)} MiB (${growth >= 0 ? '+' : ''}${growth.toFixed(0)}%; target: no growth with file size, within 20%${Math.abs(growth) <= 20 ? ': met' : ': MISSED'})`,
+      );
+    }
+  } finally {
+    server.close();
+  }
 }
 
 function median(xs) {
@@ -127,3 +200,4 @@ async function main() {
 }
 
 await main();
+await benchFetch();

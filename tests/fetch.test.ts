@@ -319,6 +319,30 @@ describe('fetch: archive and REST together', () => {
     expect(nov.stderr).toMatch(/BTCUSDT daily 2019-11-01: not in the archive \(404\)/);
   });
 
+  it('--revalidate: a file the venue republished (a changed checksum) is downloaded again', async () => {
+    const path = `${KLINES}/BTCUSDT-1m-2020-01-05.zip`;
+    server.addFile(path, zipOf('a.csv', klineRows('2020-01-05')));
+    const args = fetchArgs(['--from', '2020-01-05', '--to', '2020-01-06', '--cache', cacheRoot]);
+    const first = await runInProcess(args);
+    expect(first.code).toBe(0);
+    const replacement = zipOf('a.csv', klineRows('2020-01-05', 200));
+    server.addFile(path, replacement);
+    const trusting = await runInProcess(args);
+    expect(trusting.stdout).toBe(first.stdout);
+    const checked = await runInProcess([...args, '--revalidate', '--verbose']);
+    expect(checked.code).toBe(0);
+    expect(checked.stderr).toMatch(/republished: .*BTCUSDT-1m-2020-01-05\.zip/);
+    expect((parseLines(checked.stdout)[0] as unknown as Candle).open).toBe(200);
+    const entry = parseLines(readFileSync(join(cacheRoot, 'manifest.ndjson'), 'utf8')).at(-1)!;
+    expect(entry.sha256).toBe(createHash('sha256').update(replacement).digest('hex'));
+    expect(entry.replaced).toMatch(/^[0-9a-f]{64}$/);
+    // Unchanged files cost one checksum request each and no download.
+    const before = server.log.length;
+    const again = await runInProcess([...args, '--revalidate']);
+    expect(again.stdout).toBe(checked.stdout);
+    expect(server.log.slice(before).map((l) => l.path)).toEqual([`${path}.CHECKSUM`]);
+  });
+
   it('several symbols are merged in time order', async () => {
     const eth = klineRows('2020-01-05', 10);
     server.addFile(`${KLINES}/BTCUSDT-1m-2020-01-05.zip`, zipOf('x.csv', klineRows('2020-01-05')));

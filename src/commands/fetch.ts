@@ -112,6 +112,11 @@ Exit status: 0 when everything asked for was delivered; 1 when something could n
     cache: Flags.string({
       description: 'Keep downloaded files in this folder, with a manifest; reuse them.',
     }),
+    revalidate: Flags.boolean({
+      description:
+        'Check cached Binance files against their published .CHECKSUM and download again those the venue has replaced (one small request per file).',
+      default: false,
+    }),
     concurrency: Flags.integer({ description: 'Downloads at once.', default: 4, min: 1, max: 32 }),
     'base-url': Flags.string({
       description:
@@ -261,6 +266,7 @@ Exit status: 0 when everything asked for was delivered; 1 when something could n
       source: flags.source as 'auto' | 'archive' | 'rest',
       cacheDir: flags.cache,
       concurrency: flags.concurrency,
+      revalidate: flags.revalidate,
       baseUrl: flags['base-url'],
       restUrl: flags['rest-url'],
       policy,

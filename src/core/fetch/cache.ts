@@ -40,6 +40,8 @@ export interface ManifestEntry {
   readonly url: string;
   readonly status: 'ok' | 'missing' | 'failed';
   readonly sha256?: string;
+  /** The SHA-256 of the file this one replaced (the venue republished it). */
+  readonly replaced?: string;
   readonly checksum?: 'matched' | 'unpublished';
   readonly bytes?: number;
   readonly rows?: number;

@@ -22,7 +22,7 @@ import type { RecordStream } from '../io/stream.js';
 import { parseInterval } from '../records/interval.js';
 import type { WireRecord } from '../records/record.js';
 import { daysFromCivil, formatTime, US_PER_DAY } from '../records/time.js';
-import { type BinanceDataType, binanceParser } from './binance/csv.js';
+import { type BinanceDataType, binanceRows } from './binance/csv.js';
 import { bybitTradeParser } from './bybit/csv.js';
 import { Cache } from './cache.js';
 import { expectGzip, expectZip, HttpClient, HttpError, type HttpOptions } from './http.js';
@@ -64,6 +64,8 @@ export interface FetchOptions {
   readonly maxEntryBytes?: number | undefined;
   /** Download attempts when the published checksum does not match (default 2). */
   readonly checksumAttempts?: number;
+  /** Check cached Binance files against their published checksum; download replaced ones again. */
+  readonly revalidate?: boolean;
   /** Levels a side for `--kind book`. */
   readonly depthLimit?: number;
   readonly lockWaitMs?: number;
@@ -333,10 +335,24 @@ export function fetchMarketData(options: FetchOptions): FetchRun {
     slots: Slots,
   ): Promise<Prepared> {
     const { file, url } = archiveFile(symbol, unit.period, unit.date);
+    let replaces: string | undefined;
     if (cache?.has(file) === true) {
-      report.fromCache++;
-      options.log?.(`cached: ${file}`);
-      return { status: 'ok', path: cache.path(file), file, url };
+      const known = cache.entry(file)?.sha256;
+      if (options.revalidate === true && exchange.venue === 'binance') {
+        // Binance republishes files now and then: a changed .CHECKSUM means a replaced file.
+        const published = await publishedChecksum(`${url}.CHECKSUM`);
+        if (published !== undefined && published !== known) {
+          options.log?.(
+            `republished: ${url} (checksum was ${known}, is now ${published}); downloading again`,
+          );
+          replaces = known;
+        }
+      }
+      if (replaces === undefined) {
+        report.fromCache++;
+        options.log?.(`cached: ${file}`);
+        return { status: 'ok', path: cache.path(file), file, url };
+      }
     }
     await slots.take();
     try {
@@ -383,6 +399,7 @@ export function fetchMarketData(options: FetchOptions): FetchRun {
             status: 'ok',
             sha256: result.sha256,
             checksum,
+            ...(replaces === undefined ? {} : { replaced: replaces }),
             bytes: result.bytes,
             fetched_at: new Date().toISOString(),
           });
@@ -415,22 +432,13 @@ export function fetchMarketData(options: FetchOptions): FetchRun {
         options.policy,
       );
     }
-    const parser = binanceParser(KIND_TO_BINANCE[kind]!, {
-      exchange: exchange.id,
-      symbol,
-      interval,
-      inverse: exchange.inverse,
-    });
+    const labels = { exchange: exchange.id, symbol, interval, inverse: exchange.inverse };
     return (async function* () {
       const entries = listZipEntries(path).filter((e) => !e.name.endsWith('/'));
       for (const entry of entries) {
         const name = `${url.split('/').pop()}/${entry.name}`;
-        yield* parseCsv(
-          readZipEntry(path, entry, { maxBytes: options.maxEntryBytes, signal: options.signal }),
-          name,
-          parser,
-          options.policy,
-        );
+        const chunks = readZipEntry(path, entry, { maxBytes: options.maxEntryBytes, signal: options.signal });
+        yield* binanceRows(chunks, name, KIND_TO_BINANCE[kind]!, labels, options.policy);
       }
     })();
   }

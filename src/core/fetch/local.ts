@@ -15,7 +15,7 @@ import type { ErrorPolicy } from '../io/lines.js';
 import { parseRecords, splitLines } from '../io/lines.js';
 import { parseTime } from '../records/time.js';
 import { type BarterConfig, barterRecords } from './barter.js';
-import { type BinanceDataType, binanceParser, parseBinanceFileName } from './binance/csv.js';
+import { type BinanceDataType, binanceRows, parseBinanceFileName } from './binance/csv.js';
 import { bybitTradeParser, isBybitTradeHeader } from './bybit/csv.js';
 import { type GenericCsvOptions, genericCsv } from './generic.js';
 import { parseCsv } from './rows.js';
@@ -184,13 +184,8 @@ async function* csvEntry(
     const interval = options.interval ?? binName?.interval;
     if (dataType === 'klines' && interval === undefined)
       throw new UsageError(`${source}: give --interval (the file name does not say it)`);
-    const parser = binanceParser(dataType, {
-      exchange: exchange.id,
-      symbol,
-      interval,
-      inverse: exchange.inverse,
-    });
-    yield* parseCsv(chunks, source, parser, options.policy);
+    const labels = { exchange: exchange.id, symbol, interval, inverse: exchange.inverse };
+    yield* binanceRows(chunks, source, dataType, labels, options.policy);
     return;
   }
   // Read the header line to tell a Bybit trade archive from a generic OHLCV file.

@@ -12,6 +12,7 @@
  *   counts as `contracts` and `taker_buy_contracts`.
  */
 
+import type { ErrorPolicy } from '../../io/lines.js';
 import type { WireRecord } from '../../records/record.js';
 import type { TimePrecision } from '../../records/time.js';
 import {
@@ -21,12 +22,19 @@ import {
   expectColumns,
   formatTime,
   num,
+  numText,
   type ParsedRow,
+  parseCsv,
+  parseCsvBytes,
   positive,
+  positiveText,
   type RowParser,
   startsWithName,
+  value,
   whole,
 } from '../rows.js';
+import type { TimedStream } from '../timed.js';
+import { KlineBytes } from './kline-bytes.js';
 
 export type BinanceDataType = 'klines' | 'trades' | 'aggTrades' | 'bookTicker' | 'fundingRate';
 
@@ -46,9 +54,29 @@ function unit(p: TimePrecision): number {
   return p === 'us' ? 1 : 1000;
 }
 
+/** Formats the candle times; a candle's open is usually the previous one's close, so that is reused. */
+class TimeText {
+  private us = Number.NaN;
+  private precision: TimePrecision = 'ms';
+  private text = '';
+  format(us: number, precision: TimePrecision): string {
+    if (us !== this.us || precision !== this.precision) {
+      this.text = formatTime(us, precision);
+      this.us = us;
+      this.precision = precision;
+    }
+    return this.text;
+  }
+}
+
 export function klineParser(labels: Labels): RowParser {
   const head = `"exchange":"${labels.exchange}","symbol":"${labels.symbol}","interval":"${labels.interval}"`;
   const inverse = labels.inverse === true;
+  const closeText = new TimeText();
+  const openText = new TimeText();
+  let lastClose = Number.NaN;
+  let lastCloseText = '';
+  let lastClosePrecision: TimePrecision = 'ms';
   return {
     what: 'klines',
     isHeader: startsWithName,
@@ -56,20 +84,34 @@ export function klineParser(labels: Labels): RowParser {
       expectColumns(f, [12], 'a kline row');
       epoch(f, 0, 'open_time', t1);
       epoch(f, 6, 'close_time', t2);
-      const open = positive(f, 1, 'open');
-      const high = positive(f, 2, 'high');
-      const low = positive(f, 3, 'low');
-      const close = positive(f, 4, 'close');
+      const open = positiveText(f, 1, 'open');
+      const openV = value;
+      const high = positiveText(f, 2, 'high');
+      const highV = value;
+      const low = positiveText(f, 3, 'low');
+      const lowV = value;
+      const close = positiveText(f, 4, 'close');
+      const closeV = value;
       const trades = whole(f, 8, 'count');
       // close_time is the last instant of the candle (open + interval - 1 unit).
       const closeUs = t2.us + unit(t2.precision);
-      const time = formatTime(closeUs, t2.precision);
-      const openTime = formatTime(t1.us, t1.precision);
+      const time = closeText.format(closeUs, t2.precision);
+      const openTime =
+        t1.us === lastClose && t1.precision === lastClosePrecision
+          ? lastCloseText
+          : openText.format(t1.us, t1.precision);
+      lastClose = closeUs;
+      lastClosePrecision = t2.precision;
+      lastCloseText = time;
       if (inverse) {
-        const contracts = num(f, 5, 'volume');
-        const volume = num(f, 7, 'base_volume');
-        const takerContracts = num(f, 9, 'taker_buy_volume');
-        const takerVolume = num(f, 10, 'taker_buy_base_volume');
+        const contracts = numText(f, 5, 'volume');
+        const contractsV = value;
+        const volume = numText(f, 7, 'base_volume');
+        const volumeV = value;
+        const takerContracts = numText(f, 9, 'taker_buy_volume');
+        const takerContractsV = value;
+        const takerVolume = numText(f, 10, 'taker_buy_base_volume');
+        const takerVolumeV = value;
         const record: WireRecord = {
           type: 'candle',
           time,
@@ -77,15 +119,15 @@ export function klineParser(labels: Labels): RowParser {
           symbol: labels.symbol,
           interval: labels.interval,
           open_time: openTime,
-          open,
-          high,
-          low,
-          close,
-          volume,
-          contracts,
+          open: openV,
+          high: highV,
+          low: lowV,
+          close: closeV,
+          volume: volumeV,
+          contracts: contractsV,
           trades,
-          taker_buy_volume: takerVolume,
-          taker_buy_contracts: takerContracts,
+          taker_buy_volume: takerVolumeV,
+          taker_buy_contracts: takerContractsV,
         };
         return {
           record,
@@ -93,9 +135,12 @@ export function klineParser(labels: Labels): RowParser {
           key: t1.us,
         };
       }
-      const volume = num(f, 5, 'volume');
-      const quoteVolume = num(f, 7, 'quote_volume');
-      const takerVolume = num(f, 9, 'taker_buy_volume');
+      const volume = numText(f, 5, 'volume');
+      const volumeV = value;
+      const quoteVolume = numText(f, 7, 'quote_volume');
+      const quoteVolumeV = value;
+      const takerVolume = numText(f, 9, 'taker_buy_volume');
+      const takerVolumeV = value;
       const record: WireRecord = {
         type: 'candle',
         time,
@@ -103,14 +148,14 @@ export function klineParser(labels: Labels): RowParser {
         symbol: labels.symbol,
         interval: labels.interval,
         open_time: openTime,
-        open,
-        high,
-        low,
-        close,
-        volume,
-        quote_volume: quoteVolume,
+        open: openV,
+        high: highV,
+        low: lowV,
+        close: closeV,
+        volume: volumeV,
+        quote_volume: quoteVolumeV,
         trades,
-        taker_buy_volume: takerVolume,
+        taker_buy_volume: takerVolumeV,
       };
       return {
         record,
@@ -291,4 +336,27 @@ export function parseBinanceFileName(
   if (/^\d+(s|m|h|d|w|mo)$/.test(what))
     return { symbol, dataType: 'klines', interval: what === '1mo' ? '1M' : what };
   return undefined;
+}
+
+/**
+ * The rows of one Binance archive CSV as timed batches: klines (spot and USD-M) through the byte
+ * fast path, everything else through the string parsers.
+ */
+export function binanceRows(
+  chunks: AsyncIterable<Buffer>,
+  source: string,
+  dataType: BinanceDataType,
+  labels: Labels,
+  policy: ErrorPolicy,
+): TimedStream {
+  const parser = binanceParser(dataType, labels);
+  if (dataType === 'klines' && labels.inverse !== true && labels.interval !== undefined)
+    return parseCsvBytes(
+      chunks,
+      source,
+      parser,
+      new KlineBytes(labels.exchange, labels.symbol, labels.interval),
+      policy,
+    );
+  return parseCsv(chunks, source, parser, policy);
 }

@@ -1,0 +1,113 @@
+/**
+ * The fetch parsers' fast paths against the plain way: `decimalJson` against `String(Number(s))`,
+ * and the byte-level kline parser against the string parser, on random and edge-case rows.
+ */
+
+import { describe, expect, it } from 'vitest';
+import { binanceRows, klineParser } from '../../src/core/fetch/binance/csv.js';
+import * as rows from '../../src/core/fetch/rows.js';
+import { decimalJson } from '../../src/core/fetch/rows.js';
+import { Rng } from '../../src/core/generate/random.js';
+import { ErrorPolicy } from '../../src/core/io/lines.js';
+import { batchBytes } from '../../src/core/io/stream.js';
+
+function digits(rng: Rng, n: number): string {
+  let s = '';
+  for (let i = 0; i < n; i++) s += String(Math.floor(rng.uniform() * 10));
+  return s;
+}
+
+function randomDecimal(rng: Rng): string {
+  const int = rng.uniform() < 0.3 ? '0' : digits(rng, 1 + Math.floor(rng.uniform() * 9));
+  if (rng.uniform() < 0.15) return int;
+  return `${int}.${digits(rng, Math.floor(rng.uniform() * 10))}${'0'.repeat(Math.floor(rng.uniform() * 5))}`;
+}
+
+describe('decimalJson', () => {
+  it('gives exactly String(Number(s)) and Number(s) wherever it takes the fast path (200,000 random decimals)', () => {
+    const rng = new Rng(7);
+    let fast = 0;
+    for (let i = 0; i < 200_000; i++) {
+      const s = randomDecimal(rng);
+      const t = decimalJson(s);
+      if (t === undefined) continue;
+      fast++;
+      expect(t).toBe(String(Number(s)));
+      expect(rows.value).toBe(Number(s));
+    }
+    expect(fast).toBeGreaterThan(150_000);
+  });
+
+  it.each([
+    ['78189.20000000', '78189.2'],
+    ['0.00000000', '0'],
+    ['0.00000100', '0.000001'],
+    ['1440', '1440'],
+    ['007.50', '7.5'],
+  ])('%s is %s', (s, t) => {
+    expect(decimalJson(s)).toBe(t);
+  });
+
+  it.each(['0.00000010', '1234567890.1234567', '1e5', '-1.5', '', '.5', '1.2.3', '12a'])(
+    '%s is left to the slow path',
+    (s) => {
+      expect(decimalJson(s)).toBeUndefined();
+    },
+  );
+});
+
+async function collectBatches(csv: string, labels: { exchange: string; symbol: string; interval: string }) {
+  const policy = new ErrorPolicy('skip');
+  async function* chunks() {
+    // Odd chunk sizes, so rows are cut across chunks.
+    const b = Buffer.from(csv);
+    for (let i = 0; i < b.length; i += 777) yield b.subarray(i, i + 777);
+  }
+  const out = [];
+  let bytes = '';
+  for await (const batch of binanceRows(chunks(), 'test.csv', 'klines', labels, policy)) {
+    out.push(...batch.records);
+    bytes += batchBytes(batch.records)?.toString() ?? '<no bytes>';
+  }
+  return { out, bytes, policy };
+}
+
+describe('kline rows: the byte fast path agrees with the string parser', () => {
+  const labels = { exchange: 'binance_spot', symbol: 'BTCUSDT', interval: '1m' };
+
+  it('on 5,000 random rows in milliseconds and microseconds, with edge cases', async () => {
+    const rng = new Rng(11);
+    const lines: string[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const micro = rng.uniform() < 0.5;
+      const open = 1_577_836_800_000 + i * 60_000;
+      const o = micro ? open * 1000 : open;
+      const c = micro ? o + 59_999_999 : o + 59_999;
+      const f = Array.from({ length: 4 }, () => randomDecimal(rng)).map((x) => (Number(x) > 0 ? x : '1.5'));
+      const vol = i % 50 === 0 ? '0.00000000' : i % 77 === 0 ? '123456789012.123456789' : randomDecimal(rng);
+      lines.push(
+        `${o},${f[0]},${f[1]},${f[2]},${f[3]},${vol},${c},${randomDecimal(rng)},${i},${randomDecimal(rng)},1.0,0`,
+      );
+    }
+    lines.splice(100, 0, '');
+    const csv = `${lines.join('\n')}\r\n`;
+    const { out, bytes, policy } = await collectBatches(csv, labels);
+    const slow = klineParser(labels);
+    const expected = lines.filter((l) => l.length > 0).map((l) => slow.parse(l.split(',')).record);
+    expect(policy.skipped).toBe(0);
+    expect(JSON.stringify(out)).toBe(JSON.stringify(expected));
+    // The bytes written are each record's JSON, line by line.
+    expect(bytes).toBe(expected.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  });
+
+  it('a header row is skipped; a bad row is reported with its line and the rest go on', async () => {
+    const csv =
+      'open_time,open,high,low,close,volume,close_time,quote_volume,count,taker_buy_volume,taker_buy_quote_volume,ignore\n' +
+      '1577836800000,1.0,2.0,0.5,1.5,10,1577836859999,15,3,5,7.5,0\n' +
+      '1577836860000,1.0,x,0.5,1.5,10,1577836919999,15,3,5,7.5,0\n' +
+      '1577836920000,1.0,2.0,0.5,1.5,10,1577836979999,15,3,5,7.5,0\n';
+    const { out, policy } = await collectBatches(csv, labels);
+    expect(out.map((r) => r.open_time)).toEqual(['2020-01-01T00:00:00.000Z', '2020-01-01T00:02:00.000Z']);
+    expect(policy.firstProblem).toBe('test.csv:3: expected a number for "high", found "x"');
+  });
+});
