@@ -329,6 +329,25 @@ describe('fetch --file: made-up files', () => {
     ]);
   });
 
+  it('a Bybit trade file written newest first comes out oldest first', async () => {
+    const rows = Array.from(
+      { length: 3000 },
+      (_, i) => `${1704067200 + 3000 - i}.5,BTCUSDT,Buy,0.1,42000,PlusTick,id-${3000 - i},4.2e+07,0.1,4200`,
+    );
+    const path = join(dir, 'BTCUSDT2024-01-01.csv.gz');
+    writeFileSync(
+      path,
+      gzipSync(
+        `timestamp,symbol,side,size,price,tickDirection,trdMatchID,grossValue,homeNotional,foreignNotional\n${rows.join('\n')}\n`,
+      ),
+    );
+    const r = await runInProcess(['fetch', '--file', path]);
+    expect(r.code).toBe(0);
+    const out = parseLines(r.stdout);
+    expect(out).toHaveLength(3000);
+    expect(out.map((t) => t.id)).toEqual(Array.from({ length: 3000 }, (_, i) => `id-${i + 1}`));
+  });
+
   it('NDJSON (a cache entry, a previous fetch) passes through as the bytes it came in as', async () => {
     const path = join(dir, 'x.ndjson');
     const text =

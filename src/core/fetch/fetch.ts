@@ -22,7 +22,7 @@ import type { RecordStream } from '../io/stream.js';
 import { parseInterval } from '../records/interval.js';
 import type { WireRecord } from '../records/record.js';
 import { daysFromCivil, formatTime, US_PER_DAY } from '../records/time.js';
-import { type BinanceDataType, binanceRows } from './binance/csv.js';
+import { binanceRows } from './binance/csv.js';
 import { bybitTradeParser } from './bybit/csv.js';
 import { Cache } from './cache.js';
 import { expectGzip, expectZip, HttpClient, HttpError, type HttpOptions } from './http.js';
@@ -36,8 +36,16 @@ import {
   type RestContext,
 } from './rest.js';
 import { parseCsv } from './rows.js';
-import { clip, mergeByTime, type TimedBatch, type TimedStream, type TimeRange, untimed } from './timed.js';
-import { binanceArchiveInterval, exchangeById, type Kind } from './venues.js';
+import {
+  ascending,
+  clip,
+  mergeByTime,
+  type TimedBatch,
+  type TimedStream,
+  type TimeRange,
+  untimed,
+} from './timed.js';
+import { BINANCE_DATA_TYPE, binanceArchiveInterval, exchangeById, type Kind } from './venues.js';
 import { CorruptArchive, listZipEntries, readZipEntry } from './zip.js';
 
 export type SourceMode = 'auto' | 'archive' | 'rest';
@@ -90,14 +98,6 @@ export interface FetchReport {
   readonly failures: Failure[];
   http?: HttpClient;
 }
-
-const KIND_TO_BINANCE: Partial<Record<Kind, BinanceDataType>> = {
-  candles: 'klines',
-  trades: 'trades',
-  agg_trades: 'aggTrades',
-  quotes: 'bookTicker',
-  funding: 'fundingRate',
-};
 
 type Unit =
   | {
@@ -240,7 +240,7 @@ export function fetchMarketData(options: FetchOptions): FetchRun {
     const currentMonth = monthStartDay(today);
     const firstDay = Math.floor(r.from / US_PER_DAY);
     const endDay = Math.ceil(r.to / US_PER_DAY);
-    const dataType = KIND_TO_BINANCE[kind];
+    const dataType = BINANCE_DATA_TYPE[kind];
     const monthlyOnly = exchange.venue === 'binance' && dataType === 'fundingRate';
     const hasMonthly = exchange.venue === 'binance';
     // Binance's archive has every kind planned here; Bybit's has trades only.
@@ -305,7 +305,7 @@ export function fetchMarketData(options: FetchOptions): FetchRun {
       const path = `${exchange.archiveMarket}/${symbol}/${name}`;
       return { file: `bybit/${path}`, url: `${baseUrl}/${path}` };
     }
-    const dataType = KIND_TO_BINANCE[kind]!;
+    const dataType = BINANCE_DATA_TYPE[kind]!;
     const what = dataType === 'klines' ? binanceArchiveInterval(interval!) : dataType;
     const folder = dataType === 'klines' ? `${symbol}/${what}` : symbol;
     const path = `data/${exchange.archiveMarket}/${period}/${dataType}/${folder}/${symbol}-${what}-${date}.zip`;
@@ -425,11 +425,13 @@ export function fetchMarketData(options: FetchOptions): FetchRun {
   function parseArchive(symbol: string, path: string, url: string): TimedStream {
     if (exchange.venue === 'bybit') {
       const chunks = gunzipIfCompressed(fileStream(path, options.signal));
-      return parseCsv(
-        chunks,
-        url.split('/').pop()!,
-        bybitTradeParser({ exchange: exchange.id, symbol }),
-        options.policy,
+      return ascending(
+        parseCsv(
+          chunks,
+          url.split('/').pop()!,
+          bybitTradeParser({ exchange: exchange.id, symbol }),
+          options.policy,
+        ),
       );
     }
     const labels = { exchange: exchange.id, symbol, interval, inverse: exchange.inverse };
@@ -438,7 +440,7 @@ export function fetchMarketData(options: FetchOptions): FetchRun {
       for (const entry of entries) {
         const name = `${url.split('/').pop()}/${entry.name}`;
         const chunks = readZipEntry(path, entry, { maxBytes: options.maxEntryBytes, signal: options.signal });
-        yield* binanceRows(chunks, name, KIND_TO_BINANCE[kind]!, labels, options.policy);
+        yield* binanceRows(chunks, name, BINANCE_DATA_TYPE[kind]!, labels, options.policy);
       }
     })();
   }

@@ -15,12 +15,12 @@ import type { ErrorPolicy } from '../io/lines.js';
 import { parseRecords, splitLines } from '../io/lines.js';
 import { parseTime } from '../records/time.js';
 import { type BarterConfig, barterRecords } from './barter.js';
-import { type BinanceDataType, binanceRows, parseBinanceFileName } from './binance/csv.js';
+import { binanceRows, parseBinanceFileName } from './binance/csv.js';
 import { bybitTradeParser, isBybitTradeHeader } from './bybit/csv.js';
 import { type GenericCsvOptions, genericCsv } from './generic.js';
 import { parseCsv } from './rows.js';
-import type { TimedBatch, TimedStream } from './timed.js';
-import { EXCHANGES, type Kind } from './venues.js';
+import { ascending, type TimedBatch, type TimedStream } from './timed.js';
+import { BINANCE_DATA_TYPE, EXCHANGES, type Kind } from './venues.js';
 import { listZipEntries, readZipEntry } from './zip.js';
 
 export interface LocalFileOptions {
@@ -36,14 +36,6 @@ export interface LocalFileOptions {
   /** Standard input, for the path `-`. */
   readonly stdin?: StdinLike | undefined;
 }
-
-const KIND_TO_BINANCE: Partial<Record<Kind, BinanceDataType>> = {
-  candles: 'klines',
-  trades: 'trades',
-  agg_trades: 'aggTrades',
-  quotes: 'bookTicker',
-  funding: 'fundingRate',
-};
 
 function sniff(path: string): Buffer {
   const fd = openSync(path, 'r');
@@ -169,7 +161,7 @@ async function* csvEntry(
   options: LocalFileOptions,
 ): AsyncGenerator<TimedBatch> {
   const binName = parseBinanceFileName(name);
-  const kindType = options.kind === undefined ? undefined : KIND_TO_BINANCE[options.kind];
+  const kindType = options.kind === undefined ? undefined : BINANCE_DATA_TYPE[options.kind];
   const exchangeId = options.exchange ?? exchangeFromPath(path);
   const exchange = exchangeId === undefined ? undefined : EXCHANGES[exchangeId];
   if (binName !== undefined || (exchange?.venue === 'binance' && kindType !== undefined)) {
@@ -213,7 +205,7 @@ async function* csvEntry(
     const symbol = options.symbol ?? /^([A-Z0-9]+?)_?\d{4}-\d{2}-\d{2}/.exec(name)?.[1];
     if (symbol === undefined && header.startsWith('id,'))
       throw new UsageError(`${source}: give --symbol (the file name does not say it)`);
-    yield* parseCsv(replay, source, bybitTradeParser({ exchange: id, symbol }), options.policy);
+    yield* ascending(parseCsv(replay, source, bybitTradeParser({ exchange: id, symbol }), options.policy));
     return;
   }
   if (header.length === 0) return;

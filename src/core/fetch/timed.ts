@@ -123,3 +123,45 @@ export async function* mergeByTime(
 export function asRecordStream(stream: TimedStream): RecordStream {
   return untimed(stream);
 }
+
+/**
+ * Puts a file that is in descending time order (some venue archives are written newest first) in
+ * ascending order; passes an ascending one through as it streams. The direction is read from the
+ * first batch whose keys differ; a descending file is held whole (one file, never more) and reversed.
+ */
+export async function* ascending(stream: TimedStream): AsyncGenerator<TimedBatch> {
+  const it = stream[Symbol.asyncIterator]();
+  const held: TimedBatch[] = [];
+  let direction = 0;
+  for (;;) {
+    const next = await it.next();
+    if (next.done === true) break;
+    const b = next.value;
+    if (direction === 0) {
+      held.push(b);
+      const first = held[0]!.keys[0];
+      const last = b.keys.at(-1);
+      if (first !== undefined && last !== undefined && first !== last) direction = last > first ? 1 : -1;
+      if (direction === 1) {
+        yield* held.splice(0);
+      }
+      continue;
+    }
+    if (direction === 1) yield b;
+    else held.push(b);
+  }
+  if (direction >= 0) {
+    yield* held;
+    return;
+  }
+  const records: TimedBatch['records'] = [];
+  const keys: number[] = [];
+  for (let i = held.length - 1; i >= 0; i--) {
+    const b = held[i]!;
+    for (let j = b.keys.length - 1; j >= 0; j--) {
+      records.push(b.records[j]!);
+      keys.push(b.keys[j]!);
+    }
+  }
+  yield { records, keys };
+}

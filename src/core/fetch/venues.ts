@@ -18,6 +18,17 @@ export const KINDS: readonly Kind[] = [
 
 export type Venue = 'binance' | 'bybit';
 
+/** Binance archive data types by kind. */
+export const BINANCE_DATA_TYPE: Partial<
+  Record<Kind, 'klines' | 'trades' | 'aggTrades' | 'bookTicker' | 'fundingRate'>
+> = {
+  candles: 'klines',
+  trades: 'trades',
+  agg_trades: 'aggTrades',
+  quotes: 'bookTicker',
+  funding: 'fundingRate',
+};
+
 export interface Exchange {
   readonly id: string;
   readonly venue: Venue;

@@ -166,34 +166,34 @@ export function klineParser(labels: Labels): RowParser {
   };
 }
 
-function tradeJson(
-  time: string,
-  head: string,
-  id: number,
-  price: number,
-  amount: number,
-  side: string,
-  extra: string,
-): string {
-  return `{"type":"trade","time":"${time}",${head},"id":${id},"price":${price},"amount":${amount},"side":"${side}"${extra}}`;
+interface TradeColumns {
+  readonly what: string;
+  readonly counts: readonly number[];
+  readonly id: string;
+  readonly qty: string;
+  readonly time: number;
+  readonly side: number;
+  /** first_trade_id and last_trade_id in columns 3 and 4 (aggTrades). */
+  readonly aggregated: boolean;
 }
 
-/** `trades`: id, price, qty, quote_qty, time, is_buyer_maker[, is_best_match]. */
-export function tradeParser(labels: Labels): RowParser {
+function tradeRows(labels: Labels, c: TradeColumns): RowParser {
   const head = `"exchange":"${labels.exchange}","symbol":"${labels.symbol}"`;
   return {
-    what: 'trades',
+    what: c.what,
     isHeader: startsWithName,
     parse(f: string[]): ParsedRow {
-      expectColumns(f, [6, 7], 'a trade row');
-      const id = whole(f, 0, 'id');
+      expectColumns(f, c.counts, `a ${c.what} row`);
+      const id = whole(f, 0, c.id);
       const price = positive(f, 1, 'price');
-      const amount = positive(f, 2, 'qty');
-      epoch(f, 4, 'time', t1);
+      const amount = positive(f, 2, c.qty);
+      const first = c.aggregated ? whole(f, 3, 'first_trade_id') : 0;
+      const last = c.aggregated ? whole(f, 4, 'last_trade_id') : 0;
+      epoch(f, c.time, c.aggregated ? 'transact_time' : 'time', t1);
       // The buyer was the maker: the aggressor sold.
-      const side = bool(f, 5, 'is_buyer_maker') ? 'sell' : 'buy';
+      const side = bool(f, c.side, 'is_buyer_maker') ? 'sell' : 'buy';
       const time = formatTime(t1.us, t1.precision);
-      const record: WireRecord = {
+      const record: Record<string, unknown> = {
         type: 'trade',
         time,
         exchange: labels.exchange,
@@ -203,9 +203,28 @@ export function tradeParser(labels: Labels): RowParser {
         amount,
         side,
       };
-      return { record, json: tradeJson(time, head, id, price, amount, side, ''), key: t1.us };
+      let json = `{"type":"trade","time":"${time}",${head},"id":${id},"price":${price},"amount":${amount},"side":"${side}"`;
+      if (c.aggregated) {
+        record.first_id = first;
+        record.last_id = last;
+        json += `,"first_id":${first},"last_id":${last}`;
+      }
+      return { record: record as WireRecord, json: `${json}}`, key: t1.us };
     },
   };
+}
+
+/** `trades`: id, price, qty, quote_qty, time, is_buyer_maker[, is_best_match]. */
+export function tradeParser(labels: Labels): RowParser {
+  return tradeRows(labels, {
+    what: 'trade',
+    counts: [6, 7],
+    id: 'id',
+    qty: 'qty',
+    time: 4,
+    side: 5,
+    aggregated: false,
+  });
 }
 
 /**
@@ -214,39 +233,15 @@ export function tradeParser(labels: Labels): RowParser {
  * `first_id` and `last_id` of the trades it aggregates.
  */
 export function aggTradeParser(labels: Labels): RowParser {
-  const head = `"exchange":"${labels.exchange}","symbol":"${labels.symbol}"`;
-  return {
+  return tradeRows(labels, {
     what: 'aggTrades',
-    isHeader: startsWithName,
-    parse(f: string[]): ParsedRow {
-      expectColumns(f, [7, 8], 'an aggTrades row');
-      const id = whole(f, 0, 'agg_trade_id');
-      const price = positive(f, 1, 'price');
-      const amount = positive(f, 2, 'quantity');
-      const first = whole(f, 3, 'first_trade_id');
-      const last = whole(f, 4, 'last_trade_id');
-      epoch(f, 5, 'transact_time', t1);
-      const side = bool(f, 6, 'is_buyer_maker') ? 'sell' : 'buy';
-      const time = formatTime(t1.us, t1.precision);
-      const record: WireRecord = {
-        type: 'trade',
-        time,
-        exchange: labels.exchange,
-        symbol: labels.symbol,
-        id,
-        price,
-        amount,
-        side,
-        first_id: first,
-        last_id: last,
-      };
-      return {
-        record,
-        json: tradeJson(time, head, id, price, amount, side, `,"first_id":${first},"last_id":${last}`),
-        key: t1.us,
-      };
-    },
-  };
+    counts: [7, 8],
+    id: 'agg_trade_id',
+    qty: 'quantity',
+    time: 5,
+    side: 6,
+    aggregated: true,
+  });
 }
 
 /**
