@@ -111,3 +111,39 @@ describe('kline rows: the byte fast path agrees with the string parser', () => {
     expect(policy.firstProblem).toBe('test.csv:3: expected a number for "high", found "x"');
   });
 });
+
+describe('COIN-M klines', () => {
+  it('volume is the base-asset column 8 whatever the header says; contracts are kept apart', async () => {
+    const csv =
+      'open_time,open,high,low,close,volume,close_time,quote_volume,count,taker_buy_volume,taker_buy_quote_volume,ignore\n' +
+      '1778198400000,79972.8,80000.0,79900.1,79950.5,12000,1778198459999,15.0074,321,7000,8.7543,0\n';
+    const labels = { exchange: 'binance_futures_coin', symbol: 'BTCUSD_PERP', interval: '1m', inverse: true };
+    const policy = new ErrorPolicy('fail');
+    async function* chunks() {
+      yield Buffer.from(csv);
+    }
+    const out = [];
+    for await (const b of binanceRows(chunks(), 'cm.csv', 'klines', labels, policy)) out.push(...b.records);
+    expect(JSON.stringify(out)).toBe(
+      JSON.stringify([
+        {
+          type: 'candle',
+          time: '2026-05-08T00:01:00.000Z',
+          exchange: 'binance_futures_coin',
+          symbol: 'BTCUSD_PERP',
+          interval: '1m',
+          open_time: '2026-05-08T00:00:00.000Z',
+          open: 79972.8,
+          high: 80000,
+          low: 79900.1,
+          close: 79950.5,
+          volume: 15.0074,
+          contracts: 12000,
+          trades: 321,
+          taker_buy_volume: 8.7543,
+          taker_buy_contracts: 7000,
+        },
+      ]),
+    );
+  });
+});

@@ -71,7 +71,23 @@ class TimeText {
 
 export function klineParser(labels: Labels): RowParser {
   const head = `"exchange":"${labels.exchange}","symbol":"${labels.symbol}","interval":"${labels.interval}"`;
-  const inverse = labels.inverse === true;
+  // [field, column, the column's name for messages], in output order; COIN-M counts volume in
+  // contracts and has the base-asset volume in column 8.
+  const volumes: readonly (readonly [string, number, string])[] =
+    labels.inverse === true
+      ? [
+          ['volume', 7, 'base_volume'],
+          ['contracts', 5, 'volume'],
+          ['trades', 8, 'count'],
+          ['taker_buy_volume', 10, 'taker_buy_base_volume'],
+          ['taker_buy_contracts', 9, 'taker_buy_volume'],
+        ]
+      : [
+          ['volume', 5, 'volume'],
+          ['quote_volume', 7, 'quote_volume'],
+          ['trades', 8, 'count'],
+          ['taker_buy_volume', 9, 'taker_buy_volume'],
+        ];
   const closeText = new TimeText();
   const openText = new TimeText();
   let lastClose = Number.NaN;
@@ -103,45 +119,7 @@ export function klineParser(labels: Labels): RowParser {
       lastClose = closeUs;
       lastClosePrecision = t2.precision;
       lastCloseText = time;
-      if (inverse) {
-        const contracts = numText(f, 5, 'volume');
-        const contractsV = value;
-        const volume = numText(f, 7, 'base_volume');
-        const volumeV = value;
-        const takerContracts = numText(f, 9, 'taker_buy_volume');
-        const takerContractsV = value;
-        const takerVolume = numText(f, 10, 'taker_buy_base_volume');
-        const takerVolumeV = value;
-        const record: WireRecord = {
-          type: 'candle',
-          time,
-          exchange: labels.exchange,
-          symbol: labels.symbol,
-          interval: labels.interval,
-          open_time: openTime,
-          open: openV,
-          high: highV,
-          low: lowV,
-          close: closeV,
-          volume: volumeV,
-          contracts: contractsV,
-          trades,
-          taker_buy_volume: takerVolumeV,
-          taker_buy_contracts: takerContractsV,
-        };
-        return {
-          record,
-          json: `{"type":"candle","time":"${time}",${head},"open_time":"${openTime}","open":${open},"high":${high},"low":${low},"close":${close},"volume":${volume},"contracts":${contracts},"trades":${trades},"taker_buy_volume":${takerVolume},"taker_buy_contracts":${takerContracts}}`,
-          key: t1.us,
-        };
-      }
-      const volume = numText(f, 5, 'volume');
-      const volumeV = value;
-      const quoteVolume = numText(f, 7, 'quote_volume');
-      const quoteVolumeV = value;
-      const takerVolume = numText(f, 9, 'taker_buy_volume');
-      const takerVolumeV = value;
-      const record: WireRecord = {
+      const record: Record<string, unknown> = {
         type: 'candle',
         time,
         exchange: labels.exchange,
@@ -152,16 +130,19 @@ export function klineParser(labels: Labels): RowParser {
         high: highV,
         low: lowV,
         close: closeV,
-        volume: volumeV,
-        quote_volume: quoteVolumeV,
-        trades,
-        taker_buy_volume: takerVolumeV,
       };
-      return {
-        record,
-        json: `{"type":"candle","time":"${time}",${head},"open_time":"${openTime}","open":${open},"high":${high},"low":${low},"close":${close},"volume":${volume},"quote_volume":${quoteVolume},"trades":${trades},"taker_buy_volume":${takerVolume}}`,
-        key: t1.us,
-      };
+      let json = `{"type":"candle","time":"${time}",${head},"open_time":"${openTime}","open":${open},"high":${high},"low":${low},"close":${close}`;
+      for (const [name, column, header] of volumes) {
+        if (name === 'trades') {
+          record.trades = trades;
+          json += `,"trades":${trades}`;
+          continue;
+        }
+        const text = numText(f, column, header);
+        record[name] = value;
+        json += `,"${name}":${text}`;
+      }
+      return { record: record as WireRecord, json: `${json}}`, key: t1.us };
     },
   };
 }
