@@ -554,6 +554,29 @@ describe('fetch: faults', () => {
     expect(server.requests(KLINES).filter((l) => l.path.endsWith('.zip'))).toHaveLength(3);
   });
 
+  it('SIGINT mid-download: exit 130, the lock released, nothing half-written under a real name', async () => {
+    const good = zipOf('a.csv', klineRows(DAY));
+    server.addFile(PATH, good);
+    server.fault(PATH, { type: 'reset', after: 0 }, { type: 'slow', ms: 10_000 });
+    const { spawn } = await import('node:child_process');
+    const { BIN, ROOT } = await import('./helpers/cli.js');
+    const child = spawn(process.execPath, [BIN, ...one(['--cache', cacheRoot])], {
+      cwd: ROOT,
+      env: { ...process.env, TICKPIPE_NOW: NOW },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    await new Promise((r) => setTimeout(r, 1500));
+    child.kill('SIGINT');
+    const code = await new Promise((r) => child.on('close', r));
+    expect(code).toBe(130);
+    const files = readdirSync(cacheRoot, { recursive: true }).map(String);
+    expect(files.filter((f) => f.endsWith('.zip') || f === '.lock')).toEqual([]);
+    // The next run completes it.
+    const r = await runInProcess(one(['--cache', cacheRoot]));
+    expect(r.code).toBe(0);
+    expect(parseLines(r.stdout)).toHaveLength(1440);
+  });
+
   it('a lock left by a process that is gone is taken over', async () => {
     serveSyntheticDays([DAY]);
     writeFileSync(
