@@ -1,11 +1,18 @@
-// `npm start`: the main job on an embedded default. Generates a week of 1-minute BTCUSDT candles,
-// damages a copy the way real downloads get damaged (a repeated line, two lines swapped, a missing
-// stretch, a bad print), and runs the real `tickpipe sanitize` over it, printing what it found.
+// `npm start`: the main job on an embedded default, offline.
+// 1. `tickpipe fetch` from a local mirror of the Binance archive (a loopback server started here,
+//    serving a generated daily kline zip with its .CHECKSUM), twice with --cache: the second run
+//    downloads nothing and writes the same bytes.
+// 2. Generates a week of 1-minute BTCUSDT candles, damages a copy the way real downloads get damaged
+//    (a repeated line, two lines swapped, a missing stretch, a bad print), and runs the real
+//    `tickpipe sanitize` over it, printing what it found.
 // Later issues extend this to a backtest and its summary.
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { klineZip, serve } from '../bench/archive.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'bin', 'run.js');
@@ -18,6 +25,75 @@ function tickpipe(args, input) {
   }
   return r;
 }
+
+/** Runs tickpipe without blocking this process (the archive mirror is served from it). */
+function tickpipeAsync(args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+async function fetchDemo() {
+  const work = mkdtempSync(join(tmpdir(), 'tickpipe-demo-'));
+  try {
+    mkdirSync(join(work, 'mirror'));
+    const path = '/data/spot/daily/klines/BTCUSDT/1s/BTCUSDT-1s-2024-01-01.zip';
+    const zip = join(work, 'mirror', 'BTCUSDT-1s-2024-01-01.zip');
+    const sha = await klineZip(zip, 86_400, 'BTCUSDT-1s-2024-01-01.csv');
+    const server = await serve(new Map([[path, zip]]), new Map([[path, sha]]));
+    try {
+      const args = [
+        'fetch',
+        '--exchange',
+        'binance_spot',
+        '--symbol',
+        'BTCUSDT',
+        '--kind',
+        'candles',
+        '--interval',
+        '1s',
+        '--from',
+        '2024-01-01',
+        '--to',
+        '2024-01-02',
+        '--source',
+        'archive',
+        '--base-url',
+        server.url,
+        '--cache',
+        join(work, 'cache'),
+      ];
+      console.log(
+        `$ tickpipe ${args.join(' ').replace(server.url, 'http://127.0.0.1:PORT').replace(work, '$TMP')}`,
+      );
+      const first = await tickpipeAsync(args);
+      process.stdout.write(first.stderr);
+      if (first.status !== 0) process.exit(first.status ?? 1);
+      const rows = first.stdout.trimEnd().split('\n');
+      console.log(`  ${rows.length} candles; the first: ${rows[0].slice(0, 110)}...`);
+      console.log('$ (the same command again)');
+      const second = await tickpipeAsync(args);
+      process.stdout.write(second.stderr);
+      console.log(`  same bytes as the first run: ${second.stdout === first.stdout}\n`);
+    } finally {
+      server.close();
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await fetchDemo();
 
 const count = 7 * 1440;
 console.log(`$ tickpipe generate candles --count ${count} --from 2024-01-01 --seed 42`);
