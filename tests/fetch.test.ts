@@ -491,6 +491,15 @@ describe('fetch: faults', () => {
     expect(existsSync(`${part}.part`)).toBe(false);
   });
 
+  it('--progress shows records, files and bytes downloaded on stderr; stdout is unaffected', async () => {
+    server.addFile(PATH, zipOf('a.csv', klineRows(DAY)));
+    server.fault(PATH, { type: 'slow', ms: 700 });
+    const r = await runInProcess(one(['--progress']));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/\r\x1b\[Kfetch: [\d,]+ records, [\d,]+\/s, \d+ files?, [\d.]+ MiB downloaded/);
+    expect(parseLines(r.stdout)).toHaveLength(1440);
+  });
+
   it('a slow response times out and is retried', async () => {
     server.addFile(PATH, zipOf('a.csv', klineRows(DAY)));
     server.fault(PATH, { type: 'slow', ms: 1500 });

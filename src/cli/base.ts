@@ -153,10 +153,10 @@ export abstract class TickpipeCommand extends Command {
     return this.input?.name ?? 'stdin';
   }
 
-  protected startProgress(enabled: boolean | undefined, input?: Input): void {
+  protected startProgress(enabled: boolean | undefined, input?: Input, detail?: () => string): void {
     const on = enabled ?? this.io.stderr.isTTY === true;
     if (!on) return;
-    this.progress = new Progress(this.io.stderr, this.id ?? 'tickpipe', input);
+    this.progress = new Progress(this.io.stderr, this.id ?? 'tickpipe', input, detail);
   }
 
   /** Writes a stream of records to stdout, honouring backpressure, until it ends or stdout closes. */

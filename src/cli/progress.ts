@@ -17,6 +17,8 @@ export class Progress {
     private readonly stderr: Writable,
     private readonly label: string,
     private readonly input?: Input,
+    /** More to show after the counts (fetch: files and bytes downloaded). */
+    private readonly detail?: () => string,
   ) {
     this.timer = setInterval(() => this.draw(), 250);
     this.timer.unref();
@@ -34,6 +36,7 @@ export class Progress {
     if (size !== undefined && size > 0 && this.input !== undefined) {
       text += `, ${Math.min(100, (100 * this.input.bytesRead()) / size).toFixed(0)}% of ${this.input.name}`;
     }
+    if (this.detail !== undefined) text += `, ${this.detail()}`;
     this.stderr.write(`\r\x1b[K${text}`);
     this.shown = true;
   }

@@ -284,7 +284,13 @@ Exit status: 0 when everything asked for was delivered; 1 when something could n
       lockWaitMs: durationFlag('lock-wait', flags['lock-wait']),
       log,
     });
-    this.startProgress(flags.progress);
+    const report = run.report;
+    this.startProgress(
+      flags.quiet ? false : flags.progress,
+      undefined,
+      () =>
+        `${report.files} file${report.files === 1 ? '' : 's'}, ${((report.http?.bytes ?? 0) / 2 ** 20).toFixed(1)} MiB downloaded`,
+    );
     await this.write(run.records);
     this.finish(run.report, flags.quiet);
   }
