@@ -343,6 +343,32 @@ describe('fetch: archive and REST together', () => {
     expect(server.log.slice(before).map((l) => l.path)).toEqual([`${path}.CHECKSUM`]);
   });
 
+  it('monthly candles (1M) are read from the archive\'s "1mo" folder and file name', async () => {
+    const open = Date.parse('2019-12-01T00:00:00Z');
+    const close = Date.parse('2020-01-01T00:00:00Z') - 1;
+    server.addFile(
+      '/data/spot/monthly/klines/BTCUSDT/1mo/BTCUSDT-1mo-2019-12.zip',
+      zipOf('BTCUSDT-1mo-2019-12.csv', [
+        `${open},7540.63,7750.00,6435.00,7195.23,1.5,${close},10.5,1000,0.7,5.0,0`,
+      ]),
+    );
+    const r = await runInProcess(
+      fetchArgs(['--from', '2019-12-01', '--to', '2020-01-01', '--source', 'archive']).map((a) =>
+        a === '1m' ? '1M' : a,
+      ),
+    );
+    expect(r.code).toBe(0);
+    expect(parseLines(r.stdout)).toEqual([
+      expect.objectContaining({
+        interval: '1M',
+        open_time: '2019-12-01T00:00:00.000Z',
+        time: '2020-01-01T00:00:00.000Z',
+        open: 7540.63,
+        high: 7750,
+      }),
+    ]);
+  });
+
   it('several symbols are merged in time order', async () => {
     const eth = klineRows('2020-01-05', 10);
     server.addFile(`${KLINES}/BTCUSDT-1m-2020-01-05.zip`, zipOf('x.csv', klineRows('2020-01-05')));
