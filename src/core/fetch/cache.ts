@@ -32,7 +32,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname, join, sep } from 'node:path';
+import { dirname, join } from 'node:path';
 import { TickpipeError } from '../errors.js';
 
 export interface ManifestEntry {
@@ -191,5 +191,3 @@ export class Cache {
     }
   }
 }
-
-export { sep };

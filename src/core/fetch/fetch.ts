@@ -587,7 +587,7 @@ export function fetchMarketData(options: FetchOptions): FetchRun {
             prev !== undefined &&
             prev.status === 'ok' &&
             prev.rows === undefined &&
-            unitIsWholeFile(unit, args.range)
+            unitIsWholeFile(unit)
           ) {
             cache.record({
               ...prev,
@@ -609,7 +609,7 @@ export function fetchMarketData(options: FetchOptions): FetchRun {
 }
 
 /** Rows and times in the manifest describe the whole file only when the range did not cut it. */
-function unitIsWholeFile(unit: Extract<Unit, { type: 'archive' }>, _r: TimeRange): boolean {
+function unitIsWholeFile(unit: Extract<Unit, { type: 'archive' }>): boolean {
   const first = Math.floor(unit.range.from / US_PER_DAY);
   if (unit.range.from !== first * US_PER_DAY) return false;
   const end = unit.period === 'daily' ? first + 1 : nextMonthDay(first);

@@ -417,8 +417,3 @@ export function expectZip(head: Buffer): string | undefined {
 export function expectGzip(head: Buffer): string | undefined {
   return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b ? undefined : 'expected a gzip file';
 }
-
-/** Accepts any bytes that do not look like an HTML page. */
-export function expectNotHtml(head: Buffer): string | undefined {
-  return /^\s*</.test(head.toString('latin1', 0, 64)) ? 'expected a data file' : undefined;
-}

@@ -55,7 +55,7 @@ export async function* parseCsv(
     // Rows whose parser built their JSON are written straight into one buffer per batch: the writer
     // then writes the batch as these bytes. (Joining the lines as strings measured slower than the
     // rest of the parse: each line is a rope of many pieces that a join must flatten.)
-    let out = Buffer.allocUnsafe(Math.max(4096, lines.length * 320));
+    let out: Buffer | undefined;
     let at = 0;
     let exact = true;
     for (let i = 0; i < lines.length; i++) {
@@ -78,6 +78,7 @@ export async function* parseCsv(
       if (json !== undefined) {
         attachOrigin(row.record, firstLine + i, json);
         if (exact) {
+          out ??= Buffer.allocUnsafe(Math.max(4096, lines.length * 320));
           if (at + json.length * 3 + 1 > out.length) {
             const bigger = Buffer.allocUnsafe(Math.max(out.length * 2, at + json.length * 3 + 1));
             out.copy(bigger, 0, 0, at);
@@ -91,7 +92,7 @@ export async function* parseCsv(
       keys.push(row.key);
     }
     if (records.length > 0) {
-      if (exact) setBatchBytes(records, out.subarray(0, at));
+      if (exact && out !== undefined) setBatchBytes(records, out.subarray(0, at));
       yield { records, keys };
     }
   }
@@ -248,11 +249,6 @@ export function bool(fields: string[], i: number, name: string): boolean {
   if (s === 'true' || s === 'True' || s === 'TRUE') return true;
   if (s === 'false' || s === 'False' || s === 'FALSE') return false;
   throw new RowError(`expected true or false for "${name}", found "${s.slice(0, 40)}"`);
-}
-
-/** A JSON string literal for text known to need no escaping (symbols, venue ids, intervals). */
-export function plain(text: string): string {
-  return `"${text}"`;
 }
 
 export { formatTime };

@@ -5,7 +5,6 @@
  * it is `time`.
  */
 
-import type { RecordStream } from '../io/stream.js';
 import type { WireRecord } from '../records/record.js';
 
 export interface TimedBatch {
@@ -118,10 +117,6 @@ export async function* mergeByTime(
   } finally {
     await Promise.all(cursors.map((c) => c.it.return?.()));
   }
-}
-
-export function asRecordStream(stream: TimedStream): RecordStream {
-  return untimed(stream);
 }
 
 /**
