@@ -154,7 +154,7 @@ Exit status: 0 when everything asked for was delivered; 1 when something could n
     file: Flags.string({
       char: 'f',
       description:
-        'Read this file instead of downloading (zip, CSV, CSV.gz, NDJSON, barter JSON); repeatable, merged in time order.',
+        'Read this file instead of downloading (zip, CSV, CSV.gz, NDJSON, barter JSON; - for standard input); repeatable, merged in time order.',
       multiple: true,
       default: [],
       helpGroup: 'FILES',
