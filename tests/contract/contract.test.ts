@@ -20,6 +20,8 @@ interface Contract {
   readonly sample: string;
   /** Arguments that make a command without input produce nothing. */
   readonly emptyArgs?: string[];
+  /** A malformed flag value (commands without input), and what the message names. */
+  readonly badArgs?: [string[], RegExp];
 }
 
 const SAMPLE_CANDLES = `${Array.from({ length: 30 }, (_, i) => {
@@ -47,8 +49,18 @@ const COMMANDS: Record<string, Contract> = {
     bigArgs: ['candles', '--count', '500000'],
     sample: '',
     emptyArgs: ['candles', '--count', '0'],
+    badArgs: [['candles', '--count', 'many'], /count/],
   },
   sanitize: { args: ['--quiet'], readsInput: true, bigArgs: ['--quiet'], sample: SAMPLE_CANDLES },
+  orderbook: { args: ['--quiet'], readsInput: true, bigArgs: ['--quiet'], sample: SAMPLE_CANDLES },
+  connect: {
+    args: ['--replay', 'fixtures/captures/binance-spot-mini.txt', '--quiet'],
+    readsInput: false,
+    bigArgs: ['--replay', 'fixtures/captures/binance-spot-mini.txt', '--quiet'],
+    sample: '',
+    emptyArgs: ['--replay', 'fixtures/captures/empty.txt', '--quiet'],
+    badArgs: [['--replay', 'fixtures/captures/empty.txt', '--pace', 'warp'], /pace/],
+  },
   // fetch reads records from standard input with --file - (NDJSON passes through, CSV is parsed).
   fetch: {
     args: ['--file', '-', '--quiet'],
@@ -77,9 +89,10 @@ for (const [name, c] of Object.entries(COMMANDS)) {
     });
 
     it.runIf(!c.readsInput)('a malformed flag value: a usage error on stderr, exit 2', async () => {
-      const r = await runInProcess([name, 'candles', '--count', 'many']);
+      const [args, message] = c.badArgs!;
+      const r = await runInProcess([name, ...args]);
       expect(r.code).toBe(2);
-      expect(r.stderr).toMatch(/count/);
+      expect(r.stderr).toMatch(message);
       expect(r.stdout).toBe('');
     });
 

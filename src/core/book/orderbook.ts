@@ -1,0 +1,332 @@
+/**
+ * The `orderbook` stage: rebuilds one book per (exchange, symbol) from `book` records, checks the
+ * venue's sequencing, and emits what strategies read off a book. Other records pass through
+ * unchanged and in order; `book` records are consumed.
+ *
+ * Output (docs/orderbook.md):
+ * - quotes (default): a `quote` whenever the top of a book changes, with mid, microprice, spread,
+ *   spread_bps, imbalance (top --levels) and the depth within --band-bps of the mid on each side;
+ * - depth: a `book` snapshot of the top --depth levels after every applied update;
+ * - with an `every` interval: the last state in each bucket of event time, stamped at the bucket's
+ *   end, instead of one per change (buckets in which the book changed).
+ * A sequence gap emits a `disconnect` for that book (with the expected and found sequence); the book
+ * is not emitted again until its next snapshot.
+ */
+
+import { DataError } from '../errors.js';
+import { type RecordStream, runStage, type Stage } from '../io/stream.js';
+import { lineOf, type WireRecord } from '../records/record.js';
+import { formatTime, parseTime, type TimePrecision } from '../records/time.js';
+import { type Level, OrderBook } from './book.js';
+import { ruleFor, Sequencer } from './sequence.js';
+
+export interface OrderbookOptions {
+  /** Levels a side for the imbalance (default 5). */
+  readonly levels?: number;
+  /** Band around the mid for the depth figures, in basis points (default 10). */
+  readonly bandBps?: number;
+  readonly quotes?: boolean;
+  /** Emit book snapshots of this many levels a side. */
+  readonly depth?: number | undefined;
+  /** Sample in buckets of this many microseconds of event time. */
+  readonly everyUs?: number | undefined;
+  /** Remove the stale side's crossing levels after an update crosses the book. */
+  readonly uncross?: boolean;
+  /** A gap is an error. */
+  readonly strict?: boolean;
+  /** Name of the input, for messages. */
+  readonly source?: string;
+}
+
+export interface OrderbookReport {
+  books: number;
+  applied: number;
+  snapshots: number;
+  stale: number;
+  /** Updates before a book's first snapshot (or after a gap), which cannot be applied. */
+  unsynced: number;
+  gaps: number;
+  crossed: number;
+  uncrossedLevels: number;
+  firstGap: string | undefined;
+  firstCrossed: string | undefined;
+}
+
+interface State {
+  readonly book: OrderBook;
+  readonly seq: Sequencer;
+  readonly exchange: string;
+  readonly symbol: string;
+  topBidP: number;
+  topBidA: number;
+  topAskP: number;
+  topAskA: number;
+  lastSequence: number;
+  precision: TimePrecision;
+  /** The end of the bucket with an unsent sample, or NaN. */
+  pendingEnd: number;
+}
+
+function decimals(x: number): number {
+  const s = String(x);
+  const e = s.indexOf('e-');
+  if (e !== -1) return Number(s.slice(e + 2)) + Math.max(0, e - s.indexOf('.') - 1);
+  const dot = s.indexOf('.');
+  return dot === -1 ? 0 : s.length - dot - 1;
+}
+
+/** Removes float noise from a figure computed from decimals with at most `d` places. */
+function round(x: number, d: number): number {
+  return d > 20 ? x : Number(x.toFixed(Math.min(20, d)));
+}
+
+export class OrderbookStage implements Stage {
+  readonly report: OrderbookReport = {
+    books: 0,
+    applied: 0,
+    snapshots: 0,
+    stale: 0,
+    unsynced: 0,
+    gaps: 0,
+    crossed: 0,
+    uncrossedLevels: 0,
+    firstGap: undefined,
+    firstCrossed: undefined,
+  };
+  private readonly books = new Map<string, State>();
+  private readonly levels: number;
+  private readonly band: number;
+  private readonly quotes: boolean;
+
+  constructor(private readonly options: OrderbookOptions = {}) {
+    this.levels = options.levels ?? 5;
+    this.band = options.bandBps ?? 10;
+    this.quotes = options.quotes ?? options.depth === undefined;
+  }
+
+  private where(rec: WireRecord): string {
+    const line = lineOf(rec);
+    return `${this.options.source ?? 'input'}${line === undefined ? '' : `:${line}`}`;
+  }
+
+  push(rec: WireRecord, out: WireRecord[]): void {
+    if (rec.type !== 'book') {
+      out.push(rec);
+      return;
+    }
+    const exchange = rec.exchange;
+    const symbol = rec.symbol;
+    if (typeof exchange !== 'string' || typeof symbol !== 'string')
+      throw new DataError(this.where(rec), 'a book record needs "exchange" and "symbol"');
+    const t = parseTime(rec.time);
+    if (t === undefined)
+      throw new DataError(this.where(rec), `expected a time for "time", found ${JSON.stringify(rec.time)}`);
+    const key = `${exchange}\u0000${symbol}`;
+    let st = this.books.get(key);
+    if (st === undefined) {
+      st = {
+        book: new OrderBook(),
+        seq: new Sequencer(ruleFor(exchange)),
+        exchange,
+        symbol,
+        topBidP: Number.NaN,
+        topBidA: Number.NaN,
+        topAskP: Number.NaN,
+        topAskA: Number.NaN,
+        lastSequence: 0,
+        precision: t.precision,
+        pendingEnd: Number.NaN,
+      };
+      this.books.set(key, st);
+      this.report.books++;
+    }
+    const every = this.options.everyUs;
+    if (every !== undefined && !Number.isNaN(st.pendingEnd) && t.us >= st.pendingEnd) {
+      this.emitState(st, st.pendingEnd, out);
+      st.pendingEnd = Number.NaN;
+    }
+    const bids = this.levelsOf(rec, 'bids');
+    const asks = this.levelsOf(rec, 'asks');
+    const sequence = Number(rec.sequence ?? 0);
+    if (rec.snapshot === true) {
+      st.seq.snapshot(sequence);
+      st.book.apply(bids, asks, true);
+      this.report.snapshots++;
+    } else {
+      const verdict = st.seq.check({
+        sequence,
+        first: rec.first_sequence === undefined ? undefined : Number(rec.first_sequence),
+        prev: rec.prev_sequence === undefined ? undefined : Number(rec.prev_sequence),
+      });
+      if (verdict === 'stale') {
+        this.report.stale++;
+        return;
+      }
+      if (verdict === 'unsynced') {
+        this.report.unsynced++;
+        return;
+      }
+      if (verdict === 'gap') {
+        const message = `${exchange} ${symbol} book sequence gap: expected ${st.seq.expected}, found ${st.seq.found}`;
+        this.report.gaps++;
+        this.report.firstGap ??= `${this.where(rec)}: ${message}`;
+        if (this.options.strict === true) throw new DataError(this.where(rec), message);
+        st.book.clear();
+        st.topBidP = Number.NaN;
+        st.topAskP = Number.NaN;
+        st.pendingEnd = Number.NaN;
+        out.push({
+          type: 'disconnect',
+          time: rec.time,
+          exchange,
+          symbol,
+          reason: 'book sequence gap',
+          expected: st.seq.expected,
+          found: st.seq.found,
+        });
+        return;
+      }
+      const before = st.book.bids.bestPrice();
+      st.book.apply(bids, asks, false);
+      this.report.applied++;
+      if (st.book.crossed()) {
+        this.report.crossed++;
+        this.report.firstCrossed ??= `${this.where(rec)}: ${exchange} ${symbol} book crossed after the update (bid ${st.book.bids.bestPrice()} > ask ${st.book.asks.bestPrice()})`;
+        if (this.options.uncross === true) {
+          // The side this update moved is fresh; the other side's crossing levels are stale.
+          const bidsMoved = bids.length > 0 && (asks.length === 0 || st.book.bids.bestPrice() !== before);
+          this.report.uncrossedLevels += st.book.uncross(bidsMoved ? 'asks' : 'bids');
+        }
+      }
+    }
+    st.lastSequence = sequence;
+    st.precision = t.precision;
+    if (every !== undefined) {
+      st.pendingEnd = Math.floor(t.us / every) * every + every;
+      return;
+    }
+    this.emitChange(st, rec.time as string, out);
+  }
+
+  finish(out: WireRecord[]): void {
+    if (this.options.everyUs === undefined) return;
+    for (const st of this.books.values()) {
+      if (!Number.isNaN(st.pendingEnd)) {
+        this.emitState(st, st.pendingEnd, out);
+        st.pendingEnd = Number.NaN;
+      }
+    }
+  }
+
+  private levelsOf(rec: WireRecord, field: 'bids' | 'asks'): Level[] {
+    const v = rec[field];
+    if (v === undefined) return [];
+    if (!Array.isArray(v))
+      throw new DataError(this.where(rec), `expected an array of [price, amount] for "${field}"`);
+    const out: Level[] = new Array(v.length);
+    for (let i = 0; i < v.length; i++) {
+      const l = v[i] as unknown[];
+      const p = typeof l?.[0] === 'number' ? l[0] : Number(l?.[0]);
+      const a = typeof l?.[1] === 'number' ? l[1] : Number(l?.[1]);
+      if (!(p > 0) || !(a >= 0) || !Number.isFinite(p) || !Number.isFinite(a))
+        throw new DataError(
+          this.where(rec),
+          `expected [price > 0, amount >= 0] in "${field}", found ${JSON.stringify(l)}`,
+        );
+      out[i] = [p, a];
+    }
+    return out;
+  }
+
+  /** A quote when the top changed (and a depth snapshot when asked for). */
+  private emitChange(st: State, time: string, out: WireRecord[]): void {
+    if (this.options.depth !== undefined) out.push(this.depthRecord(st, time));
+    if (!this.quotes) return;
+    const b = st.book.bestBid();
+    const a = st.book.bestAsk();
+    if (b === undefined || a === undefined) return;
+    if (b[0] === st.topBidP && b[1] === st.topBidA && a[0] === st.topAskP && a[1] === st.topAskA) return;
+    st.topBidP = b[0];
+    st.topBidA = b[1];
+    st.topAskP = a[0];
+    st.topAskA = a[1];
+    out.push(this.quoteRecord(st, time, b, a));
+  }
+
+  /** The state at the end of a bucket. */
+  private emitState(st: State, endUs: number, out: WireRecord[]): void {
+    const time = formatTime(endUs, st.precision);
+    if (this.options.depth !== undefined) out.push(this.depthRecord(st, time));
+    if (!this.quotes) return;
+    const b = st.book.bestBid();
+    const a = st.book.bestAsk();
+    if (b !== undefined && a !== undefined) out.push(this.quoteRecord(st, time, b, a));
+  }
+
+  private quoteRecord(st: State, time: string, b: Level, a: Level): WireRecord {
+    const book = st.book;
+    const d = Math.max(decimals(b[0]), decimals(a[0]));
+    const mid = round((b[0] + a[0]) / 2, d + 1);
+    const spread = round(a[0] - b[0], d);
+    const total = b[1] + a[1];
+    const depth = book.depthWithin(this.band)!;
+    const imbalance = book.imbalance(this.levels);
+    return {
+      type: 'quote',
+      time,
+      exchange: st.exchange,
+      symbol: st.symbol,
+      bid_price: b[0],
+      bid_amount: b[1],
+      ask_price: a[0],
+      ask_amount: a[1],
+      mid,
+      microprice: total > 0 ? (b[0] * a[1] + a[0] * b[1]) / total : mid,
+      spread,
+      spread_bps: mid > 0 ? (spread / mid) * 10_000 : 0,
+      imbalance: imbalance ?? 0,
+      bid_depth: round(depth.bid, 10),
+      ask_depth: round(depth.ask, 10),
+      sequence: st.lastSequence,
+    };
+  }
+
+  private depthRecord(st: State, time: string): WireRecord {
+    const { bids, asks } = st.book.snapshot(this.options.depth!);
+    return {
+      type: 'book',
+      time,
+      exchange: st.exchange,
+      symbol: st.symbol,
+      snapshot: true,
+      bids,
+      asks,
+      sequence: st.lastSequence,
+    };
+  }
+}
+
+/** Runs the stage over a stream (the one core call of the `orderbook` command). */
+export function orderbook(input: RecordStream, stage: OrderbookStage): RecordStream {
+  return runStage(input, stage);
+}
+
+/** The report as one line for stderr. */
+export function formatOrderbookReport(r: OrderbookReport): string {
+  const parts = [
+    `${r.books} book${r.books === 1 ? '' : 's'}`,
+    `${r.snapshots} snapshot${r.snapshots === 1 ? '' : 's'}`,
+    `${r.applied} update${r.applied === 1 ? '' : 's'} applied`,
+  ];
+  if (r.stale > 0) parts.push(`${r.stale} stale dropped`);
+  if (r.unsynced > 0) parts.push(`${r.unsynced} before a snapshot dropped`);
+  parts.push(`${r.gaps} gap${r.gaps === 1 ? '' : 's'}`);
+  if (r.crossed > 0)
+    parts.push(
+      `${r.crossed} crossed${r.uncrossedLevels > 0 ? ` (${r.uncrossedLevels} stale levels removed)` : ''}`,
+    );
+  let text = parts.join(', ');
+  if (r.firstGap !== undefined) text += `\n  first gap: ${r.firstGap}`;
+  if (r.firstCrossed !== undefined) text += `\n  first crossed: ${r.firstCrossed}`;
+  return text;
+}

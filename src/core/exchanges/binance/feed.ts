@@ -1,0 +1,268 @@
+/**
+ * Binance raw market data (combined-stream frames and REST depth snapshots) to normalised records,
+ * with the venue's documented local-book procedure. The same code serves `connect` live and
+ * `connect --replay` on a recording.
+ *
+ * Messages (the `data` of a `{stream, data}` frame):
+ * - `depthUpdate` (spot `U`/`u`; futures also `pu`): a `book` delta with `sequence` u,
+ *   `first_sequence` U and `prev_sequence` pu; `time` the event time E.
+ * - `bookTicker`: a `quote` with `sequence` u; spot's carries no event time, so its `time` is the
+ *   receive time (futures: E).
+ * - `trade` / `aggTrade`: a `trade` (`m`, the buyer was the maker, means the aggressor sold).
+ * - `kline`: a `candle`, only once `k.x` says it closed.
+ * - A REST depth snapshot (`lastUpdateId`, `bids`, `asks`): a `book` with `snapshot: true`.
+ *
+ * The book procedure, per symbol: diffs that arrive before the snapshot are buffered; when the
+ * snapshot arrives it is emitted, the buffered diffs it already contains are dropped and the rest
+ * are checked and emitted; every later diff is checked (spot: U = previous u + 1; futures: pu =
+ * previous u). On a gap a `disconnect` record is emitted for that book (expected and found
+ * sequence) and its diffs wait for the next snapshot. So the `book` records emitted (a snapshot,
+ * then deltas) pass `tickpipe orderbook`'s checks.
+ */
+
+import { ruleFor, Sequencer } from '../../book/sequence.js';
+import type { WireRecord } from '../../records/record.js';
+import { formatTime, parseCanonicalTime, US_PER_MS } from '../../records/time.js';
+
+/** Most diffs held while waiting for a snapshot; older ones are dropped (and counted). */
+const MAX_BUFFER = 100_000;
+
+interface SymbolState {
+  readonly seq: Sequencer;
+  synced: boolean;
+  buffer: WireRecord[];
+  /** A snapshot waiting for its first applied diff, whose time it takes if that is earlier. */
+  held: Raw | undefined;
+}
+
+export interface FeedStats {
+  messages: number;
+  malformed: number;
+  gaps: number;
+  staleDropped: number;
+  bufferDropped: number;
+}
+
+type Raw = Record<string, unknown>;
+
+function levels(v: unknown): [number, number][] {
+  if (!Array.isArray(v)) return [];
+  const out: [number, number][] = new Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    const l = v[i] as unknown[];
+    out[i] = [Number(l[0]), Number(l[1])];
+  }
+  return out;
+}
+
+function ms(v: unknown): string | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? formatTime(v * US_PER_MS, 'ms') : undefined;
+}
+
+export class BinanceFeed {
+  readonly stats: FeedStats = { messages: 0, malformed: 0, gaps: 0, staleDropped: 0, bufferDropped: 0 };
+  private readonly symbols = new Map<string, SymbolState>();
+  private lastSymbol: string | undefined;
+
+  /** `exchange`: binance_spot, binance_futures_usd or binance_futures_coin (decides the book rule). */
+  constructor(readonly exchange: string) {}
+
+  private state(symbol: string): SymbolState {
+    let s = this.symbols.get(symbol);
+    if (s === undefined) {
+      s = { seq: new Sequencer(ruleFor(this.exchange)), synced: false, buffer: [], held: undefined };
+      this.symbols.set(symbol, s);
+    }
+    return s;
+  }
+
+  /** One websocket frame (already JSON-parsed), received at `localUs`. */
+  frame(msg: unknown, localUs: number, out: WireRecord[]): void {
+    this.stats.messages++;
+    const wrapped = msg as { stream?: unknown; data?: unknown } | null;
+    const data = (
+      wrapped !== null && typeof wrapped === 'object' && 'data' in wrapped ? wrapped.data : msg
+    ) as Raw | null;
+    if (data === null || typeof data !== 'object') {
+      this.stats.malformed++;
+      return;
+    }
+    const local = formatTime(localUs, 'us');
+    const e = data.e;
+    if (e === 'depthUpdate') this.depth(data, local, out);
+    else if (e === 'bookTicker' || (e === undefined && 'b' in data && 'B' in data && 'u' in data))
+      this.ticker(data, local, out);
+    else if (e === 'trade' || e === 'aggTrade') this.trade(data, local, out);
+    else if (e === 'kline') this.kline(data, local, out);
+    else if ('lastUpdateId' in data) this.snapshot(data, localUs, undefined, out);
+    else if ('result' in data || 'id' in data)
+      return; // a subscription reply
+    else this.stats.malformed++;
+  }
+
+  /**
+   * A REST depth snapshot. `symbol` names it when the body does not (spot bodies do not; a recording
+   * of one symbol then means the symbol seen last).
+   */
+  snapshot(body: Raw, localUs: number, symbol: string | undefined, out: WireRecord[]): void {
+    const sym = (typeof body.symbol === 'string' ? body.symbol : (symbol ?? this.lastSymbol))?.toUpperCase();
+    const L = body.lastUpdateId;
+    if (sym === undefined || typeof L !== 'number') {
+      this.stats.malformed++;
+      return;
+    }
+    const st = this.state(sym);
+    if (st.held !== undefined) out.push(st.held as WireRecord);
+    st.held = {
+      type: 'book',
+      time: ms(body.E) ?? formatTime(localUs, 'us'),
+      local_time: formatTime(localUs, 'us'),
+      exchange: this.exchange,
+      symbol: sym,
+      snapshot: true,
+      bids: levels(body.bids),
+      asks: levels(body.asks),
+      sequence: L,
+    };
+    st.seq.snapshot(L);
+    st.synced = true;
+    const held = st.buffer;
+    st.buffer = [];
+    for (const d of held) this.check(st, d, out);
+  }
+
+  private depth(d: Raw, local: string, out: WireRecord[]): void {
+    const symbol = String(d.s);
+    this.lastSymbol = symbol;
+    const rec: Raw = {
+      type: 'book',
+      time: ms(d.E) ?? local,
+      local_time: local,
+      exchange: this.exchange,
+      symbol,
+      snapshot: false,
+      bids: levels(d.b),
+      asks: levels(d.a),
+      sequence: d.u,
+      first_sequence: d.U,
+    };
+    if (d.pu !== undefined) rec.prev_sequence = d.pu;
+    const st = this.state(symbol);
+    if (!st.synced) {
+      st.buffer.push(rec as WireRecord);
+      if (st.buffer.length > MAX_BUFFER) {
+        st.buffer.shift();
+        this.stats.bufferDropped++;
+      }
+      return;
+    }
+    this.check(st, rec as WireRecord, out);
+  }
+
+  private check(st: SymbolState, rec: WireRecord, out: WireRecord[]): void {
+    const v = st.seq.check({
+      sequence: rec.sequence as number,
+      first: rec.first_sequence as number | undefined,
+      prev: rec.prev_sequence as number | undefined,
+    });
+    if (v === 'apply') {
+      const held = st.held;
+      if (held !== undefined) {
+        // A snapshot describes the book as of its last update id; the diffs after it happened later.
+        // Spot snapshots carry no event time, and a futures one is stamped when it was answered, so
+        // it takes the first following diff's time when that is earlier: times then never go back.
+        if (parseCanonicalTime(rec.time as string) < parseCanonicalTime(held.time as string))
+          held.time = rec.time;
+        out.push(held as WireRecord);
+        st.held = undefined;
+      }
+      out.push(rec);
+    } else if (v === 'stale') this.stats.staleDropped++;
+    else if (v === 'gap') {
+      this.stats.gaps++;
+      if (st.held !== undefined) out.push(st.held as WireRecord);
+      st.held = undefined;
+      st.synced = false;
+      st.buffer = [];
+      out.push({
+        type: 'disconnect',
+        time: rec.time,
+        local_time: rec.local_time,
+        exchange: this.exchange,
+        symbol: rec.symbol,
+        reason: 'book sequence gap',
+        expected: st.seq.expected,
+        found: st.seq.found,
+      });
+    }
+  }
+
+  /** Emits snapshots still waiting for a diff (at the end of a replay or a session). */
+  finish(out: WireRecord[]): void {
+    for (const st of this.symbols.values()) {
+      if (st.held !== undefined) out.push(st.held as WireRecord);
+      st.held = undefined;
+    }
+  }
+
+  /** True while a symbol's book waits for a snapshot (after a gap, or before the first). */
+  needsSnapshot(symbol: string): boolean {
+    return !this.state(symbol.toUpperCase()).synced;
+  }
+
+  private ticker(d: Raw, local: string, out: WireRecord[]): void {
+    out.push({
+      type: 'quote',
+      time: ms(d.E) ?? local,
+      local_time: local,
+      exchange: this.exchange,
+      symbol: String(d.s),
+      bid_price: Number(d.b),
+      bid_amount: Number(d.B),
+      ask_price: Number(d.a),
+      ask_amount: Number(d.A),
+      sequence: d.u,
+    });
+  }
+
+  private trade(d: Raw, local: string, out: WireRecord[]): void {
+    const rec: Raw = {
+      type: 'trade',
+      time: ms(d.T) ?? ms(d.E) ?? local,
+      local_time: local,
+      exchange: this.exchange,
+      symbol: String(d.s),
+      id: d.e === 'aggTrade' ? d.a : d.t,
+      price: Number(d.p),
+      amount: Number(d.q),
+      side: d.m === true ? 'sell' : 'buy',
+    };
+    if (d.e === 'aggTrade') {
+      rec.first_id = d.f;
+      rec.last_id = d.l;
+    }
+    out.push(rec as WireRecord);
+  }
+
+  private kline(d: Raw, local: string, out: WireRecord[]): void {
+    const k = d.k as Raw | undefined;
+    if (k === undefined || k.x !== true) return;
+    out.push({
+      type: 'candle',
+      time: ms((k.T as number) + 1) ?? local,
+      local_time: local,
+      exchange: this.exchange,
+      symbol: String(k.s ?? d.s),
+      interval: String(k.i),
+      open_time: ms(k.t) ?? local,
+      open: Number(k.o),
+      high: Number(k.h),
+      low: Number(k.l),
+      close: Number(k.c),
+      volume: Number(k.v),
+      quote_volume: Number(k.q),
+      trades: Number(k.n),
+      taker_buy_volume: Number(k.V),
+    });
+  }
+}

@@ -1,0 +1,251 @@
+/**
+ * `connect --replay`: a recorded capture through the venue parsers and book synchronisers that
+ * `connect` uses live, as normalised records.
+ *
+ * Layouts read (gzip or plain, detected by bytes):
+ * - hftbacktest / `connect --record`: `<local receive ns> <raw JSON>` per line; websocket frames
+ *   (Binance `{stream, data}`) and REST depth snapshots (bare JSON) in the order received.
+ * - cryptofeed: `<local receive seconds>: <raw JSON>` per line (a first line naming the websocket
+ *   URL is skipped), with the REST snapshots in a separate file (`--rest-file`, lines
+ *   `<url> -> <seconds>: <JSON>`): each snapshot is fed in at its receive time, its symbol taken
+ *   from the URL.
+ * - Bybit's orderbook history archive (`...ob500.data`, or its zip): one v5 message per line.
+ *
+ * The venue is `--exchange`, or inferred from the messages (`pu` or a futures `bookTicker` mean
+ * Binance futures, a `_` in the symbol COIN-M, a `topic` Bybit). `--pace realtime` replays at the
+ * speed it was recorded; by default as fast as possible.
+ */
+
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { basename } from 'node:path';
+import { DataError, UsageError } from '../errors.js';
+import { listZipEntries, readZipEntry } from '../fetch/zip.js';
+import { gunzipIfCompressed, READ_CHUNK } from '../io/input.js';
+import { splitLines } from '../io/lines.js';
+import type { RecordStream } from '../io/stream.js';
+import type { WireRecord } from '../records/record.js';
+import { BinanceFeed, type FeedStats } from './binance/feed.js';
+import { BybitFeed } from './bybit/feed.js';
+
+export interface ReplayOptions {
+  readonly exchange?: string | undefined;
+  /** cryptofeed's REST snapshot file. */
+  readonly restFile?: string | undefined;
+  readonly pace?: 'fast' | 'realtime';
+  readonly signal?: AbortSignal | undefined;
+  /** Stop after this many records. */
+  readonly maxRecords?: number | undefined;
+  readonly onStats?: (stats: FeedStats & { frames: number; exchange: string }) => void;
+}
+
+interface Frame {
+  /** Receive time, epoch microseconds (undefined when the layout has none). */
+  readonly localUs: number | undefined;
+  readonly json: string;
+  readonly where: string;
+  /** A REST snapshot's symbol, from its URL. */
+  readonly symbol?: string;
+}
+
+function head(path: string): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const b = Buffer.alloc(4);
+    const n = readSync(fd, b, 0, 4, 0);
+    return b.subarray(0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function* bytesOf(path: string, signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
+  const h = head(path);
+  if (h.length === 4 && h.readUInt32LE(0) === 0x04034b50) {
+    for (const entry of listZipEntries(path).filter((e) => !e.name.endsWith('/')))
+      yield* readZipEntry(path, entry, { signal });
+    return;
+  }
+  yield* gunzipIfCompressed(
+    createReadStream(path, { highWaterMark: READ_CHUNK, signal }) as AsyncIterable<Buffer>,
+  );
+}
+
+const HFT = /^(\d{10,20}) /;
+const CRYPTOFEED = /^(\d{9,11}(?:\.\d+)?): /;
+const CRYPTOFEED_REST = /^(\S+) -> (\d{9,11}(?:\.\d+)?): /;
+
+/** Frames of a capture, in file order. */
+async function* frames(path: string, signal: AbortSignal | undefined): AsyncGenerator<Frame> {
+  const name = basename(path);
+  for await (const { lines, firstLine } of splitLines(bytesOf(path, signal), name)) {
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!;
+      if (line.length === 0) continue;
+      const where = `${name}:${firstLine + i}`;
+      const h = HFT.exec(line);
+      if (h !== null) {
+        yield { localUs: Math.floor(Number(BigInt(h[1]!) / 1000n)), json: line.slice(h[0].length), where };
+        continue;
+      }
+      const c = CRYPTOFEED.exec(line);
+      if (c !== null) {
+        yield { localUs: Math.round(Number(c[1]) * 1e6), json: line.slice(c[0].length), where };
+        continue;
+      }
+      if (line.startsWith('{') || line.startsWith('[')) {
+        yield { localUs: undefined, json: line, where };
+        continue;
+      }
+      if (/^wss?:\/\//.test(line)) continue; // cryptofeed's first line: the connection URL
+      throw new DataError(
+        where,
+        `not a capture line: expected "<ns> <json>", "<seconds>: <json>" or JSON, found "${line.slice(0, 40)}"`,
+      );
+    }
+  }
+}
+
+async function restFrames(path: string): Promise<Frame[]> {
+  const out: Frame[] = [];
+  const name = basename(path);
+  for await (const { lines, firstLine } of splitLines(bytesOf(path, undefined), name)) {
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!;
+      if (line.length === 0) continue;
+      const m = CRYPTOFEED_REST.exec(line);
+      if (m === null) continue; // cryptofeed's configuration line and the like
+      const symbol = /[?&]symbol=([A-Za-z0-9_]+)/.exec(m[1]!)?.[1];
+      out.push({
+        localUs: Math.round(Number(m[2]) * 1e6),
+        json: line.slice(m[0].length),
+        where: `${name}:${firstLine + i}`,
+        ...(symbol === undefined ? {} : { symbol }),
+      });
+    }
+  }
+  return out;
+}
+
+/** Which venue a message is from, or undefined when it does not say. */
+function inferExchange(msg: unknown): string | undefined {
+  const m = msg as Record<string, unknown> | null;
+  if (m === null || typeof m !== 'object') return undefined;
+  if (typeof m.topic === 'string') return 'bybit_perpetuals_usd';
+  const d = ('data' in m ? m.data : m) as Record<string, unknown> | null;
+  if (d === null || typeof d !== 'object') return undefined;
+  const symbol = String(d.s ?? d.symbol ?? '');
+  const coin = symbol.includes('_');
+  if (d.e === 'depthUpdate')
+    return d.pu !== undefined ? (coin ? 'binance_futures_coin' : 'binance_futures_usd') : 'binance_spot';
+  if (d.e === 'bookTicker') return coin ? 'binance_futures_coin' : 'binance_futures_usd';
+  if (d.e === undefined && 'u' in d && 'B' in d) return 'binance_spot';
+  if ('lastUpdateId' in d)
+    return 'E' in d ? (coin ? 'binance_futures_coin' : 'binance_futures_usd') : 'binance_spot';
+  return undefined;
+}
+
+/** Replays a capture as a stream of normalised records. */
+export function replayCapture(path: string, options: ReplayOptions = {}): RecordStream {
+  return run(path, options);
+}
+
+async function* run(path: string, options: ReplayOptions): AsyncGenerator<WireRecord[]> {
+  const rest = options.restFile === undefined ? [] : await restFrames(options.restFile);
+  let restAt = 0;
+  let exchange = options.exchange;
+  let feed: BinanceFeed | BybitFeed | undefined;
+  const pending: Frame[] = [];
+  let frameCount = 0;
+  let emitted = 0;
+  const max = options.maxRecords ?? Number.POSITIVE_INFINITY;
+  const startWall = Date.now() * 1000;
+  let startLocal: number | undefined;
+  let out: WireRecord[] = [];
+
+  const parse = (f: Frame): unknown => {
+    try {
+      return JSON.parse(f.json);
+    } catch (error) {
+      throw new DataError(f.where, `invalid JSON: ${(error as Error).message}`);
+    }
+  };
+  const makeFeed = (id: string): BinanceFeed | BybitFeed => {
+    if (id.startsWith('binance')) return new BinanceFeed(id);
+    if (id.startsWith('bybit')) return new BybitFeed(id);
+    throw new UsageError(
+      `--exchange: cannot replay "${id}" (binance_spot, binance_futures_usd, binance_futures_coin, bybit_spot, bybit_perpetuals_usd)`,
+    );
+  };
+  const feedFrame = (f: Frame, msg: unknown): void => {
+    frameCount++;
+    if (feed instanceof BinanceFeed && f.symbol !== undefined) {
+      feed.snapshot(msg as Record<string, unknown>, f.localUs ?? 0, f.symbol, out);
+    } else if (feed instanceof BinanceFeed) feed.frame(msg, f.localUs ?? 0, out);
+    else feed!.frame(msg, f.localUs, out);
+  };
+  if (exchange !== undefined) feed = makeFeed(exchange);
+
+  const take = async function* (f: Frame): AsyncGenerator<WireRecord[]> {
+    // REST snapshots received before this frame go first.
+    while (restAt < rest.length && f.localUs !== undefined && rest[restAt]!.localUs! <= f.localUs) {
+      const r = rest[restAt++]!;
+      yield* process(r);
+    }
+    yield* process(f);
+  };
+  const process = async function* (f: Frame): AsyncGenerator<WireRecord[]> {
+    const msg = parse(f);
+    if (feed === undefined) {
+      exchange = inferExchange(msg);
+      if (exchange === undefined) {
+        pending.push(f);
+        if (pending.length <= 10_000) return;
+        exchange = 'binance_spot';
+        feed = makeFeed(exchange);
+      } else feed = makeFeed(exchange);
+      for (const p of pending.splice(0)) feedFrame(p, parse(p));
+    }
+    if (options.pace === 'realtime' && f.localUs !== undefined) {
+      startLocal ??= f.localUs;
+      const wait = (f.localUs - startLocal - (Date.now() * 1000 - startWall)) / 1000;
+      if (wait > 1) {
+        if (out.length > 0) {
+          emitted += out.length;
+          yield out;
+          out = [];
+        }
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
+    feedFrame(f, msg);
+  };
+
+  for await (const f of frames(path, options.signal)) {
+    for await (const batch of take(f)) yield batch;
+    if (out.length >= 512) {
+      const room = max - emitted;
+      if (out.length >= room) {
+        yield out.slice(0, room);
+        report();
+        return;
+      }
+      emitted += out.length;
+      yield out;
+      out = [];
+    }
+  }
+  while (restAt < rest.length) for await (const b of process(rest[restAt++]!)) yield b;
+  if (feed === undefined && pending.length > 0) {
+    exchange = 'binance_spot';
+    feed = makeFeed(exchange);
+    for (const p of pending.splice(0)) feedFrame(p, parse(p));
+  }
+  if (feed instanceof BinanceFeed) feed.finish(out);
+  if (out.length > 0) yield out.slice(0, Math.max(0, max - emitted));
+  report();
+
+  function report(): void {
+    if (feed !== undefined)
+      options.onStats?.({ ...feed.stats, frames: frameCount, exchange: exchange ?? '' });
+  }
+}

@@ -1,0 +1,235 @@
+/**
+ * `tickpipe orderbook` end to end, on hand-made books whose answers are worked out here.
+ */
+
+import { describe, expect, it } from 'vitest';
+import { parseLines, runInProcess } from './helpers/cli.js';
+
+type Rec = Record<string, unknown>;
+
+const base = { exchange: 'binance_spot', symbol: 'BTCUSDT' };
+const t = (s: number) => new Date(Date.UTC(2024, 0, 1, 0, 0, s)).toISOString();
+const nd = (recs: Rec[]) => `${recs.map((r) => JSON.stringify(r)).join('\n')}\n`;
+
+const snapshot: Rec = {
+  type: 'book',
+  time: t(0),
+  ...base,
+  snapshot: true,
+  bids: [
+    [100.1, 2],
+    [100, 3],
+  ],
+  asks: [
+    [100.3, 1],
+    [100.4, 4],
+  ],
+  sequence: 10,
+};
+
+describe('orderbook', () => {
+  it('a quote when the top changes, with its figures; nothing when only deep levels change', async () => {
+    const input = nd([
+      snapshot,
+      {
+        type: 'book',
+        time: t(1),
+        ...base,
+        snapshot: false,
+        bids: [[99, 5]],
+        asks: [],
+        sequence: 12,
+        first_sequence: 11,
+      },
+      {
+        type: 'book',
+        time: t(2),
+        ...base,
+        snapshot: false,
+        bids: [[100.2, 1]],
+        asks: [],
+        sequence: 13,
+        first_sequence: 13,
+      },
+    ]);
+    const r = await runInProcess(['orderbook', '--levels', '2', '--band-bps', '10'], input);
+    expect(r.code).toBe(0);
+    const out = parseLines(r.stdout);
+    expect(out).toHaveLength(2);
+    expect(out[0]).toEqual({
+      type: 'quote',
+      time: t(0),
+      ...base,
+      bid_price: 100.1,
+      bid_amount: 2,
+      ask_price: 100.3,
+      ask_amount: 1,
+      mid: 100.2,
+      microprice: (100.1 * 1 + 100.3 * 2) / 3,
+      spread: 0.2,
+      spread_bps: (0.2 / 100.2) * 10_000,
+      imbalance: (5 - 5) / 10,
+      // 10 bps of 100.2 is 0.1002: bids >= 100.0998 (100.1), asks <= 100.3002 (100.3)
+      bid_depth: 2,
+      ask_depth: 1,
+      sequence: 10,
+    });
+    expect(out[1]).toMatchObject({
+      time: t(2),
+      bid_price: 100.2,
+      bid_amount: 1,
+      mid: 100.25,
+      spread: 0.1,
+      sequence: 13,
+    });
+    expect(r.stderr).toMatch(/1 book, 1 snapshot, 2 updates applied, 0 gaps/);
+  });
+
+  it('other records pass through unchanged and in place', async () => {
+    const note = '{"type":"my_note","n":1}';
+    const r = await runInProcess(['orderbook', '-q'], `${note}\n${nd([snapshot])}${note}\n`);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe(note);
+    expect(JSON.parse(lines[1]!).type).toBe('quote');
+    expect(lines[2]).toBe(note);
+  });
+
+  it('a gap: a disconnect for that book, nothing more until the next snapshot; --strict exits 1', async () => {
+    const input = nd([
+      snapshot,
+      {
+        type: 'book',
+        time: t(1),
+        ...base,
+        snapshot: false,
+        bids: [[100.2, 1]],
+        asks: [],
+        sequence: 15,
+        first_sequence: 14,
+      },
+      {
+        type: 'book',
+        time: t(2),
+        ...base,
+        snapshot: false,
+        bids: [[100.25, 1]],
+        asks: [],
+        sequence: 16,
+        first_sequence: 16,
+      },
+      { ...snapshot, time: t(3), sequence: 20 },
+    ]);
+    const r = await runInProcess(['orderbook'], input);
+    expect(r.code).toBe(0);
+    const out = parseLines(r.stdout);
+    expect(out.map((o) => o.type)).toEqual(['quote', 'disconnect', 'quote']);
+    expect(out[1]).toEqual({
+      type: 'disconnect',
+      time: t(1),
+      ...base,
+      reason: 'book sequence gap',
+      expected: 11,
+      found: 14,
+    });
+    expect(out[2]).toMatchObject({ time: t(3), sequence: 20 });
+    expect(r.stderr).toMatch(
+      /first gap: stdin:2: binance_spot BTCUSDT book sequence gap: expected 11, found 14/,
+    );
+    const strict = await runInProcess(['orderbook', '--strict'], input);
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toMatch(/stdin:2: binance_spot BTCUSDT book sequence gap/);
+  });
+
+  it('--depth writes the top levels after each update; --every samples at bucket ends', async () => {
+    const input = nd([
+      snapshot,
+      {
+        type: 'book',
+        time: '2024-01-01T00:00:00.300Z',
+        ...base,
+        snapshot: false,
+        bids: [[100.2, 1]],
+        asks: [],
+        sequence: 11,
+        first_sequence: 11,
+      },
+      {
+        type: 'book',
+        time: '2024-01-01T00:00:00.700Z',
+        ...base,
+        snapshot: false,
+        bids: [[100.2, 0]],
+        asks: [],
+        sequence: 12,
+        first_sequence: 12,
+      },
+      {
+        type: 'book',
+        time: '2024-01-01T00:00:01.200Z',
+        ...base,
+        snapshot: false,
+        asks: [[100.3, 0]],
+        sequence: 13,
+        first_sequence: 13,
+      },
+    ]);
+    const depth = await runInProcess(['orderbook', '-q', '--depth', '1'], input);
+    expect(parseLines(depth.stdout).map((b) => [b.bids, b.asks])).toEqual([
+      [[[100.1, 2]], [[100.3, 1]]],
+      [[[100.2, 1]], [[100.3, 1]]],
+      [[[100.1, 2]], [[100.3, 1]]],
+      [[[100.1, 2]], [[100.4, 4]]],
+    ]);
+    const every = await runInProcess(
+      ['orderbook', '-q', '--every', '1s', '--emit', 'quotes,depth', '--depth', '1'],
+      input,
+    );
+    const out = parseLines(every.stdout);
+    // Bucket [0s, 1s): the last state (after 0.7 s), stamped 00:00:01; bucket [1s, 2s) at 00:00:02.
+    expect(out.map((o) => [o.type, o.time])).toEqual([
+      ['book', '2024-01-01T00:00:01.000Z'],
+      ['quote', '2024-01-01T00:00:01.000Z'],
+      ['book', '2024-01-01T00:00:02.000Z'],
+      ['quote', '2024-01-01T00:00:02.000Z'],
+    ]);
+    expect(out[1]).toMatchObject({ bid_price: 100.1, ask_price: 100.3 });
+    expect(out[3]).toMatchObject({ bid_price: 100.1, ask_price: 100.4 });
+  });
+
+  it('a crossed book is reported; --uncross removes the stale side', async () => {
+    const input = nd([
+      snapshot,
+      {
+        type: 'book',
+        time: t(1),
+        ...base,
+        snapshot: false,
+        bids: [[100.35, 1]],
+        asks: [],
+        sequence: 11,
+        first_sequence: 11,
+      },
+    ]);
+    const plain = await runInProcess(['orderbook'], input);
+    expect(plain.stderr).toMatch(/1 crossed/);
+    expect(plain.stderr).toMatch(/first crossed: stdin:2: .*bid 100.35 > ask 100.3/);
+    const fixed = await runInProcess(['orderbook', '--uncross'], input);
+    expect(fixed.stderr).toMatch(/1 crossed \(1 stale levels removed\)/);
+    expect(parseLines(fixed.stdout).at(-1)).toMatchObject({ bid_price: 100.35, ask_price: 100.4 });
+  });
+
+  it('several books in one stream are kept apart', async () => {
+    const eth = { ...snapshot, symbol: 'ETHUSDT', bids: [[10, 1]], asks: [[11, 1]], sequence: 1 };
+    const r = await runInProcess(['orderbook', '-q'], nd([snapshot, eth]));
+    expect(parseLines(r.stdout).map((q) => [q.symbol, q.mid])).toEqual([
+      ['BTCUSDT', 100.2],
+      ['ETHUSDT', 10.5],
+    ]);
+  });
+
+  it('a bad level is a located error', async () => {
+    const r = await runInProcess(['orderbook'], nd([{ ...snapshot, bids: [[-1, 2]] }]));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/stdin:1: expected \[price > 0, amount >= 0\] in "bids", found \[-1,2\]/);
+  });
+});
