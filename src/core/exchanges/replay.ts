@@ -198,8 +198,11 @@ async function* run(path: string, options: ReplayOptions): AsyncGenerator<WireRe
     if (feed === undefined) {
       exchange = inferExchange(msg);
       if (exchange === undefined) {
-        pending.push(f);
-        if (pending.length <= 10_000) return;
+        if (pending.length < 10_000) {
+          pending.push(f);
+          return;
+        }
+        // Ten thousand messages that do not say their venue: take Binance spot.
         exchange = 'binance_spot';
         feed = makeFeed(exchange);
       } else feed = makeFeed(exchange);
