@@ -199,5 +199,41 @@ async function main() {
   }
 }
 
+async function benchOrderbook() {
+  // 1,000,000 generated book records: a 3000-level snapshot a side, then deltas of 1 to 20 levels.
+  const file = join(scratch, 'book-1m.ndjson');
+  if (!existsSync(file) || statSync(file).size < 100 * 2 ** 20) {
+    await measure(
+      [cli, 'generate', 'book', '--count', String(N), '--depth', '3000', '--levels', '20', '--seed', '42'],
+      {
+        stdoutTo: file,
+      },
+    );
+  }
+  const base = [];
+  const runs = [];
+  let rss = 0;
+  for (let i = 0; i < RUNS; i++) {
+    base.push((await measure([join(root, 'bench', 'baseline.js'), file])).seconds);
+    const r = await measure([cli, 'orderbook', file, '--quiet']);
+    runs.push(r.seconds);
+    rss = Math.max(rss, r.rssMiB);
+  }
+  const baseRate = N / median(base);
+  const rate = N / median(runs);
+  const ratio = rate / baseRate;
+  console.log(
+    `\norderbook: ${fmt(N)} generated book records (3000 levels a side, 1-20 levels per delta), quotes to /dev/null`,
+  );
+  console.log(
+    `${'parse-only baseline on the same file'.padEnd(54)}${fmt(baseRate).padStart(12)}${'1.00'.padStart(8)}`,
+  );
+  console.log(
+    `${'orderbook (default: a quote per top change)'.padEnd(54)}${fmt(rate).padStart(12)}${ratio.toFixed(2).padStart(8)}  >= 0.50${ratio >= 0.5 ? '  met' : '  MISSED'}`,
+  );
+  console.log(`orderbook peak RSS: ${rss.toFixed(0)} MiB`);
+}
+
 await main();
 await benchFetch();
+await benchOrderbook();

@@ -65,9 +65,11 @@ describe('orderbook', () => {
       ask_price: 100.3,
       ask_amount: 1,
       mid: 100.2,
-      microprice: (100.1 * 1 + 100.3 * 2) / 3,
+      // (100.1 * 1 + 100.3 * 2) / 3 = 100.2333..., to 1/10,000 of the prices' last decimal (5 places)
+      microprice: 100.23333,
       spread: 0.2,
-      spread_bps: (0.2 / 100.2) * 10_000,
+      // 0.2 / 100.2 * 10^4 = 19.96007..., to 4 places
+      spread_bps: 19.9601,
       imbalance: (5 - 5) / 10,
       // 10 bps of 100.2 is 0.1002: bids >= 100.0998 (100.1), asks <= 100.3002 (100.3)
       bid_depth: 2,
