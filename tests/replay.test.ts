@@ -4,7 +4,7 @@
  * id, everywhere both exist.
  */
 
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { OrderBook } from '../src/core/book/book.js';
 import { replayCapture } from '../src/core/exchanges/replay.js';
 import { collect } from '../src/core/io/stream.js';
@@ -133,5 +133,47 @@ describeShared('connect --replay: the shared captures rebuild exactly', () => {
     expect(a.code).toBe(0);
     expect(a.stdout.length).toBeGreaterThan(1_000_000);
     expect(b.stdout).toBe(a.stdout);
+  });
+});
+
+describe('connect --replay on a small capture made here', () => {
+  const mini = 'fixtures/captures/binance-spot-mini.txt';
+
+  it('the snapshot comes first with the time of the first diff after it; stale diffs are dropped', async () => {
+    const r = await runCli(['connect', '--replay', mini]);
+    expect(r.code).toBe(0);
+    const out = parseLines(r.stdout);
+    expect(out.map((o) => [o.type, o.sequence ?? o.id])).toEqual([
+      ['quote', 101],
+      ['book', 100],
+      ['book', 101],
+      ['book', 104],
+      ['trade', 7001],
+      ['book', 106],
+    ]);
+    expect(out[1]).toMatchObject({
+      snapshot: true,
+      time: '2024-01-01T00:00:00.000Z',
+      local_time: '2024-01-01T00:00:00.210000Z',
+    });
+    expect(out[4]).toMatchObject({ side: 'buy', price: 42000.15, amount: 0.1 });
+    expect(r.stderr).toMatch(/binance_spot: 6 messages, 0 book gaps/);
+  });
+
+  it('--max-records stops early with exit 0; --pace realtime takes the recorded time', async () => {
+    const two = await runCli(['connect', '--replay', mini, '--max-records', '2', '-q']);
+    expect(two.code).toBe(0);
+    expect(parseLines(two.stdout)).toHaveLength(2);
+    const started = Date.now();
+    const paced = await runCli(['connect', '--replay', mini, '--pace', 'realtime', '-q']);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(180);
+    const fast = await runCli(['connect', '--replay', mini, '-q']);
+    expect(paced.stdout).toBe(fast.stdout);
+  });
+
+  it('without --replay: a usage error saying live connections are not available yet', async () => {
+    const r = await runCli(['connect', '--exchange', 'binance_spot']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/live connections are not available yet/);
   });
 });

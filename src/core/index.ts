@@ -3,7 +3,15 @@
  * commands call. Streams are async iterables of record batches (see io/stream.ts).
  */
 
+export { OrderBook } from './book/book.js';
+export { BookSide, type Level } from './book/levels.js';
+export { type OrderbookOptions, type OrderbookReport, OrderbookStage, orderbook } from './book/orderbook.js';
+export { ruleFor, Sequencer } from './book/sequence.js';
 export { DataError, StopRequested, TickpipeError, UsageError } from './errors.js';
+export { BinanceFeed } from './exchanges/binance/feed.js';
+export { BybitFeed } from './exchanges/bybit/feed.js';
+export { replayCapture } from './exchanges/replay.js';
+export { fetchMarketData, readLocalFiles } from './fetch/index.js';
 export {
   GENERATE_DEFAULTS,
   GENERATE_KINDS,

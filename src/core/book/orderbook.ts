@@ -236,11 +236,23 @@ export class OrderbookStage implements Stage {
     if (v === undefined) return [];
     if (!Array.isArray(v))
       throw new DataError(this.where(rec), `expected an array of [price, amount] for "${field}"`);
+    // Levels as JSON numbers (the wire format) are used as they are; decimal strings are converted.
+    let plain = true;
+    for (let i = 0; i < v.length; i++) {
+      const l = v[i] as unknown[];
+      const p = l?.[0];
+      const a = l?.[1];
+      if (typeof p === 'number' && typeof a === 'number' && p > 0 && a >= 0 && p < Infinity && a < Infinity)
+        continue;
+      plain = false;
+      break;
+    }
+    if (plain) return v as Level[];
     const out: Level[] = new Array(v.length);
     for (let i = 0; i < v.length; i++) {
       const l = v[i] as unknown[];
-      const p = typeof l?.[0] === 'number' ? l[0] : Number(l?.[0]);
-      const a = typeof l?.[1] === 'number' ? l[1] : Number(l?.[1]);
+      const p = Number(l?.[0]);
+      const a = Number(l?.[1]);
       if (!(p > 0) || !(a >= 0) || !Number.isFinite(p) || !Number.isFinite(a))
         throw new DataError(
           this.where(rec),
