@@ -14,6 +14,7 @@
  */
 
 import { DataError } from '../errors.js';
+import { ByteOut } from '../io/bytes.js';
 import { batchBytes, type RecordStream, runStage, type Stage, setBatchBytes } from '../io/stream.js';
 import { attachOrigin, lineOf, rawOf, type WireRecord } from '../records/record.js';
 import { formatTime, parseTime, type TimePrecision } from '../records/time.js';
@@ -353,25 +354,11 @@ export async function* orderbook(input: RecordStream, stage: OrderbookStage): Re
   }
 }
 
-/**
- * A batch as the bytes the writer will write: each record's own text (the input line, or the JSON a
- * quote was built with) written into one buffer. Joining the lines as strings measured slower: each
- * built line is a rope of many pieces that a join must flatten first.
- */
+/** A batch as the bytes the writer will write: each record's own text (the input line, or the JSON a quote was built with). */
 function encode(batch: readonly WireRecord[]): Buffer {
-  let out = Buffer.allocUnsafe(batch.length * 400 + 1024);
-  let at = 0;
-  for (const rec of batch) {
-    const text = rawOf(rec) ?? JSON.stringify(rec);
-    if (at + text.length * 3 + 1 > out.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(out.length * 2, at + text.length * 3 + 1));
-      out.copy(bigger, 0, 0, at);
-      out = bigger;
-    }
-    at += out.write(text, at, 'utf8');
-    out[at++] = 10;
-  }
-  return out.subarray(0, at);
+  const out = new ByteOut(batch.length * 400 + 1024);
+  for (const rec of batch) out.line(rawOf(rec) ?? JSON.stringify(rec));
+  return out.bytes();
 }
 
 /** The report as one line for stderr. */

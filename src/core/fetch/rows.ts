@@ -5,11 +5,11 @@
  */
 
 import { DataError } from '../errors.js';
+import { ByteOut } from '../io/bytes.js';
 import { DEFAULT_MAX_LINE_BYTES, type ErrorPolicy, splitLines } from '../io/lines.js';
 import { setBatchBytes } from '../io/stream.js';
 import { attachOrigin, type WireRecord } from '../records/record.js';
 import { formatTime, type TimePrecision, US_PER_MS } from '../records/time.js';
-import { ByteOut } from './binance/kline-bytes.js';
 import type { TimedBatch } from './timed.js';
 
 /** A problem with one row: becomes `source:line: message` under the error policy. */
@@ -55,8 +55,7 @@ export async function* parseCsv(
     // Rows whose parser built their JSON are written straight into one buffer per batch: the writer
     // then writes the batch as these bytes. (Joining the lines as strings measured slower than the
     // rest of the parse: each line is a rope of many pieces that a join must flatten.)
-    let out: Buffer | undefined;
-    let at = 0;
+    let out: ByteOut | undefined;
     let exact = true;
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
@@ -78,21 +77,15 @@ export async function* parseCsv(
       if (json !== undefined) {
         attachOrigin(row.record, firstLine + i, json);
         if (exact) {
-          out ??= Buffer.allocUnsafe(Math.max(4096, lines.length * 320));
-          if (at + json.length * 3 + 1 > out.length) {
-            const bigger = Buffer.allocUnsafe(Math.max(out.length * 2, at + json.length * 3 + 1));
-            out.copy(bigger, 0, 0, at);
-            out = bigger;
-          }
-          at += out.write(json, at, 'utf8');
-          out[at++] = 10;
+          out ??= new ByteOut(Math.max(4096, lines.length * 320));
+          out.line(json);
         }
       } else exact = false;
       records.push(row.record);
       keys.push(row.key);
     }
     if (records.length > 0) {
-      if (exact && out !== undefined) setBatchBytes(records, out.subarray(0, at));
+      if (exact && out !== undefined) setBatchBytes(records, out.bytes());
       yield { records, keys };
     }
   }
@@ -307,10 +300,7 @@ export async function* parseCsvBytes(
         if (text.length > 0) {
           try {
             const row = parser.parse(text.split(','));
-            const json = row.json ?? JSON.stringify(row.record);
-            out.ensure(json.length * 3 + 1);
-            out.at += out.buf.write(json, out.at, 'utf8');
-            out.buf[out.at++] = 10;
+            out.line(row.json ?? JSON.stringify(row.record));
             records.push(row.record);
             keys.push(row.key);
           } catch (error) {
@@ -322,7 +312,7 @@ export async function* parseCsvBytes(
       s = e + 1;
     }
     if (records.length === 0) return undefined;
-    setBatchBytes(records, out.buf.subarray(0, out.at));
+    setBatchBytes(records, out.bytes());
     return { records, keys };
   };
   for await (const piece of chunks) {

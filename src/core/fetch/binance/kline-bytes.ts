@@ -13,25 +13,11 @@
  * exponent, CRLF) is handed to the string parser, which parses it exactly or reports the problem.
  */
 
+import type { ByteOut } from '../../io/bytes.js';
 import type { WireRecord } from '../../records/record.js';
 import { formatTime, US_PER_DAY, US_PER_HOUR, US_PER_MINUTE, US_PER_SECOND } from '../../records/time.js';
 
 const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
-
-/** The output of one batch: a growable byte buffer. */
-export class ByteOut {
-  buf: Buffer;
-  at = 0;
-  constructor(size: number) {
-    this.buf = Buffer.allocUnsafe(size);
-  }
-  ensure(n: number): void {
-    if (this.at + n <= this.buf.length) return;
-    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.at + n));
-    this.buf.copy(bigger, 0, 0, this.at);
-    this.buf = bigger;
-  }
-}
 
 function ascii(text: string): Uint8Array {
   return Uint8Array.from(Buffer.from(text, 'latin1'));
