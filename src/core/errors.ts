@@ -22,6 +22,16 @@ export class DataError extends TickpipeError {
   }
 }
 
+/**
+ * The bytes themselves are damaged or hostile (a corrupt gzip stream, a truncated zip, a zip bomb),
+ * not the records in them: a downloaded file that fails so is never kept.
+ */
+export class CorruptInput extends TickpipeError {
+  constructor(where: string | undefined, detail: string) {
+    super(where === undefined ? detail : `${where}: ${detail}`);
+  }
+}
+
 /** The process was told to stop (SIGINT/SIGTERM) or its reader went away (EPIPE). */
 export class StopRequested extends Error {}
 

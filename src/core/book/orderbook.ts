@@ -71,15 +71,15 @@ interface State {
 }
 
 /** Decimal places of a price as the venue wrote it: the fewest that reproduce the double. */
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
 function decimals(x: number): number {
   for (let d = 0; d < 16; d++) {
-    const p = 10 ** d;
+    const p = POW10[d]!;
     if (Math.round(x * p) / p === x) return d;
   }
   return 16;
 }
-
-const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
 
 /**
  * A sum or difference of decimals with at most `d` places, without float noise: scaled to an

@@ -15,7 +15,7 @@
 import { createReadStream, mkdtempSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TickpipeError, UsageError } from '../errors.js';
+import { CorruptInput, TickpipeError, UsageError } from '../errors.js';
 import { gunzipIfCompressed, READ_CHUNK } from '../io/input.js';
 import type { ErrorPolicy } from '../io/lines.js';
 import type { RecordStream } from '../io/stream.js';
@@ -46,7 +46,7 @@ import {
   untimed,
 } from './timed.js';
 import { BINANCE_DATA_TYPE, binanceArchiveInterval, exchangeById, type Kind } from './venues.js';
-import { CorruptArchive, listZipEntries, readZipEntry } from './zip.js';
+import { listZipEntries, readZipEntry } from './zip.js';
 
 export type SourceMode = 'auto' | 'archive' | 'rest';
 
@@ -79,8 +79,6 @@ export interface FetchOptions {
   readonly lockWaitMs?: number;
   /** One line per file (--verbose) and other notes. */
   readonly log?: ((message: string) => void) | undefined;
-  /** Progress: a file was delivered (for the progress bar). */
-  readonly onUnit?: (done: number, total: number) => void;
 }
 
 export interface Failure {
@@ -94,7 +92,6 @@ export interface FetchReport {
   files: number;
   fromCache: number;
   downloaded: number;
-  restRequests: number;
   readonly failures: Failure[];
   http?: HttpClient;
 }
@@ -110,6 +107,11 @@ type Unit =
 
 function dayText(day: number): string {
   return formatTime(day * US_PER_DAY).slice(0, 10);
+}
+
+/** The part of `r` on day `d` (days since the epoch). */
+function dayPart(d: number, r: TimeRange): TimeRange {
+  return { from: Math.max(r.from, d * US_PER_DAY), to: Math.min(r.to, (d + 1) * US_PER_DAY) };
 }
 
 function monthStartDay(day: number): number {
@@ -187,7 +189,7 @@ export function fetchMarketData(options: FetchOptions): FetchRun {
     range = { from: options.from, to };
   }
   if (needsRange && options.symbols.length === 0) throw new UsageError('give --symbol');
-  const report: FetchReport = { files: 0, fromCache: 0, downloaded: 0, restRequests: 0, failures: [] };
+  const report: FetchReport = { files: 0, fromCache: 0, downloaded: 0, failures: [] };
   const http = new HttpClient({ ...options.http, signal: options.signal, log: options.log });
   report.http = http;
   const restUrl = (options.restUrl ?? exchange.defaultRestUrl).replace(/\/+$/, '');
@@ -255,10 +257,6 @@ export function fetchMarketData(options: FetchOptions): FetchRun {
     while (day < endDay) {
       const mStart = monthStartDay(day);
       const mEnd = nextMonthDay(day);
-      const dayRange = (d: number): TimeRange => ({
-        from: Math.max(r.from, d * US_PER_DAY),
-        to: Math.min(r.to, (d + 1) * US_PER_DAY),
-      });
       if (source !== 'rest' && hasArchive) {
         const monthRange = {
           from: Math.max(r.from, mStart * US_PER_DAY),
@@ -283,12 +281,12 @@ export function fetchMarketData(options: FetchOptions): FetchRun {
           continue;
         }
         if (day < today) {
-          units.push({ type: 'archive', period: 'daily', date: dayText(day), range: dayRange(day) });
+          units.push({ type: 'archive', period: 'daily', date: dayText(day), range: dayPart(day, r) });
           day++;
           continue;
         }
       }
-      const dr = dayRange(day);
+      const dr = dayPart(day, r);
       pushRest(dr.from, dr.to);
       day++;
     }
@@ -340,7 +338,13 @@ export function fetchMarketData(options: FetchOptions): FetchRun {
       const known = cache.entry(file)?.sha256;
       if (options.revalidate === true && exchange.venue === 'binance') {
         // Binance republishes files now and then: a changed .CHECKSUM means a replaced file.
-        const published = await publishedChecksum(`${url}.CHECKSUM`);
+        let published: string | undefined;
+        try {
+          published = await publishedChecksum(`${url}.CHECKSUM`);
+        } catch (error) {
+          if (!(error instanceof TickpipeError)) throw error;
+          options.log?.(`could not revalidate ${url}: ${error.message}; using the cached file`);
+        }
         if (published !== undefined && published !== known) {
           options.log?.(
             `republished: ${url} (checksum was ${known}, is now ${published}); downloading again`,
@@ -375,7 +379,19 @@ export function fetchMarketData(options: FetchOptions): FetchRun {
         }
         let checksum: 'matched' | 'unpublished' = 'unpublished';
         if (exchange.venue === 'binance') {
-          const published = await publishedChecksum(`${url}.CHECKSUM`);
+          let published: string | undefined;
+          try {
+            published = await publishedChecksum(`${url}.CHECKSUM`);
+          } catch (error) {
+            if (!(error instanceof TickpipeError)) throw error;
+            safeUnlink(part);
+            return {
+              status: 'failed',
+              url,
+              file,
+              reason: `its checksum could not be read: ${error.message}`,
+            };
+          }
           if (published !== undefined) {
             if (published !== result.sha256) {
               safeUnlink(part);
@@ -527,10 +543,7 @@ export function fetchMarketData(options: FetchOptions): FetchRun {
                 type: 'archive',
                 period: 'daily',
                 date: dayText(d),
-                range: {
-                  from: Math.max(unit.range.from, d * US_PER_DAY),
-                  to: Math.min(unit.range.to, (d + 1) * US_PER_DAY),
-                },
+                range: dayPart(d, unit.range),
               });
             units.splice(i + 1, 0, ...days);
             continue;
@@ -567,11 +580,7 @@ export function fetchMarketData(options: FetchOptions): FetchRun {
           }
         } catch (error) {
           // A damaged file that passed the checks it had (no checksum published): never keep it.
-          if (
-            (error instanceof CorruptArchive ||
-              (error instanceof TickpipeError && /^corrupt gzip/.test(error.message))) &&
-            prepared.file !== undefined
-          ) {
+          if (error instanceof CorruptInput && prepared.file !== undefined) {
             safeUnlink(prepared.path!);
             fail(symbol, what, prepared.url, error.message, cache, prepared.file);
             if (rows === 0) continue;
@@ -580,7 +589,6 @@ export function fetchMarketData(options: FetchOptions): FetchRun {
         } finally {
           if (prepared.temporary === true) safeUnlink(prepared.path!);
         }
-        options.onUnit?.(i + 1, units.length);
         if (cache !== undefined && prepared.file !== undefined) {
           const prev = cache.entry(prepared.file);
           if (

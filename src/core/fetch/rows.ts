@@ -23,8 +23,6 @@ export interface ParsedRow {
 }
 
 export interface RowParser {
-  /** What the rows are, for messages: `spot klines`. */
-  readonly what: string;
   /** True when this first line is a header row (detected per file, never assumed). */
   isHeader(fields: string[]): boolean;
   /** Parses one data row, or throws RowError. */
@@ -105,85 +103,6 @@ export function num(fields: string[], i: number, name: string): number {
   if (s.length === 0 || !Number.isFinite(n))
     throw new RowError(`expected a number for "${name}", found "${s.slice(0, 40)}"`);
   return n;
-}
-
-const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
-
-/**
- * The JSON text of a plain decimal field (`78189.20000000` → `78189.2`) and its value (left in
- * `value`), in one pass over its characters. Number-to-string and string-to-number conversion are
- * the costliest steps of parsing a CSV row; this fast path does neither:
- * - the text is exactly what `String(Number(s))` gives, because the path only takes digits with at
- *   most one point, at most 15 significant digits (a double reproduces those, and no shorter text
- *   maps to the same double), and a value of 0 or from 1e-6 to below 1e21 (where JavaScript prints
- *   no exponent);
- * - the value is the digits as an integer (exact below 2^53) divided by a power of ten (exact up to
- *   10^22): one correctly rounded operation, so it is the double nearest the decimal, as `Number(s)`.
- * Anything else returns undefined, and the caller converts the slow way.
- */
-export function decimalJson(s: string): string | undefined {
-  const n = s.length;
-  if (n === 0 || n > 40) return undefined;
-  let dot = -1;
-  let end = n;
-  // Trailing zeros of a fraction do not count.
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 46) {
-      if (dot !== -1) return undefined;
-      dot = i;
-    } else if (c < 48 || c > 57) return undefined;
-  }
-  if (dot === 0) return undefined;
-  if (dot !== -1) {
-    while (end > dot + 1 && s.charCodeAt(end - 1) === 48) end--;
-    if (end === dot + 1) end = dot;
-  }
-  const intEnd = dot === -1 ? end : dot;
-  let start = 0;
-  while (start < intEnd - 1 && s.charCodeAt(start) === 48) start++;
-  let mantissa = 0;
-  let digits = 0;
-  let scale = 0;
-  for (let i = start; i < end; i++) {
-    if (i === dot) continue;
-    const d = s.charCodeAt(i) - 48;
-    if (digits > 0 || d !== 0) digits++;
-    mantissa = mantissa * 10 + d;
-    if (i > dot && dot !== -1) scale++;
-  }
-  if (digits > 15 || scale > 22) return undefined;
-  if (mantissa === 0) {
-    value = 0;
-    return '0';
-  }
-  const v = scale === 0 ? mantissa : mantissa / POW10[scale]!;
-  if (v < 1e-6 || v >= 1e21) return undefined;
-  value = v;
-  return start === 0 && end === n ? s : s.slice(start, end);
-}
-
-/** The value of the field last read by decimalJson, numText or positiveText. */
-export let value = 0;
-
-/** A decimal field's JSON text, checked; its value is left in `value`. */
-export function numText(fields: string[], i: number, name: string): string {
-  const s = fields[i]!;
-  const fast = decimalJson(s);
-  if (fast !== undefined) return fast;
-  const n = +s;
-  if (s.length === 0 || !Number.isFinite(n))
-    throw new RowError(`expected a number for "${name}", found "${s.slice(0, 40)}"`);
-  value = n;
-  return String(n);
-}
-
-/** As numText, and the value must be above zero. */
-export function positiveText(fields: string[], i: number, name: string): string {
-  const t = numText(fields, i, name);
-  if (!(value > 0))
-    throw new RowError(`expected a positive number for "${name}", found "${fields[i]!.slice(0, 40)}"`);
-  return t;
 }
 
 export function positive(fields: string[], i: number, name: string): number {

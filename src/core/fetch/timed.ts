@@ -20,29 +20,26 @@ export interface TimeRange {
   readonly to: number;
 }
 
-/** Keeps the records whose key is inside `range`. */
+/** Keeps the records whose key is inside `range` (a batch wholly inside passes as it is). */
 export async function* clip(stream: TimedStream, range: TimeRange): AsyncGenerator<TimedBatch> {
   for await (const batch of stream) {
     const { records, keys } = batch;
-    const n = keys.length;
-    if (n === 0) continue;
-    if (keys[0]! >= range.from && keys[n - 1]! < range.to) {
-      let sorted = true;
-      for (let i = 1; i < n && sorted; i++) if (keys[i]! < range.from || keys[i]! >= range.to) sorted = false;
-      if (sorted) {
-        yield batch;
-        continue;
-      }
+    let inside = 0;
+    for (const k of keys) if (k >= range.from && k < range.to) inside++;
+    if (inside === keys.length) {
+      if (inside > 0) yield batch;
+      continue;
     }
+    if (inside === 0) continue;
     const out: TimedBatch = { records: [], keys: [] };
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
       if (k >= range.from && k < range.to) {
         out.records.push(records[i]!);
         out.keys.push(k);
       }
     }
-    if (out.keys.length > 0) yield out;
+    yield out;
   }
 }
 

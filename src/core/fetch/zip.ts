@@ -12,11 +12,8 @@
 import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import { crc32, createInflateRaw } from 'node:zlib';
-import { DataError } from '../errors.js';
+import { CorruptInput } from '../errors.js';
 import { READ_CHUNK } from '../io/input.js';
-
-/** The file itself is damaged or hostile (not the rows in it): a download that must not be kept. */
-export class CorruptArchive extends DataError {}
 
 export interface ZipEntry {
   readonly name: string;
@@ -61,7 +58,7 @@ export function listZipEntries(path: string): ZipEntry[] {
   const fd = openSync(path, 'r');
   try {
     const size = fstatSync(fd).size;
-    const corrupt = (why: string): DataError => new CorruptArchive(name, `not a valid zip file: ${why}`);
+    const corrupt = (why: string): CorruptInput => new CorruptInput(name, `not a valid zip file: ${why}`);
     if (size < 22) throw corrupt(`${size} bytes is too short`);
     const head = readAt(fd, 0, 4);
     if (head.readUInt32LE(0) !== LOCAL && head.readUInt32LE(0) !== EOCD) {
@@ -127,7 +124,7 @@ export function listZipEntries(path: string): ZipEntry[] {
         e += 4 + len;
       }
       if ((flags & 1) !== 0)
-        throw new CorruptArchive(`${name}/${entryName}`, 'encrypted zip entries are not supported');
+        throw new CorruptInput(`${name}/${entryName}`, 'encrypted zip entries are not supported');
       entries.push({
         name: entryName,
         method,
@@ -162,11 +159,11 @@ export async function* readZipEntry(
   const where = `${basename(path)}/${entry.name}`;
   const max = options.maxBytes ?? DEFAULT_MAX_ENTRY_BYTES;
   if (entry.method !== 0 && entry.method !== 8)
-    throw new CorruptArchive(where, `unsupported zip compression method ${entry.method}`);
+    throw new CorruptInput(where, `unsupported zip compression method ${entry.method}`);
   if (entry.size > max)
-    throw new CorruptArchive(where, `entry expands to ${entry.size} bytes, beyond the bound of ${max}`);
+    throw new CorruptInput(where, `entry expands to ${entry.size} bytes, beyond the bound of ${max}`);
   if (entry.compressedSize > 0 && entry.size / entry.compressedSize > MAX_RATIO && entry.size > 1024 * 1024)
-    throw new CorruptArchive(
+    throw new CorruptInput(
       where,
       `entry claims a compression ratio of ${Math.round(entry.size / entry.compressedSize)}:1 (a zip bomb?)`,
     );
@@ -175,10 +172,10 @@ export async function* readZipEntry(
   try {
     const local = readAt(fd, entry.localHeaderOffset, 30);
     if (local.length < 30 || local.readUInt32LE(0) !== LOCAL)
-      throw new CorruptArchive(where, 'not a valid zip file: damaged local header');
+      throw new CorruptInput(where, 'not a valid zip file: damaged local header');
     dataStart = entry.localHeaderOffset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28);
     if (dataStart + entry.compressedSize > fstatSync(fd).size)
-      throw new CorruptArchive(
+      throw new CorruptInput(
         where,
         'not a valid zip file: entry data runs past the end of the file (truncated?)',
       );
@@ -187,7 +184,7 @@ export async function* readZipEntry(
   }
   if (entry.compressedSize === 0) {
     if (entry.size !== 0)
-      throw new CorruptArchive(where, 'not a valid zip file: empty data for a non-empty entry');
+      throw new CorruptInput(where, 'not a valid zip file: empty data for a non-empty entry');
     return;
   }
   const raw = createReadStream(path, {
@@ -204,7 +201,7 @@ export async function* readZipEntry(
     for await (const chunk of source as AsyncIterable<Buffer>) {
       total += chunk.length;
       if (total > entry.size || total > max)
-        throw new CorruptArchive(
+        throw new CorruptInput(
           where,
           `entry expands beyond ${total > max ? `the bound of ${max}` : `its declared ${entry.size}`} bytes (a zip bomb or a damaged file)`,
         );
@@ -212,16 +209,16 @@ export async function* readZipEntry(
       yield chunk;
     }
   } catch (error) {
-    if (error instanceof DataError || (error as Error).name === 'AbortError') throw error;
-    throw new CorruptArchive(where, `corrupt zip entry: ${(error as Error).message}`);
+    if (error instanceof CorruptInput || (error as Error).name === 'AbortError') throw error;
+    throw new CorruptInput(where, `corrupt zip entry: ${(error as Error).message}`);
   } finally {
     raw.destroy();
     source.destroy();
   }
   if (total !== entry.size)
-    throw new CorruptArchive(
+    throw new CorruptInput(
       where,
       `corrupt zip entry: expanded to ${total} bytes, the directory says ${entry.size}`,
     );
-  if (crc >>> 0 !== entry.crc >>> 0) throw new CorruptArchive(where, 'corrupt zip entry: CRC-32 mismatch');
+  if (crc >>> 0 !== entry.crc >>> 0) throw new CorruptInput(where, 'corrupt zip entry: CRC-32 mismatch');
 }

@@ -6,7 +6,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { TickpipeError, UsageError } from '../errors.js';
+import { CorruptInput, TickpipeError, UsageError } from '../errors.js';
 import { untilAborted } from './abortable.js';
 
 export interface Input {
@@ -107,7 +107,7 @@ export async function* gunzipIfCompressed(source: AsyncIterable<Buffer>): AsyncG
     try {
       for await (const chunk of gunzip) yield chunk as Buffer;
     } catch (error) {
-      throw new TickpipeError(`corrupt gzip input: ${(error as Error).message}`);
+      throw new CorruptInput(undefined, `corrupt gzip input: ${(error as Error).message}`);
     }
     return;
   }

@@ -22,15 +22,12 @@ import {
   expectColumns,
   formatTime,
   num,
-  numText,
   type ParsedRow,
   parseCsv,
   parseCsvBytes,
   positive,
-  positiveText,
   type RowParser,
   startsWithName,
-  value,
   whole,
 } from '../rows.js';
 import type { TimedStream } from '../timed.js';
@@ -54,23 +51,11 @@ function unit(p: TimePrecision): number {
   return p === 'us' ? 1 : 1000;
 }
 
-/** Formats the candle times; a candle's open is usually the previous one's close, so that is reused. */
-class TimeText {
-  private us = Number.NaN;
-  private precision: TimePrecision = 'ms';
-  private text = '';
-  format(us: number, precision: TimePrecision): string {
-    if (us !== this.us || precision !== this.precision) {
-      this.text = formatTime(us, precision);
-      this.us = us;
-      this.precision = precision;
-    }
-    return this.text;
-  }
-}
-
+/**
+ * Kline rows through the string path: REST pages, COIN-M files, and any row the byte fast path
+ * (kline-bytes.ts) declines. The output is the same as the fast path's, record for record.
+ */
 export function klineParser(labels: Labels): RowParser {
-  const head = `"exchange":"${labels.exchange}","symbol":"${labels.symbol}","interval":"${labels.interval}"`;
   // [field, column, the column's name for messages], in output order; COIN-M counts volume in
   // contracts and has the base-asset volume in column 8.
   const volumes: readonly (readonly [string, number, string])[] =
@@ -88,61 +73,28 @@ export function klineParser(labels: Labels): RowParser {
           ['trades', 8, 'count'],
           ['taker_buy_volume', 9, 'taker_buy_volume'],
         ];
-  const closeText = new TimeText();
-  const openText = new TimeText();
-  let lastClose = Number.NaN;
-  let lastCloseText = '';
-  let lastClosePrecision: TimePrecision = 'ms';
   return {
-    what: 'klines',
     isHeader: startsWithName,
     parse(f: string[]): ParsedRow {
       expectColumns(f, [12], 'a kline row');
       epoch(f, 0, 'open_time', t1);
       epoch(f, 6, 'close_time', t2);
-      const open = positiveText(f, 1, 'open');
-      const openV = value;
-      const high = positiveText(f, 2, 'high');
-      const highV = value;
-      const low = positiveText(f, 3, 'low');
-      const lowV = value;
-      const close = positiveText(f, 4, 'close');
-      const closeV = value;
-      const trades = whole(f, 8, 'count');
-      // close_time is the last instant of the candle (open + interval - 1 unit).
-      const closeUs = t2.us + unit(t2.precision);
-      const time = closeText.format(closeUs, t2.precision);
-      const openTime =
-        t1.us === lastClose && t1.precision === lastClosePrecision
-          ? lastCloseText
-          : openText.format(t1.us, t1.precision);
-      lastClose = closeUs;
-      lastClosePrecision = t2.precision;
-      lastCloseText = time;
       const record: Record<string, unknown> = {
         type: 'candle',
-        time,
+        // close_time is the candle's last instant (open + interval - 1 unit).
+        time: formatTime(t2.us + unit(t2.precision), t2.precision),
         exchange: labels.exchange,
         symbol: labels.symbol,
         interval: labels.interval,
-        open_time: openTime,
-        open: openV,
-        high: highV,
-        low: lowV,
-        close: closeV,
+        open_time: formatTime(t1.us, t1.precision),
+        open: positive(f, 1, 'open'),
+        high: positive(f, 2, 'high'),
+        low: positive(f, 3, 'low'),
+        close: positive(f, 4, 'close'),
       };
-      let json = `{"type":"candle","time":"${time}",${head},"open_time":"${openTime}","open":${open},"high":${high},"low":${low},"close":${close}`;
-      for (const [name, column, header] of volumes) {
-        if (name === 'trades') {
-          record.trades = trades;
-          json += `,"trades":${trades}`;
-          continue;
-        }
-        const text = numText(f, column, header);
-        record[name] = value;
-        json += `,"${name}":${text}`;
-      }
-      return { record: record as WireRecord, json: `${json}}`, key: t1.us };
+      for (const [name, column, header] of volumes)
+        record[name] = name === 'trades' ? whole(f, column, header) : num(f, column, header);
+      return { record: record as WireRecord, key: t1.us };
     },
   };
 }
@@ -161,7 +113,6 @@ interface TradeColumns {
 function tradeRows(labels: Labels, c: TradeColumns): RowParser {
   const head = `"exchange":"${labels.exchange}","symbol":"${labels.symbol}"`;
   return {
-    what: c.what,
     isHeader: startsWithName,
     parse(f: string[]): ParsedRow {
       expectColumns(f, c.counts, `a ${c.what} row`);
@@ -232,7 +183,6 @@ export function aggTradeParser(labels: Labels): RowParser {
  */
 export function bookTickerParser(labels: Labels): RowParser {
   return {
-    what: 'bookTicker',
     isHeader: startsWithName,
     parse(f: string[]): ParsedRow {
       expectColumns(f, [7], 'a bookTicker row');
@@ -261,7 +211,6 @@ export function bookTickerParser(labels: Labels): RowParser {
 /** `fundingRate` (futures, monthly files only): calc_time, funding_interval_hours, last_funding_rate. */
 export function fundingParser(labels: Labels): RowParser {
   return {
-    what: 'fundingRate',
     isHeader: startsWithName,
     parse(f: string[]): ParsedRow {
       expectColumns(f, [3], 'a fundingRate row');

@@ -5,7 +5,7 @@
  * string path (decode, split, convert each field to a number and back) cost about 3 µs a row, more
  * than parsing the NDJSON it produces. Here a row is scanned once as bytes: field bounds, integers,
  * and decimals, whose value is computed from their digits and whose JSON text is their own bytes with
- * trailing zeros dropped (see `decimalJson` in ../rows.ts for why both are exact). The JSON line is
+ * trailing zeros dropped (see `decimal` below for why both are exact). The JSON line is
  * written straight into the batch's output buffer, and the record object is built from the same
  * values; `JSON.stringify(record)` gives the same line, so nothing else needs the text.
  *
@@ -52,7 +52,16 @@ export class KlineBytes {
     this.p2 = ascii(`","exchange":"${exchange}","symbol":"${symbol}","interval":"${interval}","open_time":"`);
   }
 
-  /** A plain decimal in buf[s, e): sets value and the text bounds; false when not on the fast path. */
+  /**
+   * A plain decimal in buf[s, e): sets value and the text bounds; false when not on the fast path.
+   * - The text (the digits without leading or trailing zeros) is exactly what `String(Number(s))`
+   *   gives: the path takes only digits with at most one point, at most 15 significant digits (a
+   *   double reproduces those, and no shorter text maps to the same double), and 0 or a value from
+   *   1e-6 to below 1e21 (where JavaScript prints no exponent).
+   * - The value is the digits as an integer (exact below 2^53) divided by a power of ten (exact up
+   *   to 10^22): one correctly rounded operation, so it is the double nearest the decimal, as
+   *   `Number(s)` gives.
+   */
   private decimal(buf: Buffer, s: number, e: number): boolean {
     if (e <= s || e - s > 40) return false;
     let dot = -1;

@@ -47,7 +47,6 @@ export function bybitTradeParser(labels: { exchange: string; symbol: string | un
   let spot = false;
   let cols = 0;
   return {
-    what: 'Bybit trades',
     isHeader(fields: string[]): boolean {
       spot = fields[0] === 'id';
       cols = fields.length;
