@@ -3,6 +3,49 @@
  * commands call. Streams are async iterables of record batches (see io/stream.ts).
  */
 
+export {
+  type BacktestOptions,
+  backtest,
+  createEngine,
+  type LoadedStrategy,
+  loadStrategy,
+} from './backtest/backtest.js';
+export {
+  type BacktestConfig,
+  DEFAULT_CONFIG,
+  fromBarter,
+  isBarterConfig,
+  parseConfig,
+} from './backtest/config.js';
+export { BacktestEngine, type BacktestReport, DEFAULT_CASH, type EngineOptions } from './backtest/engine.js';
+export {
+  ATR,
+  Bollinger,
+  CrossOver,
+  EMA,
+  type Indicators,
+  indicators,
+  MACD,
+  RollingBeta,
+  RSI,
+  SMA,
+  VWAP,
+  WilderAverage,
+  ZScore,
+} from './backtest/indicators.js';
+export { LIFECYCLE, type OrderEvent, type OrderStatus } from './backtest/orders.js';
+export { BUILTIN_STRATEGIES } from './backtest/strategies.js';
+export type {
+  CancelIntent,
+  CloseIntent,
+  Decision,
+  Intent,
+  OrderIntent,
+  Strategy,
+  StrategyContext,
+  StrategyFactory,
+  StrategyTools,
+} from './backtest/strategy.js';
 export { OrderBook } from './book/book.js';
 export { BookSide, type Level } from './book/levels.js';
 export { type OrderbookOptions, type OrderbookReport, OrderbookStage, orderbook } from './book/orderbook.js';

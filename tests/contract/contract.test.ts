@@ -22,25 +22,31 @@ interface Contract {
   readonly emptyArgs?: string[];
   /** A malformed flag value (commands without input), and what the message names. */
   readonly badArgs?: [string[], RegExp];
+  /** Writes its own story rather than its input (backtest): unknown records are ignored, not passed on. */
+  readonly ignoresUnknown?: boolean;
+  /** A large input for `| head -1` (default: the sample repeated), for commands that need time order. */
+  readonly bigSample?: string;
 }
 
-const SAMPLE_CANDLES = `${Array.from({ length: 30 }, (_, i) => {
-  const open = new Date(Date.UTC(2024, 0, 1, 0, i)).toISOString();
-  const time = new Date(Date.UTC(2024, 0, 1, 0, i + 1)).toISOString();
-  return JSON.stringify({
-    type: 'candle',
-    time,
-    exchange: 'binance_spot',
-    symbol: 'BTCUSDT',
-    interval: '1m',
-    open_time: open,
-    open: 100 + i,
-    high: 102 + i,
-    low: 99 + i,
-    close: 101 + i,
-    volume: 1,
-  });
-}).join('\n')}\n`;
+const candles = (n: number): string =>
+  `${Array.from({ length: n }, (_, i) => {
+    const open = new Date(Date.UTC(2024, 0, 1, 0, i)).toISOString();
+    const time = new Date(Date.UTC(2024, 0, 1, 0, i + 1)).toISOString();
+    return JSON.stringify({
+      type: 'candle',
+      time,
+      exchange: 'binance_spot',
+      symbol: 'BTCUSDT',
+      interval: '1m',
+      open_time: open,
+      open: 100 + i,
+      high: 102 + i,
+      low: 99 + i,
+      close: 101 + i,
+      volume: 1,
+    });
+  }).join('\n')}\n`;
+const SAMPLE_CANDLES = candles(30);
 
 const COMMANDS: Record<string, Contract> = {
   generate: {
@@ -60,6 +66,14 @@ const COMMANDS: Record<string, Contract> = {
     sample: '',
     emptyArgs: ['--replay', 'fixtures/captures/empty.txt', '--quiet'],
     badArgs: [['--replay', 'fixtures/captures/empty.txt', '--pace', 'warp'], /pace/],
+  },
+  backtest: {
+    args: ['--strategy', 'buy-and-hold', '--quiet'],
+    readsInput: true,
+    bigArgs: ['--strategy', 'buy-and-hold', '--quiet'],
+    sample: SAMPLE_CANDLES,
+    ignoresUnknown: true,
+    bigSample: candles(60_000),
   },
   // fetch reads records from standard input with --file - (NDJSON passes through, CSV is parsed).
   fetch: {
@@ -104,19 +118,35 @@ for (const [name, c] of Object.entries(COMMANDS)) {
       expect(b.stdout).toBe(a.stdout);
     });
 
-    it.runIf(c.readsInput)('unknown record types pass through unchanged and in place', async () => {
-      const lines = c.sample.trimEnd().split('\n');
-      lines.splice(2, 0, UNKNOWN);
-      const r = await runInProcess([name, ...c.args], `${lines.join('\n')}\n`);
-      expect(r.code).toBe(0);
-      const out = r.stdout.trimEnd().split('\n');
-      expect(out[2]).toBe(UNKNOWN);
-    });
+    it.runIf(c.readsInput && c.ignoresUnknown === true)(
+      'unknown record types are ignored: the output is unchanged',
+      async () => {
+        const lines = c.sample.trimEnd().split('\n');
+        const plain = await runInProcess([name, ...c.args], `${lines.join('\n')}\n`);
+        lines.splice(2, 0, UNKNOWN);
+        const r = await runInProcess([name, ...c.args], `${lines.join('\n')}\n`);
+        expect(r.code).toBe(0);
+        expect(plain.stdout.length).toBeGreaterThan(0);
+        expect(r.stdout).toBe(plain.stdout);
+      },
+    );
+
+    it.runIf(c.readsInput && c.ignoresUnknown !== true)(
+      'unknown record types pass through unchanged and in place',
+      async () => {
+        const lines = c.sample.trimEnd().split('\n');
+        lines.splice(2, 0, UNKNOWN);
+        const r = await runInProcess([name, ...c.args], `${lines.join('\n')}\n`);
+        expect(r.code).toBe(0);
+        const out = r.stdout.trimEnd().split('\n');
+        expect(out[2]).toBe(UNKNOWN);
+      },
+    );
 
     it('| head -1: exit 0, nothing on stderr', async () => {
       const { code, stderr, firstLine } = await headOne(
         [name, ...c.bigArgs],
-        c.readsInput ? c.sample.repeat(2000) : undefined,
+        c.readsInput ? (c.bigSample ?? c.sample.repeat(2000)) : undefined,
       );
       expect(stderr).toBe('');
       expect(code).toBe(0);

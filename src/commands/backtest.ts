@@ -1,0 +1,282 @@
+import { readFileSync } from 'node:fs';
+import { Args, Flags } from '@oclif/core';
+import { commonFlags, inputFlags, TickpipeCommand } from '../cli/base.js';
+import { backtest, createEngine, loadStrategy } from '../core/backtest/backtest.js';
+import {
+  type BacktestConfig,
+  DEFAULT_CONFIG,
+  FILL_MODELS,
+  parseBalanceFlag,
+  parseConfig,
+  parseFeesFlag,
+  parseParamFlag,
+  parseSizingFlag,
+} from '../core/backtest/config.js';
+import { BUILTIN_STRATEGIES } from '../core/backtest/strategies.js';
+import { UsageError } from '../core/errors.js';
+import type { WireRecord } from '../core/records/record.js';
+import { parseDuration } from '../core/records/time.js';
+
+const riskFlag = (description: string) => Flags.string({ description, helpGroup: 'RISK' });
+
+export default class Backtest extends TickpipeCommand {
+  static override summary = 'Run a strategy over market records with simulated execution and risk checks.';
+
+  static override description =
+    `Reads market records (candle, trade, quote, book, funding) in time order, shows each to the strategy, passes its orders through the risk manager (tick and lot rounding, minimum notional, limits, free balance with fees) and the execution simulator (fill rules in docs/execution.md), and writes what happened: "order" (every state change), "fill", "position" (on open and close), "balance" (after every change) and "equity" (at every candle close, or every --equity-every of event time for finer data). Engine records in the input act at their time: balance, trading_state, command, disconnect. Other records are ignored.
+
+The run is driven by the records' times only (no wall clock): the same input, configuration and --seed give byte-identical output. A decision taken on a record fills on a later one (the next candle's open by default), never at a price it could not have had.
+
+Configuration: --config FILE (JSON, docs/backtest.md; barter's system_config.json is read too), every key also settable by a flag that overrides it. Without balances the account starts with 10000 of the quote asset.
+
+Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/strategies.md); or --strategy ./my-strategy.js.`;
+
+  static override examples = [
+    {
+      description: 'SMA crossover on generated candles, 0.1% fees, a summary of the equity curve',
+      command:
+        '<%= config.bin %> generate candles --count 10000 | <%= config.bin %> <%= command.id %> --strategy sma-cross --param fast=10 --param slow=30 --fees maker=10,taker=10',
+    },
+    {
+      description: 'A configuration file, its sizing overridden',
+      command:
+        '<%= config.bin %> <%= command.id %> candles.ndjson --config backtest.json --sizing percent-equity:0.25',
+    },
+    {
+      description: 'Market making on a rebuilt book with 5 ms latency',
+      command:
+        '<%= config.bin %> connect --replay capture.gz | <%= config.bin %> orderbook | <%= config.bin %> <%= command.id %> --strategy market-maker --latency-ms 5 --balance binance_spot:usdt=10000 --balance binance_spot:btc=1',
+    },
+    {
+      description: 'Your own strategy module',
+      command:
+        '<%= config.bin %> <%= command.id %> candles.ndjson --strategy ./examples/breakout.js --param window=20',
+    },
+  ];
+
+  static override args = {
+    file: Args.string({
+      description: 'Input file of records (NDJSON, optionally gzip); - or none for stdin.',
+      ignoreStdin: true,
+    }),
+  };
+
+  static override flags = {
+    config: Flags.string({ description: 'Configuration file (JSON; barter system_config.json accepted).' }),
+    instruments: Flags.string({
+      description:
+        'File of "instrument" records (as fetch --kind instruments writes) for tick, lot and minimum notional.',
+    }),
+    strategy: Flags.string({
+      char: 's',
+      description: 'A built-in strategy name or a module path (./my-strategy.js).',
+    }),
+    param: Flags.string({
+      description: 'A strategy parameter KEY=VALUE (repeatable).',
+      multiple: true,
+      default: [],
+    }),
+    params: Flags.string({ description: 'Strategy parameters as a JSON object.' }),
+    balance: Flags.string({
+      description: 'A starting balance EXCHANGE:ASSET=AMOUNT (repeatable; replaces the configured ones).',
+      multiple: true,
+      default: [],
+    }),
+    sizing: Flags.string({
+      description:
+        'fixed-amount:A, fixed-notional:Q, percent-equity:F (0.25 = a quarter), kelly:F (a fraction of the Kelly bet).',
+    }),
+    fees: Flags.string({ description: 'Fees in bps of notional: maker=2,taker=10.', helpGroup: 'EXECUTION' }),
+    'slippage-bps': Flags.string({
+      description: 'Market orders move this many bps against the trader.',
+      helpGroup: 'EXECUTION',
+    }),
+    'impact-bps': Flags.string({
+      description: 'More slippage, in bps per 1,000,000 of quote notional.',
+      helpGroup: 'EXECUTION',
+    }),
+    'latency-ms': Flags.string({
+      description: 'Order entry and cancel latency, in event time.',
+      helpGroup: 'EXECUTION',
+    }),
+    'fill-model': Flags.string({
+      description: 'What fills orders (default auto: the finest data seen for the instrument).',
+      options: [...FILL_MODELS],
+      helpGroup: 'EXECUTION',
+    }),
+    'fill-at': Flags.string({
+      description: "Candle data: market orders fill at the next candle's open, or the signal candle's close.",
+      options: ['next-open', 'close'],
+      helpGroup: 'EXECUTION',
+    }),
+    'fill-at-touch': Flags.boolean({
+      description:
+        'Candle data: a resting limit fills when the price only touches it (default: trades through).',
+      helpGroup: 'EXECUTION',
+      allowNo: true,
+    }),
+    'allow-short': Flags.boolean({
+      description: 'Spot accounts may sell what they do not hold.',
+      helpGroup: 'EXECUTION',
+      allowNo: true,
+    }),
+    'max-order-notional': riskFlag('Refuse orders above this quote notional.'),
+    'max-position-notional': riskFlag('Refuse orders that would take a position above this quote notional.'),
+    'max-position-amount': riskFlag('Refuse orders that would take a position above this amount.'),
+    'max-leverage': riskFlag(
+      'Refuse orders that would take gross exposure above this multiple of equity (also the perpetual margin divisor).',
+    ),
+    'max-exposure-percent': riskFlag('Refuse orders that would take gross exposure above this % of equity.'),
+    'max-open-orders': riskFlag('Refuse limit orders beyond this many open.'),
+    'daily-loss-limit-percent': riskFlag(
+      "Switch trading off for the rest of the UTC day after losing this % of the day's starting equity.",
+    ),
+    'close-at-end': Flags.boolean({
+      description:
+        'Close open positions at the last price at the end of input (--no-close-at-end: keep them, marked to the last price).',
+      allowNo: true,
+    }),
+    'equity-every': Flags.string({
+      description:
+        'Equity records every this much event time when the data is finer than candles (default 1m).',
+    }),
+    'on-disable': Flags.string({
+      description: 'When a trading_state record disables trading: keep positions, or close them.',
+      options: ['keep', 'close'],
+    }),
+    'strict-instruments': Flags.boolean({
+      description:
+        'A record for an instrument the configuration does not know is an error (default: a warning and no rounding rules).',
+      allowNo: true,
+    }),
+    seed: Flags.integer({ description: 'Seed for anything random (the run is deterministic either way).' }),
+    quiet: Flags.boolean({ char: 'q', description: 'No run summary on stderr.', default: false }),
+    ...inputFlags,
+    ...commonFlags,
+  };
+
+  protected override async main(): Promise<void> {
+    const { args, flags } = await this.parse(Backtest);
+    let config: BacktestConfig = structuredClone(DEFAULT_CONFIG);
+    if (flags.config !== undefined) config = parseConfig(readJson(flags.config), flags.config);
+    const n = (name: string, v: string | undefined, min = 0): number | undefined => {
+      if (v === undefined) return undefined;
+      const x = Number(v);
+      if (!Number.isFinite(x) || x < min)
+        throw new UsageError(`--${name}: expected a number >= ${min}, found "${v}"`);
+      return x;
+    };
+    const x = config.execution;
+    if (flags.fees !== undefined) Object.assign(x.fees, parseFeesFlag(flags.fees));
+    x.slippage_bps = n('slippage-bps', flags['slippage-bps']) ?? x.slippage_bps;
+    x.impact_bps = n('impact-bps', flags['impact-bps']) ?? x.impact_bps;
+    x.latency_ms = n('latency-ms', flags['latency-ms']) ?? x.latency_ms;
+    if (flags['fill-model'] !== undefined)
+      x.fill_model = flags['fill-model'] as BacktestConfig['execution']['fill_model'];
+    if (flags['fill-at'] !== undefined) x.fill_at = flags['fill-at'] as 'next-open' | 'close';
+    if (flags['fill-at-touch'] !== undefined) x.fill_at_touch = flags['fill-at-touch'];
+    if (flags['allow-short'] !== undefined) x.allow_short = flags['allow-short'];
+    const risk = config.risk;
+    for (const k of [
+      'max-order-notional',
+      'max-position-notional',
+      'max-position-amount',
+      'max-leverage',
+      'max-exposure-percent',
+      'max-open-orders',
+      'daily-loss-limit-percent',
+    ] as const) {
+      const v = n(k, flags[k]);
+      if (v !== undefined) risk[k.replaceAll('-', '_') as keyof typeof risk] = v;
+    }
+    if (flags.balance.length > 0) config.balances = flags.balance.map(parseBalanceFlag);
+    if (flags.sizing !== undefined) config.sizing = parseSizingFlag(flags.sizing);
+    if (flags['close-at-end'] !== undefined) config.close_at_end = flags['close-at-end'];
+    if (flags['on-disable'] !== undefined) config.on_disable = flags['on-disable'] as 'keep' | 'close';
+    if (flags['strict-instruments'] !== undefined) config.strict_instruments = flags['strict-instruments'];
+    if (flags.seed !== undefined) config.seed = flags.seed;
+    if (flags['equity-every'] !== undefined) {
+      const us = parseDuration(flags['equity-every']);
+      if (us === undefined)
+        throw new UsageError(
+          `--equity-every: expected a duration (1s, 1m, 1h), found "${flags['equity-every']}"`,
+        );
+      config.equity_every_us = us;
+    }
+    const params: Record<string, unknown> = { ...config.strategy.params };
+    if (flags.params !== undefined) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(flags.params);
+      } catch (error) {
+        throw new UsageError(`--params: invalid JSON: ${(error as Error).message}`);
+      }
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+        throw new UsageError('--params: expected a JSON object');
+      Object.assign(params, parsed);
+    }
+    for (const p of flags.param) {
+      const [k, v] = parseParamFlag(p);
+      params[k] = v;
+    }
+    const strategy = await loadStrategy(flags.strategy ?? config.strategy.name, params);
+    let instruments: WireRecord[] | undefined;
+    if (flags.instruments !== undefined) instruments = readInstruments(flags.instruments);
+    const input = this.records(args.file, flags);
+    const engine = createEngine({
+      config,
+      strategy,
+      source: this.inputName,
+      warn: (m) => this.warn(m),
+      ...(instruments === undefined ? {} : { instruments }),
+    });
+    await this.write(backtest(input, engine));
+    if (!flags.quiet && !this.outputClosed) {
+      const r = engine.report;
+      this.say(
+        `${strategy.name}: ${r.records} records, ${r.orders} orders (${r.rejected} rejected), ${r.fills} fills, ${r.positionsClosed} positions closed`,
+      );
+    }
+  }
+}
+
+function readJson(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(
+      `${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${path}: invalid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** `instrument` records, one per line (NDJSON), or a JSON array of them. */
+function readInstruments(path: string): WireRecord[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`${path}: ${(error as Error).message}`);
+  }
+  const out: WireRecord[] = [];
+  const lines = text.trimStart().startsWith('[') ? (JSON.parse(text) as unknown[]) : text.split('\n');
+  lines.forEach((l, i) => {
+    if (typeof l === 'string' && l.trim() === '') return;
+    let rec: unknown;
+    try {
+      rec = typeof l === 'string' ? JSON.parse(l) : l;
+    } catch (error) {
+      throw new UsageError(`${path}:${i + 1}: invalid JSON: ${(error as Error).message}`);
+    }
+    if (typeof rec === 'object' && rec !== null && (rec as WireRecord).type === 'instrument')
+      out.push(rec as WireRecord);
+  });
+  if (out.length === 0) throw new UsageError(`${path}: no "instrument" records`);
+  return out;
+}

@@ -1,0 +1,175 @@
+/**
+ * The simulated account: balances per (exchange, asset) and positions per instrument, in exact
+ * decimals (decimal.js), with numeric shadows kept for the per-record hot path (marking equity).
+ *
+ * - A balance has a `total`; `free` is the total less what open orders reserve and, for perpetuals,
+ *   the margin of open positions (|amount| x entry price x contract size / leverage).
+ * - Spot: a buy moves quote to base (notional + fee out of the quote asset); a sell the reverse.
+ * - Perpetuals: only realised PnL, fees and funding touch the quote balance.
+ * - A position is the run's net amount of an instrument: it opens when the amount leaves zero and
+ *   closes when it returns there (a fill that crosses zero closes one and opens the other).
+ */
+
+import { Decimal } from 'decimal.js';
+import type { InstrumentKind } from './config.js';
+
+export const D = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_EVEN });
+export type Dec = InstanceType<typeof D>;
+export const ZERO = new D(0);
+
+export class Balance {
+  total: Dec;
+  reserved: Dec = ZERO;
+  margin: Dec = ZERO;
+  totalNum: number;
+
+  constructor(
+    readonly exchange: string,
+    readonly asset: string,
+    total: Dec,
+  ) {
+    this.total = total;
+    this.totalNum = total.toNumber();
+  }
+
+  get free(): Dec {
+    return this.total.minus(this.reserved).minus(this.margin);
+  }
+
+  set(total: Dec): void {
+    this.total = total;
+    this.totalNum = total.toNumber();
+  }
+
+  add(delta: Dec): void {
+    this.set(this.total.plus(delta));
+  }
+}
+
+export interface PositionClose {
+  /** The closed position's figures, for its `position` record. */
+  side: 'long' | 'short';
+  amount: number;
+  entry_price: number;
+  exit_price: number;
+  pnl: number;
+  fees: number;
+  time_open: string;
+}
+
+/** One position's running figures (what its `position` records say). */
+export class Position {
+  /** Signed amount. */
+  qty: Dec = ZERO;
+  qtyNum = 0;
+  entry: Dec = ZERO;
+  entryNum = 0;
+  maxAbs: Dec = ZERO;
+  fees: Dec = ZERO;
+  /** Realised PnL before fees. */
+  realised: Dec = ZERO;
+  exitValue: Dec = ZERO;
+  exitAmount: Dec = ZERO;
+  timeOpen = '';
+  /** Margin held for it (perpetuals). */
+  margin: Dec = ZERO;
+
+  constructor(
+    readonly kind: InstrumentKind,
+    readonly contractSize: Dec,
+  ) {}
+
+  get side(): 'long' | 'short' {
+    return this.qty.isNegative() ? 'short' : 'long';
+  }
+
+  reset(): void {
+    this.qty = ZERO;
+    this.qtyNum = 0;
+    this.entry = ZERO;
+    this.entryNum = 0;
+    this.maxAbs = ZERO;
+    this.fees = ZERO;
+    this.realised = ZERO;
+    this.exitValue = ZERO;
+    this.exitAmount = ZERO;
+    this.timeOpen = '';
+    this.margin = ZERO;
+  }
+}
+
+/** The result of applying one fill to a position. */
+export interface FillEffect {
+  /** Realised PnL before fees of the part that reduced the position. */
+  realised: Dec;
+  /** The position that this fill closed, if it did. */
+  closed: PositionClose | undefined;
+  /** True when this fill opened a position (from flat, or the remainder after crossing zero). */
+  opened: boolean;
+}
+
+/**
+ * Applies a fill of `amount` (> 0) at `price` on `side` to a position, with its fee. A fill that
+ * crosses zero closes the position (the fee is shared pro rata) and opens the opposite one.
+ */
+export function applyFill(
+  pos: Position,
+  side: 'buy' | 'sell',
+  price: Dec,
+  amount: Dec,
+  fee: Dec,
+  time: string,
+): FillEffect {
+  const signed = side === 'buy' ? amount : amount.negated();
+  const cs = pos.contractSize;
+  let realised = ZERO;
+  let closed: PositionClose | undefined;
+  let opened = false;
+  const q = pos.qty;
+  if (q.isZero() || q.isNegative() === signed.isNegative()) {
+    // Opening or adding: a volume-weighted entry price.
+    if (q.isZero()) {
+      pos.reset();
+      pos.timeOpen = time;
+      opened = true;
+    }
+    const nq = q.plus(signed);
+    pos.entry = q.isZero() ? price : pos.entry.times(q.abs()).plus(price.times(amount)).dividedBy(nq.abs());
+    pos.qty = nq;
+    pos.fees = pos.fees.plus(fee);
+  } else {
+    const reduce = q.abs().lessThan(amount) ? q.abs() : amount;
+    const rest = amount.minus(reduce);
+    const feeReduce = rest.isZero() ? fee : fee.times(reduce).dividedBy(amount);
+    const dir = q.isNegative() ? -1 : 1;
+    realised = price.minus(pos.entry).times(reduce).times(cs).times(dir);
+    pos.realised = pos.realised.plus(realised);
+    pos.exitValue = pos.exitValue.plus(price.times(reduce));
+    pos.exitAmount = pos.exitAmount.plus(reduce);
+    pos.fees = pos.fees.plus(feeReduce);
+    pos.qty = q.plus(dir > 0 ? reduce.negated() : reduce);
+    if (pos.qty.isZero()) {
+      closed = {
+        side: dir > 0 ? 'long' : 'short',
+        amount: pos.maxAbs.toNumber(),
+        entry_price: pos.entry.toNumber(),
+        exit_price: pos.exitValue.dividedBy(pos.exitAmount).toNumber(),
+        pnl: pos.realised.minus(pos.fees).toNumber(),
+        fees: pos.fees.toNumber(),
+        time_open: pos.timeOpen,
+      };
+      pos.reset();
+      if (!rest.isZero()) {
+        pos.timeOpen = time;
+        pos.qty = side === 'buy' ? rest : rest.negated();
+        pos.entry = price;
+        pos.fees = fee.minus(feeReduce);
+        opened = true;
+      }
+    }
+  }
+  if (pos.qty.abs().greaterThan(pos.maxAbs)) pos.maxAbs = pos.qty.abs();
+  pos.qtyNum = pos.qty.toNumber();
+  pos.entryNum = pos.entry.toNumber();
+  return { realised, closed, opened };
+}

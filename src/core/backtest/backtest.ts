@@ -1,0 +1,129 @@
+/**
+ * `backtest` as one core call: resolve the strategy (built in, or a user's module), build the
+ * engine, and run it over a record stream.
+ */
+
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { TickpipeError, UsageError } from '../errors.js';
+import { type RecordStream, runStage } from '../io/stream.js';
+import type { WireRecord } from '../records/record.js';
+import type { BacktestConfig } from './config.js';
+import { BacktestEngine } from './engine.js';
+import { indicators } from './indicators.js';
+import { BUILTIN_STRATEGIES, builtinStrategy, strategyParams } from './strategies.js';
+import type { Strategy, StrategyFactory } from './strategy.js';
+
+export interface LoadedStrategy {
+  readonly name: string;
+  readonly strategy: Strategy;
+  readonly params: Record<string, unknown>;
+}
+
+function isModulePath(spec: string): boolean {
+  return spec.startsWith('.') || spec.startsWith('/') || /\.(m?js|ts|mts)$/.test(spec);
+}
+
+/**
+ * A built-in strategy by name, or a module by path (`./my-strategy.js`; `.ts` with the `tsx` package
+ * installed). A module exports `create(params, tools)` (named or default), or a default function that
+ * is `create`; optionally `defaults` (its parameters, which makes unknown ones an error) and `name`.
+ */
+export async function loadStrategy(spec: string, given: Record<string, unknown>): Promise<LoadedStrategy> {
+  const tools = { indicators };
+  if (!isModulePath(spec)) {
+    const factory = builtinStrategy(spec);
+    if (factory === undefined)
+      throw new UsageError(
+        `unknown strategy "${spec}"; built in: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')}, or a module path (./my-strategy.js)`,
+      );
+    const params = strategyParams(factory, given, (names) => {
+      throw new UsageError(
+        `strategy ${spec}: unknown parameter${names.length === 1 ? '' : 's'} ${names.join(', ')} (it has: ${Object.keys(factory.defaults).join(', ') || 'none'})`,
+      );
+    });
+    return { name: factory.name, strategy: factory.create(params, tools), params };
+  }
+  const path = isAbsolute(spec) ? spec : resolve(spec);
+  if (/\.m?ts$/.test(path)) {
+    try {
+      const api = (await import('tsx/esm/api' as string)) as { register: () => unknown };
+      api.register();
+    } catch {
+      throw new UsageError(
+        `--strategy ${spec}: a TypeScript strategy needs the tsx package (npm install tsx), or compile it to .js`,
+      );
+    }
+  }
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    if (e.code === 'ERR_MODULE_NOT_FOUND' && String(e.message).includes(path))
+      throw new UsageError(`--strategy ${spec}: no such module (${path})`);
+    throw new TickpipeError(`--strategy ${spec}: the module failed to load: ${e.message}`);
+  }
+  const def = mod.default as Record<string, unknown> | ((...a: unknown[]) => unknown) | undefined;
+  const create = (mod.create ?? (typeof def === 'function' ? def : def?.create)) as
+    | StrategyFactory['create']
+    | undefined;
+  if (typeof create !== 'function')
+    throw new UsageError(
+      `--strategy ${spec}: the module exports no create(params, tools) function (docs/strategies.md)`,
+    );
+  const defaults = (mod.defaults ?? (typeof def === 'object' ? def?.defaults : undefined)) as
+    | Record<string, unknown>
+    | undefined;
+  const name = String(
+    mod.name ??
+      (typeof def === 'object' ? def?.name : undefined) ??
+      spec.replace(/^.*\//, '').replace(/\.[^.]+$/, ''),
+  );
+  let params = { ...given };
+  if (defaults !== undefined)
+    params = strategyParams({ name, description: '', defaults, create }, given, (names) => {
+      throw new UsageError(
+        `strategy ${name}: unknown parameter${names.length === 1 ? '' : 's'} ${names.join(', ')} (it has: ${Object.keys(defaults).join(', ')})`,
+      );
+    });
+  let strategy: unknown;
+  try {
+    strategy = create(params, tools);
+  } catch (error) {
+    throw new TickpipeError(`strategy ${name}: create() threw: ${(error as Error).message}`);
+  }
+  if (typeof strategy !== 'object' || strategy === null)
+    throw new UsageError(
+      `strategy ${name}: create() must return an object with onRecord/onFill/onDisconnect functions`,
+    );
+  return { name, strategy: strategy as Strategy, params };
+}
+
+export interface BacktestOptions {
+  readonly config: BacktestConfig;
+  readonly strategy: LoadedStrategy;
+  readonly instruments?: readonly WireRecord[];
+  readonly source?: string;
+  readonly warn?: (message: string) => void;
+}
+
+export function createEngine(options: BacktestOptions): BacktestEngine {
+  const config = {
+    ...options.config,
+    strategy: { name: options.strategy.name, params: options.strategy.params },
+  };
+  return new BacktestEngine({
+    config,
+    strategy: options.strategy.strategy,
+    strategyName: options.strategy.name,
+    ...(options.instruments === undefined ? {} : { instruments: options.instruments }),
+    ...(options.source === undefined ? {} : { source: options.source }),
+    ...(options.warn === undefined ? {} : { warn: options.warn }),
+  });
+}
+
+/** Runs the engine over a stream: market records in, the account's records out. */
+export function backtest(input: RecordStream, engine: BacktestEngine): RecordStream {
+  return runStage(input, engine);
+}

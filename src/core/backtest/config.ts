@@ -1,0 +1,403 @@
+/**
+ * The backtest configuration: its JSON shape (docs/backtest.md), checked strictly (an unknown key is a
+ * usage error naming it), and barter's `system_config.json`, converted to the same shape.
+ */
+
+import { UsageError } from '../errors.js';
+
+export type InstrumentKind = 'spot' | 'perpetual';
+export type FillModel = 'auto' | 'candle' | 'trade' | 'book';
+export type FillAt = 'next-open' | 'close';
+export type SizingMode = 'fixed-amount' | 'fixed-notional' | 'percent-equity' | 'kelly';
+
+export interface InstrumentConfig {
+  exchange: string;
+  symbol: string;
+  base: string;
+  quote: string;
+  kind: InstrumentKind;
+  tick_size?: number | undefined;
+  lot_size?: number | undefined;
+  min_notional?: number | undefined;
+  contract_size?: number | undefined;
+}
+
+export interface BalanceConfig {
+  exchange: string;
+  asset: string;
+  total: number;
+}
+
+export interface ExecutionConfig {
+  fees: { maker_bps: number; taker_bps: number };
+  slippage_bps: number;
+  /** Extra slippage, in bps, per 1,000,000 of quote notional. */
+  impact_bps: number;
+  latency_ms: number;
+  fill_model: FillModel;
+  fill_at: FillAt;
+  /** A resting limit fills on a candle that only touches its price (default: strictly through). */
+  fill_at_touch: boolean;
+  /** Spot accounts may sell what they do not hold. */
+  allow_short: boolean;
+}
+
+export interface RiskConfig {
+  max_order_notional?: number | undefined;
+  max_position_notional?: number | undefined;
+  max_position_amount?: number | undefined;
+  max_leverage?: number | undefined;
+  max_exposure_percent?: number | undefined;
+  max_open_orders?: number | undefined;
+  daily_loss_limit_percent?: number | undefined;
+}
+
+export interface SizingConfig {
+  mode: SizingMode;
+  value: number;
+  /** Kelly only: the largest share of equity one position may take (default 0.5). */
+  max_fraction?: number | undefined;
+}
+
+export interface StrategyConfig {
+  name: string;
+  params: Record<string, unknown>;
+}
+
+export interface BacktestConfig {
+  instruments: InstrumentConfig[];
+  balances: BalanceConfig[];
+  execution: ExecutionConfig;
+  risk: RiskConfig;
+  sizing: SizingConfig;
+  strategy: StrategyConfig;
+  close_at_end: boolean;
+  /** Equity records every this many microseconds of event time when the data is finer than candles. */
+  equity_every_us: number;
+  seed: number;
+  on_disable: 'keep' | 'close';
+  strict_instruments: boolean;
+}
+
+export const DEFAULT_CONFIG: BacktestConfig = {
+  instruments: [],
+  balances: [],
+  execution: {
+    fees: { maker_bps: 0, taker_bps: 0 },
+    slippage_bps: 0,
+    impact_bps: 0,
+    latency_ms: 0,
+    fill_model: 'auto',
+    fill_at: 'next-open',
+    fill_at_touch: false,
+    allow_short: false,
+  },
+  risk: {},
+  sizing: { mode: 'fixed-amount', value: 1 },
+  strategy: { name: 'sma-cross', params: {} },
+  close_at_end: true,
+  equity_every_us: 60_000_000,
+  seed: 0,
+  on_disable: 'keep',
+  strict_instruments: false,
+};
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function checkKeys(where: string, v: Obj, allowed: readonly string[]): void {
+  const unknown = Object.keys(v).filter((k) => !allowed.includes(k));
+  if (unknown.length > 0)
+    throw new UsageError(
+      `${where}: unknown key${unknown.length === 1 ? '' : 's'} ${unknown.map((k) => `"${k}"`).join(', ')} (allowed: ${allowed.join(', ')})`,
+    );
+}
+
+function num(where: string, v: unknown, min = Number.NEGATIVE_INFINITY, strictMin = false): number {
+  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isFinite(n) || (strictMin ? n <= min : n < min))
+    throw new UsageError(
+      `${where}: expected a number${min === Number.NEGATIVE_INFINITY ? '' : strictMin ? ` > ${min}` : ` >= ${min}`}, found ${JSON.stringify(v)}`,
+    );
+  return n;
+}
+
+function optNum(where: string, v: unknown, min = 0, strictMin = true): number | undefined {
+  return v === undefined || v === null ? undefined : num(where, v, min, strictMin);
+}
+
+function str(where: string, v: unknown): string {
+  if (typeof v !== 'string' || v.length === 0)
+    throw new UsageError(`${where}: expected a string, found ${JSON.stringify(v)}`);
+  return v;
+}
+
+function bool(where: string, v: unknown): boolean {
+  if (typeof v !== 'boolean')
+    throw new UsageError(`${where}: expected true or false, found ${JSON.stringify(v)}`);
+  return v;
+}
+
+function oneOf<T extends string>(where: string, v: unknown, options: readonly T[]): T {
+  if (typeof v !== 'string' || !options.includes(v as T))
+    throw new UsageError(`${where}: expected one of ${options.join(', ')}, found ${JSON.stringify(v)}`);
+  return v as T;
+}
+
+export const INSTRUMENT_KEYS = [
+  'exchange',
+  'symbol',
+  'base',
+  'quote',
+  'kind',
+  'tick_size',
+  'lot_size',
+  'min_notional',
+  'contract_size',
+] as const;
+
+export function parseInstrument(where: string, v: unknown, allowExtra = false): InstrumentConfig {
+  if (!isObj(v)) throw new UsageError(`${where}: expected an object`);
+  if (!allowExtra) checkKeys(where, v, INSTRUMENT_KEYS);
+  const kind =
+    v.kind === 'future'
+      ? 'perpetual'
+      : oneOf(`${where}.kind`, v.kind ?? 'spot', ['spot', 'perpetual'] as const);
+  return {
+    exchange: str(`${where}.exchange`, v.exchange),
+    symbol: str(`${where}.symbol`, v.symbol),
+    base: str(`${where}.base`, v.base).toLowerCase(),
+    quote: str(`${where}.quote`, v.quote).toLowerCase(),
+    kind,
+    tick_size: optNum(`${where}.tick_size`, v.tick_size),
+    lot_size: optNum(`${where}.lot_size`, v.lot_size),
+    min_notional: optNum(`${where}.min_notional`, v.min_notional, 0, false),
+    contract_size: optNum(`${where}.contract_size`, v.contract_size),
+  };
+}
+
+const TOP_KEYS = [
+  'instruments',
+  'balances',
+  'execution',
+  'risk',
+  'sizing',
+  'strategy',
+  'close_at_end',
+  'equity_every_ms',
+  'seed',
+  'on_disable',
+  'strict_instruments',
+] as const;
+const EXECUTION_KEYS = [
+  'fees',
+  'slippage_bps',
+  'impact_bps',
+  'latency_ms',
+  'fill_model',
+  'fill_at',
+  'fill_at_touch',
+  'allow_short',
+] as const;
+const RISK_KEYS = [
+  'max_order_notional',
+  'max_position_notional',
+  'max_position_amount',
+  'max_leverage',
+  'max_exposure_percent',
+  'max_open_orders',
+  'daily_loss_limit_percent',
+] as const;
+
+export const FILL_MODELS = ['auto', 'candle', 'trade', 'book'] as const;
+export const SIZING_MODES = ['fixed-amount', 'fixed-notional', 'percent-equity', 'kelly'] as const;
+
+/** True for barter's `system_config.json` shape (instruments by `name_exchange`, `executions`). */
+export function isBarterConfig(v: unknown): boolean {
+  return isObj(v) && (Array.isArray(v.executions) || (isObj(v.system) && Array.isArray(v.system.executions)));
+}
+
+/**
+ * barter's system configuration as ours: instruments from `name_exchange` and `underlying`, the first
+ * mock execution's `latency_ms`, its `fees_percent` (barter multiplies the notional by this field
+ * as it is, so 0.05 is 5% of the notional: 500 bps, maker and taker), and its `initial_state` balances.
+ */
+export function fromBarter(
+  v: Obj,
+  source: string,
+): { instruments: InstrumentConfig[]; balances: BalanceConfig[]; execution: Partial<ExecutionConfig> } {
+  const root = isObj(v.system) ? { ...v.system, instruments: v.system.instruments ?? v.instruments } : v;
+  const instruments: InstrumentConfig[] = [];
+  const list = Array.isArray(root.instruments) ? root.instruments : [];
+  for (let i = 0; i < list.length; i++) {
+    const ins = list[i];
+    const where = `${source}: instruments[${i}]`;
+    if (!isObj(ins) || !isObj(ins.underlying))
+      throw new UsageError(`${where}: expected barter's { exchange, name_exchange, underlying }`);
+    const kind = String(ins.kind ?? 'spot');
+    instruments.push({
+      exchange: str(`${where}.exchange`, ins.exchange),
+      symbol: str(`${where}.name_exchange`, ins.name_exchange),
+      base: str(`${where}.underlying.base`, ins.underlying.base).toLowerCase(),
+      quote: str(`${where}.underlying.quote`, ins.underlying.quote).toLowerCase(),
+      kind: kind === 'spot' ? 'spot' : 'perpetual',
+    });
+  }
+  const balances: BalanceConfig[] = [];
+  const execution: Partial<ExecutionConfig> = {};
+  const executions = Array.isArray(root.executions) ? root.executions : [];
+  for (const ex of executions) {
+    if (!isObj(ex)) continue;
+    if (execution.latency_ms === undefined && ex.latency_ms !== undefined)
+      execution.latency_ms = num(`${source}: latency_ms`, ex.latency_ms, 0);
+    if (execution.fees === undefined && ex.fees_percent !== undefined) {
+      const bps = num(`${source}: fees_percent`, ex.fees_percent, 0) * 10_000;
+      execution.fees = { maker_bps: bps, taker_bps: bps };
+    }
+    const state = isObj(ex.initial_state) ? ex.initial_state : undefined;
+    const exchange = String(state?.exchange ?? ex.mocked_exchange ?? '');
+    for (const b of Array.isArray(state?.balances) ? state.balances : []) {
+      if (!isObj(b) || !isObj(b.balance)) continue;
+      balances.push({
+        exchange,
+        asset: str(`${source}: balances.asset`, b.asset).toLowerCase(),
+        total: num(`${source}: balances.balance.total`, b.balance.total, 0),
+      });
+    }
+  }
+  return { instruments, balances, execution };
+}
+
+/**
+ * Parses a configuration file's JSON over the defaults. A barter `system_config.json` is recognised
+ * and converted. Unknown keys are a usage error that names them.
+ */
+export function parseConfig(json: unknown, source: string): BacktestConfig {
+  const cfg = structuredClone(DEFAULT_CONFIG);
+  if (isBarterConfig(json)) {
+    const b = fromBarter(json as Obj, source);
+    cfg.instruments = b.instruments;
+    cfg.balances = b.balances;
+    Object.assign(cfg.execution, b.execution);
+    return cfg;
+  }
+  if (!isObj(json)) throw new UsageError(`${source}: expected a JSON object`);
+  checkKeys(source, json, TOP_KEYS);
+  if (json.instruments !== undefined) {
+    if (!Array.isArray(json.instruments)) throw new UsageError(`${source}: "instruments" must be an array`);
+    cfg.instruments = json.instruments.map((v, i) => parseInstrument(`${source}: instruments[${i}]`, v));
+  }
+  if (json.balances !== undefined) {
+    if (!Array.isArray(json.balances)) throw new UsageError(`${source}: "balances" must be an array`);
+    cfg.balances = json.balances.map((v, i) => {
+      const where = `${source}: balances[${i}]`;
+      if (!isObj(v)) throw new UsageError(`${where}: expected an object`);
+      checkKeys(where, v, ['exchange', 'asset', 'total']);
+      return {
+        exchange: str(`${where}.exchange`, v.exchange),
+        asset: str(`${where}.asset`, v.asset).toLowerCase(),
+        total: num(`${where}.total`, v.total, 0),
+      };
+    });
+  }
+  if (json.execution !== undefined) {
+    const e = json.execution;
+    const where = `${source}: execution`;
+    if (!isObj(e)) throw new UsageError(`${where}: expected an object`);
+    checkKeys(where, e, EXECUTION_KEYS);
+    const x = cfg.execution;
+    if (e.fees !== undefined) {
+      if (!isObj(e.fees)) throw new UsageError(`${where}.fees: expected { maker_bps, taker_bps }`);
+      checkKeys(`${where}.fees`, e.fees, ['maker_bps', 'taker_bps']);
+      if (e.fees.maker_bps !== undefined) x.fees.maker_bps = num(`${where}.fees.maker_bps`, e.fees.maker_bps);
+      if (e.fees.taker_bps !== undefined)
+        x.fees.taker_bps = num(`${where}.fees.taker_bps`, e.fees.taker_bps, 0);
+    }
+    if (e.slippage_bps !== undefined) x.slippage_bps = num(`${where}.slippage_bps`, e.slippage_bps, 0);
+    if (e.impact_bps !== undefined) x.impact_bps = num(`${where}.impact_bps`, e.impact_bps, 0);
+    if (e.latency_ms !== undefined) x.latency_ms = num(`${where}.latency_ms`, e.latency_ms, 0);
+    if (e.fill_model !== undefined) x.fill_model = oneOf(`${where}.fill_model`, e.fill_model, FILL_MODELS);
+    if (e.fill_at !== undefined)
+      x.fill_at = oneOf(`${where}.fill_at`, e.fill_at, ['next-open', 'close'] as const);
+    if (e.fill_at_touch !== undefined) x.fill_at_touch = bool(`${where}.fill_at_touch`, e.fill_at_touch);
+    if (e.allow_short !== undefined) x.allow_short = bool(`${where}.allow_short`, e.allow_short);
+  }
+  if (json.risk !== undefined) {
+    const r = json.risk;
+    const where = `${source}: risk`;
+    if (!isObj(r)) throw new UsageError(`${where}: expected an object`);
+    checkKeys(where, r, RISK_KEYS);
+    for (const k of RISK_KEYS) if (r[k] !== undefined) cfg.risk[k] = num(`${where}.${k}`, r[k], 0, true);
+  }
+  if (json.sizing !== undefined) {
+    const s = json.sizing;
+    const where = `${source}: sizing`;
+    if (!isObj(s)) throw new UsageError(`${where}: expected an object`);
+    checkKeys(where, s, ['mode', 'value', 'max_fraction']);
+    cfg.sizing = {
+      mode: oneOf(`${where}.mode`, s.mode, SIZING_MODES),
+      value: num(`${where}.value`, s.value, 0, true),
+      max_fraction: optNum(`${where}.max_fraction`, s.max_fraction),
+    };
+  }
+  if (json.strategy !== undefined) {
+    const s = json.strategy;
+    const where = `${source}: strategy`;
+    if (!isObj(s)) throw new UsageError(`${where}: expected an object`);
+    checkKeys(where, s, ['name', 'params']);
+    if (s.params !== undefined && !isObj(s.params))
+      throw new UsageError(`${where}.params: expected an object`);
+    cfg.strategy = { name: str(`${where}.name`, s.name), params: (s.params as Obj | undefined) ?? {} };
+  }
+  if (json.close_at_end !== undefined) cfg.close_at_end = bool(`${source}: close_at_end`, json.close_at_end);
+  if (json.equity_every_ms !== undefined)
+    cfg.equity_every_us = num(`${source}: equity_every_ms`, json.equity_every_ms, 0, true) * 1000;
+  if (json.seed !== undefined) cfg.seed = num(`${source}: seed`, json.seed);
+  if (json.on_disable !== undefined)
+    cfg.on_disable = oneOf(`${source}: on_disable`, json.on_disable, ['keep', 'close'] as const);
+  if (json.strict_instruments !== undefined)
+    cfg.strict_instruments = bool(`${source}: strict_instruments`, json.strict_instruments);
+  return cfg;
+}
+
+/** `--balance binance_spot:usdt=10000` */
+export function parseBalanceFlag(text: string): BalanceConfig {
+  const m = /^([^:=\s]+):([^:=\s]+)=(.+)$/.exec(text);
+  if (m === null) throw new UsageError(`--balance: expected EXCHANGE:ASSET=AMOUNT, found "${text}"`);
+  return { exchange: m[1]!, asset: m[2]!.toLowerCase(), total: num('--balance', m[3], 0) };
+}
+
+/** `--fees maker=2,taker=5` (bps) */
+export function parseFeesFlag(text: string): { maker_bps?: number; taker_bps?: number } {
+  const out: { maker_bps?: number; taker_bps?: number } = {};
+  for (const part of text.split(',')) {
+    const m = /^\s*(maker|taker)\s*=\s*(.+?)\s*$/.exec(part);
+    if (m === null) throw new UsageError(`--fees: expected maker=BPS,taker=BPS, found "${text}"`);
+    if (m[1] === 'maker') out.maker_bps = num('--fees maker', m[2]);
+    else out.taker_bps = num('--fees taker', m[2], 0);
+  }
+  return out;
+}
+
+/** `--sizing fixed-amount:0.01`, `fixed-notional:1000`, `percent-equity:0.25`, `kelly:0.5` */
+export function parseSizingFlag(text: string): SizingConfig {
+  const m = /^([a-z-]+):(.+)$/.exec(text.trim());
+  if (m === null)
+    throw new UsageError(`--sizing: expected MODE:VALUE (${SIZING_MODES.join(', ')}), found "${text}"`);
+  return { mode: oneOf('--sizing', m[1], SIZING_MODES), value: num('--sizing', m[2], 0, true) };
+}
+
+/** `--param k=v`: numbers, booleans and strings. */
+export function parseParamFlag(text: string): [string, unknown] {
+  const i = text.indexOf('=');
+  if (i <= 0) throw new UsageError(`--param: expected KEY=VALUE, found "${text}"`);
+  const key = text.slice(0, i).trim();
+  const raw = text.slice(i + 1).trim();
+  let value: unknown = raw;
+  if (raw === 'true' || raw === 'false') value = raw === 'true';
+  else if (raw !== '' && Number.isFinite(Number(raw))) value = Number(raw);
+  return [key, value];
+}

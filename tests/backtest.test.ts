@@ -1,0 +1,742 @@
+/**
+ * The backtest engine: agreement with backtrader, the fill rules, the risk manager, accounting,
+ * engine records and bad input. Expected values are worked by hand in the comments or computed by a
+ * small independent reference implementation in this file.
+ */
+
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createEngine, loadStrategy } from '../src/core/backtest/backtest.js';
+import { type BacktestConfig, DEFAULT_CONFIG, parseConfig } from '../src/core/backtest/config.js';
+import type { Strategy } from '../src/core/backtest/strategy.js';
+import { collect, fromRecords, runStage } from '../src/core/io/stream.js';
+import type { WireRecord } from '../src/core/records/record.js';
+import { parseLines, runInProcess } from './helpers/cli.js';
+import { describeShared, sharedFile } from './helpers/shared-data.js';
+
+const T0 = Date.UTC(2024, 0, 1);
+const MIN = 60_000;
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** A 1-minute candle number i (open at T0 + i minutes). */
+function candle(
+  i: number,
+  o: number,
+  h: number,
+  l: number,
+  c: number,
+  symbol = 'BTCUSDT',
+  exchange = 'binance_spot',
+): WireRecord {
+  return {
+    type: 'candle',
+    time: iso(T0 + (i + 1) * MIN),
+    exchange,
+    symbol,
+    interval: '1m',
+    open_time: iso(T0 + i * MIN),
+    open: o,
+    high: h,
+    low: l,
+    close: c,
+    volume: 1,
+  };
+}
+
+function config(patch: (c: BacktestConfig) => void = () => {}): BacktestConfig {
+  const c = structuredClone(DEFAULT_CONFIG);
+  c.instruments = [{ exchange: 'binance_spot', symbol: 'BTCUSDT', base: 'btc', quote: 'usdt', kind: 'spot' }];
+  c.balances = [{ exchange: 'binance_spot', asset: 'usdt', total: 10_000 }];
+  patch(c);
+  return c;
+}
+
+/** A scripted strategy: `plan[i]` is what it returns on the i-th market record. */
+function scripted(plan: Record<number, unknown>, onFill?: Strategy['onFill']): Strategy {
+  let i = 0;
+  return {
+    onRecord: () => plan[i++] as never,
+    ...(onFill === undefined ? {} : { onFill }),
+  };
+}
+
+async function run(records: WireRecord[], cfg: BacktestConfig, strategy: Strategy): Promise<WireRecord[]> {
+  const engine = createEngine({ config: cfg, strategy: { name: 'test', strategy, params: {} } });
+  return collect(runStage(fromRecords(records), engine));
+}
+
+const of = (out: readonly Record<string, unknown>[], type: string) => out.filter((r) => r.type === type);
+const lastEquity = (out: readonly Record<string, unknown>[]) => of(out, 'equity').at(-1)!;
+
+describe('backtest: candle fills', () => {
+  it("a market order fills at the next candle's open, stamped at that open, with the taker fee", async () => {
+    const out = await run(
+      [candle(0, 100, 101, 99, 100), candle(1, 102, 103, 101, 103), candle(2, 103, 104, 102, 104)],
+      config((c) => {
+        c.execution.fees = { maker_bps: 2, taker_bps: 10 };
+        c.close_at_end = false;
+      }),
+      scripted({ 0: { side: 'buy', amount: 2 } }),
+    );
+    const [fill] = of(out, 'fill');
+    // Sent at 00:01 (candle 0's close); candle 1 opens at 00:01 at 102: 2 x 102 = 204, fee 0.204.
+    expect(fill).toMatchObject({
+      time: iso(T0 + MIN),
+      price: 102,
+      amount: 2,
+      fee: 0.204,
+      liquidity: 'taker',
+      fee_asset: 'usdt',
+    });
+    // Cash 10000 - 204 - 0.204 = 9795.796; marked at 104: + 208 = 10003.796.
+    expect(lastEquity(out)).toMatchObject({ equity: 10003.796, cash: 9795.796, exposure: 208 });
+    const orders = of(out, 'order').map((o) => o.status);
+    expect(orders).toEqual(['new', 'filled']);
+  });
+
+  it("fill_at=close fills at the signal candle's close", async () => {
+    const out = await run(
+      [candle(0, 100, 101, 99, 100.5), candle(1, 102, 103, 101, 103)],
+      config((c) => {
+        c.execution.fill_at = 'close';
+        c.close_at_end = false;
+      }),
+      scripted({ 0: { side: 'buy', amount: 1 } }),
+    );
+    expect(of(out, 'fill')[0]).toMatchObject({ time: iso(T0 + MIN), price: 100.5 });
+  });
+
+  it('a resting buy limit fills strictly below its price by default, at the touch when configured', async () => {
+    const bars = [candle(0, 100, 101, 99, 100), candle(1, 100, 101, 98, 99), candle(2, 99, 100, 97.5, 98)];
+    const plan = { 0: { side: 'buy', kind: 'limit', price: 98, amount: 1 } };
+    const strict = await run(
+      bars,
+      config((c) => {
+        c.close_at_end = false;
+      }),
+      scripted(plan),
+    );
+    // Candle 1's low is 98: only touches. Candle 2's low 97.5 trades through: filled at 98, maker.
+    expect(of(strict, 'fill')).toHaveLength(1);
+    expect(of(strict, 'fill')[0]).toMatchObject({ time: iso(T0 + 3 * MIN), price: 98, liquidity: 'maker' });
+    const touch = await run(
+      bars,
+      config((c) => {
+        c.execution.fill_at_touch = true;
+        c.close_at_end = false;
+      }),
+      scripted(plan),
+    );
+    expect(of(touch, 'fill')[0]).toMatchObject({ time: iso(T0 + 2 * MIN), price: 98 });
+  });
+
+  it('a gap through a resting limit fills at the better open', async () => {
+    const out = await run(
+      [candle(0, 100, 101, 99, 100), candle(1, 100, 100.5, 99.5, 100), candle(2, 95, 96, 94, 95)],
+      config((c) => {
+        c.close_at_end = false;
+      }),
+      scripted({ 0: { side: 'buy', kind: 'limit', price: 98, amount: 1 } }),
+    );
+    expect(of(out, 'fill')[0]).toMatchObject({ price: 95, time: iso(T0 + 2 * MIN) });
+    expect(of(out, 'order').map((o) => o.status)).toEqual(['new', 'open', 'filled']);
+  });
+
+  it('slippage moves a market price against the trader, rounded to the tick against the trader', async () => {
+    const out = await run(
+      [candle(0, 100, 101, 99, 100), candle(1, 100, 101, 99, 100), candle(2, 100, 101, 99, 100)],
+      config((c) => {
+        c.instruments[0]!.tick_size = 0.01;
+        c.execution.slippage_bps = 3.3;
+      }),
+      scripted({ 0: { side: 'buy', amount: 1 }, 1: { close: true } }),
+    );
+    // 100 * 1.00033 = 100.033 -> buy rounds up to 100.04; sell 100 * 0.99967 = 99.967 -> down to 99.96.
+    expect(of(out, 'fill').map((f) => f.price)).toEqual([100.04, 99.96]);
+    const [pos] = of(out, 'position').filter((p) => p.status === 'closed');
+    expect(pos).toMatchObject({ side: 'long', entry_price: 100.04, exit_price: 99.96, pnl: -0.08, fees: 0 });
+  });
+
+  it('an ioc limit that does not cross at the open expires', async () => {
+    const out = await run(
+      [candle(0, 100, 101, 99, 100), candle(1, 100, 101, 95, 100)],
+      config(),
+      scripted({ 0: { side: 'buy', kind: 'limit', price: 99, amount: 1, time_in_force: 'ioc' } }),
+    );
+    expect(of(out, 'fill')).toHaveLength(0);
+    expect(of(out, 'order').at(-1)).toMatchObject({
+      status: 'expired',
+      reason: 'ioc limit did not cross at the open',
+    });
+  });
+
+  it('latency: an order sent at a candle close is live only after latency_ms, so it fills a candle later', async () => {
+    const out = await run(
+      [candle(0, 100, 101, 99, 100), candle(1, 101, 102, 100, 101), candle(2, 102, 103, 101, 102)],
+      config((c) => {
+        c.execution.latency_ms = 30_000;
+        c.close_at_end = false;
+      }),
+      scripted({ 0: { side: 'buy', amount: 1 } }),
+    );
+    // Live at 00:01:30, inside candle 1: the first open after that is candle 2's, at 102.
+    expect(of(out, 'fill')[0]).toMatchObject({ price: 102, time: iso(T0 + 2 * MIN) });
+  });
+});
+
+describe('backtest: the risk manager', () => {
+  const bars = [candle(0, 100, 101, 99, 100), candle(1, 100, 101, 99, 100)];
+  const reason = async (intent: object, patch: (c: BacktestConfig) => void = () => {}) => {
+    const out = await run(bars, config(patch), scripted({ 0: intent }));
+    const rejected = of(out, 'order').find((o) => o.status === 'rejected');
+    return rejected?.reason as string | undefined;
+  };
+
+  it('rounds the amount down to the lot and the limit price to the tick', async () => {
+    const out = await run(
+      bars,
+      config((c) => {
+        c.instruments[0]!.lot_size = 0.001;
+        c.instruments[0]!.tick_size = 0.5;
+      }),
+      scripted({ 0: { side: 'buy', kind: 'limit', price: 99.26, amount: 0.0129 } }),
+    );
+    expect(of(out, 'order')[0]).toMatchObject({ amount: 0.012, price: 99.5, status: 'new' });
+  });
+
+  it('refuses, with a reason a person can read', async () => {
+    expect(
+      await reason({ side: 'buy', amount: 0.0004 }, (c) => {
+        c.instruments[0]!.lot_size = 0.001;
+      }),
+    ).toBe('amount 0.0004 rounds down to 0 at lot size 0.001');
+    expect(
+      await reason({ side: 'buy', amount: 0.05 }, (c) => {
+        c.instruments[0]!.min_notional = 10;
+      }),
+    ).toBe('notional 5 is below the minimum 10');
+    expect(
+      await reason({ side: 'buy', amount: 60 }, (c) => {
+        c.risk.max_order_notional = 5000;
+      }),
+    ).toBe('order notional 6000 exceeds max_order_notional 5000');
+    expect(
+      await reason({ side: 'buy', amount: 100 }, (c) => {
+        c.execution.fees.taker_bps = 10;
+      }),
+    ).toBe('insufficient usdt: free 10000, needs 10010 including fees');
+    expect(await reason({ side: 'sell', amount: 1 })).toBe(
+      'insufficient btc: free 0, order 1 (spot cannot go short; execution.allow_short)',
+    );
+    expect(
+      await reason({ side: 'buy', amount: 30 }, (c) => {
+        c.risk.max_exposure_percent = 20;
+      }),
+    ).toBe('exposure 3000 would exceed 20% of equity 10000');
+    expect(await reason({ side: 'sell', amount: 1, reduce_only: true })).toBe(
+      'reduce-only order would not reduce the position',
+    );
+  });
+
+  it('rejects malformed intents instead of guessing', async () => {
+    expect(await reason({ side: 'hold' })).toBe(
+      'malformed intent: "side" must be "buy" or "sell", found "hold"',
+    );
+    expect(await reason({ side: 'buy', kind: 'limit' })).toBe(
+      'malformed intent: a limit order needs a "price" > 0, found undefined',
+    );
+    expect(await reason({ side: 'buy', amount: -1 })).toBe(
+      'malformed intent: "amount" must be a number > 0, found -1',
+    );
+  });
+
+  it('the daily loss limit switches trading off for the rest of the UTC day', async () => {
+    const day = 24 * 60;
+    const out = await run(
+      [
+        candle(0, 100, 100, 100, 100),
+        candle(1, 100, 100, 100, 100),
+        candle(2, 90, 90, 90, 90),
+        candle(3, 90, 90, 90, 90),
+        candle(day, 90, 90, 90, 90),
+        candle(day + 1, 90, 90, 90, 90),
+      ],
+      config((c) => {
+        c.risk.daily_loss_limit_percent = 5;
+        c.close_at_end = false;
+      }),
+      // Buys 60 at 100 (6000); the drop to 90 loses 600 = 6% of 10000. Then tries to buy again.
+      scripted({
+        0: { side: 'buy', amount: 60 },
+        3: { side: 'buy', amount: 1 },
+        5: { side: 'buy', amount: 1 },
+      }),
+    );
+    const states = of(out, 'trading_state');
+    expect(states[0]).toMatchObject({ enabled: false, time: iso(T0 + 3 * MIN) });
+    expect(states[1]).toMatchObject({ enabled: true, reason: 'new UTC day' });
+    const orders = of(out, 'order');
+    expect(orders.find((o) => o.id === 2)).toMatchObject({
+      status: 'rejected',
+      reason: 'trading is disabled',
+    });
+    // The next day's order is accepted (and, sent on the last candle, cancelled at the end of input).
+    expect(orders.filter((o) => o.id === 3).map((o) => [o.status, o.reason])).toEqual([
+      ['new', undefined],
+      ['cancelled', 'end of input'],
+    ]);
+  });
+});
+
+describe('backtest: accounting', () => {
+  it('a position that crosses zero closes one and opens the other; funding on perpetuals', async () => {
+    const cfg = config((c) => {
+      c.instruments = [
+        { exchange: 'binance_futures_usd', symbol: 'BTCUSDT', base: 'btc', quote: 'usdt', kind: 'perpetual' },
+      ];
+      c.balances = [{ exchange: 'binance_futures_usd', asset: 'usdt', total: 10_000 }];
+      c.execution.fees = { maker_bps: 0, taker_bps: 10 };
+      c.close_at_end = false;
+    });
+    const bars = [0, 1, 2, 3].map((i) =>
+      candle(i, 100 + i, 100 + i, 100 + i, 100 + i, 'BTCUSDT', 'binance_futures_usd'),
+    );
+    const funding: WireRecord = {
+      type: 'funding',
+      time: iso(T0 + 3 * MIN),
+      exchange: 'binance_futures_usd',
+      symbol: 'BTCUSDT',
+      rate: 0.0001,
+      mark_price: 103,
+    };
+    const out = await run(
+      [bars[0]!, bars[1]!, bars[2]!, funding, bars[3]!],
+      cfg,
+      scripted({ 0: { side: 'buy', amount: 2 }, 1: { side: 'sell', amount: 5 } }),
+    );
+    // Long 2 at 101 (fee 0.202); sell 5 at 102: closes the long (+2, fee 0.204 of 0.51) and opens short 3.
+    const pos = of(out, 'position');
+    expect(pos.map((p) => [p.status, p.side, p.amount])).toEqual([
+      ['open', 'long', 2],
+      ['closed', 'long', 2],
+      ['open', 'short', 3],
+    ]);
+    expect(pos[1]).toMatchObject({ entry_price: 101, exit_price: 102, pnl: 2 - 0.202 - 0.204, fees: 0.406 });
+    // Funding: short 3 x 103 x 0.0001 = 0.0309, received by the short.
+    expect(of(out, 'funding_payment')[0]).toMatchObject({ amount: 0.0309, asset: 'usdt' });
+    // Cash: 10000 - 0.202 + 2 - 0.51 + 0.0309 = 10001.3189; unrealised (102 - 103) x 3 = -3.
+    expect(lastEquity(out)).toMatchObject({ cash: 10001.3189, equity: 9998.3189 });
+  });
+
+  it('without balances the account starts with 10000 of the quote asset', async () => {
+    const out = await run(
+      [candle(0, 100, 101, 99, 100)],
+      { ...structuredClone(DEFAULT_CONFIG) },
+      scripted({}),
+    );
+    expect(out[0]).toMatchObject({ type: 'balance', asset: 'usdt', total: 10_000, free: 10_000 });
+    expect(lastEquity(out)).toMatchObject({ equity: 10_000 });
+  });
+});
+
+describe('backtest: trade and book fills', () => {
+  const trade = (ms: number, price: number, amount: number, side: string): WireRecord => ({
+    type: 'trade',
+    time: iso(T0 + ms),
+    exchange: 'binance_spot',
+    symbol: 'BTCUSDT',
+    id: ms,
+    price,
+    amount,
+    side,
+  });
+  const quote = (ms: number, bid: number, bidAmt: number, ask: number, askAmt: number): WireRecord => ({
+    type: 'quote',
+    time: iso(T0 + ms),
+    exchange: 'binance_spot',
+    symbol: 'BTCUSDT',
+    bid_price: bid,
+    bid_amount: bidAmt,
+    ask_price: ask,
+    ask_amount: askAmt,
+  });
+
+  it('a resting limit with an unknown queue fills only when a trade prints through its price', async () => {
+    const out = await run(
+      [trade(0, 100, 1, 'buy'), trade(1, 99, 5, 'sell'), trade(2, 98.9, 1, 'sell')],
+      config((c) => {
+        c.close_at_end = false;
+      }),
+      scripted({ 0: { side: 'buy', kind: 'limit', price: 99, amount: 1 } }),
+    );
+    expect(of(out, 'fill')).toEqual([
+      expect.objectContaining({ price: 99, amount: 1, liquidity: 'maker', time: iso(T0 + 2) }),
+    ]);
+  });
+
+  it('at its price, a limit fills only after the queue ahead (from the quote) has traded', async () => {
+    const out = await run(
+      [quote(0, 99, 3, 100, 1), trade(1, 99, 2, 'sell'), trade(2, 99, 1.5, 'sell'), trade(3, 99, 1, 'sell')],
+      config((c) => {
+        c.close_at_end = false;
+      }),
+      scripted({ 0: { side: 'buy', kind: 'limit', price: 99, amount: 1 } }),
+    );
+    // Queue 3 ahead: 2 trade (1 left), then 1.5 (0.5 beyond the queue fills 0.5), then 1 (fills the rest 0.5).
+    expect(of(out, 'fill').map((f) => [f.amount, f.time])).toEqual([
+      [0.5, iso(T0 + 2)],
+      [0.5, iso(T0 + 3)],
+    ]);
+  });
+
+  it('a market order walks the visible book; what it took is not there for the next one', async () => {
+    const book: WireRecord = {
+      type: 'book',
+      time: iso(T0),
+      exchange: 'binance_spot',
+      symbol: 'BTCUSDT',
+      snapshot: true,
+      bids: [[99, 5]],
+      asks: [
+        [100, 1],
+        [101, 2],
+      ],
+      sequence: 1,
+    };
+    const out = await run(
+      [book],
+      config((c) => {
+        c.close_at_end = false;
+      }),
+      scripted({
+        0: [
+          { side: 'buy', amount: 2 },
+          { side: 'buy', amount: 2 },
+        ],
+      }),
+    );
+    // First: 1 at 100, 1 at 101. Second: the 1 left at 101, then nothing: expired, book too thin.
+    expect(of(out, 'fill').map((f) => [f.order_id, f.price, f.amount])).toEqual([
+      [1, 100, 1],
+      [1, 101, 1],
+      [2, 101, 1],
+    ]);
+    expect(of(out, 'order').at(-1)).toMatchObject({
+      id: 2,
+      status: 'expired',
+      filled_amount: 1,
+      reason: 'the visible book was too thin',
+    });
+  });
+});
+
+describe('backtest: engine records', () => {
+  it('trading_state off refuses new orders; command close_positions closes; disconnect blocks that venue until data resumes', async () => {
+    const rec = (i: number, r: object): WireRecord =>
+      ({ time: iso(T0 + (i + 1) * MIN), ...r }) as unknown as WireRecord;
+    const out = await run(
+      [
+        candle(0, 100, 100, 100, 100),
+        candle(1, 100, 100, 100, 100),
+        rec(1, { type: 'command', action: 'close_positions' }),
+        rec(1, { type: 'disconnect', exchange: 'binance_spot' }),
+        candle(2, 100, 100, 100, 100),
+        rec(2, { type: 'trading_state', enabled: false }),
+        candle(3, 100, 100, 100, 100),
+      ],
+      config(),
+      {
+        onRecord: (r) => (r.type === 'candle' ? { side: 'buy', amount: 1 } : undefined),
+        onDisconnect: () => ({ side: 'buy', amount: 1, symbol: 'BTCUSDT' }),
+      },
+    );
+    const orders = of(out, 'order');
+    expect(orders.filter((o) => o.status === 'rejected').map((o) => o.reason)).toEqual([
+      'binance_spot is disconnected: no new orders until its data resumes',
+      'trading is disabled',
+    ]);
+    expect(of(out, 'position').filter((p) => p.status === 'closed')).toHaveLength(2);
+  });
+});
+
+describe('backtest: strategies', () => {
+  /** An independent sma-cross in the style of backtrader: next-open market fills, commission on value. */
+  function reference(
+    bars: { open: number; close: number }[],
+    fast: number,
+    slow: number,
+    size: number,
+    commission: number,
+  ) {
+    let cash = 10_000;
+    let pos = 0;
+    let pending = 0;
+    let nzd = 0;
+    const fills: [number, number][] = [];
+    const sma = (i: number, n: number) => {
+      let s = 0;
+      for (let k = i - n + 1; k <= i; k++) s += bars[k]!.close;
+      return s / n;
+    };
+    for (let i = 0; i < bars.length; i++) {
+      if (pending !== 0) {
+        const px = bars[i]!.open;
+        cash -= pending * px + Math.abs(pending * px) * commission;
+        pos += pending;
+        fills.push([i, px]);
+        pending = 0;
+      }
+      if (i < slow - 1) continue;
+      const d = sma(i, fast) - sma(i, slow);
+      const cross = nzd < 0 && d > 0 ? 1 : nzd > 0 && d < 0 ? -1 : 0;
+      if (d !== 0) nzd = d;
+      if (pos === 0 && cross > 0) pending = size;
+      else if (pos !== 0 && cross < 0) pending = -pos;
+    }
+    return { fills, value: cash + pos * bars.at(-1)!.close };
+  }
+
+  it('sma-cross acts on the crossing candle only, and agrees with a reference implementation', async () => {
+    // A wave: the fast average crosses the slow one several times.
+    const closes = Array.from({ length: 300 }, (_, i) => 100 + 10 * Math.sin(i / 8) + (i % 7) * 0.3);
+    const bars = closes.map((c, i) =>
+      candle(
+        i,
+        i === 0 ? c : closes[i - 1]!,
+        Math.max(c, closes[i - 1] ?? c) + 0.5,
+        Math.min(c, closes[i - 1] ?? c) - 0.5,
+        c,
+      ),
+    );
+    const s = await loadStrategy('sma-cross', { fast: 5, slow: 15 });
+    const out = await collect(
+      runStage(
+        fromRecords(bars),
+        createEngine({
+          config: config((c) => {
+            c.execution.fees = { maker_bps: 10, taker_bps: 10 };
+            c.sizing = { mode: 'fixed-amount', value: 3 };
+            c.close_at_end = false;
+          }),
+          strategy: s,
+        }),
+      ),
+    );
+    const ref = reference(bars as never, 5, 15, 3, 0.001);
+    expect(ref.fills.length).toBeGreaterThanOrEqual(4);
+    expect(of(out, 'fill').map((f) => [f.time, f.price])).toEqual(
+      ref.fills.map(([i, px]) => [iso(T0 + i * MIN), px]),
+    );
+    expect(lastEquity(out).equity as number).toBeCloseTo(ref.value, 6);
+  });
+
+  it('a user module (examples/breakout.js) runs through the same interface', async () => {
+    const closes = [
+      ...Array.from({ length: 30 }, () => 100),
+      105,
+      106,
+      107,
+      ...Array.from({ length: 15 }, () => 90),
+    ];
+    const bars = closes.map((c, i) => candle(i, c, c + 1, c - 1, c));
+    const r = await runInProcess(
+      [
+        'backtest',
+        '--strategy',
+        './examples/breakout.js',
+        '--param',
+        'window=20',
+        '--sizing',
+        'fixed-amount:1',
+        '--quiet',
+      ],
+      `${bars.map((b) => JSON.stringify(b)).join('\n')}\n`,
+    );
+    expect(r.stderr).toBe('');
+    const out = parseLines(r.stdout);
+    // Breakout on candle 30 (close 105 > 101): bought at candle 31's open (106); closed below the 10-candle low.
+    const fills = of(out, 'fill');
+    expect(fills[0]).toMatchObject({ side: 'buy', price: 106 });
+    expect(fills[1]).toMatchObject({ side: 'sell', price: 90 });
+    expect(of(out, 'order')[0]).toMatchObject({ tag: 'breakout above 101' });
+  });
+});
+
+describeShared('backtest agrees with backtrader (shared backtrader/orcl-1995-2014.txt)', () => {
+  it('long-only SMA(10)/SMA(30), next-open fills, buy(size=10), commission 0.1%: same trades, same final value', async () => {
+    const file = sharedFile('backtrader', 'orcl-1995-2014.txt');
+    const rows = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(','))
+      .map((r) => ({ date: r[0]!, open: Number(r[1]), close: Number(r[4]) }));
+    const ref = reference(rows);
+    const candles = await runInProcess(['fetch', '--file', file, '--quiet']);
+    const r = await runInProcess(
+      [
+        'backtest',
+        '--strategy',
+        'sma-cross',
+        '--param',
+        'fast=10',
+        '--param',
+        'slow=30',
+        '--sizing',
+        'fixed-amount:10',
+        '--fees',
+        'maker=10,taker=10',
+        '--no-close-at-end',
+        '--quiet',
+      ],
+      candles.stdout,
+    );
+    expect(r.code).toBe(0);
+    const out = parseLines(r.stdout);
+    const fills = of(out, 'fill');
+    expect(fills).toHaveLength(195);
+    expect(fills.map((f) => [String(f.time).slice(0, 10), f.price])).toEqual(ref.fills);
+    expect(lastEquity(out).equity as number).toBeCloseTo(ref.value, 6);
+    // The value backtrader's broker reports for this run: cash + position x last close.
+    expect(ref.value).toBeCloseTo(10230.2333, 4);
+  });
+
+  /** backtrader's semantics written out: SMA, CrossOver on the last non-zero difference, orders at the next open. */
+  function reference(rows: { date: string; open: number; close: number }[]) {
+    let cash = 10_000;
+    let pos = 0;
+    let pending = 0;
+    let nzd = 0;
+    const fills: [string, number][] = [];
+    const sma = (i: number, n: number) => rows.slice(i - n + 1, i + 1).reduce((s, r) => s + r.close, 0) / n;
+    rows.forEach((r, i) => {
+      if (pending !== 0) {
+        cash -= pending * r.open + Math.abs(pending * r.open) * 0.001;
+        pos += pending;
+        fills.push([r.date, r.open]);
+        pending = 0;
+      }
+      if (i < 29) return;
+      const d = sma(i, 10) - sma(i, 30);
+      const cross = nzd < 0 && d > 0 ? 1 : nzd > 0 && d < 0 ? -1 : 0;
+      if (d !== 0) nzd = d;
+      if (pos === 0 && cross > 0) pending = 10;
+      else if (pos !== 0 && cross < 0) pending = -pos;
+    });
+    return { fills, value: cash + pos * rows.at(-1)!.close };
+  }
+});
+
+describeShared("backtest reads barter's system_config.json (shared barter-rs)", () => {
+  it('instruments, latency, fees_percent as barter applies it, and the initial balances', () => {
+    const path = sharedFile('barter-rs', 'system_config.json');
+    const cfg = parseConfig(JSON.parse(readFileSync(path, 'utf8')), path);
+    expect(cfg.instruments.map((i) => i.symbol)).toEqual(['BTCUSDT', 'ETHUSDT', 'SOLUSDT']);
+    expect(cfg.instruments[0]).toMatchObject({
+      exchange: 'binance_spot',
+      base: 'btc',
+      quote: 'usdt',
+      kind: 'spot',
+    });
+    expect(cfg.execution.latency_ms).toBe(100);
+    // barter multiplies the notional by fees_percent as it is: 0.05 is 5% = 500 bps.
+    expect(cfg.execution.fees).toEqual({ maker_bps: 500, taker_bps: 500 });
+    expect(cfg.balances.find((b) => b.asset === 'usdt')).toEqual({
+      exchange: 'binance_spot',
+      asset: 'usdt',
+      total: 10000,
+    });
+    expect(cfg.balances.find((b) => b.asset === 'btc')?.total).toBe(0.1);
+  });
+});
+
+describe('backtest: bad input', () => {
+  const text = (recs: WireRecord[]) => `${recs.map((r) => JSON.stringify(r)).join('\n')}\n`;
+  const bars = [candle(0, 100, 101, 99, 100), candle(1, 100, 101, 99, 100)];
+
+  it('a record older than the clock: a located error suggesting sanitize --reorder-window, exit 1', async () => {
+    const r = await runInProcess(
+      ['backtest', '--strategy', 'buy-and-hold', '--quiet'],
+      text([bars[1]!, bars[0]!]),
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /stdin:2: record at 2024-01-01T00:01:00.000Z is older than the engine clock .*sanitize --reorder-window/,
+    );
+  });
+
+  it('an instrument the configuration does not know: a warning and default rules, or an error with --strict-instruments', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tickpipe-bt-'));
+    const cfgPath = join(dir, 'c.json');
+    writeFileSync(
+      cfgPath,
+      JSON.stringify({
+        instruments: [
+          { exchange: 'binance_spot', symbol: 'ETHUSDT', base: 'eth', quote: 'usdt', kind: 'spot' },
+        ],
+      }),
+    );
+    const warned = await runInProcess(
+      ['backtest', '--config', cfgPath, '--strategy', 'buy-and-hold', '--quiet'],
+      text(bars),
+    );
+    expect(warned.code).toBe(0);
+    expect(warned.stderr).toMatch(
+      /warning: binance_spot BTCUSDT is not configured: trading it as spot btc\/usdt with no tick, lot or minimum notional rules/,
+    );
+    const strict = await runInProcess(
+      ['backtest', '--config', cfgPath, '--strategy', 'buy-and-hold', '--strict-instruments', '--quiet'],
+      text(bars),
+    );
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toMatch(/stdin:1: binance_spot BTCUSDT is not in the configured instruments/);
+  });
+
+  it('a strategy module that throws: the error with the record that triggered it, exit 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tickpipe-bt-'));
+    const mod = join(dir, 'boom.js');
+    writeFileSync(
+      mod,
+      "export function create() { return { onRecord(r) { if (r.close > 100) throw new Error('boom'); } }; }\n",
+    );
+    const r = await runInProcess(
+      ['backtest', '--strategy', mod, '--quiet'],
+      text([bars[0]!, candle(1, 100, 102, 99, 101)]),
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/stdin:2: strategy boom threw in onRecord: boom/);
+    expect(r.stderr).toMatch(/record: \{"type":"candle","time":"2024-01-01T00:02:00.000Z"/);
+  });
+
+  it('an unknown strategy: exit 2 listing the built-in ones; an unknown parameter: exit 2 naming it', async () => {
+    const r = await runInProcess(['backtest', '--strategy', 'sma-crossover'], text(bars));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /unknown strategy "sma-crossover"; built in: sma-cross, mean-reversion, momentum, pairs, market-maker, buy-and-hold/,
+    );
+    const p = await runInProcess(['backtest', '--strategy', 'sma-cross', '--param', 'fsat=3'], text(bars));
+    expect(p.code).toBe(2);
+    expect(p.stderr).toMatch(/strategy sma-cross: unknown parameter fsat \(it has: fast, slow, long_short\)/);
+  });
+
+  it('a configuration with unknown keys: exit 2 naming them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tickpipe-bt-'));
+    const cfgPath = join(dir, 'c.json');
+    writeFileSync(
+      cfgPath,
+      JSON.stringify({ execution: { fees: { maker_bps: 1 }, slipage_bps: 3 }, leverage: 2 }),
+    );
+    const r = await runInProcess(['backtest', '--config', cfgPath], text(bars));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown key "leverage"/);
+    writeFileSync(cfgPath, JSON.stringify({ execution: { slipage_bps: 3 } }));
+    const r2 = await runInProcess(['backtest', '--config', cfgPath], text(bars));
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toMatch(/execution: unknown key "slipage_bps"/);
+  });
+});
