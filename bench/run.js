@@ -234,6 +234,54 @@ async function benchOrderbook() {
   console.log(`orderbook peak RSS: ${rss.toFixed(0)} MiB`);
 }
 
+async function benchBacktest() {
+  // sma-cross over the 1,000,000 generated 1m candles main() wrote: an equity record per candle.
+  const candles = join(scratch, 'candles-1m.ndjson');
+  const argv = (file) => [
+    cli,
+    'backtest',
+    file,
+    '--strategy',
+    'sma-cross',
+    '--sizing',
+    'fixed-amount:0.01',
+    '--fees',
+    'maker=2,taker=10',
+    '--quiet',
+  ];
+  const base = [];
+  const runs = [];
+  let rss = 0;
+  for (let i = 0; i < RUNS; i++) {
+    base.push((await measure([join(root, 'bench', 'baseline.js'), candles])).seconds);
+    const r = await measure(argv(candles));
+    runs.push(r.seconds);
+    rss = Math.max(rss, r.rssMiB);
+  }
+  const baseRate = N / median(base);
+  const rate = N / median(runs);
+  const ratio = rate / baseRate;
+  console.log(`\nbacktest: sma-cross over ${fmt(N)} generated 1m candles, every record to /dev/null`);
+  console.log(
+    `${'parse-only baseline on the same file'.padEnd(54)}${fmt(baseRate).padStart(12)}${'1.00'.padStart(8)}`,
+  );
+  console.log(
+    `${'backtest --strategy sma-cross (equity per candle)'.padEnd(54)}${fmt(rate).padStart(12)}${ratio.toFixed(2).padStart(8)}  >= 0.40${ratio >= 0.4 ? '  met' : '  MISSED'}`,
+  );
+  console.log(`backtest peak RSS, ${fmt(N)} candles: ${rss.toFixed(0)} MiB`);
+  if (!quick) {
+    const big = join(scratch, 'candles-5m.ndjson');
+    if (existsSync(big)) {
+      const r5 = await measure(argv(big));
+      const growth = (r5.rssMiB / rss - 1) * 100;
+      console.log(
+        `backtest peak RSS, ${fmt(5 * N)} candles: ${r5.rssMiB.toFixed(0)} MiB (${growth >= 0 ? '+' : ''}${growth.toFixed(0)}%; must not grow with the input: ${Math.abs(growth) <= 20 ? 'met' : 'MISSED'})`,
+      );
+    }
+  }
+}
+
 await main();
 await benchFetch();
 await benchOrderbook();
+await benchBacktest();

@@ -5,7 +5,8 @@
 // 2. Generates a week of 1-minute BTCUSDT candles, damages a copy the way real downloads get damaged
 //    (a repeated line, two lines swapped, a missing stretch, a bad print), and runs the real
 //    `tickpipe sanitize` over it, printing what it found.
-// Later issues extend this to a backtest and its summary.
+// 3. Backtests an SMA(10)/SMA(30) crossover on the cleaned candles with `tickpipe backtest` (0.1%
+//    taker fees, next-open fills) and prints what it did. (`summarize` will take over the figures.)
 
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -132,3 +133,50 @@ const result = tickpipe(args, `${damaged.join('\n')}\n`);
 process.stdout.write(result.stderr);
 const out = result.stdout.trimEnd().split('\n');
 console.log(`\n${out.length} clean candles written; the first: ${out[0].slice(0, 120)}...`);
+
+const btArgs = [
+  'backtest',
+  '--strategy',
+  'sma-cross',
+  '--param',
+  'fast=10',
+  '--param',
+  'slow=30',
+  '--sizing',
+  'percent-equity:0.5',
+  '--fees',
+  'maker=2,taker=10',
+];
+console.log(`\n$ tickpipe sanitize ... | tickpipe ${btArgs.join(' ')}`);
+const bt = tickpipe(btArgs, result.stdout);
+process.stdout.write(bt.stderr);
+if (bt.status !== 0) process.exit(bt.status ?? 1);
+const records = bt.stdout
+  .trimEnd()
+  .split('\n')
+  .map((l) => JSON.parse(l));
+const closed = records.filter((r) => r.type === 'position' && r.status === 'closed');
+const equity = records.filter((r) => r.type === 'equity');
+const wins = closed.filter((p) => p.pnl > 0);
+const fees = records.filter((r) => r.type === 'fill').reduce((s, f) => s + f.fee, 0);
+let peak = -Infinity;
+let maxDd = 0;
+for (const e of equity) {
+  peak = Math.max(peak, e.equity);
+  maxDd = Math.max(maxDd, (peak - e.equity) / peak);
+}
+const start = equity[0].equity;
+const end = equity.at(-1).equity;
+const money = (x) => x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+console.log(`  ${records.length} records: ${equity.length} equity points, ${closed.length} round trips`);
+console.log(
+  `  equity      ${money(start)} -> ${money(end)} usdt (${(((end - start) / start) * 100).toFixed(2)}%)`,
+);
+console.log(
+  `  win rate    ${wins.length} of ${closed.length} (${((wins.length / Math.max(1, closed.length)) * 100).toFixed(1)}%)`,
+);
+console.log(`  fees paid   ${money(fees)} usdt`);
+console.log(`  max drawdown ${(maxDd * 100).toFixed(2)}% (peak to trough of the equity curve)`);
+const best = closed.reduce((a, b) => (b.pnl > a.pnl ? b : a), closed[0]);
+if (best !== undefined)
+  console.log(`  best trade  ${money(best.pnl)} usdt, ${best.time_open} -> ${best.time_close}`);

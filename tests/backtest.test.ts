@@ -740,3 +740,74 @@ describe('backtest: bad input', () => {
     expect(r2.stderr).toMatch(/execution: unknown key "slipage_bps"/);
   });
 });
+
+describe('backtest: every built-in strategy trades on generated data', () => {
+  it.each([
+    ['sma-cross', 'candles', []],
+    ['mean-reversion', 'candles', ['--param', 'mode=zscore', '--param', 'long_short=true', '--allow-short']],
+    ['momentum', 'candles', ['--param', 'fast=5', '--param', 'slow=20']],
+    ['buy-and-hold', 'candles', []],
+    [
+      'market-maker',
+      'quotes',
+      ['--balance', 'binance_spot:usdt=100000', '--balance', 'binance_spot:btc=2', '--param', 'spread_bps=2'],
+    ],
+  ] as const)('%s', async (name, kind, extra) => {
+    const data = await runInProcess(['generate', kind, '--count', '3000', '--seed', '3']);
+    const r = await runInProcess(
+      ['backtest', '--strategy', name, '--sizing', 'fixed-amount:0.01', ...extra, '--quiet'],
+      data.stdout,
+    );
+    expect(r.stderr).not.toMatch(/error/);
+    expect(r.code).toBe(0);
+    const out = parseLines(r.stdout);
+    expect(of(out, 'fill').length).toBeGreaterThan(0);
+    // Every fill belongs to an order that reached filled or partially_filled, and equity is written.
+    expect(of(out, 'equity').length).toBeGreaterThan(0);
+    const filledIds = new Set(
+      of(out, 'order')
+        .filter((o) => o.status === 'filled' || o.status === 'partially_filled')
+        .map((o) => o.id),
+    );
+    for (const f of of(out, 'fill')) expect(filledIds.has(f.order_id)).toBe(true);
+  });
+
+  it('pairs: opposite legs on two symbols, closed together', async () => {
+    // b follows a random walk; a = 2 b + a mean-reverting wobble.
+    const recs: WireRecord[] = [];
+    let b = 100;
+    for (let i = 0; i < 400; i++) {
+      b *= 1 + Math.sin(i * 1.7) * 0.004;
+      const a = 2 * b + 3 * Math.sin(i / 5);
+      recs.push(
+        candle(i, a, a, a, a, 'AUSDT', 'binance_futures_usd'),
+        candle(i, b, b, b, b, 'BUSDT', 'binance_futures_usd'),
+      );
+    }
+    const r = await runInProcess(
+      [
+        'backtest',
+        '--strategy',
+        'pairs',
+        '--param',
+        'window=40',
+        '--param',
+        'entry=1.5',
+        '--sizing',
+        'fixed-amount:1',
+        '--balance',
+        'binance_futures_usd:usdt=100000',
+        '--quiet',
+      ],
+      `${recs.map((x) => JSON.stringify(x)).join('\n')}\n`,
+    );
+    expect(r.code).toBe(0);
+    const out = parseLines(r.stdout);
+    const opened = of(out, 'position').filter((p) => p.status === 'open');
+    expect(opened.length).toBeGreaterThanOrEqual(2);
+    // The legs of each entry are on opposite sides.
+    const first = opened.slice(0, 2);
+    expect(new Set(first.map((p) => p.symbol))).toEqual(new Set(['AUSDT', 'BUSDT']));
+    expect(first[0]!.side).not.toBe(first[1]!.side);
+  });
+});

@@ -589,15 +589,15 @@ export class BacktestEngine implements Stage {
 
   private onQuote(rec: WireRecord): void {
     const inst = this.instOf(rec);
-    inst.bid = rec.bid_price as number;
-    inst.ask = rec.ask_price as number;
-    inst.bidAmt = (rec.bid_amount as number) ?? 0;
-    inst.askAmt = (rec.ask_amount as number) ?? 0;
-    inst.taken.clear();
-    if (inst.bid > 0 && inst.ask > 0) inst.last = (inst.bid + inst.ask) / 2;
-    if (inst.orders.length > 0 && this.uses(inst, 'quote')) this.bookFills(inst);
-    else this.uses(inst, 'quote');
-    this.call('onRecord', rec);
+    this.onTop(
+      inst,
+      rec,
+      'quote',
+      rec.bid_price as number,
+      rec.bid_amount,
+      rec.ask_price as number,
+      rec.ask_amount,
+    );
   }
 
   private onBook(rec: WireRecord): void {
@@ -608,14 +608,27 @@ export class BacktestEngine implements Stage {
     inst.book.apply(levels(rec.bids), levels(rec.asks), rec.snapshot === true);
     const b = inst.book.bestBid();
     const a = inst.book.bestAsk();
-    inst.bid = b?.[0] ?? Number.NaN;
-    inst.bidAmt = b?.[1] ?? 0;
-    inst.ask = a?.[0] ?? Number.NaN;
-    inst.askAmt = a?.[1] ?? 0;
+    this.onTop(inst, rec, 'book', b?.[0] ?? Number.NaN, b?.[1], a?.[0] ?? Number.NaN, a?.[1]);
+  }
+
+  /** A new top of book: the liquidity taken at the old one is back, the mid is the last price, orders may fill. */
+  private onTop(
+    inst: Inst,
+    rec: WireRecord,
+    kind: 'quote' | 'book',
+    bid: number,
+    bidAmt: unknown,
+    ask: number,
+    askAmt: unknown,
+  ): void {
+    inst.bid = bid;
+    inst.ask = ask;
+    inst.bidAmt = typeof bidAmt === 'number' ? bidAmt : 0;
+    inst.askAmt = typeof askAmt === 'number' ? askAmt : 0;
     inst.taken.clear();
-    if (inst.bid > 0 && inst.ask > 0) inst.last = (inst.bid + inst.ask) / 2;
-    if (inst.orders.length > 0 && this.uses(inst, 'book')) this.bookFills(inst);
-    else this.uses(inst, 'book');
+    if (bid > 0 && ask > 0) inst.last = (bid + ask) / 2;
+    if (inst.orders.length > 0 && this.uses(inst, kind)) this.bookFills(inst);
+    else this.uses(inst, kind);
     this.call('onRecord', rec);
   }
 
