@@ -724,6 +724,34 @@ describe('backtest: bad input', () => {
     expect(p.stderr).toMatch(/strategy sma-cross: unknown parameter fsat \(it has: fast, slow, long_short\)/);
   });
 
+  it('--instruments FILE: the rules of instrument records (as fetch --kind instruments writes them) apply', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tickpipe-bt-'));
+    const path = join(dir, 'instruments.ndjson');
+    writeFileSync(
+      path,
+      `${JSON.stringify({ type: 'instrument', exchange: 'binance_spot', symbol: 'BTCUSDT', base: 'BTC', quote: 'USDT', kind: 'spot', tick_size: 0.01, lot_size: 0.01, min_notional: 5, status: 'TRADING' })}\n`,
+    );
+    const r = await runInProcess(
+      [
+        'backtest',
+        '--instruments',
+        path,
+        '--strategy',
+        'buy-and-hold',
+        '--sizing',
+        'fixed-amount:0.129',
+        '--quiet',
+      ],
+      text(bars),
+    );
+    expect(r.stderr).toBe('');
+    // 0.129 down to the 0.01 lot: 0.12, a notional of 12 over the minimum 5.
+    expect(of(parseLines(r.stdout), 'order')[0]).toMatchObject({ amount: 0.12, status: 'new' });
+    const bad = await runInProcess(['backtest', '--slippage-bps', 'lots'], text(bars));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--slippage-bps: expected a number >= 0, found "lots"/);
+  });
+
   it('a configuration with unknown keys: exit 2 naming them', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tickpipe-bt-'));
     const cfgPath = join(dir, 'c.json');

@@ -6,6 +6,7 @@ import {
   type BacktestConfig,
   DEFAULT_CONFIG,
   FILL_MODELS,
+  num,
   parseBalanceFlag,
   parseConfig,
   parseFeesFlag,
@@ -14,6 +15,10 @@ import {
 } from '../core/backtest/config.js';
 import { BUILTIN_STRATEGIES } from '../core/backtest/strategies.js';
 import { UsageError } from '../core/errors.js';
+import { openInput } from '../core/io/input.js';
+import { ErrorPolicy } from '../core/io/lines.js';
+import { readRecords } from '../core/io/pipeline.js';
+import { collect } from '../core/io/stream.js';
 import type { WireRecord } from '../core/records/record.js';
 import { parseDuration } from '../core/records/time.js';
 
@@ -159,13 +164,8 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
     const { args, flags } = await this.parse(Backtest);
     let config: BacktestConfig = structuredClone(DEFAULT_CONFIG);
     if (flags.config !== undefined) config = parseConfig(readJson(flags.config), flags.config);
-    const n = (name: string, v: string | undefined, min = 0): number | undefined => {
-      if (v === undefined) return undefined;
-      const x = Number(v);
-      if (!Number.isFinite(x) || x < min)
-        throw new UsageError(`--${name}: expected a number >= ${min}, found "${v}"`);
-      return x;
-    };
+    const n = (name: string, v: string | undefined, positive = false): number | undefined =>
+      v === undefined ? undefined : num(`--${name}`, v, 0, positive);
     const x = config.execution;
     if (flags.fees !== undefined) Object.assign(x.fees, parseFeesFlag(flags.fees));
     x.slippage_bps = n('slippage-bps', flags['slippage-bps']) ?? x.slippage_bps;
@@ -186,7 +186,7 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
       'max-open-orders',
       'daily-loss-limit-percent',
     ] as const) {
-      const v = n(k, flags[k]);
+      const v = n(k, flags[k], true);
       if (v !== undefined) risk[k.replaceAll('-', '_') as keyof typeof risk] = v;
     }
     if (flags.balance.length > 0) config.balances = flags.balance.map(parseBalanceFlag);
@@ -221,7 +221,14 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
     }
     const strategy = await loadStrategy(flags.strategy ?? config.strategy.name, params);
     let instruments: WireRecord[] | undefined;
-    if (flags.instruments !== undefined) instruments = readInstruments(flags.instruments);
+    if (flags.instruments !== undefined) {
+      // The same reader as every input (gzip, located errors); only its instrument records count.
+      const all = await collect(
+        readRecords(openInput(flags.instruments, this.io.stdin), new ErrorPolicy('fail')),
+      );
+      instruments = all.filter((r) => r.type === 'instrument');
+      if (instruments.length === 0) throw new UsageError(`${flags.instruments}: no "instrument" records`);
+    }
     const input = this.records(args.file, flags);
     const engine = createEngine({
       config,
@@ -254,29 +261,4 @@ function readJson(path: string): unknown {
   } catch (error) {
     throw new UsageError(`${path}: invalid JSON: ${(error as Error).message}`);
   }
-}
-
-/** `instrument` records, one per line (NDJSON), or a JSON array of them. */
-function readInstruments(path: string): WireRecord[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new UsageError(`${path}: ${(error as Error).message}`);
-  }
-  const out: WireRecord[] = [];
-  const lines = text.trimStart().startsWith('[') ? (JSON.parse(text) as unknown[]) : text.split('\n');
-  lines.forEach((l, i) => {
-    if (typeof l === 'string' && l.trim() === '') return;
-    let rec: unknown;
-    try {
-      rec = typeof l === 'string' ? JSON.parse(l) : l;
-    } catch (error) {
-      throw new UsageError(`${path}:${i + 1}: invalid JSON: ${(error as Error).message}`);
-    }
-    if (typeof rec === 'object' && rec !== null && (rec as WireRecord).type === 'instrument')
-      out.push(rec as WireRecord);
-  });
-  if (out.length === 0) throw new UsageError(`${path}: no "instrument" records`);
-  return out;
 }

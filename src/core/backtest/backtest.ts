@@ -11,13 +11,27 @@ import type { WireRecord } from '../records/record.js';
 import type { BacktestConfig } from './config.js';
 import { BacktestEngine } from './engine.js';
 import { indicators } from './indicators.js';
-import { BUILTIN_STRATEGIES, builtinStrategy, strategyParams } from './strategies.js';
+import { BUILTIN_STRATEGIES, builtinStrategy } from './strategies.js';
 import type { Strategy, StrategyFactory } from './strategy.js';
 
 export interface LoadedStrategy {
   readonly name: string;
   readonly strategy: Strategy;
   readonly params: Record<string, unknown>;
+}
+
+/** The defaults with the given parameters over them; a parameter the strategy does not have is a usage error (a misspelling would silently do nothing). */
+function withDefaults(
+  name: string,
+  defaults: Readonly<Record<string, unknown>>,
+  given: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  const unknown = Object.keys(given).filter((k) => !(k in defaults));
+  if (unknown.length > 0)
+    throw new UsageError(
+      `strategy ${name}: unknown parameter${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')} (it has: ${Object.keys(defaults).join(', ') || 'none'})`,
+    );
+  return { ...defaults, ...given };
 }
 
 function isModulePath(spec: string): boolean {
@@ -37,11 +51,7 @@ export async function loadStrategy(spec: string, given: Record<string, unknown>)
       throw new UsageError(
         `unknown strategy "${spec}"; built in: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')}, or a module path (./my-strategy.js)`,
       );
-    const params = strategyParams(factory, given, (names) => {
-      throw new UsageError(
-        `strategy ${spec}: unknown parameter${names.length === 1 ? '' : 's'} ${names.join(', ')} (it has: ${Object.keys(factory.defaults).join(', ') || 'none'})`,
-      );
-    });
+    const params = withDefaults(factory.name, factory.defaults, given);
     return { name: factory.name, strategy: factory.create(params, tools), params };
   }
   const path = isAbsolute(spec) ? spec : resolve(spec);
@@ -80,13 +90,7 @@ export async function loadStrategy(spec: string, given: Record<string, unknown>)
       (typeof def === 'object' ? def?.name : undefined) ??
       spec.replace(/^.*\//, '').replace(/\.[^.]+$/, ''),
   );
-  let params = { ...given };
-  if (defaults !== undefined)
-    params = strategyParams({ name, description: '', defaults, create }, given, (names) => {
-      throw new UsageError(
-        `strategy ${name}: unknown parameter${names.length === 1 ? '' : 's'} ${names.join(', ')} (it has: ${Object.keys(defaults).join(', ')})`,
-      );
-    });
+  const params = defaults === undefined ? { ...given } : withDefaults(name, defaults, given);
   let strategy: unknown;
   try {
     strategy = create(params, tools);

@@ -116,7 +116,8 @@ function checkKeys(where: string, v: Obj, allowed: readonly string[]): void {
     );
 }
 
-function num(where: string, v: unknown, min = Number.NEGATIVE_INFINITY, strictMin = false): number {
+/** A number setting (a JSON number or a decimal string, as flags give them), checked against a minimum. */
+export function num(where: string, v: unknown, min = Number.NEGATIVE_INFINITY, strictMin = false): number {
   const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
   if (typeof n !== 'number' || !Number.isFinite(n) || (strictMin ? n <= min : n < min))
     throw new UsageError(

@@ -12,7 +12,7 @@
  */
 
 import { OrderBook } from '../book/book.js';
-import { DataError, TickpipeError, UsageError } from '../errors.js';
+import { DataError, TickpipeError } from '../errors.js';
 import type { Stage } from '../io/stream.js';
 import { attachOrigin, lineOf, type WireRecord } from '../records/record.js';
 import { formatTime, parseTime, type TimePrecision, US_PER_DAY } from '../records/time.js';
@@ -48,7 +48,6 @@ interface Inst {
   minNotional: number;
   cs: Dec;
   csNum: number;
-  readonly inferred: boolean;
   last: number;
   finest: number;
   /** Top of book (quotes or books). */
@@ -75,7 +74,6 @@ interface Order {
   readonly postOnly: boolean;
   readonly reduceOnly: boolean;
   status: OrderStatus;
-  readonly sentUs: number;
   readonly liveUs: number;
   cancelUs: number;
   /** Eligible to fill (its entry latency has elapsed). */
@@ -148,7 +146,6 @@ export class BacktestEngine implements Stage {
   private readonly insts = new Map<string, Inst>();
   private readonly instList: Inst[] = [];
   private readonly balances = new Map<string, Balance>();
-  private readonly open: Order[] = [];
   private nextId = 1;
   private clock = Number.NEGATIVE_INFINITY;
   /** The clock before the current record's time. */
@@ -258,10 +255,7 @@ export class BacktestEngine implements Stage {
     this.out = out;
     if (this.clock === Number.NEGATIVE_INFINITY) return;
     this.onNewTime();
-    for (const o of [...this.open]) {
-      if (o.status === 'filled' || o.status === 'cancelled') continue;
-      this.endOrder(o, 'cancelled', 'end of input');
-    }
+    for (const inst of this.instList) this.cancelAll(inst, 'end of input');
     if (this.cfg.close_at_end) for (const inst of this.instList) this.closeAtLast(inst, 'end of input');
     if (this.quoteAsset !== undefined) this.emitEquity(this.clock);
   }
@@ -297,7 +291,6 @@ export class BacktestEngine implements Stage {
       minNotional: ic.min_notional ?? 0,
       cs,
       csNum: cs.toNumber(),
-      inferred: false,
       last: Number.NaN,
       finest: 0,
       bid: Number.NaN,
@@ -341,7 +334,6 @@ export class BacktestEngine implements Stage {
       { exchange, symbol, base, quote, kind: /perp|futures|swap/.test(exchange) ? 'perpetual' : 'spot' },
       false,
     );
-    (inst as { inferred: boolean }).inferred = true;
     if (this.quoteAsset === undefined) this.setQuote(this.firstConfigured ?? inst);
     const msg = `${exchange} ${symbol} is not configured: trading it as ${inst.kind} ${base}/${quote} with no tick, lot or minimum notional rules`;
     this.report.warnings.push(msg);
@@ -404,14 +396,12 @@ export class BacktestEngine implements Stage {
         strategy: this.name,
       });
     }
-    for (let i = 0; i < this.open.length; i++) {
-      const o = this.open[i]!;
-      if (o.cancelUs <= now && o.status !== 'filled' && o.status !== 'cancelled') {
-        this.endOrder(o, 'cancelled', undefined);
-        i--;
-        continue;
+    for (const inst of this.instList) {
+      if (inst.orders.length === 0) continue;
+      for (const o of [...inst.orders]) {
+        if (o.cancelUs <= now) this.endOrder(o, 'cancelled', undefined);
+        else if (!o.live && o.liveUs <= now) this.activate(o);
       }
-      if (!o.live && o.liveUs <= now) this.activate(o);
     }
   }
 
@@ -538,12 +528,16 @@ export class BacktestEngine implements Stage {
   // ---------------------------------------------------------------------------------------------
   // Market records
 
-  private uses(inst: Inst, kind: DataKind): boolean {
+  /** Records that the instrument has data of this kind (the `auto` model follows the finest seen). */
+  private seen(inst: Inst, kind: DataKind): void {
+    if (KIND_RANK[kind] > inst.finest) inst.finest = KIND_RANK[kind];
+  }
+
+  /** Whether records of this kind fill the instrument's orders under the fill model. */
+  private fillsFrom(inst: Inst, kind: DataKind): boolean {
     const model = this.cfg.execution.fill_model;
-    const rank = KIND_RANK[kind];
-    if (rank > inst.finest) inst.finest = rank;
     // Tick data (trades, quotes, books) complement each other; candles fill only without them.
-    if (model === 'auto') return kind !== 'candle' || inst.finest <= 1;
+    if (model === 'auto') return kind !== 'candle' || inst.finest <= KIND_RANK.candle;
     if (model === 'book') return kind === 'book' || kind === 'quote';
     return model === kind;
   }
@@ -557,14 +551,15 @@ export class BacktestEngine implements Stage {
     if (!(open > 0 && high > 0 && low > 0 && close > 0))
       throw new DataError(this.where(rec), 'a candle needs positive open, high, low and close');
     this.candles = true;
-    if (inst.orders.length > 0 && this.uses(inst, 'candle')) {
+    this.seen(inst, 'candle');
+    if (inst.orders.length > 0 && this.fillsFrom(inst, 'candle')) {
       const ot = parseTime(rec.open_time);
       const openUs = ot === undefined ? this.clock : ot.us;
       // Fills at the open are stamped at the open (or the time of the previous record, if later).
       const stampUs = Math.min(this.clock, Math.max(openUs, this.prevClock));
       const openText = stampUs === this.clock ? this.clockText : formatTime(stampUs, this.precision);
       this.candleFills(inst, openUs, open, high, low, openText);
-    } else this.uses(inst, 'candle');
+    }
     inst.last = close;
     this.equityDue = true;
     this.call('onRecord', rec);
@@ -580,9 +575,9 @@ export class BacktestEngine implements Stage {
     const amount = rec.amount as number;
     if (!(price > 0))
       throw new DataError(this.where(rec), `expected a price > 0, found ${JSON.stringify(rec.price)}`);
-    if (inst.orders.length > 0 && this.uses(inst, 'trade'))
+    this.seen(inst, 'trade');
+    if (inst.orders.length > 0 && this.fillsFrom(inst, 'trade'))
       this.tradeFills(inst, price, amount, rec.side as string);
-    else this.uses(inst, 'trade');
     inst.last = price;
     this.call('onRecord', rec);
   }
@@ -627,8 +622,8 @@ export class BacktestEngine implements Stage {
     inst.askAmt = typeof askAmt === 'number' ? askAmt : 0;
     inst.taken.clear();
     if (bid > 0 && ask > 0) inst.last = (bid + ask) / 2;
-    if (inst.orders.length > 0 && this.uses(inst, kind)) this.bookFills(inst);
-    else this.uses(inst, kind);
+    this.seen(inst, kind);
+    if (inst.orders.length > 0 && this.fillsFrom(inst, kind)) this.bookFills(inst);
     this.call('onRecord', rec);
   }
 
@@ -1055,8 +1050,6 @@ export class BacktestEngine implements Stage {
     const list = o.inst.orders;
     const i = list.indexOf(o);
     if (i >= 0) list.splice(i, 1);
-    const j = this.open.indexOf(o);
-    if (j >= 0) this.open.splice(j, 1);
   }
 
   private endOrder(o: Order, status: 'cancelled' | 'expired' | 'rejected', reason: string | undefined): void {
@@ -1109,7 +1102,6 @@ export class BacktestEngine implements Stage {
       postOnly,
       reduceOnly,
       status: 'created',
-      sentUs: this.clock,
       liveUs: this.clock + this.latencyUs,
       cancelUs: Number.POSITIVE_INFINITY,
       live: false,
@@ -1190,12 +1182,15 @@ export class BacktestEngine implements Stage {
         if (o !== undefined && o.cancelUs === Number.POSITIVE_INFINITY)
           o.cancelUs = this.clock + this.latencyUs;
       }
-      if (this.latencyUs === 0) this.onNewTime();
+      // Without latency a cancel acts at once.
+      if (this.latencyUs === 0)
+        for (const o of [...inst.orders])
+          if (o.cancelUs <= this.clock) this.endOrder(o, 'cancelled', undefined);
       return;
     }
     if ('close' in intent) {
       if (inst === undefined || inst.pos.qty.isZero()) return;
-      // Net of what open reduce-only orders already close.
+      // A reduce-only market order for the whole position.
       this.place(
         {
           side: inst.pos.qty.isNegative() ? 'buy' : 'sell',
@@ -1204,7 +1199,6 @@ export class BacktestEngine implements Stage {
           tag: 'close',
         },
         inst,
-        rec,
       );
       return;
     }
@@ -1212,7 +1206,7 @@ export class BacktestEngine implements Stage {
       this.reject(intent, undefined, `unknown instrument ${String(exchange)} ${String(symbol)}`);
       return;
     }
-    this.place(intent, inst, rec);
+    this.place(intent, inst);
   }
 
   private size(inst: Inst, price: number): number {
@@ -1241,7 +1235,7 @@ export class BacktestEngine implements Stage {
     }
   }
 
-  private place(intent: OrderIntent, inst: Inst, _rec: WireRecord): void {
+  private place(intent: OrderIntent, inst: Inst): void {
     const x = this.cfg.execution;
     const risk = this.cfg.risk;
     const side = intent.side;
@@ -1400,7 +1394,8 @@ export class BacktestEngine implements Stage {
         }
       }
       if (kind === 'limit' && risk.max_open_orders !== undefined) {
-        const resting = this.open.filter((o) => o.kind === 'limit').length;
+        let resting = 0;
+        for (const i of this.instList) for (const o of i.orders) if (o.kind === 'limit') resting++;
         if (resting >= risk.max_open_orders) {
           this.reject(intent, inst, `${resting} open orders: max_open_orders is ${risk.max_open_orders}`);
           return;
@@ -1471,17 +1466,11 @@ export class BacktestEngine implements Stage {
     o.atClose =
       kind === 'market' && x.fill_at === 'close' && this.latencyUs === 0 && this.current?.type === 'candle';
     inst.orders.push(o);
-    this.open.push(o);
     this.transition(o, 'submit', undefined);
     if (o.reserve !== undefined && !o.reserved.isZero()) this.emitBalance(o.reserve);
     if (o.liveUs <= this.clock) this.activate(o);
     // Orders that can act on the data at hand do so now (book data: marketable orders take at once).
-    if (
-      o.live &&
-      o.status !== 'rejected' &&
-      inst.finest >= KIND_RANK.quote &&
-      this.uses(inst, inst.book ? 'book' : 'quote')
-    )
+    if (o.live && inst.finest >= KIND_RANK.quote && this.fillsFrom(inst, inst.book ? 'book' : 'quote'))
       this.bookFills(inst);
   }
 
@@ -1566,10 +1555,4 @@ function splitSymbol(symbol: string): [string, string] {
     if (s.length > q.length && s.endsWith(q)) return [s.slice(0, -q.length).toLowerCase(), q.toLowerCase()];
   }
   return [s.toLowerCase(), 'usd'];
-}
-
-export function usageUnknownParams(strategy: string, names: string[], allowed: string[]): never {
-  throw new UsageError(
-    `--strategy ${strategy}: unknown parameter${names.length === 1 ? '' : 's'} ${names.join(', ')} (it has: ${allowed.join(', ') || 'none'})`,
-  );
 }

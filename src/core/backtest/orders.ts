@@ -43,5 +43,3 @@ export const LIFECYCLE: Readonly<Record<OrderStatus, Partial<Record<OrderEvent, 
   expired: {},
   rejected: {},
 };
-
-export const FINAL: ReadonlySet<OrderStatus> = new Set(['filled', 'cancelled', 'expired', 'rejected']);

@@ -6,7 +6,7 @@
 
 import type { WireRecord } from '../records/record.js';
 import { Bollinger, CrossOver, EMA, RollingBeta, RSI, SMA, ZScore } from './indicators.js';
-import type { Decision, Intent, Strategy, StrategyContext, StrategyFactory } from './strategy.js';
+import type { Decision, Intent, StrategyContext, StrategyFactory } from './strategy.js';
 
 function key(r: WireRecord): string {
   return `${String(r.exchange)}:${String(r.symbol)}`;
@@ -288,18 +288,3 @@ export const BUILTIN_STRATEGIES: readonly StrategyFactory[] = [
 export function builtinStrategy(name: string): StrategyFactory | undefined {
   return BUILTIN_STRATEGIES.find((s) => s.name === name);
 }
-
-/** Fills defaults in and refuses parameters the strategy does not have (a misspelling would silently do nothing). */
-export function strategyParams(
-  factory: StrategyFactory,
-  given: Readonly<Record<string, unknown>>,
-  onUnknown: (names: string[]) => never,
-): Record<string, unknown> {
-  const unknown = Object.keys(given).filter((k) => !(k in factory.defaults));
-  if (unknown.length > 0) onUnknown(unknown);
-  const out: Record<string, unknown> = { ...factory.defaults };
-  for (const [k, v] of Object.entries(given)) out[k] = v;
-  return out;
-}
-
-export type { Strategy };
