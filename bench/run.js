@@ -8,6 +8,7 @@
 //   npm run bench                 all measurements (writes ~1.8 GB of scratch files under .bench/)
 //   npm run bench -- --quick      skip the 5M-record memory check
 //   npm run bench -- --runs 5     more runs per figure
+//   npm run bench -- --only stats one or more sections: sanitize, fetch, orderbook, backtest, stats
 
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
@@ -23,6 +24,9 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const runsIndex = args.indexOf('--runs');
 const RUNS = runsIndex >= 0 ? Number(args[runsIndex + 1]) : 3;
+const onlyIndex = args.indexOf('--only');
+const ONLY = onlyIndex >= 0 ? args[onlyIndex + 1].split(',') : undefined;
+const want = (section) => ONLY === undefined || ONLY.includes(section);
 const N = 1_000_000;
 
 mkdirSync(scratch, { recursive: true });
@@ -234,27 +238,29 @@ async function benchOrderbook() {
   console.log(`orderbook peak RSS: ${rss.toFixed(0)} MiB`);
 }
 
+/** The benchmarked backtest: sma-cross with fees, an equity record per candle. */
+const backtestArgv = (file) => [
+  cli,
+  'backtest',
+  file,
+  '--strategy',
+  'sma-cross',
+  '--sizing',
+  'fixed-amount:0.01',
+  '--fees',
+  'maker=2,taker=10',
+  '--quiet',
+];
+
 async function benchBacktest() {
   // sma-cross over the 1,000,000 generated 1m candles main() wrote: an equity record per candle.
   const candles = join(scratch, 'candles-1m.ndjson');
-  const argv = (file) => [
-    cli,
-    'backtest',
-    file,
-    '--strategy',
-    'sma-cross',
-    '--sizing',
-    'fixed-amount:0.01',
-    '--fees',
-    'maker=2,taker=10',
-    '--quiet',
-  ];
   const base = [];
   const runs = [];
   let rss = 0;
   for (let i = 0; i < RUNS; i++) {
     base.push((await measure([join(root, 'bench', 'baseline.js'), candles])).seconds);
-    const r = await measure(argv(candles));
+    const r = await measure(backtestArgv(candles));
     runs.push(r.seconds);
     rss = Math.max(rss, r.rssMiB);
   }
@@ -272,7 +278,7 @@ async function benchBacktest() {
   if (!quick) {
     const big = join(scratch, 'candles-5m.ndjson');
     if (existsSync(big)) {
-      const r5 = await measure(argv(big));
+      const r5 = await measure(backtestArgv(big));
       const growth = (r5.rssMiB / rss - 1) * 100;
       console.log(
         `backtest peak RSS, ${fmt(5 * N)} candles: ${r5.rssMiB.toFixed(0)} MiB (${growth >= 0 ? '+' : ''}${growth.toFixed(0)}%; must not grow with the input: ${Math.abs(growth) <= 20 ? 'met' : 'MISSED'})`,
@@ -281,7 +287,102 @@ async function benchBacktest() {
   }
 }
 
-await main();
-await benchFetch();
-await benchOrderbook();
-await benchBacktest();
+/** Copies the lines of `from` whose type is `type` to `to`; returns the lines of each. */
+async function extract(from, to, type) {
+  const { createReadStream, createWriteStream } = await import('node:fs');
+  const { createInterface } = await import('node:readline');
+  const out = createWriteStream(to);
+  const tag = `"type":"${type}"`;
+  let all = 0;
+  let kept = 0;
+  for await (const line of createInterface({ input: createReadStream(from), crlfDelay: Infinity })) {
+    all++;
+    if (!line.includes(tag)) continue;
+    kept++;
+    if (!out.write(`${line}\n`)) await new Promise((r) => out.once('drain', r));
+  }
+  await new Promise((r) => out.end(r));
+  return { all, kept };
+}
+
+/** Runs `argv` and the baseline on `file` RUNS times, interleaved; prints the rate and ratio. */
+async function versus(file, records, label, argv, target) {
+  const base = [];
+  const runs = [];
+  let rss = 0;
+  for (let i = 0; i < RUNS; i++) {
+    base.push((await measure([join(root, 'bench', 'baseline.js'), file])).seconds);
+    const r = await measure(argv);
+    runs.push(r.seconds);
+    rss = Math.max(rss, r.rssMiB);
+  }
+  const baseRate = records / median(base);
+  const rate = records / median(runs);
+  const ratio = rate / baseRate;
+  console.log(
+    `${'parse-only baseline on the same file'.padEnd(54)}${fmt(baseRate).padStart(12)}${'1.00'.padStart(8)}`,
+  );
+  console.log(
+    `${label.padEnd(54)}${fmt(rate).padStart(12)}${ratio.toFixed(2).padStart(8)}  >= ${target.toFixed(2)}${ratio >= target ? '  met' : '  MISSED'}`,
+  );
+  return rss;
+}
+
+async function benchStats() {
+  // summarize over the output of the 1,000,000-candle sma-cross backtest (an equity record per candle
+  // plus orders, fills, positions and balances); drawdown --field equity over its 1,000,000 equity records.
+  const runOut = join(scratch, 'backtest-1m.ndjson');
+  const equity = join(scratch, 'equity-1m.ndjson');
+  await measure(backtestArgv(join(scratch, 'candles-1m.ndjson')), { stdoutTo: runOut });
+  const { all, kept } = await extract(runOut, equity, 'equity');
+  console.log(
+    `\nsummarize: the 1,000,000-candle backtest's output, ${fmt(all)} records; summary to /dev/null`,
+  );
+  const sumRss = await versus(runOut, all, 'summarize', [cli, 'summarize', runOut], 0.6);
+  console.log(`\ndrawdown: ${fmt(kept)} equity records from that output; periods to /dev/null`);
+  const ddRss = await versus(
+    equity,
+    kept,
+    'drawdown --field equity',
+    [cli, 'drawdown', '--field', 'equity', equity],
+    0.6,
+  );
+  console.log(
+    `summarize peak RSS, ${fmt(all)} records: ${sumRss.toFixed(0)} MiB; drawdown, ${fmt(kept)}: ${ddRss.toFixed(0)} MiB`,
+  );
+  if (!quick) {
+    const big = join(scratch, 'candles-5m.ndjson');
+    if (existsSync(big)) {
+      const runOut5 = join(scratch, 'backtest-5m.ndjson');
+      const equity5 = join(scratch, 'equity-5m.ndjson');
+      await measure(backtestArgv(big), { stdoutTo: runOut5 });
+      const five = await extract(runOut5, equity5, 'equity');
+      const s5 = await measure([cli, 'summarize', runOut5]);
+      const d5 = await measure([cli, 'drawdown', '--field', 'equity', equity5]);
+      const growth = (a, b) => (a / b - 1) * 100;
+      const line = (name, n, rss, base) => {
+        const g = growth(rss, base);
+        return `${name} peak RSS, ${fmt(n)} records: ${rss.toFixed(0)} MiB (${g >= 0 ? '+' : ''}${g.toFixed(0)}%; must not grow with the input: ${Math.abs(g) <= 20 ? 'met' : 'MISSED'})`;
+      };
+      console.log(line('summarize', five.all, s5.rssMiB, sumRss));
+      console.log(line('drawdown', five.kept, d5.rssMiB, ddRss));
+    }
+  }
+}
+
+/** The generated inputs main() writes, for runs of single sections. */
+async function ensureInputs() {
+  const candles = join(scratch, 'candles-1m.ndjson');
+  if (!existsSync(candles))
+    await measure([cli, 'generate', 'candles', '--count', String(N), '--seed', '42'], { stdoutTo: candles });
+  const big = join(scratch, 'candles-5m.ndjson');
+  if (!quick && !existsSync(big))
+    await measure([cli, 'generate', 'candles', '--count', String(5 * N), '--seed', '42'], { stdoutTo: big });
+}
+
+if (want('sanitize')) await main();
+else await ensureInputs();
+if (want('fetch')) await benchFetch();
+if (want('orderbook')) await benchOrderbook();
+if (want('backtest')) await benchBacktest();
+if (want('stats')) await benchStats();

@@ -6,7 +6,8 @@
 //    (a repeated line, two lines swapped, a missing stretch, a bad print), and runs the real
 //    `tickpipe sanitize` over it, printing what it found.
 // 3. Backtests an SMA(10)/SMA(30) crossover on the cleaned candles with `tickpipe backtest` (0.1%
-//    taker fees, next-open fills) and prints what it did. (`summarize` will take over the figures.)
+//    taker fees, next-open fills), and prints its tear sheet with `tickpipe summarize --pretty` and
+//    its deepest drawdowns with `tickpipe drawdown`.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -151,32 +152,32 @@ console.log(`\n$ tickpipe sanitize ... | tickpipe ${btArgs.join(' ')}`);
 const bt = tickpipe(btArgs, result.stdout);
 process.stdout.write(bt.stderr);
 if (bt.status !== 0) process.exit(bt.status ?? 1);
-const records = bt.stdout
+const sumArgs = ['summarize', '--pretty', '--period', '1h', '--interval', 'annual_365'];
+console.log(`\n$ tickpipe backtest ... | tickpipe ${sumArgs.join(' ')}`);
+const summary = tickpipe(sumArgs, bt.stdout);
+process.stdout.write(summary.stdout);
+process.stdout.write(summary.stderr);
+if (summary.status !== 0) process.exit(summary.status ?? 1);
+
+console.log('\n$ tickpipe backtest ... | tickpipe drawdown   (the three deepest periods, and the summary)');
+const dd = tickpipe(['drawdown'], bt.stdout);
+if (dd.status !== 0) {
+  process.stdout.write(dd.stderr);
+  process.exit(dd.status ?? 1);
+}
+const periods = dd.stdout
   .trimEnd()
   .split('\n')
   .map((l) => JSON.parse(l));
-const closed = records.filter((r) => r.type === 'position' && r.status === 'closed');
-const equity = records.filter((r) => r.type === 'equity');
-const wins = closed.filter((p) => p.pnl > 0);
-const fees = records.filter((r) => r.type === 'fill').reduce((s, f) => s + f.fee, 0);
-let peak = -Infinity;
-let maxDd = 0;
-for (const e of equity) {
-  peak = Math.max(peak, e.equity);
-  maxDd = Math.max(maxDd, (peak - e.equity) / peak);
-}
-const start = equity[0].equity;
-const end = equity.at(-1).equity;
-const money = (x) => x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-console.log(`  ${records.length} records: ${equity.length} equity points, ${closed.length} round trips`);
+const deepest = periods
+  .filter((p) => p.type === 'drawdown')
+  .sort((a, b) => b.value - a.value)
+  .slice(0, 3);
+for (const p of deepest)
+  console.log(
+    `  ${(p.value * 100).toFixed(2).padStart(6)}%  ${p.time_start} -> ${p.time_end}${p.recovered ? '' : ' (not recovered)'}`,
+  );
+const ddSummary = periods.at(-1);
 console.log(
-  `  equity      ${money(start)} -> ${money(end)} usdt (${(((end - start) / start) * 100).toFixed(2)}%)`,
+  `  ${ddSummary.count} periods, max ${(ddSummary.max * 100).toFixed(2)}%, mean ${((ddSummary.mean ?? 0) * 100).toFixed(2)}%, now ${(ddSummary.current * 100).toFixed(2)}%`,
 );
-console.log(
-  `  win rate    ${wins.length} of ${closed.length} (${((wins.length / Math.max(1, closed.length)) * 100).toFixed(1)}%)`,
-);
-console.log(`  fees paid   ${money(fees)} usdt`);
-console.log(`  max drawdown ${(maxDd * 100).toFixed(2)}% (peak to trough of the equity curve)`);
-const best = closed.reduce((a, b) => (b.pnl > a.pnl ? b : a), closed[0]);
-if (best !== undefined)
-  console.log(`  best trade  ${money(best.pnl)} usdt, ${best.time_open} -> ${best.time_close}`);

@@ -13,6 +13,7 @@ import { type BacktestConfig, DEFAULT_CONFIG, parseConfig } from '../src/core/ba
 import type { Strategy } from '../src/core/backtest/strategy.js';
 import { collect, fromRecords, runStage } from '../src/core/io/stream.js';
 import type { WireRecord } from '../src/core/records/record.js';
+import { readBars, SMA_CROSS_ARGS, smaCrossRun } from './helpers/backtrader.js';
 import { parseLines, runInProcess } from './helpers/cli.js';
 import { describeShared, sharedFile } from './helpers/shared-data.js';
 
@@ -570,32 +571,9 @@ describe('backtest: strategies', () => {
 describeShared('backtest agrees with backtrader (shared backtrader/orcl-1995-2014.txt)', () => {
   it('long-only SMA(10)/SMA(30), next-open fills, buy(size=10), commission 0.1%: same trades, same final value', async () => {
     const file = sharedFile('backtrader', 'orcl-1995-2014.txt');
-    const rows = readFileSync(file, 'utf8')
-      .trim()
-      .split('\n')
-      .slice(1)
-      .map((l) => l.split(','))
-      .map((r) => ({ date: r[0]!, open: Number(r[1]), close: Number(r[4]) }));
-    const ref = reference(rows);
+    const ref = smaCrossRun(readBars(file));
     const candles = await runInProcess(['fetch', '--file', file, '--quiet']);
-    const r = await runInProcess(
-      [
-        'backtest',
-        '--strategy',
-        'sma-cross',
-        '--param',
-        'fast=10',
-        '--param',
-        'slow=30',
-        '--sizing',
-        'fixed-amount:10',
-        '--fees',
-        'maker=10,taker=10',
-        '--no-close-at-end',
-        '--quiet',
-      ],
-      candles.stdout,
-    );
+    const r = await runInProcess(SMA_CROSS_ARGS, candles.stdout);
     expect(r.code).toBe(0);
     const out = parseLines(r.stdout);
     const fills = of(out, 'fill');
@@ -605,31 +583,6 @@ describeShared('backtest agrees with backtrader (shared backtrader/orcl-1995-201
     // The value backtrader's broker reports for this run: cash + position x last close.
     expect(ref.value).toBeCloseTo(10230.2333, 4);
   });
-
-  /** backtrader's semantics written out: SMA, CrossOver on the last non-zero difference, orders at the next open. */
-  function reference(rows: { date: string; open: number; close: number }[]) {
-    let cash = 10_000;
-    let pos = 0;
-    let pending = 0;
-    let nzd = 0;
-    const fills: [string, number][] = [];
-    const sma = (i: number, n: number) => rows.slice(i - n + 1, i + 1).reduce((s, r) => s + r.close, 0) / n;
-    rows.forEach((r, i) => {
-      if (pending !== 0) {
-        cash -= pending * r.open + Math.abs(pending * r.open) * 0.001;
-        pos += pending;
-        fills.push([r.date, r.open]);
-        pending = 0;
-      }
-      if (i < 29) return;
-      const d = sma(i, 10) - sma(i, 30);
-      const cross = nzd < 0 && d > 0 ? 1 : nzd > 0 && d < 0 ? -1 : 0;
-      if (d !== 0) nzd = d;
-      if (pos === 0 && cross > 0) pending = 10;
-      else if (pos !== 0 && cross < 0) pending = -pos;
-    });
-    return { fills, value: cash + pos * rows.at(-1)!.close };
-  }
 });
 
 describeShared("backtest reads barter's system_config.json (shared barter-rs)", () => {

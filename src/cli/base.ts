@@ -167,6 +167,18 @@ export abstract class TickpipeCommand extends Command {
     await this.writer.flush();
   }
 
+  /** Writes human text (not records) to stdout, with the same EPIPE handling as `write`. */
+  protected async writeText(text: string): Promise<void> {
+    this.writer ??= new NdjsonWriter(this.io.stdout, () => this.abort.abort(new StopRequested('EPIPE')));
+    await this.writer.writeLines([text.replace(/\n$/, '')]);
+    await this.writer.flush();
+  }
+
+  /** True when stdout is a terminal (colour and tables are for people). */
+  protected get stdoutIsTTY(): boolean {
+    return (this.io.stdout as { isTTY?: boolean }).isTTY === true;
+  }
+
   /** True once stdout's reader has gone away. */
   protected get outputClosed(): boolean {
     return this.writer?.closed === true;

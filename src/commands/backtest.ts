@@ -21,6 +21,8 @@ import { readRecords } from '../core/io/pipeline.js';
 import { collect } from '../core/io/stream.js';
 import type { WireRecord } from '../core/records/record.js';
 import { parseDuration } from '../core/records/time.js';
+import { parseStatInterval } from '../core/stats/interval.js';
+import { Summarizer, withSummary } from '../core/stats/summary.js';
 
 const riskFlag = (description: string) => Flags.string({ description, helpGroup: 'RISK' });
 
@@ -155,6 +157,28 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
       allowNo: true,
     }),
     seed: Flags.integer({ description: 'Seed for anything random (the run is deterministic either way).' }),
+    summary: Flags.boolean({
+      description:
+        'End the output with a "summary" record, as tickpipe summarize writes it (docs/statistics.md).',
+      default: false,
+      helpGroup: 'SUMMARY',
+    }),
+    'summary-interval': Flags.string({
+      description:
+        'With --summary: the interval ratios are expressed in (daily, annual_252, annual_365, 30d).',
+      default: 'annual_365',
+      helpGroup: 'SUMMARY',
+    }),
+    'summary-period': Flags.string({
+      description: 'With --summary: the length of the periods equity returns are taken over.',
+      default: '1d',
+      helpGroup: 'SUMMARY',
+    }),
+    'risk-free': Flags.string({
+      description: 'With --summary: the risk-free rate of return per --summary-interval.',
+      default: '0',
+      helpGroup: 'SUMMARY',
+    }),
     quiet: Flags.boolean({ char: 'q', description: 'No run summary on stderr.', default: false }),
     ...inputFlags,
     ...commonFlags,
@@ -237,7 +261,19 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
       warn: (m) => this.warn(m),
       ...(instruments === undefined ? {} : { instruments }),
     });
-    await this.write(backtest(input, engine));
+    let output = backtest(input, engine);
+    if (flags.summary) {
+      const riskFree = Number(flags['risk-free']);
+      if (flags['risk-free'].trim() === '' || !Number.isFinite(riskFree) || riskFree <= -1)
+        throw new UsageError(`--risk-free: expected a rate such as 0.04, found "${flags['risk-free']}"`);
+      const summarizer = new Summarizer({
+        interval: parseStatInterval(flags['summary-interval'], '--summary-interval'),
+        period: parseStatInterval(flags['summary-period'], '--summary-period'),
+        riskFree,
+      });
+      output = withSummary(output, summarizer);
+    }
+    await this.write(output);
     if (!flags.quiet && !this.outputClosed) {
       const r = engine.report;
       this.say(

@@ -97,3 +97,30 @@ export {
   Sanitizer,
   sanitize,
 } from './sanitize/sanitize.js';
+export {
+  type DrawdownPeriod,
+  DrawdownStats,
+  DrawdownTracker,
+  drawdownPeriods,
+  drawdownSeries,
+  maxDrawdown,
+  meanDrawdown,
+} from './stats/drawdown.js';
+export { type DrawdownOptions, DrawdownStage, drawdown } from './stats/drawdown-stage.js';
+export { ANNUAL_252, ANNUAL_365, DAILY, parseStatInterval, type StatInterval } from './stats/interval.js';
+export {
+  cagr,
+  calmarRatio,
+  convertRate,
+  DownsideDeviation,
+  type Metric,
+  profitFactor,
+  type ReturnStats,
+  rateOfReturn,
+  sharpeRatio,
+  sortinoRatio,
+  winRate,
+} from './stats/metrics.js';
+export { formatSummary, PLAIN, type Style, sparkline } from './stats/pretty.js';
+export { type SummarizeOptions, Summarizer, SummaryTap, summarize, withSummary } from './stats/summary.js';
+export { Sum, Welford, type WelfordState, welfordUpdate, welfordVariance } from './stats/welford.js';

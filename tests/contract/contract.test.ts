@@ -47,6 +47,18 @@ const candles = (n: number): string =>
     });
   }).join('\n')}\n`;
 const SAMPLE_CANDLES = candles(30);
+const equity = (n: number): string =>
+  `${Array.from({ length: n }, (_, i) =>
+    JSON.stringify({
+      type: 'equity',
+      time: new Date(Date.UTC(2024, 0, 1, i)).toISOString(),
+      asset: 'usdt',
+      equity: 10_000 + 100 * Math.sin(i / 5),
+      cash: 10_000,
+      exposure: 0,
+    }),
+  ).join('\n')}\n`;
+const SAMPLE_EQUITY = equity(30);
 
 const COMMANDS: Record<string, Contract> = {
   generate: {
@@ -74,6 +86,22 @@ const COMMANDS: Record<string, Contract> = {
     sample: SAMPLE_CANDLES,
     ignoresUnknown: true,
     bigSample: candles(60_000),
+  },
+  summarize: {
+    args: [],
+    readsInput: true,
+    bigArgs: [],
+    sample: SAMPLE_EQUITY,
+    ignoresUnknown: true,
+    bigSample: equity(60_000),
+  },
+  drawdown: {
+    args: [],
+    readsInput: true,
+    bigArgs: ['--series'],
+    sample: SAMPLE_EQUITY,
+    ignoresUnknown: true,
+    bigSample: equity(60_000),
   },
   // fetch reads records from standard input with --file - (NDJSON passes through, CSV is parsed).
   fetch: {

@@ -73,6 +73,7 @@ export const ACCOUNT_TYPES = [
   'command',
   'summary',
   'drawdown',
+  'drawdown_summary',
 ] as const;
 
 export type Side = 'buy' | 'sell';
