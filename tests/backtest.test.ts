@@ -14,7 +14,7 @@ import type { Strategy } from '../src/core/backtest/strategy.js';
 import { collect, fromRecords, runStage } from '../src/core/io/stream.js';
 import type { WireRecord } from '../src/core/records/record.js';
 import { readBars, SMA_CROSS_ARGS, smaCrossRun } from './helpers/backtrader.js';
-import { parseLines, runInProcess } from './helpers/cli.js';
+import { parseLines, runCli, runInProcess } from './helpers/cli.js';
 import { describeShared, sharedFile } from './helpers/shared-data.js';
 
 const T0 = Date.UTC(2024, 0, 1);
@@ -565,6 +565,39 @@ describe('backtest: strategies', () => {
     expect(fills[0]).toMatchObject({ side: 'buy', price: 106 });
     expect(fills[1]).toMatchObject({ side: 'sell', price: 90 });
     expect(of(out, 'order')[0]).toMatchObject({ tag: 'breakout above 101' });
+  });
+});
+
+describe('backtest: a TypeScript strategy module', () => {
+  it('runs a .ts module through tsx (a dependency), types and all, in a real process', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tickpipe-bt-'));
+    const mod = join(dir, 'third.ts');
+    writeFileSync(
+      mod,
+      [
+        'interface Candle { type: string; close: number }',
+        "type Intent = { side: 'buy' | 'sell'; amount: number };",
+        'export const defaults: Record<string, number> = { at: 3 };',
+        'export function create(params: Record<string, unknown>) {',
+        '  let seen: number = 0;',
+        '  return {',
+        '    onRecord(r: Candle): Intent[] | undefined {',
+        "      if (r.type !== 'candle') return undefined;",
+        "      return ++seen === Number(params.at) ? [{ side: 'buy', amount: 1 }] : undefined;",
+        '    },',
+        '  };',
+        '}',
+      ].join('\n'),
+    );
+    const bars = Array.from({ length: 6 }, (_, i) => candle(i, 100 + i, 101 + i, 99 + i, 100.5 + i));
+    const r = await runCli(
+      ['backtest', '--strategy', mod, '--param', 'at=2', '--no-close-at-end', '--quiet'],
+      `${bars.map((b) => JSON.stringify(b)).join('\n')}\n`,
+    );
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    // Decided on the second candle, filled at the third's open.
+    expect(of(parseLines(r.stdout), 'fill')).toMatchObject([{ side: 'buy', amount: 1, price: 102 }]);
   });
 });
 

@@ -39,8 +39,8 @@ function isModulePath(spec: string): boolean {
 }
 
 /**
- * A built-in strategy by name, or a module by path (`./my-strategy.js`; `.ts` with the `tsx` package
- * installed). A module exports `create(params, tools)` (named or default), or a default function that
+ * A built-in strategy by name, or a module by path (`./my-strategy.js`, or `.ts` compiled on the fly by
+ * tsx). A module exports `create(params, tools)` (named or default), or a default function that
  * is `create`; optionally `defaults` (its parameters, which makes unknown ones an error) and `name`.
  */
 export async function loadStrategy(spec: string, given: Record<string, unknown>): Promise<LoadedStrategy> {
@@ -55,19 +55,15 @@ export async function loadStrategy(spec: string, given: Record<string, unknown>)
     return { name: factory.name, strategy: factory.create(params, tools), params };
   }
   const path = isAbsolute(spec) ? spec : resolve(spec);
-  if (/\.m?ts$/.test(path)) {
-    try {
-      const api = (await import('tsx/esm/api' as string)) as { register: () => unknown };
-      api.register();
-    } catch {
-      throw new UsageError(
-        `--strategy ${spec}: a TypeScript strategy needs the tsx package (npm install tsx), or compile it to .js`,
-      );
-    }
-  }
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+    if (/\.[mc]?ts$/.test(path)) {
+      // tsx (a dependency) compiles the module and what it imports, whatever its package's type.
+      const api = (await import('tsx/esm/api')) as {
+        tsImport: (specifier: string, parent: string) => Promise<Record<string, unknown>>;
+      };
+      mod = await api.tsImport(pathToFileURL(path).href, import.meta.url);
+    } else mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
     if (e.code === 'ERR_MODULE_NOT_FOUND' && String(e.message).includes(path))
