@@ -436,6 +436,272 @@ describe('backtest: trade and book fills', () => {
   });
 });
 
+describe('backtest: time in force, post-only and cancels on books and trades', () => {
+  const book = (ms: number, asks: [number, number][], bids: [number, number][] = [[99, 5]]): WireRecord => ({
+    type: 'book',
+    time: iso(T0 + ms),
+    exchange: 'binance_spot',
+    symbol: 'BTCUSDT',
+    snapshot: true,
+    bids,
+    asks,
+    sequence: ms + 1,
+  });
+  const trade = (ms: number, price: number, amount: number): WireRecord => ({
+    type: 'trade',
+    time: iso(T0 + ms),
+    exchange: 'binance_spot',
+    symbol: 'BTCUSDT',
+    id: ms,
+    price,
+    amount,
+    side: 'sell',
+  });
+  const noClose = config((c) => {
+    c.close_at_end = false;
+  });
+  const asks: [number, number][] = [
+    [100, 1],
+    [101, 2],
+    [102, 5],
+  ];
+
+  it('fok: all of it within the limit price or nothing', async () => {
+    const out = await run(
+      [book(0, asks)],
+      noClose,
+      scripted({
+        0: [
+          { side: 'buy', kind: 'limit', price: 101, amount: 4, time_in_force: 'fok' },
+          { side: 'buy', kind: 'limit', price: 101, amount: 3, time_in_force: 'fok' },
+        ],
+      }),
+    );
+    // 3 is visible at or below 101: the order for 4 expires untouched, the one for 3 fills whole.
+    expect(
+      of(out, 'order')
+        .filter((o) => o.id === 1)
+        .map((o) => o.status),
+    ).toEqual(['new', 'expired']);
+    expect(of(out, 'fill').map((f) => [f.order_id, f.price, f.amount, f.liquidity])).toEqual([
+      [2, 100, 1, 'taker'],
+      [2, 101, 2, 'taker'],
+    ]);
+  });
+
+  it('ioc: what is there now, the rest expires', async () => {
+    const out = await run(
+      [book(0, asks)],
+      noClose,
+      scripted({ 0: { side: 'buy', kind: 'limit', price: 101, amount: 4, time_in_force: 'ioc' } }),
+    );
+    expect(of(out, 'fill').map((f) => f.amount)).toEqual([1, 2]);
+    expect(of(out, 'order').at(-1)).toMatchObject({ status: 'expired', filled_amount: 3 });
+  });
+
+  it('post-only: refused when it would take, resting as a maker otherwise', async () => {
+    const out = await run(
+      [book(0, asks), trade(1, 99.4, 2)],
+      noClose,
+      scripted({
+        0: [
+          { side: 'buy', kind: 'limit', price: 100, amount: 1, post_only: true },
+          { side: 'buy', kind: 'limit', price: 99.5, amount: 1, post_only: true },
+        ],
+      }),
+    );
+    expect(of(out, 'order').find((o) => o.id === 1 && o.status === 'rejected')).toMatchObject({
+      post_only: true,
+      reason: 'post-only buy at 100 would take liquidity (market at 100)',
+    });
+    // 99.5 improves the 99 bid, so nothing is queued ahead: a sell printing through it fills it.
+    expect(of(out, 'fill')).toEqual([
+      expect.objectContaining({ order_id: 2, price: 99.5, amount: 1, liquidity: 'maker', time: iso(T0 + 1) }),
+    ]);
+  });
+
+  it('cancel latency: an order can still fill between the cancel being sent and taking effect', async () => {
+    const out = await run(
+      [trade(0, 100, 1), trade(20, 100, 1), trade(25, 98, 1), trade(35, 96, 1)],
+      config((c) => {
+        c.close_at_end = false;
+        c.execution.latency_ms = 10;
+      }),
+      // Both sent at 0 (live at 10); cancelled at 20 (effective at 30).
+      scripted({
+        0: [
+          { side: 'buy', kind: 'limit', price: 99, amount: 1 },
+          { side: 'buy', kind: 'limit', price: 97, amount: 1 },
+        ],
+        1: { cancel: 'all' },
+      }),
+    );
+    // 98 at 25 trades through 99 before the cancel lands; 96 at 35 would have filled 97, but it is gone.
+    expect(of(out, 'fill').map((f) => [f.order_id, f.time, f.price])).toEqual([[1, iso(T0 + 25), 99]]);
+    const last = (id: number) =>
+      of(out, 'order')
+        .filter((o) => o.id === id)
+        .at(-1);
+    expect(last(1)).toMatchObject({ status: 'filled' });
+    expect(last(2)).toMatchObject({ status: 'cancelled', filled_amount: 0 });
+  });
+
+  it('without latency a cancel acts at once: nothing fills after it', async () => {
+    const out = await run(
+      [trade(0, 100, 1), trade(20, 100, 1), trade(25, 98, 0.4)],
+      noClose,
+      scripted({ 0: { side: 'buy', kind: 'limit', price: 99, amount: 1 }, 1: { cancel: 'all' } }),
+    );
+    expect(of(out, 'fill')).toEqual([]);
+    expect(of(out, 'order').at(-1)).toMatchObject({ status: 'cancelled', time: iso(T0 + 20) });
+  });
+});
+
+describe('backtest: Kelly sizing', () => {
+  /** Candle i closes at `c`; with fill_at close an order decided on it fills at that close. */
+  const bars = (closes: number[]) => closes.map((c, i) => candle(i, c, c, c, c));
+  const kelly = (fraction: number) =>
+    config((c) => {
+      c.close_at_end = false;
+      c.execution.fill_at = 'close';
+      c.execution.fees = { maker_bps: 0, taker_bps: 0 };
+      c.sizing = { mode: 'kelly', value: fraction };
+    });
+
+  /** Round trips of 1 unit bought at 100 and closed at each exit, then a sized buy at 100. */
+  const roundTrips = (exits: number[]) => {
+    const plan: Record<number, unknown> = { [2 * exits.length]: { side: 'buy' } };
+    exits.forEach((_, k) => {
+      plan[2 * k] = { side: 'buy', amount: 1 };
+      plan[2 * k + 1] = { close: true };
+    });
+    return { closes: [...exits.flatMap((x) => [100, x]), 100], plan };
+  };
+
+  it('before 10 closed positions it sizes 1% of equity', async () => {
+    const out = await run(bars([100]), kelly(0.5), scripted({ 0: { side: 'buy' } }));
+    expect(of(out, 'fill')[0]).toMatchObject({ amount: 1, price: 100 });
+  });
+
+  it('then F x (W - (1 - W) / R) of equity: 6 wins of 10 and 4 losses of 5 give 0.5 x 0.4', async () => {
+    // Ten round trips of 1 unit from 100: six to 110 (+10 each), four to 95 (-5 each).
+    const { closes, plan } = roundTrips([110, 110, 110, 110, 110, 110, 95, 95, 95, 95]);
+    const out = await run(bars(closes), kelly(0.5), scripted(plan));
+    const closed = of(out, 'position').filter((p) => p.status === 'closed');
+    expect(closed.map((p) => p.pnl)).toEqual([10, 10, 10, 10, 10, 10, -5, -5, -5, -5]);
+    // W = 0.6, R = 10 / 5 = 2: Kelly 0.6 - 0.4 / 2 = 0.4, times 0.5 = 0.2 of equity 10040, at 100.
+    expect(of(out, 'fill').at(-1)).toMatchObject({ side: 'buy', price: 100, amount: (10_040 * 0.2) / 100 });
+  });
+
+  it('capped at sizing.max_fraction', async () => {
+    const { closes, plan } = roundTrips([150, 150, 150, 150, 150, 150, 150, 150, 150, 99]);
+    const cfg = kelly(1);
+    cfg.sizing.max_fraction = 0.25;
+    const out = await run(bars(closes), cfg, scripted(plan));
+    // W = 0.9, R = 50 / 1: Kelly 0.898, capped at 0.25 of equity 10449.
+    expect(of(out, 'fill').at(-1)).toMatchObject({ amount: (10_449 * 0.25) / 100 });
+  });
+});
+
+describe('backtest: built-in strategies on hand-worked signals', () => {
+  const bt =
+    (name: string, params: Record<string, unknown>) =>
+    async (
+      records: WireRecord[],
+      cfg = config((c) => {
+        c.close_at_end = false;
+      }),
+    ) => {
+      const strategy = await loadStrategy(name, params);
+      const engine = createEngine({ config: cfg, strategy });
+      return collect(runStage(fromRecords(records), engine));
+    };
+
+  it('mean-reversion (Bollinger 3, k=1): buys the close below the lower band, exits at the middle', async () => {
+    // Closes 100, 100, 100, 94, 97, 97. At 94: mean 98, population deviation sqrt(8) = 2.83, lower
+    // band 95.17: buy, filled at the next open (95). At 97: mean of 100, 94, 97 is 97: the close is at
+    // the middle band: exit, filled at the next open (96).
+    const closes = [100, 100, 100, 94, 97, 97];
+    const opens = [100, 100, 100, 100, 95, 96];
+    const out = await bt('mean-reversion', { window: 3, k: 1 })(
+      closes.map((c, i) => candle(i, opens[i]!, Math.max(c, opens[i]!), Math.min(c, opens[i]!), c)),
+    );
+    expect(of(out, 'fill').map((f) => [f.side, f.price, f.time])).toEqual([
+      ['buy', 95, iso(T0 + 4 * MIN)],
+      ['sell', 96, iso(T0 + 5 * MIN)],
+    ]);
+  });
+
+  it('momentum (EMA 2/3, RSI 2 < 70): the overbought candle is skipped, the next enters, the turn exits', async () => {
+    // Closes 10, 12, 11, 11.5, 11.2, 10. At 11.5: EMA2 11.333 > EMA3 11.25 but RSI 75: no entry. At
+    // 11.2: EMA2 11.244 > EMA3 11.225 and RSI 57.7: buy (next open). At 10: EMA2 10.415 < EMA3
+    // 10.6125: exit (next open).
+    const closes = [10, 12, 11, 11.5, 11.2, 10, 10];
+    const out = await bt('momentum', { fast: 2, slow: 3, rsi: 2, rsi_max: 70 })(
+      closes.map((c, i) => candle(i, c + 0.01, c + 0.5, c - 0.5, c)),
+    );
+    expect(of(out, 'fill').map((f) => [f.side, f.price])).toEqual([
+      ['buy', 10.01],
+      ['sell', 10.01],
+    ]);
+    expect(of(out, 'fill').map((f) => f.time)).toEqual([iso(T0 + 5 * MIN), iso(T0 + 6 * MIN)]);
+  });
+
+  it('market-maker: post-only quotes half the spread around the mid, requoted with inventory skew after a fill', async () => {
+    const q: WireRecord = {
+      type: 'quote',
+      time: iso(T0),
+      exchange: 'binance_spot',
+      symbol: 'BTCUSDT',
+      bid_price: 99.9,
+      bid_amount: 1,
+      ask_price: 100.1,
+      ask_amount: 1,
+    };
+    const t: WireRecord = {
+      type: 'trade',
+      time: iso(T0 + 1),
+      exchange: 'binance_spot',
+      symbol: 'BTCUSDT',
+      id: 1,
+      price: 99.94,
+      amount: 1,
+      side: 'sell',
+    };
+    const cfg = config((c) => {
+      c.close_at_end = false;
+      c.sizing = { mode: 'fixed-amount', value: 0.5 };
+      c.execution.allow_short = true;
+    });
+    const out = await bt('market-maker', { spread_bps: 10, skew_bps: 5, max_inventory: 1 })([q, t], cfg);
+    const placed = of(out, 'order').filter((o) => o.status === 'new');
+    // Mid 100, half-spread 5 bps: 99.95 and 100.05, post-only.
+    expect(placed.slice(0, 2).map((o) => [o.side, o.price, o.post_only])).toEqual([
+      ['buy', 100 * (1 - 0.0005), true],
+      ['sell', 100 * (1 + 0.0005), true],
+    ]);
+    // The sell at 99.94 fills the bid; requoted around the last price with 0.5 of 1 inventory: skew 2.5 bps down.
+    expect(of(out, 'fill')).toEqual([
+      expect.objectContaining({ side: 'buy', price: 99.95, amount: 0.5, liquidity: 'maker' }),
+    ]);
+    const tilt = 0.5 * 0.0005;
+    expect(placed.slice(2).map((o) => [o.side, o.price])).toEqual([
+      ['buy', 99.94 * (1 - 0.0005 - tilt)],
+      ['sell', 99.94 * (1 + 0.0005 - tilt)],
+    ]);
+    // The requote cancelled the old sell; the end of input cancels the new pair.
+    expect(
+      of(out, 'order')
+        .filter((o) => o.status === 'cancelled')
+        .map((o) => [o.id, o.reason]),
+    ).toEqual([
+      [2, undefined],
+      [3, 'end of input'],
+      [4, 'end of input'],
+    ]);
+  });
+});
+
 describe('backtest: engine records', () => {
   it('trading_state off refuses new orders; command close_positions closes; disconnect blocks that venue until data resumes', async () => {
     const rec = (i: number, r: object): WireRecord =>

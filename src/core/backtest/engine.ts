@@ -576,9 +576,10 @@ export class BacktestEngine implements Stage {
     if (!(price > 0))
       throw new DataError(this.where(rec), `expected a price > 0, found ${JSON.stringify(rec.price)}`);
     this.seen(inst, 'trade');
+    // The trade is the last price by the time its fills are reported (a strategy's onFill sees it).
+    inst.last = price;
     if (inst.orders.length > 0 && this.fillsFrom(inst, 'trade'))
       this.tradeFills(inst, price, amount, rec.side as string);
-    inst.last = price;
     this.call('onRecord', rec);
   }
 
