@@ -18,9 +18,12 @@ export type Dec = InstanceType<typeof D>;
 export const ZERO = new D(0);
 
 export class Balance {
-  total: Dec;
-  reserved: Dec = ZERO;
-  margin: Dec = ZERO;
+  private totalDec: Dec;
+  private reservedDec: Dec = ZERO;
+  private marginDec: Dec = ZERO;
+  /** free, computed on first use after a change (balances are read far more often than changed). */
+  private freeDec: Dec | undefined;
+  private freeNumber = Number.NaN;
   totalNum: number;
 
   constructor(
@@ -28,21 +31,55 @@ export class Balance {
     readonly asset: string,
     total: Dec,
   ) {
-    this.total = total;
+    this.totalDec = total;
     this.totalNum = total.toNumber();
+  }
+
+  get total(): Dec {
+    return this.totalDec;
+  }
+
+  /** What open orders hold back. */
+  get reserved(): Dec {
+    return this.reservedDec;
+  }
+
+  set reserved(v: Dec) {
+    this.reservedDec = v;
+    this.freeDec = undefined;
+  }
+
+  /** The margin of open perpetual positions. */
+  get margin(): Dec {
+    return this.marginDec;
+  }
+
+  set margin(v: Dec) {
+    this.marginDec = v;
+    this.freeDec = undefined;
   }
 
   get free(): Dec {
-    return this.total.minus(this.reserved).minus(this.margin);
+    if (this.freeDec === undefined) {
+      this.freeDec = this.totalDec.minus(this.reservedDec).minus(this.marginDec);
+      this.freeNumber = this.freeDec.toNumber();
+    }
+    return this.freeDec;
+  }
+
+  get freeNum(): number {
+    if (this.freeDec === undefined) this.free;
+    return this.freeNumber;
   }
 
   set(total: Dec): void {
-    this.total = total;
+    this.totalDec = total;
     this.totalNum = total.toNumber();
+    this.freeDec = undefined;
   }
 
   add(delta: Dec): void {
-    this.set(this.total.plus(delta));
+    this.set(this.totalDec.plus(delta));
   }
 }
 

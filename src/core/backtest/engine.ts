@@ -160,6 +160,15 @@ export class BacktestEngine implements Stage {
   private plan: { cash: Balance[]; insts: Inst[]; bases: (Balance | undefined)[] } | undefined;
   private equityHead: string | undefined;
   private equityTail: string | undefined;
+  /** The last equity figures written and their text. */
+  private readonly equityText = {
+    equity: Number.NaN,
+    equityText: '',
+    cash: Number.NaN,
+    cashText: '',
+    exposure: Number.NaN,
+    exposureText: '',
+  };
   private lastInst: Inst | undefined;
   private equityDue = false;
   private lastEquityUs = Number.NEGATIVE_INFINITY;
@@ -369,14 +378,21 @@ export class BacktestEngine implements Stage {
   }
 
   private emitBalance(b: Balance): void {
-    this.out.push({
+    const rec: WireRecord = {
       type: 'balance',
       time: this.clockText,
       exchange: b.exchange,
       asset: b.asset,
-      total: b.total.toNumber(),
-      free: b.free.toNumber(),
-    });
+      total: b.totalNum,
+      free: b.freeNum,
+    };
+    // Its JSON built directly, as for equity: a balance record follows every fill and order.
+    attachOrigin(
+      rec,
+      0,
+      `{"type":"balance","time":"${this.clockText}","exchange":${JSON.stringify(b.exchange)},"asset":${JSON.stringify(b.asset)},"total":${b.totalNum},"free":${b.freeNum}}`,
+    );
+    this.out.push(rec);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -483,6 +499,20 @@ export class BacktestEngine implements Stage {
     const equity = money(e.equity);
     const cash = money(e.cash);
     const exposure = money(e.exposure);
+    // Between fills cash does not change, nor equity while flat: reuse their text.
+    const f = this.equityText;
+    if (equity !== f.equity) {
+      f.equity = equity;
+      f.equityText = String(equity);
+    }
+    if (cash !== f.cash) {
+      f.cash = cash;
+      f.cashText = String(cash);
+    }
+    if (exposure !== f.exposure) {
+      f.exposure = exposure;
+      f.exposureText = String(exposure);
+    }
     const rec: WireRecord = {
       type: 'equity',
       time: this.clockText,
@@ -498,7 +528,7 @@ export class BacktestEngine implements Stage {
     attachOrigin(
       rec,
       0,
-      `{"type":"equity","time":"${this.clockText}${this.equityHead}${equity},"cash":${cash},"exposure":${exposure}${this.equityTail}`,
+      `{"type":"equity","time":"${this.clockText}${this.equityHead}${f.equityText},"cash":${f.cashText},"exposure":${f.exposureText}${this.equityTail}`,
     );
     this.out.push(rec);
     this.checkDailyLoss(us, e.equity);
@@ -1502,7 +1532,7 @@ export class BacktestEngine implements Stage {
       balance(asset, exchange) {
         const ex = exchange ?? String(self.current?.exchange);
         const b = self.balances.get(`${ex}:${asset.toLowerCase()}`);
-        return b === undefined ? { total: 0, free: 0 } : { total: b.totalNum, free: b.free.toNumber() };
+        return b === undefined ? { total: 0, free: 0 } : { total: b.totalNum, free: b.freeNum };
       },
       openOrders(symbol, exchange) {
         const inst = find(symbol, exchange);
