@@ -214,26 +214,15 @@ async function benchOrderbook() {
       },
     );
   }
-  const base = [];
-  const runs = [];
-  let rss = 0;
-  for (let i = 0; i < RUNS; i++) {
-    base.push((await measure([join(root, 'bench', 'baseline.js'), file])).seconds);
-    const r = await measure([cli, 'orderbook', file, '--quiet']);
-    runs.push(r.seconds);
-    rss = Math.max(rss, r.rssMiB);
-  }
-  const baseRate = N / median(base);
-  const rate = N / median(runs);
-  const ratio = rate / baseRate;
   console.log(
     `\norderbook: ${fmt(N)} generated book records (3000 levels a side, 1-20 levels per delta), quotes to /dev/null`,
   );
-  console.log(
-    `${'parse-only baseline on the same file'.padEnd(54)}${fmt(baseRate).padStart(12)}${'1.00'.padStart(8)}`,
-  );
-  console.log(
-    `${'orderbook (default: a quote per top change)'.padEnd(54)}${fmt(rate).padStart(12)}${ratio.toFixed(2).padStart(8)}  >= 0.50${ratio >= 0.5 ? '  met' : '  MISSED'}`,
+  const rss = await versus(
+    file,
+    N,
+    'orderbook (default: a quote per top change)',
+    [cli, 'orderbook', file, '--quiet'],
+    0.5,
   );
   console.log(`orderbook peak RSS: ${rss.toFixed(0)} MiB`);
 }
@@ -255,24 +244,13 @@ const backtestArgv = (file) => [
 async function benchBacktest() {
   // sma-cross over the 1,000,000 generated 1m candles main() wrote: an equity record per candle.
   const candles = join(scratch, 'candles-1m.ndjson');
-  const base = [];
-  const runs = [];
-  let rss = 0;
-  for (let i = 0; i < RUNS; i++) {
-    base.push((await measure([join(root, 'bench', 'baseline.js'), candles])).seconds);
-    const r = await measure(backtestArgv(candles));
-    runs.push(r.seconds);
-    rss = Math.max(rss, r.rssMiB);
-  }
-  const baseRate = N / median(base);
-  const rate = N / median(runs);
-  const ratio = rate / baseRate;
   console.log(`\nbacktest: sma-cross over ${fmt(N)} generated 1m candles, every record to /dev/null`);
-  console.log(
-    `${'parse-only baseline on the same file'.padEnd(54)}${fmt(baseRate).padStart(12)}${'1.00'.padStart(8)}`,
-  );
-  console.log(
-    `${'backtest --strategy sma-cross (equity per candle)'.padEnd(54)}${fmt(rate).padStart(12)}${ratio.toFixed(2).padStart(8)}  >= 0.40${ratio >= 0.4 ? '  met' : '  MISSED'}`,
+  const rss = await versus(
+    candles,
+    N,
+    'backtest --strategy sma-cross (equity per candle)',
+    backtestArgv(candles),
+    0.4,
   );
   console.log(`backtest peak RSS, ${fmt(N)} candles: ${rss.toFixed(0)} MiB`);
   if (!quick) {
@@ -305,25 +283,38 @@ async function extract(from, to, type) {
   return { all, kept };
 }
 
-/** Runs `argv` and the baseline on `file` RUNS times, interleaved; prints the rate and ratio. */
+/**
+ * Runs `argv` and the baseline on `file` RUNS times, in adjacent pairs (alternating which goes first),
+ * and prints the median rates and the median of the pairs' ratios: on a shared machine whose speed
+ * drifts from minute to minute, each pair sees the same conditions, where medians taken apart do not.
+ */
 async function versus(file, records, label, argv, target) {
   const base = [];
   const runs = [];
+  const ratios = [];
   let rss = 0;
+  const baseline = () => measure([join(root, 'bench', 'baseline.js'), file]);
   for (let i = 0; i < RUNS; i++) {
-    base.push((await measure([join(root, 'bench', 'baseline.js'), file])).seconds);
-    const r = await measure(argv);
+    let b;
+    let r;
+    if (i % 2 === 0) {
+      b = await baseline();
+      r = await measure(argv);
+    } else {
+      r = await measure(argv);
+      b = await baseline();
+    }
+    base.push(b.seconds);
     runs.push(r.seconds);
+    ratios.push(b.seconds / r.seconds);
     rss = Math.max(rss, r.rssMiB);
   }
-  const baseRate = records / median(base);
-  const rate = records / median(runs);
-  const ratio = rate / baseRate;
+  const ratio = median(ratios);
   console.log(
-    `${'parse-only baseline on the same file'.padEnd(54)}${fmt(baseRate).padStart(12)}${'1.00'.padStart(8)}`,
+    `${'parse-only baseline on the same file'.padEnd(54)}${fmt(records / median(base)).padStart(12)}${'1.00'.padStart(8)}`,
   );
   console.log(
-    `${label.padEnd(54)}${fmt(rate).padStart(12)}${ratio.toFixed(2).padStart(8)}  >= ${target.toFixed(2)}${ratio >= target ? '  met' : '  MISSED'}`,
+    `${label.padEnd(54)}${fmt(records / median(runs)).padStart(12)}${ratio.toFixed(2).padStart(8)}  >= ${target.toFixed(2)}${ratio >= target ? '  met' : '  MISSED'}  (pairs: ${ratios.map((x) => x.toFixed(2)).join(' ')})`,
   );
   return rss;
 }
