@@ -1,6 +1,7 @@
 // The parse-only baseline: read the file, split lines with tickpipe's splitter, JSON.parse each,
 // discard. It is the physical limit for an NDJSON tool in Node; every tool is reported against it.
-// Variants (for choosing the splitter): `readline` and the `ndjson` package.
+// Variants (for choosing the splitter): `readline` and the `ndjson` package; `capture` for a
+// gzipped `<ns> <json>` recording (connect --replay's baseline).
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { READ_CHUNK } from '../dist/core/io/input.js';
@@ -37,6 +38,19 @@ if (variant === 'tickpipe') {
       .on('end', resolve)
       .on('error', reject);
   });
+} else if (variant === 'capture') {
+  // A recorded capture (`<local ns> <raw JSON>` per line, gzip): gunzip, split, JSON.parse the frame.
+  const { createGunzip } = await import('node:zlib');
+  const gunzipped = createReadStream(file, { highWaterMark: READ_CHUNK }).pipe(createGunzip());
+  for await (const { lines } of splitLines(gunzipped, file)) {
+    for (const line of lines) {
+      const sp = line.indexOf(' ');
+      if (sp > 0) {
+        JSON.parse(line.slice(sp + 1));
+        n++;
+      }
+    }
+  }
 } else {
   throw new Error(`unknown variant ${variant}`);
 }

@@ -8,7 +8,7 @@
 //   npm run bench                 all measurements (writes ~1.8 GB of scratch files under .bench/)
 //   npm run bench -- --quick      skip the 5M-record memory check
 //   npm run bench -- --runs 5     more runs per figure
-//   npm run bench -- --only stats one or more sections: sanitize, fetch, orderbook, backtest, stats
+//   npm run bench -- --only stats one or more sections: sanitize, fetch, orderbook, backtest, stats, connect
 
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
@@ -288,12 +288,13 @@ async function extract(from, to, type) {
  * and prints the median rates and the median of the pairs' ratios: on a shared machine whose speed
  * drifts from minute to minute, each pair sees the same conditions, where medians taken apart do not.
  */
-async function versus(file, records, label, argv, target) {
+async function versus(file, records, label, argv, target, variant) {
   const base = [];
   const runs = [];
   const ratios = [];
   let rss = 0;
-  const baseline = () => measure([join(root, 'bench', 'baseline.js'), file]);
+  const baseline = () =>
+    measure([join(root, 'bench', 'baseline.js'), file, ...(variant === undefined ? [] : [variant])]);
   for (let i = 0; i < RUNS; i++) {
     let b;
     let r;
@@ -361,6 +362,29 @@ async function benchStats() {
   }
 }
 
+async function benchConnect() {
+  // connect --replay of the shared Binance USD-M capture (hftbacktest layout, gzip): every frame through
+  // the venue parser and the book synchroniser, records to /dev/null.
+  const file = join(root, '..', 'shared', 'data', 'hftbacktest', 'usdm', 'btcusdt_20240808.gz');
+  if (!existsSync(file)) {
+    console.log(`\nconnect --replay: skipped, ${file} is absent`);
+    return;
+  }
+  const { spawnSync } = await import('node:child_process');
+  const frames = Number(
+    spawnSync(process.execPath, [join(root, 'bench', 'baseline.js'), file, 'capture']).stdout,
+  );
+  console.log(`\nconnect --replay: the shared USD-M capture, ${fmt(frames)} frames; records to /dev/null`);
+  await versus(
+    file,
+    frames,
+    'connect --replay (frames/s)',
+    [cli, 'connect', '--replay', file, '--quiet'],
+    0.4,
+    'capture',
+  );
+}
+
 /** The generated inputs main() writes, for runs of single sections. */
 async function ensureInputs() {
   const candles = join(scratch, 'candles-1m.ndjson');
@@ -377,3 +401,4 @@ if (want('fetch')) await benchFetch();
 if (want('orderbook')) await benchOrderbook();
 if (want('backtest')) await benchBacktest();
 if (want('stats')) await benchStats();
+if (want('connect')) await benchConnect();

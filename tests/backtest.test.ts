@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createEngine, loadStrategy } from '../src/core/backtest/backtest.js';
 import { type BacktestConfig, DEFAULT_CONFIG, parseConfig } from '../src/core/backtest/config.js';
+import { money, moneyText } from '../src/core/backtest/engine.js';
 import type { Strategy } from '../src/core/backtest/strategy.js';
 import { collect, fromRecords, runStage } from '../src/core/io/stream.js';
 import type { WireRecord } from '../src/core/records/record.js';
@@ -187,6 +188,42 @@ describe('backtest: candle fills', () => {
     );
     // Live at 00:01:30, inside candle 1: the first open after that is candle 2's, at 102.
     expect(of(out, 'fill')[0]).toMatchObject({ price: 102, time: iso(T0 + 2 * MIN) });
+  });
+});
+
+describe('backtest: money text', () => {
+  it('moneyText(x) is String(money(x)) (rounded to 1e-8), over 400,000 values of every magnitude', () => {
+    let seed = 3;
+    const rnd = () => {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+      return seed / 2 ** 32;
+    };
+    const xs = [
+      0,
+      -0,
+      1e-8,
+      5e-9,
+      4.9e-9,
+      1e-6,
+      9.99e-7,
+      0.1 + 0.2,
+      9_999_999.99999999,
+      1e7,
+      1e21,
+      -1e-8,
+      10_000,
+    ];
+    for (let i = 0; i < 200_000; i++) {
+      xs.push((rnd() - 0.5) * 2 * 10 ** Math.floor(rnd() * 16 - 9), Math.round(rnd() * 1e6) / 100);
+    }
+    const wrong = xs.filter((x) => moneyText(x) !== String(money(x)));
+    expect(wrong).toEqual([]);
+    expect([moneyText(10_003.796), moneyText(-0.5), moneyText(1e-7), moneyText(42)]).toEqual([
+      '10003.796',
+      '-0.5',
+      '1e-7',
+      '42',
+    ]);
   });
 });
 

@@ -115,9 +115,36 @@ function tidy(x: number): number {
 }
 
 /** Money figures to 1e-8, as they are written. */
-function money(x: number): number {
+export function money(x: number): number {
   const r = Math.round(x * 1e8) / 1e8;
   return Math.abs(x) < 1e7 ? (r === 0 ? 0 : r) : tidy(x);
+}
+
+const ZEROS = '00000000';
+
+/**
+ * `String(money(x))` without the general double-to-string conversion, which is most of the cost of
+ * an equity record: below 1e7 a money value is an integer count of 1e-8 with at most 15 digits, and
+ * the shortest text of such a double is that decimal with its trailing zeros dropped. Values that
+ * JavaScript writes with an exponent (below 1e-6) and large ones take the general path.
+ */
+export function moneyText(x: number): string {
+  if (!(Math.abs(x) < 1e7)) return String(money(x));
+  const n = Math.round(x * 1e8);
+  const a = n < 0 ? -n : n;
+  if (a < 100) return String(money(x));
+  const ip = Math.floor(a / 1e8);
+  const fp = a - ip * 1e8;
+  let text = String(ip);
+  if (fp !== 0) {
+    const f = String(fp);
+    let frac = ZEROS.slice(f.length) + f;
+    let end = 8;
+    while (frac.charCodeAt(end - 1) === 48) end--;
+    frac = frac.slice(0, end);
+    text = `${text}.${frac}`;
+  }
+  return n < 0 ? `-${text}` : text;
 }
 
 export interface EngineOptions {
@@ -503,15 +530,15 @@ export class BacktestEngine implements Stage {
     const f = this.equityText;
     if (equity !== f.equity) {
       f.equity = equity;
-      f.equityText = String(equity);
+      f.equityText = moneyText(equity);
     }
     if (cash !== f.cash) {
       f.cash = cash;
-      f.cashText = String(cash);
+      f.cashText = moneyText(cash);
     }
     if (exposure !== f.exposure) {
       f.exposure = exposure;
-      f.exposureText = String(exposure);
+      f.exposureText = moneyText(exposure);
     }
     const rec: WireRecord = {
       type: 'equity',
