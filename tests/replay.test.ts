@@ -171,9 +171,9 @@ describe('connect --replay on a small capture made here', () => {
     expect(paced.stdout).toBe(fast.stdout);
   });
 
-  it('without --replay: a usage error saying live connections are not available yet', async () => {
+  it('without --replay: a live session, which needs --symbols (a usage error, exit 2)', async () => {
     const r = await runCli(['connect', '--exchange', 'binance_spot']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/live connections are not available yet/);
+    expect(r.stderr).toMatch(/--symbols is needed for a live connection/);
   });
 });

@@ -1,18 +1,22 @@
+import { createWriteStream, renameSync } from 'node:fs';
+import { createGzip } from 'node:zlib';
 import { Flags } from '@oclif/core';
 import { commonFlags, TickpipeCommand } from '../cli/base.js';
 import { UsageError } from '../core/errors.js';
+import { connectLive, type LiveExchange } from '../core/exchanges/live.js';
 import { replayCapture } from '../core/exchanges/replay.js';
+import { parseDuration } from '../core/records/time.js';
 
 export default class Connect extends TickpipeCommand {
   static override summary =
-    'Market data from Binance and Bybit as normalised records: a recorded capture replayed (--replay).';
+    'Market data from Binance and Bybit as normalised records: live, or a recorded capture replayed (--replay).';
 
   static override description =
     `--replay FILE feeds a recorded capture through the venue parsers and book synchronisers (docs/orderbook.md) and writes normalised records: book (a snapshot first, then deltas that pass tickpipe orderbook's checks), quote, trade and candle, each with the venue's time as "time" and the receive time as "local_time". A sequence gap in a book writes a "disconnect" record for it, and its deltas wait for the next snapshot in the capture.
 
 Layouts: hftbacktest's "<ns> <json>" lines (also what connect --record will write), cryptofeed's "<seconds>: <json>" lines with its REST snapshots in --rest-file, and Bybit's orderbook history archive (.data or its zip). Gzip is read transparently.
 
-Live connections (without --replay) are not available yet: they come with the connect issue.`;
+Live (without --replay): --exchange, --symbols and --channels (trades, quotes, book, candles:1m) open the venue's public websocket (Binance combined streams; Bybit v5 with its subscribe and ping messages). Binance books follow the venue's local-book procedure: the diff stream is buffered, a REST depth snapshot taken, what it contains dropped, every update's sequence checked; a gap writes a "disconnect" record and the book is re-synchronised. A broken, silent (--stale-after) or shut-down connection writes a "disconnect" record at the break and is replaced with exponential backoff and jitter (from 125 ms, doubling, at most 60 s). --record FILE.gz keeps every raw frame and REST snapshot with its receive time, so --replay FILE gives the same records. --duration and --max-records end the session with exit 0; SIGINT and SIGTERM close it, flush and exit 130 or 143. docs/connect.md has the details.`;
 
   static override examples = [
     {
@@ -52,16 +56,34 @@ Live connections (without --replay) are not available yet: they come with the co
       default: 'fast',
     }),
     'max-records': Flags.integer({ description: 'Stop after this many records (exit 0).', min: 1 }),
+    symbols: Flags.string({ description: 'Live: symbols, comma-separated (BTCUSDT,ETHUSDT).' }),
+    channels: Flags.string({
+      description: 'Live: trades, quotes, book, candles:1m (comma-separated).',
+      default: 'trades,quotes',
+    }),
+    duration: Flags.string({ description: 'Live: end after this long (30s, 10m, 2h), exit 0.' }),
+    record: Flags.string({
+      description:
+        'Live: also write every raw frame and REST snapshot, "<ns> <json>" per line, gzip, for --replay.',
+    }),
+    endpoint: Flags.string({ description: "Live: the websocket endpoint (default: the venue's)." }),
+    'rest-endpoint': Flags.string({
+      description: "Live: Binance's REST depth endpoint (default: the venue's).",
+    }),
+    'stale-after': Flags.string({
+      description: 'Live: a connection silent this long is dead and is replaced.',
+      default: '30s',
+    }),
     quiet: Flags.boolean({ char: 'q', description: 'No summary on stderr.', default: false }),
     ...commonFlags,
   };
 
   protected override async main(): Promise<void> {
     const { flags } = await this.parse(Connect);
-    if (flags.replay === undefined)
-      throw new UsageError(
-        'live connections are not available yet; give --replay FILE to replay a recorded capture',
-      );
+    if (flags.replay === undefined) {
+      await this.live(flags);
+      return;
+    }
     let stats:
       | { frames: number; gaps: number; staleDropped: number; malformed: number; exchange: string }
       | undefined;
@@ -83,4 +105,92 @@ Live connections (without --replay) are not available yet: they come with the co
         `${stats.exchange}: ${stats.frames} messages, ${stats.gaps} book gap${stats.gaps === 1 ? '' : 's'}, ${stats.staleDropped} stale updates dropped${stats.malformed > 0 ? `, ${stats.malformed} not understood` : ''}`,
       );
   }
+
+  /** A live session: connectLive with the recording, signals, duration and record count. */
+  private async live(flags: {
+    exchange?: string | undefined;
+    symbols?: string | undefined;
+    channels: string;
+    duration?: string | undefined;
+    'max-records'?: number | undefined;
+    record?: string | undefined;
+    endpoint?: string | undefined;
+    'rest-endpoint'?: string | undefined;
+    'stale-after': string;
+    quiet: boolean;
+    progress?: boolean | undefined;
+  }): Promise<void> {
+    if (flags.exchange === undefined)
+      throw new UsageError('--exchange is needed for a live connection (or --replay FILE)');
+    if (flags.symbols === undefined) throw new UsageError('--symbols is needed for a live connection');
+    const durationUs = flags.duration === undefined ? undefined : parseDuration(flags.duration);
+    if (flags.duration !== undefined && durationUs === undefined)
+      throw new UsageError(`--duration: expected a duration such as 30s or 10m, found "${flags.duration}"`);
+    const staleUs = parseDuration(flags['stale-after']);
+    if (staleUs === undefined)
+      throw new UsageError(`--stale-after: expected a duration such as 30s, found "${flags['stale-after']}"`);
+    const recorder = flags.record === undefined ? undefined : openRecording(flags.record);
+    const stats = { frames: 0, malformed: 0, connections: 0, snapshots: 0 };
+    this.startProgress(flags.progress);
+    try {
+      await this.write(
+        connectLive(
+          {
+            exchange: flags.exchange as LiveExchange,
+            symbols: flags.symbols
+              .split(',')
+              .map((x) => x.trim())
+              .filter((x) => x.length > 0),
+            channels: flags.channels
+              .split(',')
+              .map((x) => x.trim())
+              .filter((x) => x.length > 0),
+            ...(flags.endpoint === undefined ? {} : { endpoint: flags.endpoint }),
+            ...(flags['rest-endpoint'] === undefined ? {} : { restEndpoint: flags['rest-endpoint'] }),
+            ...(durationUs === undefined ? {} : { durationMs: durationUs / 1000 }),
+            ...(flags['max-records'] === undefined ? {} : { maxRecords: flags['max-records'] }),
+            staleAfterMs: staleUs / 1000,
+            signal: this.abort.signal,
+            ...(recorder === undefined ? {} : { record: recorder.write }),
+            log: (m) => {
+              if (!flags.quiet) this.say(m);
+            },
+          },
+          stats,
+        ),
+      );
+    } finally {
+      await recorder?.close();
+    }
+    if (!flags.quiet && !this.outputClosed)
+      this.say(
+        `${flags.exchange}: ${stats.frames} messages over ${stats.connections} connection${stats.connections === 1 ? '' : 's'}, ${stats.snapshots} book snapshots${stats.malformed > 0 ? `, ${stats.malformed} malformed frames skipped` : ''}`,
+      );
+  }
+}
+
+/** A gzip recording written through a temporary name and renamed when complete. */
+function openRecording(path: string): { write: (line: string) => void; close: () => Promise<void> } {
+  const tmp = `${path}.${process.pid}.tmp`;
+  const gz = createGzip();
+  const file = createWriteStream(tmp);
+  gz.pipe(file);
+  return {
+    write: (line) => {
+      gz.write(`${line}\n`);
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        file.on('finish', () => {
+          try {
+            renameSync(tmp, path);
+            resolve();
+          } catch (error) {
+            reject(error);
+          }
+        });
+        file.on('error', reject);
+        gz.end();
+      }),
+  };
 }

@@ -303,7 +303,7 @@ export async function binanceDepth(ctx: RestContext, symbol: string, limit: numb
   };
 }
 
-const BYBIT_INTERVAL: Record<string, string> = {
+export const BYBIT_INTERVAL: Record<string, string> = {
   '1m': '1',
   '3m': '3',
   '5m': '5',

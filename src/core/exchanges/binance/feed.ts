@@ -24,6 +24,12 @@ import { ruleFor, Sequencer } from '../../book/sequence.js';
 import type { WireRecord } from '../../records/record.js';
 import { formatTime, parseCanonicalTime, US_PER_MS } from '../../records/time.js';
 
+/**
+ * The event `connect` records (and feeds) when a connection breaks: `{"e":"tickpipe_connection_lost",
+ * "reason":...}`. It is part of a recording, so a replay writes the same `disconnect` record.
+ */
+export const CONNECTION_LOST = 'tickpipe_connection_lost';
+
 /** Most diffs held while waiting for a snapshot; older ones are dropped (and counted). */
 const MAX_BUFFER = 100_000;
 
@@ -95,6 +101,7 @@ export class BinanceFeed {
     else if (e === 'trade' || e === 'aggTrade') this.trade(data, local, out);
     else if (e === 'kline') this.kline(data, local, out);
     else if ('lastUpdateId' in data) this.snapshot(data, localUs, undefined, out);
+    else if (e === CONNECTION_LOST) this.connectionLost(data, local, out);
     else if ('result' in data || 'id' in data)
       return; // a subscription reply
     else this.stats.malformed++;
@@ -180,10 +187,7 @@ export class BinanceFeed {
     } else if (v === 'stale') this.stats.staleDropped++;
     else if (v === 'gap') {
       this.stats.gaps++;
-      if (st.held !== undefined) out.push(st.held as WireRecord);
-      st.held = undefined;
-      st.synced = false;
-      st.buffer = [];
+      this.unsync(st, out);
       out.push({
         type: 'disconnect',
         time: rec.time,
@@ -195,6 +199,29 @@ export class BinanceFeed {
         found: st.seq.found,
       });
     }
+  }
+
+  /** A book waits for a new snapshot (a snapshot still held is written first: it was valid). */
+  private unsync(st: SymbolState, out: WireRecord[]): void {
+    if (st.held !== undefined) out.push(st.held as WireRecord);
+    st.held = undefined;
+    st.synced = false;
+    st.buffer = [];
+  }
+
+  /**
+   * The connection broke: a `disconnect` record for the venue, and every book waits for a new
+   * snapshot (what was missed cannot be recovered from the diff stream).
+   */
+  private connectionLost(d: Raw, local: string, out: WireRecord[]): void {
+    for (const st of this.symbols.values()) this.unsync(st, out);
+    out.push({
+      type: 'disconnect',
+      time: local.length === 27 ? `${local.slice(0, 23)}Z` : local,
+      local_time: local,
+      exchange: this.exchange,
+      reason: typeof d.reason === 'string' ? d.reason : 'connection lost',
+    });
   }
 
   /** Emits snapshots still waiting for a diff (at the end of a replay or a session). */

@@ -15,6 +15,7 @@ import { Sequencer } from '../../book/sequence.js';
 import type { WireRecord } from '../../records/record.js';
 import { formatTime, US_PER_MS } from '../../records/time.js';
 import type { FeedStats } from '../binance/feed.js';
+import { CONNECTION_LOST } from '../binance/feed.js';
 
 type Raw = Record<string, unknown>;
 
@@ -64,7 +65,16 @@ export class BybitFeed {
     if (topic.startsWith('orderbook.')) this.book(m, local, out);
     else if (topic.startsWith('publicTrade.')) this.trades(m, local, out);
     else if (topic.startsWith('kline.')) this.kline(m, topic, local, out);
-    else if ('op' in m || 'success' in m || 'ret_msg' in m)
+    else if (m.e === CONNECTION_LOST) {
+      // Bybit sends a fresh snapshot on resubscription, which resets each book.
+      out.push({
+        type: 'disconnect',
+        time: local === undefined ? formatTime(Date.now() * 1000, 'ms') : `${local.slice(0, 23)}Z`,
+        ...(local === undefined ? {} : { local_time: local }),
+        exchange: this.exchange,
+        reason: typeof m.reason === 'string' ? m.reason : 'connection lost',
+      });
+    } else if ('op' in m || 'success' in m || 'ret_msg' in m)
       return; // subscribe / pong replies
     else this.stats.malformed++;
   }

@@ -1,0 +1,225 @@
+/**
+ * connect live against a loopback Binance (tests/helpers/ws-venue.ts) replaying frames of the shared
+ * spot capture, with each fault the issue names injected. After each: a disconnect record at the
+ * break, books consistent again after resync (tickpipe orderbook --strict finds no gap), nothing
+ * duplicated, and a recording that replays to the same records.
+ */
+
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { connectLive, type LiveOptions } from '../src/core/exchanges/live.js';
+import { collect } from '../src/core/io/stream.js';
+import type { WireRecord } from '../src/core/records/record.js';
+import { parseLines, runCli, runInProcess } from './helpers/cli.js';
+import { describeShared, sharedFile } from './helpers/shared-data.js';
+import { type Faults, loadCapture, WsVenue } from './helpers/ws-venue.js';
+
+let venues: WsVenue[] = [];
+afterEach(async () => {
+  for (const v of venues) await v.close();
+  venues = [];
+});
+
+const ndjson = (rs: readonly WireRecord[]) => `${rs.map((r) => JSON.stringify(r)).join('\n')}\n`;
+
+describeShared('connect live (loopback Binance spot, frames of the shared hftbacktest capture)', () => {
+  const capture = () => loadCapture(sharedFile('hftbacktest/spot/btcusdt_20240808.gz'), 1500);
+
+  /** A session against a venue with `faults`, until the venue has sent every frame. */
+  async function session(faults: Faults, extra: Partial<LiveOptions> = {}) {
+    const { frames, snapshot } = capture();
+    const venue = new WsVenue(frames, snapshot, faults);
+    venues.push(venue);
+    await venue.listen();
+    const stop = new AbortController();
+    const lines: string[] = [];
+    const logs: string[] = [];
+    const stats = { frames: 0, malformed: 0, connections: 0, snapshots: 0 };
+    // Once the venue has sent everything, end when the client has read all of it (or, where a
+    // dropped connection lost frames in flight, a second later).
+    venue.onDone(() => {
+      const since = Date.now();
+      const poll = setInterval(() => {
+        if (stats.frames >= venue.sent || Date.now() - since > 1000) {
+          clearInterval(poll);
+          stop.abort();
+        }
+      }, 10);
+    });
+    const records = await collect(
+      connectLive(
+        {
+          exchange: 'binance_spot',
+          symbols: ['BTCUSDT'],
+          channels: ['trades', 'quotes', 'book'],
+          endpoint: venue.ws,
+          restEndpoint: venue.restUrl,
+          signal: stop.signal,
+          backoffInitialMs: 20,
+          backoffMaxMs: 200,
+          staleAfterMs: 5000,
+          record: (l) => lines.push(l),
+          log: (m) => logs.push(m),
+          random: () => 0.5,
+          ...extra,
+        },
+        stats,
+      ),
+    );
+    return { records, lines, logs, stats, venue, frames };
+  }
+
+  /** The books pass orderbook's checks, and a replay of the recording gives the same records. */
+  async function consistent(records: WireRecord[], lines: string[]) {
+    const ob = await runInProcess(['orderbook', '--strict', '--quiet'], ndjson(records));
+    expect(ob.stderr).toBe('');
+    expect(ob.code).toBe(0);
+    const dir = mkdtempSync(join(tmpdir(), 'tickpipe-live-'));
+    const file = join(dir, 'rec.txt');
+    (await import('node:fs')).writeFileSync(file, `${lines.join('\n')}\n`);
+    const replay = await runInProcess(['connect', '--replay', file, '--exchange', 'binance_spot', '--quiet']);
+    expect(replay.code).toBe(0);
+    expect(replay.stdout).toBe(ndjson(records));
+    return parseLines(ob.stdout);
+  }
+
+  const trades = (rs: WireRecord[]) => rs.filter((r) => r.type === 'trade').map((r) => r.id);
+
+  it('a clean session: a snapshot, then deltas in sequence; every trade once; the recording replays byte for byte', async () => {
+    const { records, lines, stats, frames } = await session({});
+    expect(stats.connections).toBe(1);
+    const books = records.filter((r) => r.type === 'book');
+    expect(books[0]).toMatchObject({ snapshot: true, exchange: 'binance_spot', symbol: 'BTCUSDT' });
+    expect(books.slice(1).every((b) => b.snapshot === false)).toBe(true);
+    expect(records.some((r) => r.type === 'disconnect')).toBe(false);
+    const sent = frames.filter((f) => f.raw.includes('"e":"trade"')).length;
+    expect(trades(records)).toHaveLength(sent);
+    expect(new Set(trades(records)).size).toBe(sent);
+    expect(records.every((r) => typeof r.local_time === 'string')).toBe(true);
+    await consistent(records, lines);
+  });
+
+  it('the venue drops the connection every 400 frames: a disconnect at each break, resynced books, no duplicates', async () => {
+    const { records, lines, stats } = await session({ dropEvery: 400 });
+    expect(stats.connections).toBeGreaterThanOrEqual(4);
+    const breaks = records.filter((r) => r.type === 'disconnect');
+    expect(breaks).toHaveLength(stats.connections - 1);
+    expect(breaks[0]).toMatchObject({ exchange: 'binance_spot', reason: expect.stringMatching(/^closed/) });
+    // After each break the book starts again from a snapshot.
+    const after = records.slice(records.indexOf(breaks[0]!) + 1).find((r) => r.type === 'book');
+    expect(after).toMatchObject({ snapshot: true });
+    const ids = trades(records);
+    expect(new Set(ids).size).toBe(ids.length);
+    await consistent(records, lines);
+  });
+
+  it('a malformed frame is counted and skipped; the session goes on', async () => {
+    const { records, lines, stats, logs } = await session({ malformedAt: 100 });
+    expect(stats.malformed).toBe(1);
+    expect(logs.some((l) => l.startsWith('malformed frame skipped'))).toBe(true);
+    expect(records.some((r) => r.type === 'disconnect')).toBe(false);
+    await consistent(records, lines);
+  });
+
+  it('a silent connection is dead after --stale-after: replaced, with a disconnect record', async () => {
+    const { records, lines, stats } = await session({ silentAt: 300 }, { staleAfterMs: 400 });
+    expect(stats.connections).toBe(2);
+    expect(records.filter((r) => r.type === 'disconnect')).toEqual([
+      expect.objectContaining({ reason: 'closed (4000)' }),
+    ]);
+    await consistent(records, lines);
+  });
+
+  it('a skipped depth update: a disconnect for the book with the expected and found sequence, then a new snapshot', async () => {
+    const all = capture().frames;
+    const at = all.findIndex((f, i) => i >= 200 && f.depth !== undefined);
+    const skipped = all[at]!.depth!;
+    const next = all.slice(at + 1).find((f) => f.depth !== undefined)!.depth!;
+    const { records, lines } = await session({ skipAt: at });
+    const gap = records.find((r) => r.type === 'disconnect');
+    expect(gap).toMatchObject({
+      symbol: 'BTCUSDT',
+      reason: 'book sequence gap',
+      expected: skipped.U,
+      found: next.U,
+    });
+    const after = records.slice(records.indexOf(gap!) + 1).find((r) => r.type === 'book');
+    expect(after).toMatchObject({ snapshot: true });
+    await consistent(records, lines);
+  });
+
+  it("Binance's serverShutdown: a new connection at once, a disconnect record", async () => {
+    const { records, lines, stats } = await session({ shutdownAt: 500 });
+    expect(stats.connections).toBe(2);
+    expect(records.filter((r) => r.type === 'disconnect')).toEqual([
+      expect.objectContaining({ reason: 'server shutdown' }),
+    ]);
+    await consistent(records, lines);
+  });
+
+  it('the command: --record FILE.gz, --max-records ends it with exit 0, and --replay of the recording gives the same bytes', async () => {
+    const { frames, snapshot } = capture();
+    const venue = new WsVenue(frames, snapshot, { dropEvery: 600 });
+    venues.push(venue);
+    await venue.listen();
+    const dir = mkdtempSync(join(tmpdir(), 'tickpipe-live-'));
+    const rec = join(dir, 'session.gz');
+    const live = await runCli([
+      'connect',
+      '--exchange',
+      'binance_spot',
+      '--symbols',
+      'btcusdt',
+      '--channels',
+      'trades,quotes,book',
+      '--endpoint',
+      venue.ws,
+      '--rest-endpoint',
+      venue.restUrl,
+      '--record',
+      rec,
+      '--max-records',
+      '1200',
+      '--quiet',
+    ]);
+    expect(live.stderr).toBe('');
+    expect(live.code).toBe(0);
+    expect(parseLines(live.stdout)).toHaveLength(1200);
+    const replay = await runCli(['connect', '--replay', rec, '--exchange', 'binance_spot', '--quiet']);
+    expect(replay.code).toBe(0);
+    // The recording holds every frame received, which may be a little more than the 1200 records asked for.
+    expect(replay.stdout.startsWith(live.stdout)).toBe(true);
+  });
+
+  it('reconnection attempts refused at first: backoff until one succeeds', async () => {
+    const { records, lines, stats, logs, venue } = await session({ dropEvery: 700, refuseReconnects: 3 });
+    expect(venue.refused).toBe(3);
+    expect(stats.connections).toBeGreaterThanOrEqual(2);
+    // The waits double: 20 ms, 40, 80, 160 (half to all of each, jitter fixed at the middle here).
+    const waits = logs
+      .filter((l) => l.includes('reconnecting in'))
+      .map((l) => Number(/in (\d+) ms/.exec(l)![1]));
+    expect(waits.slice(0, 4)).toEqual([15, 30, 60, 120]);
+    expect(records.filter((r) => r.type === 'disconnect').length).toBe(4 + stats.connections - 2);
+    await consistent(records, lines);
+  });
+});
+
+it('connect: a live session needs --exchange and --symbols (usage errors, exit 2)', async () => {
+  const a = await runInProcess(['connect', '--symbols', 'BTCUSDT']);
+  expect(a.code).toBe(2);
+  expect(a.stderr).toMatch(/--exchange is needed/);
+  const b = await runInProcess([
+    'connect',
+    '--exchange',
+    'binance_spot',
+    '--channels',
+    'book,wat',
+    '--symbols',
+    'X',
+  ]);
+  expect(b.code).toBe(2);
+  expect(b.stderr).toMatch(/unknown channel "wat"/);
+});
