@@ -5,14 +5,19 @@
  * duplicated, and a recording that replays to the same records.
  */
 
+import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
 import { connectLive, type LiveOptions } from '../src/core/exchanges/live.js';
+import { listZipEntries, readZipEntry } from '../src/core/fetch/zip.js';
 import { collect } from '../src/core/io/stream.js';
 import type { WireRecord } from '../src/core/records/record.js';
-import { parseLines, runCli, runInProcess } from './helpers/cli.js';
+import { BIN, parseLines, runCli, runInProcess } from './helpers/cli.js';
 import { describeShared, sharedFile } from './helpers/shared-data.js';
 import { type Faults, loadCapture, WsVenue } from './helpers/ws-venue.js';
 
@@ -28,7 +33,11 @@ describeShared('connect live (loopback Binance spot, frames of the shared hftbac
   const capture = () => loadCapture(sharedFile('hftbacktest/spot/btcusdt_20240808.gz'), 1500);
 
   /** A session against a venue with `faults`, until the venue has sent every frame. */
-  async function session(faults: Faults, extra: Partial<LiveOptions> = {}) {
+  async function session(
+    faults: Faults,
+    extra: Partial<LiveOptions> = {},
+    until: (s: { connections: number }) => boolean = () => true,
+  ) {
     const { frames, snapshot } = capture();
     const venue = new WsVenue(frames, snapshot, faults);
     venues.push(venue);
@@ -42,7 +51,7 @@ describeShared('connect live (loopback Binance spot, frames of the shared hftbac
     venue.onDone(() => {
       const since = Date.now();
       const poll = setInterval(() => {
-        if (stats.frames >= venue.sent || Date.now() - since > 1000) {
+        if ((stats.frames >= venue.sent && until(stats)) || Date.now() - since > 3000) {
           clearInterval(poll);
           stop.abort();
         }
@@ -150,6 +159,13 @@ describeShared('connect live (loopback Binance spot, frames of the shared hftbac
     await consistent(records, lines);
   });
 
+  it('a connection reaching the age limit (24 h at Binance; 150 ms here) is replaced', async () => {
+    const { records, lines, stats } = await session({}, { maxConnectionMs: 150 }, (s) => s.connections >= 2);
+    expect(stats.connections).toBeGreaterThanOrEqual(2);
+    expect(records.find((r) => r.type === 'disconnect')).toMatchObject({ reason: 'closed (4001)' });
+    await consistent(records, lines);
+  });
+
   it("Binance's serverShutdown: a new connection at once, a disconnect record", async () => {
     const { records, lines, stats } = await session({ shutdownAt: 500 });
     expect(stats.connections).toBe(2);
@@ -193,6 +209,45 @@ describeShared('connect live (loopback Binance spot, frames of the shared hftbac
     expect(replay.stdout.startsWith(live.stdout)).toBe(true);
   });
 
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)(
+    '%s closes the session, flushes what it owes and exits %d; --duration ends it with exit 0',
+    async (signal, code) => {
+      const { frames, snapshot } = capture();
+      const venue = new WsVenue(frames, snapshot);
+      venues.push(venue);
+      await venue.listen();
+      const argv = [
+        BIN,
+        'connect',
+        '-e',
+        'binance_spot',
+        '--symbols',
+        'BTCUSDT',
+        '--channels',
+        'book,trades',
+      ];
+      const urls = ['--endpoint', venue.ws, '--rest-endpoint', venue.restUrl, '--quiet'];
+      const child = spawn(process.execPath, [...argv, ...urls], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d;
+      });
+      await new Promise<void>((r) => venue.onDone(r));
+      await new Promise((r) => setTimeout(r, 300));
+      child.kill(signal);
+      const exit = await new Promise<number | null>((r) => child.on('close', r));
+      expect(exit).toBe(code);
+      expect(out.endsWith('\n')).toBe(true);
+      expect(parseLines(out).length).toBeGreaterThan(1000);
+      const timed = await runCli([...argv.slice(1), ...urls, '--duration', '700ms']);
+      expect(timed.code).toBe(0);
+      expect(parseLines(timed.stdout)[0]).toMatchObject({ type: 'book', snapshot: true });
+    },
+  );
+
   it('reconnection attempts refused at first: backoff until one succeeds', async () => {
     const { records, lines, stats, logs, venue } = await session({ dropEvery: 700, refuseReconnects: 3 });
     expect(venue.refused).toBe(3);
@@ -222,4 +277,70 @@ it('connect: a live session needs --exchange and --symbols (usage errors, exit 2
   ]);
   expect(b.code).toBe(2);
   expect(b.stderr).toMatch(/unknown channel "wat"/);
+});
+
+describeShared('connect live (loopback Bybit v5, messages of the shared orderbook archive)', () => {
+  it('subscribes to the topics, pings, and turns the messages into books and trades', async () => {
+    const zip = sharedFile('nautilus_trader/bybit/xrpusdt-ob500.data.zip');
+    const [entry] = listZipEntries(zip);
+    const chunks: Buffer[] = [];
+    for await (const c of readZipEntry(zip, entry!)) chunks.push(c);
+    const messages = Buffer.concat(chunks)
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l.length > 0)
+      .slice(0, 300);
+    const server = http.createServer();
+    const wss = new WebSocketServer({ server });
+    const received: string[] = [];
+    wss.on('connection', (ws) => {
+      ws.on('message', (d) => {
+        const text = d.toString();
+        received.push(text);
+        const m = JSON.parse(text) as { op: string };
+        if (m.op === 'ping') ws.send('{"success":true,"ret_msg":"pong","op":"ping"}');
+        if (m.op === 'subscribe') {
+          ws.send('{"success":true,"ret_msg":"","op":"subscribe"}');
+          for (const line of messages) ws.send(line);
+        }
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const stop = new AbortController();
+    const stats = { frames: 0, malformed: 0, connections: 0, snapshots: 0 };
+    const done = setInterval(() => {
+      if (stats.frames >= messages.length + 1 && received.filter((r) => r.includes('ping')).length >= 2)
+        stop.abort();
+    }, 20);
+    try {
+      const records = await collect(
+        connectLive(
+          {
+            exchange: 'bybit_perpetuals_usd',
+            symbols: ['XRPUSDT'],
+            channels: ['book', 'trades'],
+            endpoint: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/v5/public/linear`,
+            signal: stop.signal,
+            pingEveryMs: 50,
+          },
+          stats,
+        ),
+      );
+      expect(JSON.parse(received[0]!)).toEqual({
+        op: 'subscribe',
+        args: ['orderbook.50.XRPUSDT', 'publicTrade.XRPUSDT'],
+      });
+      expect(received.filter((r) => r === '{"op":"ping"}').length).toBeGreaterThanOrEqual(2);
+      const books = records.filter((r) => r.type === 'book');
+      expect(books[0]).toMatchObject({ exchange: 'bybit_perpetuals_usd', symbol: 'XRPUSDT', snapshot: true });
+      expect(books).toHaveLength(messages.length);
+      expect(stats.malformed).toBe(0);
+      const ob = await runInProcess(['orderbook', '--strict', '--quiet'], ndjson(records));
+      expect(ob.code).toBe(0);
+    } finally {
+      clearInterval(done);
+      wss.close();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
 });

@@ -600,7 +600,12 @@ describe('fetch: faults', () => {
       env: { ...process.env, TICKPIPE_NOW: NOW },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    await new Promise((r) => setTimeout(r, 1500));
+    // Interrupt once the retried download is in flight (the slow one): on a loaded machine a fixed
+    // wait could land before the command has installed its signal handlers.
+    const inFlight = () => server.log.filter((l) => l.path === PATH).length >= 2;
+    for (let waited = 0; !inFlight() && waited < 30_000; waited += 50)
+      await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 200));
     child.kill('SIGINT');
     const code = await new Promise((r) => child.on('close', r));
     expect(code).toBe(130);

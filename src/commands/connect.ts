@@ -20,6 +20,16 @@ Live (without --replay): --exchange, --symbols and --channels (trades, quotes, b
 
   static override examples = [
     {
+      description: 'Live Binance spot trades, quotes and books for two symbols, recorded for replay',
+      command:
+        '<%= config.bin %> <%= command.id %> -e binance_spot --symbols BTCUSDT,ETHUSDT --channels trades,quotes,book --record today.gz',
+    },
+    {
+      description: 'Paper trading on a live Bybit book for ten minutes',
+      command:
+        '<%= config.bin %> <%= command.id %> -e bybit_perpetuals_usd --symbols BTCUSDT --channels book --duration 10m | <%= config.bin %> orderbook | <%= config.bin %> backtest --strategy market-maker',
+    },
+    {
       description: 'A Binance spot capture rebuilt into quotes with book features',
       command:
         '<%= config.bin %> <%= command.id %> --replay btcusdt_20240808.gz | <%= config.bin %> orderbook',

@@ -63,6 +63,8 @@ export interface LiveOptions {
   readonly healthyMs?: number;
   /** Reconnect before a connection gets this old (Binance closes them at 24 hours). */
   readonly maxConnectionMs?: number;
+  /** Bybit's application-level ping interval (default 20 s). */
+  readonly pingEveryMs?: number;
   /** Depth levels asked of Binance's REST snapshot. */
   readonly snapshotLimit?: number;
   /** Receives every line of the recording (`<ns> <json>`, no newline). */
@@ -177,6 +179,8 @@ async function* run(o: LiveOptions, stats: LiveStats): AsyncGenerator<WireRecord
   let attempt = 0;
   let openedAt = 0;
   let lastMessage = 0;
+  let lastPing = 0;
+  const pingEvery = o.pingEveryMs ?? 20_000;
   let pending = new Set<string>();
   let generation = 0;
   const timers = new Set<NodeJS.Timeout>();
@@ -249,6 +253,7 @@ async function* run(o: LiveOptions, stats: LiveStats): AsyncGenerator<WireRecord
       alive = true;
       openedAt = Date.now();
       lastMessage = Date.now();
+      lastPing = Date.now();
       stats.connections++;
       o.log?.(`connected to ${url}`);
       for (const m of subscribe) socket.send(m);
@@ -288,7 +293,10 @@ async function* run(o: LiveOptions, stats: LiveStats): AsyncGenerator<WireRecord
     () => {
       const socket = ws;
       if (stopped || socket === undefined || socket.readyState !== WebSocket.OPEN) return;
-      if (!binance && Date.now() - lastMessage >= 20_000) socket.send('{"op":"ping"}');
+      if (!binance && Date.now() - lastPing >= pingEvery) {
+        lastPing = Date.now();
+        socket.send('{"op":"ping"}');
+      }
       if (Date.now() - lastMessage >= staleAfter) socket.emit('close', 4000);
       else if (Date.now() - openedAt >= maxAge) socket.emit('close', 4001);
     },
