@@ -22,6 +22,8 @@ export interface Faults {
   skipAt?: number;
   /** Send Binance's serverShutdown event before the frame at this index. */
   shutdownAt?: number;
+  /** Wait this long between bursts of 20 frames (default: none). */
+  paceMs?: number;
   /** Refuse this many connection attempts after the first connection ends. */
   refuseReconnects?: number;
 }
@@ -72,6 +74,8 @@ export class WsVenue {
   private readonly server: http.Server;
   private readonly wss: WebSocketServer;
   private doneListeners: (() => void)[] = [];
+  private sockets: { ws: WebSocket; index: number; sent: number; silent: boolean; closing: number }[] = [];
+  private pumping = false;
   private ended = 0;
   port = 0;
 
@@ -157,41 +161,73 @@ export class WsVenue {
   }
 
   private serve(ws: WebSocket): void {
-    const index = this.connections.length;
+    this.sockets.push({ ws, index: this.connections.length, sent: 0, silent: false, closing: -1 });
     this.connections.push(0);
+    ws.on('close', () => {
+      this.sockets = this.sockets.filter((x) => x.ws !== ws);
+    });
+    if (!this.pumping) {
+      this.pumping = true;
+      setImmediate(() => this.pump());
+    }
+  }
+
+  /**
+   * Sends each frame to every open connection (a venue broadcasts), pausing while none listens, so
+   * that what a test counts is what the venue published.
+   */
+  private pump(): void {
     const faults = this.faults;
-    const step = (): void => {
-      if (ws.readyState !== ws.OPEN) return;
-      for (let k = 0; k < 20; k++) {
-        const i = this.cursor;
-        if (i >= this.frames.length) {
-          if (this.ended++ === 0) for (const f of this.doneListeners.splice(0)) f();
-          return;
-        }
-        if (faults.silentAt === i && index === 0) return; // silent: the socket stays open
-        if (faults.dropEvery !== undefined && this.connections[index]! >= faults.dropEvery) {
-          ws.terminate();
-          return;
-        }
-        if (faults.malformedAt === i) {
-          ws.send('{"stream":"btcusdt@trade","data":{"e":"trade",');
-          delete faults.malformedAt;
-        }
-        if (faults.shutdownAt === i) {
-          delete faults.shutdownAt;
-          ws.send('{"e":"serverShutdown","E":1723161260000}');
-          return; // the client leaves; the venue would close it soon after
-        }
-        const f = this.frames[i]!;
-        this.cursor++;
-        this.pass(f);
-        if (faults.skipAt === i) continue;
-        ws.send(f.raw);
-        this.sent++;
-        this.connections[index]!++;
+    for (let k = 0; k < 20; k++) {
+      const i = this.cursor;
+      if (i >= this.frames.length) {
+        this.pumping = false;
+        if (this.ended++ === 0) for (const f of this.doneListeners.splice(0)) f();
+        return;
       }
-      setImmediate(step);
-    };
-    setImmediate(step);
+      for (const s of [...this.sockets]) {
+        if (faults.dropEvery !== undefined && s.sent >= faults.dropEvery) {
+          s.ws.terminate();
+          this.sockets = this.sockets.filter((x) => x !== s);
+          continue;
+        }
+        if (s.closing === 0) {
+          s.ws.terminate();
+          this.sockets = this.sockets.filter((x) => x !== s);
+          continue;
+        }
+        if (faults.silentAt === i && s.index === 0) s.silent = true;
+      }
+      if (faults.malformedAt === i) {
+        for (const s of this.sockets) s.ws.send('{"stream":"btcusdt@trade","data":{"e":"trade",');
+        delete faults.malformedAt;
+      }
+      if (faults.shutdownAt === i) {
+        // The notice, then 50 more frames on the old connection before the venue closes it.
+        for (const s of this.sockets) {
+          s.ws.send('{"e":"serverShutdown","E":1723161260000}');
+          s.closing = 50;
+        }
+        delete faults.shutdownAt;
+      }
+      const listening = this.sockets.filter((s) => !s.silent);
+      if (listening.length === 0) {
+        this.pumping = false;
+        return; // resumes when a connection opens
+      }
+      const f = this.frames[i]!;
+      this.cursor++;
+      this.pass(f);
+      if (faults.skipAt === i) continue;
+      for (const s of listening) {
+        s.ws.send(f.raw);
+        s.sent++;
+        this.connections[s.index]!++;
+        if (s.closing > 0) s.closing--;
+      }
+      this.sent++;
+    }
+    if (faults.paceMs === undefined) setImmediate(() => this.pump());
+    else setTimeout(() => this.pump(), faults.paceMs);
   }
 }

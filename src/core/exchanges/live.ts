@@ -82,26 +82,55 @@ export interface LiveStats {
   snapshots: number;
 }
 
-/** The websocket URL and the messages to send after opening, for a venue, symbols and channels. */
-export function subscription(o: LiveOptions): { url: string; subscribe: string[] } {
+/** One connection's worth of a session: its URL, what to send after opening, and its symbols. */
+export interface Link {
+  readonly url: string;
+  readonly subscribe: readonly string[];
+  readonly symbols: readonly string[];
+}
+
+/** Streams a Binance connection may carry. */
+export const BINANCE_MAX_STREAMS = 1024;
+
+function binanceStreams(sym: string, channels: readonly string[], futures: boolean): string[] {
+  const s = sym.toLowerCase();
+  return channels.map((c) => {
+    if (c === 'trades') return `${s}@${futures ? 'aggTrade' : 'trade'}`;
+    if (c === 'quotes') return `${s}@bookTicker`;
+    if (c === 'book') return `${s}@depth@100ms`;
+    if (c.startsWith('candles:')) return `${s}@kline_${c.slice(8)}`;
+    throw new UsageError(`--channels: unknown channel "${c}" (trades, quotes, book, candles:1m)`);
+  });
+}
+
+/**
+ * The connections a session opens: Binance puts at most 1024 streams on one connection, so more
+ * symbols are spread over several (a symbol's streams stay on one); Bybit takes everything on one,
+ * subscribed 10 topics a message.
+ */
+export function links(o: LiveOptions): Link[] {
   const symbols = o.symbols.map((s) => s.toUpperCase());
+  if (symbols.length === 0) throw new UsageError('--symbols: no symbol given');
   if (o.exchange.startsWith('binance')) {
     const futures = o.exchange !== 'binance_spot';
-    const streams: string[] = [];
-    for (const sym of symbols) {
-      const s = sym.toLowerCase();
-      for (const c of o.channels) {
-        if (c === 'trades') streams.push(`${s}@${futures ? 'aggTrade' : 'trade'}`);
-        else if (c === 'quotes') streams.push(`${s}@bookTicker`);
-        else if (c === 'book') streams.push(`${s}@depth@100ms`);
-        else if (c.startsWith('candles:')) streams.push(`${s}@kline_${c.slice(8)}`);
-        else throw new UsageError(`--channels: unknown channel "${c}" (trades, quotes, book, candles:1m)`);
-      }
-    }
-    if (streams.length > 1024)
-      throw new UsageError(`${streams.length} streams: Binance allows 1024 a connection; split the symbols`);
     const base = (o.endpoint ?? DEFAULT_WS[o.exchange]).replace(/\/+$/, '');
-    return { url: `${base}/stream?streams=${streams.join('/')}`, subscribe: [] };
+    const out: Link[] = [];
+    let streams: string[] = [];
+    let syms: string[] = [];
+    const flush = (): void => {
+      if (streams.length === 0) return;
+      out.push({ url: `${base}/stream?streams=${streams.join('/')}`, subscribe: [], symbols: syms });
+      streams = [];
+      syms = [];
+    };
+    for (const sym of symbols) {
+      const mine = binanceStreams(sym, o.channels, futures);
+      if (streams.length + mine.length > BINANCE_MAX_STREAMS) flush();
+      streams.push(...mine);
+      syms.push(sym);
+    }
+    flush();
+    return out;
   }
   const args: string[] = [];
   for (const sym of symbols) {
@@ -116,11 +145,33 @@ export function subscription(o: LiveOptions): { url: string; subscribe: string[]
       } else throw new UsageError(`--channels: unknown channel "${c}" (trades, quotes, book, candles:1m)`);
     }
   }
-  // Bybit takes at most 10 topics a subscribe message.
   const subscribe: string[] = [];
   for (let i = 0; i < args.length; i += 10)
     subscribe.push(JSON.stringify({ op: 'subscribe', args: args.slice(i, i + 10) }));
-  return { url: o.endpoint ?? DEFAULT_WS[o.exchange], subscribe };
+  return [{ url: o.endpoint ?? DEFAULT_WS[o.exchange], subscribe, symbols }];
+}
+
+/**
+ * A message's place in its stream, for dropping what an overlapping connection delivers twice:
+ * [stream, key], the key increasing along the stream; undefined for messages that are not ordered.
+ */
+function streamKey(msg: unknown): [string, number] | undefined {
+  const m = msg as { stream?: unknown; data?: Record<string, unknown>; topic?: unknown } | null;
+  if (m === null || typeof m !== 'object') return undefined;
+  if (typeof m.stream === 'string' && m.data !== undefined) {
+    const d = m.data;
+    const key =
+      d.e === 'trade'
+        ? d.t
+        : d.e === 'aggTrade'
+          ? d.a
+          : d.e === 'kline'
+            ? (d.k as { t?: unknown } | undefined)?.t
+            : d.u;
+    if (d.e === 'kline' && (d.k as { x?: unknown } | undefined)?.x !== true) return undefined;
+    return typeof key === 'number' ? [m.stream, key] : undefined;
+  }
+  return undefined;
 }
 
 /** The wall clock in nanoseconds, monotonic within the process. */
@@ -136,10 +187,10 @@ export function connectLive(options: LiveOptions, stats?: LiveStats): RecordStre
 }
 
 async function* run(o: LiveOptions, stats: LiveStats): AsyncGenerator<WireRecord[]> {
-  const { url, subscribe } = subscription(o);
+  const plan = links(o);
   const binance = o.exchange.startsWith('binance');
   const feed = binance ? new BinanceFeed(o.exchange) : new BybitFeed(o.exchange);
-  const bookSymbols = o.channels.includes('book') && binance ? o.symbols.map((s) => s.toUpperCase()) : [];
+  const books = binance && o.channels.includes('book');
   const now = clockNs();
   const random = o.random ?? Math.random;
   const initial = o.backoffInitialMs ?? 125;
@@ -147,6 +198,7 @@ async function* run(o: LiveOptions, stats: LiveStats): AsyncGenerator<WireRecord
   const healthy = o.healthyMs ?? 60_000;
   const staleAfter = o.staleAfterMs ?? 30_000;
   const maxAge = o.maxConnectionMs ?? 23.5 * 3_600_000;
+  const pingEvery = o.pingEveryMs ?? 20_000;
   const max = o.maxRecords ?? Number.POSITIVE_INFINITY;
 
   let queue: WireRecord[] = [];
@@ -160,6 +212,14 @@ async function* run(o: LiveOptions, stats: LiveStats): AsyncGenerator<WireRecord
   const stop = (): void => {
     stopped = true;
     notify();
+  };
+  const timers = new Set<NodeJS.Timeout>();
+  const later = (ms: number, f: () => void): void => {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      f();
+    }, ms);
+    timers.add(t);
   };
 
   /** Records and feeds one input, in the order the recording will replay it. */
@@ -175,25 +235,10 @@ async function* run(o: LiveOptions, stats: LiveStats): AsyncGenerator<WireRecord
     if (queue.length > 0) notify();
   };
 
-  let ws: WebSocket | undefined;
-  let attempt = 0;
-  let openedAt = 0;
-  let lastMessage = 0;
-  let lastPing = 0;
-  const pingEvery = o.pingEveryMs ?? 20_000;
-  let pending = new Set<string>();
-  let generation = 0;
-  const timers = new Set<NodeJS.Timeout>();
-  const later = (ms: number, f: () => void): void => {
-    const t = setTimeout(() => {
-      timers.delete(t);
-      f();
-    }, ms);
-    timers.add(t);
-  };
-
-  const takeSnapshot = async (symbol: string, gen: number): Promise<void> => {
-    if (pending.has(symbol)) return;
+  // Book snapshots (Binance), one request per symbol at a time.
+  const pending = new Set<string>();
+  const takeSnapshot = async (symbol: string): Promise<void> => {
+    if (pending.has(symbol) || stopped) return;
     pending.add(symbol);
     const base = o.restEndpoint ?? DEFAULT_REST[o.exchange]!;
     try {
@@ -201,67 +246,132 @@ async function* run(o: LiveOptions, stats: LiveStats): AsyncGenerator<WireRecord
         signal: AbortSignal.timeout(10_000),
       });
       const text = await res.text();
-      if (stopped || gen !== generation) return;
+      if (stopped) return;
       if (!res.ok) throw new Error(`HTTP ${res.status}: ${text.slice(0, 100)}`);
       const body = JSON.parse(text) as Record<string, unknown>;
+      if (!(feed instanceof BinanceFeed) || !feed.needsSnapshot(symbol)) return;
       // Spot bodies do not name their symbol: the recording's line does, so a replay knows it.
       const raw = 'symbol' in body ? text : `{"symbol":${JSON.stringify(symbol)},${text.trim().slice(1)}`;
       stats.snapshots++;
       ingest(raw, { symbol, ...body });
     } catch (error) {
-      if (stopped || gen !== generation) return;
+      if (stopped) return;
       o.log?.(`${symbol} depth snapshot failed (${(error as Error).message}); retrying`);
-      later(Math.min(cap, 1000), () => {
-        if (!stopped && gen === generation && feed instanceof BinanceFeed && feed.needsSnapshot(symbol))
-          void takeSnapshot(symbol, gen);
+      later(1000, () => {
+        if (feed instanceof BinanceFeed && feed.needsSnapshot(symbol)) void takeSnapshot(symbol);
       });
     } finally {
       pending.delete(symbol);
     }
   };
-
-  const broken = (reason: string): void => {
-    if (stopped) return;
-    ingest(JSON.stringify({ e: CONNECTION_LOST, reason }), { e: CONNECTION_LOST, reason });
-    if (Date.now() - openedAt >= healthy && openedAt > 0) attempt = 0;
-    const delay = Math.min(cap, initial * 2 ** attempt);
-    attempt++;
-    // Full jitter over the upper half: never a thundering herd, never much sooner than planned.
-    const wait = Math.round(delay / 2 + (random() * delay) / 2);
-    o.log?.(`connection lost (${reason}); reconnecting in ${wait} ms`);
-    later(wait, open);
+  const resync = (symbols: readonly string[]): void => {
+    if (!books || !(feed instanceof BinanceFeed)) return;
+    for (const s of symbols) if (feed.needsSnapshot(s) && !pending.has(s)) void takeSnapshot(s);
   };
 
-  function open(): void {
+  // What an overlapping connection delivers twice is dropped before it is recorded.
+  const lastKey = new Map<string, number>();
+  const fresh = (msg: unknown): boolean => {
+    const k = streamKey(msg);
+    if (k === undefined) return true;
+    const last = lastKey.get(k[0]);
+    if (last !== undefined && k[1] <= last) return false;
+    lastKey.set(k[0], k[1]);
+    return true;
+  };
+
+  interface Conn {
+    readonly socket: WebSocket;
+    openedAt: number;
+    lastMessage: number;
+    lastPing: number;
+    open: boolean;
+    done: boolean;
+  }
+  interface LinkState {
+    readonly link: Link;
+    current: Conn | undefined;
+    /** A connection opened to take over from `current` (server shutdown, age limit). */
+    next: Conn | undefined;
+    attempt: number;
+    healthySince: number;
+  }
+  const states: LinkState[] = plan.map((link) => ({
+    link,
+    current: undefined,
+    next: undefined,
+    attempt: 0,
+    healthySince: 0,
+  }));
+
+  const quiet = (c: Conn): void => {
+    c.done = true;
+    c.socket.removeAllListeners();
+    c.socket.on('error', () => {});
+    c.socket.terminate();
+  };
+
+  const lost = (st: LinkState, reason: string): void => {
+    const symbols = plan.length > 1 ? st.link.symbols : undefined;
+    const event =
+      symbols === undefined ? { e: CONNECTION_LOST, reason } : { e: CONNECTION_LOST, reason, symbols };
+    ingest(JSON.stringify(event), event);
+  };
+
+  const connect = (st: LinkState, role: 'current' | 'next'): void => {
     if (stopped) return;
-    const gen = ++generation;
-    pending = new Set();
-    const socket = new WebSocket(url, { handshakeTimeout: 10_000 });
-    ws = socket;
-    let alive = false;
-    let ended = false;
-    const end = (reason: string): void => {
-      if (ended || gen !== generation) return;
-      ended = true;
-      socket.removeAllListeners();
-      socket.on('error', () => {});
-      socket.terminate();
-      broken(reason);
+    const socket = new WebSocket(st.link.url, { handshakeTimeout: 10_000 });
+    const c: Conn = { socket, openedAt: 0, lastMessage: 0, lastPing: 0, open: false, done: false };
+    if (role === 'current') st.current = c;
+    else st.next = c;
+    const ended = (reason: string): void => {
+      if (c.done) return;
+      quiet(c);
+      if (stopped) return;
+      if (st.next === c) {
+        // A replacement that failed: the current connection goes on; the next trigger tries again.
+        st.next = undefined;
+        return;
+      }
+      if (st.current !== c) return;
+      st.current = undefined;
+      lost(st, c.open ? reason : `could not connect: ${reason}`);
+      if (st.next !== undefined) {
+        // The replacement is on its way: it takes over, and the books resynchronise on it.
+        st.current = st.next;
+        st.next = undefined;
+        if (st.current.open) resync(st.link.symbols);
+        return;
+      }
+      if (c.open && Date.now() - c.openedAt >= healthy) st.attempt = 0;
+      const delay = Math.min(cap, initial * 2 ** st.attempt);
+      st.attempt++;
+      // Jitter over the upper half: no thundering herd, never much sooner than planned.
+      const wait = Math.round(delay / 2 + (random() * delay) / 2);
+      o.log?.(`connection lost (${reason}); reconnecting in ${wait} ms`);
+      later(wait, () => connect(st, 'current'));
     };
     socket.on('open', () => {
-      if (gen !== generation) return;
-      alive = true;
-      openedAt = Date.now();
-      lastMessage = Date.now();
-      lastPing = Date.now();
+      if (c.done) return;
+      c.open = true;
+      c.openedAt = Date.now();
+      c.lastMessage = c.openedAt;
+      c.lastPing = c.openedAt;
       stats.connections++;
-      o.log?.(`connected to ${url}`);
-      for (const m of subscribe) socket.send(m);
-      for (const s of bookSymbols) void takeSnapshot(s, gen);
+      o.log?.(`connected to ${st.link.url.slice(0, 120)}`);
+      for (const m of st.link.subscribe) socket.send(m);
+      if (st.current === c) resync(st.link.symbols);
     });
     socket.on('message', (data: WebSocket.RawData) => {
-      if (gen !== generation) return;
-      lastMessage = Date.now();
+      if (c.done || stopped) return;
+      c.lastMessage = Date.now();
+      if (st.next === c && st.current !== undefined) {
+        // The replacement delivers: the old connection retires without a gap.
+        quiet(st.current);
+        st.current = c;
+        st.next = undefined;
+        o.log?.('switched to the new connection');
+      }
       const raw = data.toString();
       let msg: unknown;
       try {
@@ -272,35 +382,41 @@ async function* run(o: LiveOptions, stats: LiveStats): AsyncGenerator<WireRecord
         return;
       }
       stats.frames++;
-      ingest(raw, msg);
       const e =
         (msg as { data?: { e?: unknown }; e?: unknown } | null)?.data?.e ?? (msg as { e?: unknown })?.e;
       if (e === 'serverShutdown') {
-        end('server shutdown');
+        o.log?.('the venue announced a shutdown: opening a new connection');
+        if (st.next === undefined && st.current === c) connect(st, 'next');
         return;
       }
-      if (feed instanceof BinanceFeed)
-        for (const s of bookSymbols) if (feed.needsSnapshot(s) && !pending.has(s)) void takeSnapshot(s, gen);
+      if (!fresh(msg)) return;
+      ingest(raw, msg);
+      resync(st.link.symbols);
     });
-    socket.on('close', (code) => end(alive ? `closed (${code})` : `could not connect (${code})`));
-    socket.on('error', (error) =>
-      end(alive ? `error: ${error.message}` : `could not connect: ${error.message}`),
-    );
-  }
+    socket.on('close', (code) => ended(`closed (${code})`));
+    socket.on('error', (error) => ended(`error: ${error.message}`));
+  };
 
-  // Keepalive: Bybit's application ping, stale connections, and the 24-hour limit.
+  // Keepalive: Bybit's application ping, stale connections, and the age limit.
   const tick = setInterval(
     () => {
-      const socket = ws;
-      if (stopped || socket === undefined || socket.readyState !== WebSocket.OPEN) return;
-      if (!binance && Date.now() - lastPing >= pingEvery) {
-        lastPing = Date.now();
-        socket.send('{"op":"ping"}');
+      if (stopped) return;
+      const t = Date.now();
+      for (const st of states) {
+        const c = st.current;
+        if (c === undefined || !c.open || c.done) continue;
+        if (!binance && t - c.lastPing >= pingEvery) {
+          c.lastPing = t;
+          c.socket.send('{"op":"ping"}');
+        }
+        if (t - c.lastMessage >= staleAfter) c.socket.emit('close', 4000);
+        else if (t - c.openedAt >= maxAge && st.next === undefined) {
+          o.log?.('connection reached its age limit: opening a new connection');
+          connect(st, 'next');
+        }
       }
-      if (Date.now() - lastMessage >= staleAfter) socket.emit('close', 4000);
-      else if (Date.now() - openedAt >= maxAge) socket.emit('close', 4001);
     },
-    Math.max(10, Math.min(1000, Math.floor(staleAfter / 4))),
+    Math.max(10, Math.min(1000, Math.floor(Math.min(staleAfter, pingEvery, maxAge) / 4))),
   );
   const onAbort = (): void => stop();
   o.signal?.addEventListener('abort', onAbort);
@@ -308,7 +424,7 @@ async function* run(o: LiveOptions, stats: LiveStats): AsyncGenerator<WireRecord
 
   let emitted = 0;
   try {
-    open();
+    for (const st of states) connect(st, 'current');
     while (true) {
       if (queue.length === 0 && !stopped) await new Promise<void>((r) => (wake = r));
       if (queue.length > 0) {
@@ -328,11 +444,14 @@ async function* run(o: LiveOptions, stats: LiveStats): AsyncGenerator<WireRecord
     clearInterval(tick);
     for (const t of timers) clearTimeout(t);
     o.signal?.removeEventListener('abort', onAbort);
-    const socket = ws;
-    if (socket !== undefined) {
-      socket.removeAllListeners();
-      socket.on('error', () => {});
-      socket.close();
+    for (const st of states) {
+      for (const c of [st.current, st.next]) {
+        if (c === undefined || c.done) continue;
+        c.done = true;
+        c.socket.removeAllListeners();
+        c.socket.on('error', () => {});
+        c.socket.close();
+      }
     }
   }
   if (feed instanceof BinanceFeed) {

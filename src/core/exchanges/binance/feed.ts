@@ -214,14 +214,20 @@ export class BinanceFeed {
    * snapshot (what was missed cannot be recovered from the diff stream).
    */
   private connectionLost(d: Raw, local: string, out: WireRecord[]): void {
-    for (const st of this.symbols.values()) this.unsync(st, out);
-    out.push({
-      type: 'disconnect',
-      time: local.length === 27 ? `${local.slice(0, 23)}Z` : local,
-      local_time: local,
-      exchange: this.exchange,
-      reason: typeof d.reason === 'string' ? d.reason : 'connection lost',
-    });
+    const time = local.length === 27 ? `${local.slice(0, 23)}Z` : local;
+    const reason = typeof d.reason === 'string' ? d.reason : 'connection lost';
+    // One connection of several: only its symbols lost data.
+    const only = Array.isArray(d.symbols) ? (d.symbols as unknown[]).map(String) : undefined;
+    if (only === undefined) {
+      for (const st of this.symbols.values()) this.unsync(st, out);
+      out.push({ type: 'disconnect', time, local_time: local, exchange: this.exchange, reason });
+      return;
+    }
+    for (const symbol of only) {
+      const st = this.symbols.get(symbol);
+      if (st !== undefined) this.unsync(st, out);
+      out.push({ type: 'disconnect', time, local_time: local, exchange: this.exchange, symbol, reason });
+    }
   }
 
   /** Emits snapshots still waiting for a diff (at the end of a replay or a session). */
