@@ -1041,6 +1041,19 @@ describe('backtest: bad input', () => {
     expect(bad.stderr).toMatch(/--slippage-bps: expected a number >= 0, found "lots"/);
   });
 
+  it('inverse (coin-margined) contracts are refused, not simulated with linear PnL: exit 2', async () => {
+    const coin = { ...candle(0, 60_000, 60_100, 59_900, 60_050, 'BTCUSD_PERP', 'binance_futures_coin') };
+    const r = await runInProcess(
+      ['backtest', '--strategy', 'buy-and-hold', '--quiet'],
+      `${JSON.stringify(coin)}\n`,
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /binance_futures_coin BTCUSD_PERP: inverse \(coin-margined\) contracts are not simulated/,
+    );
+    expect(r.stdout).toBe('');
+  });
+
   it('a configuration with unknown keys: exit 2 naming them', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tickpipe-bt-'));
     const cfgPath = join(dir, 'c.json');

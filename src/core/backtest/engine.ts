@@ -12,7 +12,7 @@
  */
 
 import { OrderBook } from '../book/book.js';
-import { DataError, TickpipeError } from '../errors.js';
+import { DataError, TickpipeError, UsageError } from '../errors.js';
 import type { Stage } from '../io/stream.js';
 import { attachOrigin, lineOf, type WireRecord } from '../records/record.js';
 import { formatTime, parseTime, type TimePrecision, US_PER_DAY } from '../records/time.js';
@@ -306,6 +306,13 @@ export class BacktestEngine implements Stage {
 
   private addInstrument(ic: InstrumentConfig, fromStream: boolean): Inst {
     const key = `${ic.exchange}:${ic.symbol}`;
+    // Coin-margined (inverse) contracts settle PnL in the base coin, (1/entry - 1/exit) per unit of
+    // contract value: the accounting here is linear in the quote asset, so they are refused rather
+    // than simulated wrongly.
+    if (/coin|inverse/.test(ic.exchange))
+      throw new UsageError(
+        `${ic.exchange} ${ic.symbol}: inverse (coin-margined) contracts are not simulated; the engine's PnL is linear in the quote asset (docs/execution.md)`,
+      );
     const cs = new D(ic.contract_size ?? 1);
     const prev = this.insts.get(key);
     if (prev !== undefined) {
