@@ -76,7 +76,7 @@ export function formatSummary(summary: WireRecord, curve: readonly number[], sty
   lines.push(style.bold(`tickpipe summary${strategy}: ${summary.time_start} → ${summary.time_end}`));
   lines.push(
     style.dim(
-      `ratios per ${summary.interval}, equity returns per ${summary.period}, risk-free return ${summary.risk_free_return} per ${summary.interval}`,
+      `ratios per ${summary.interval}, equity returns per ${summary.period === 'daily' ? 'day' : summary.period}, risk-free return ${summary.risk_free_return} per ${summary.interval}`,
     ),
   );
 
