@@ -382,17 +382,19 @@ describe('backtest: accounting', () => {
   });
 });
 
+/** A BTCUSDT trade `ms` milliseconds after T0 (id `ms`); the aggressor sold unless `side` says so. */
+const trade = (ms: number, price: number, amount: number, side = 'sell'): WireRecord => ({
+  type: 'trade',
+  time: iso(T0 + ms),
+  exchange: 'binance_spot',
+  symbol: 'BTCUSDT',
+  id: ms,
+  price,
+  amount,
+  side,
+});
+
 describe('backtest: trade and book fills', () => {
-  const trade = (ms: number, price: number, amount: number, side: string): WireRecord => ({
-    type: 'trade',
-    time: iso(T0 + ms),
-    exchange: 'binance_spot',
-    symbol: 'BTCUSDT',
-    id: ms,
-    price,
-    amount,
-    side,
-  });
   const quote = (ms: number, bid: number, bidAmt: number, ask: number, askAmt: number): WireRecord => ({
     type: 'quote',
     time: iso(T0 + ms),
@@ -483,16 +485,6 @@ describe('backtest: time in force, post-only and cancels on books and trades', (
     bids,
     asks,
     sequence: ms + 1,
-  });
-  const trade = (ms: number, price: number, amount: number): WireRecord => ({
-    type: 'trade',
-    time: iso(T0 + ms),
-    exchange: 'binance_spot',
-    symbol: 'BTCUSDT',
-    id: ms,
-    price,
-    amount,
-    side: 'sell',
   });
   const noClose = config((c) => {
     c.close_at_end = false;
@@ -695,16 +687,7 @@ describe('backtest: built-in strategies on hand-worked signals', () => {
       ask_price: 100.1,
       ask_amount: 1,
     };
-    const t: WireRecord = {
-      type: 'trade',
-      time: iso(T0 + 1),
-      exchange: 'binance_spot',
-      symbol: 'BTCUSDT',
-      id: 1,
-      price: 99.94,
-      amount: 1,
-      side: 'sell',
-    };
+    const t = trade(1, 99.94, 1);
     const cfg = config((c) => {
       c.close_at_end = false;
       c.sizing = { mode: 'fixed-amount', value: 0.5 };

@@ -3,7 +3,7 @@ import { createGzip } from 'node:zlib';
 import { Flags } from '@oclif/core';
 import { commonFlags, TickpipeCommand } from '../cli/base.js';
 import { UsageError } from '../core/errors.js';
-import { connectLive, type LiveExchange } from '../core/exchanges/live.js';
+import { connectLive, LIVE_EXCHANGES, type LiveExchange } from '../core/exchanges/live.js';
 import { replayCapture } from '../core/exchanges/replay.js';
 import { parseDuration } from '../core/records/time.js';
 
@@ -51,14 +51,8 @@ Live (without --replay): --exchange, --symbols and --channels (trades, quotes, b
     }),
     exchange: Flags.string({
       char: 'e',
-      description: 'The venue (default: inferred from the messages).',
-      options: [
-        'binance_spot',
-        'binance_futures_usd',
-        'binance_futures_coin',
-        'bybit_spot',
-        'bybit_perpetuals_usd',
-      ],
+      description: 'The venue (needed live; with --replay, inferred from the messages by default).',
+      options: [...LIVE_EXCHANGES],
     }),
     pace: Flags.string({
       description: 'As fast as possible, or at the speed it was recorded.',

@@ -14,7 +14,7 @@
 import { OrderBook } from '../book/book.js';
 import { DataError, TickpipeError, UsageError } from '../errors.js';
 import type { Stage } from '../io/stream.js';
-import { attachOrigin, lineOf, type WireRecord } from '../records/record.js';
+import { attachOrigin, type WireRecord, whereOf } from '../records/record.js';
 import { formatTime, parseTime, type TimePrecision, US_PER_DAY } from '../records/time.js';
 import { applyFill, Balance, D, type Dec, Position, ZERO } from './account.js';
 import type { BacktestConfig, InstrumentConfig } from './config.js';
@@ -300,8 +300,7 @@ export class BacktestEngine implements Stage {
   // Instruments and balances
 
   private where(rec: WireRecord): string {
-    const line = lineOf(rec);
-    return `${this.options.source ?? 'input'}${line === undefined ? '' : `:${line}`}`;
+    return whereOf(rec, this.options.source);
   }
 
   private addInstrument(ic: InstrumentConfig, fromStream: boolean): Inst {

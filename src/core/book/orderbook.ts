@@ -16,7 +16,7 @@
 import { DataError } from '../errors.js';
 import { ByteOut } from '../io/bytes.js';
 import { batchBytes, type RecordStream, runStage, type Stage, setBatchBytes } from '../io/stream.js';
-import { attachOrigin, lineOf, rawOf, type WireRecord } from '../records/record.js';
+import { attachOrigin, rawOf, type WireRecord, whereOf } from '../records/record.js';
 import { formatTime, parseTime, type TimePrecision } from '../records/time.js';
 import { type Level, OrderBook } from './book.js';
 import { ruleFor, Sequencer } from './sequence.js';
@@ -118,8 +118,7 @@ export class OrderbookStage implements Stage {
   }
 
   private where(rec: WireRecord): string {
-    const line = lineOf(rec);
-    return `${this.options.source ?? 'input'}${line === undefined ? '' : `:${line}`}`;
+    return whereOf(rec, this.options.source);
   }
 
   push(rec: WireRecord, out: WireRecord[]): void {

@@ -36,6 +36,12 @@ export function lineOf(record: WireRecord): number | undefined {
   return (record as Hidden)[LINE];
 }
 
+/** Where a record came from, for messages: `source:line` (`stdin:42`), or `source` alone. */
+export function whereOf(record: WireRecord, source = 'input'): string {
+  const line = lineOf(record);
+  return line === undefined ? source : `${source}:${line}`;
+}
+
 /** The original text, or undefined when the record was built or changed here. */
 export function rawOf(record: WireRecord): string | undefined {
   return (record as Hidden)[RAW];

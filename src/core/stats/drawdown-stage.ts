@@ -6,7 +6,7 @@
 import { DataError } from '../errors.js';
 import type { RecordStream, Stage } from '../io/stream.js';
 import { runStage } from '../io/stream.js';
-import { lineOf, type WireRecord } from '../records/record.js';
+import { type WireRecord, whereOf } from '../records/record.js';
 import { formatTime, parseTime, type TimePrecision } from '../records/time.js';
 import { toNumber } from '../records/validate.js';
 import { type DrawdownPeriod, DrawdownStats, DrawdownTracker, periodFields } from './drawdown.js';
@@ -183,8 +183,7 @@ export class DrawdownStage implements Stage {
   }
 
   private where(rec: WireRecord): string {
-    const line = lineOf(rec);
-    return `${this.options.source ?? 'input'}${line === undefined ? '' : `:${line}`}`;
+    return whereOf(rec, this.options.source);
   }
 }
 
