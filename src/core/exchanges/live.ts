@@ -269,6 +269,8 @@ async function* run(o: LiveOptions, stats: LiveStats): AsyncGenerator<WireRecord
     for (const s of symbols) if (feed.needsSnapshot(s) && !pending.has(s)) void takeSnapshot(s);
   };
 
+  let gapsSeen = 0;
+
   // What an overlapping connection delivers twice is dropped before it is recorded.
   const lastKey = new Map<string, number>();
   const fresh = (msg: unknown): boolean => {
@@ -391,7 +393,11 @@ async function* run(o: LiveOptions, stats: LiveStats): AsyncGenerator<WireRecord
       }
       if (!fresh(msg)) return;
       ingest(raw, msg);
-      resync(st.link.symbols);
+      // A sequence gap leaves its book waiting for a snapshot: only then is there one to take.
+      if (feed.stats.gaps !== gapsSeen) {
+        gapsSeen = feed.stats.gaps;
+        resync(st.link.symbols);
+      }
     });
     socket.on('close', (code) => ended(`closed (${code})`));
     socket.on('error', (error) => ended(`error: ${error.message}`));
