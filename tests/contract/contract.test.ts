@@ -6,6 +6,8 @@
  */
 
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, parseLines, ROOT, runCli, runInProcess } from '../helpers/cli.js';
 
@@ -277,6 +279,23 @@ describe('bad usage', () => {
     expect(withProgress.stderr).toMatch(/\r\x1b\[Kgenerate: [\d,]+ records, [\d,]+\/s/);
     expect(withProgress.stdout).toBe(plain.stdout);
     expect(plain.stderr).toBe('');
+  });
+
+  it('oclif.manifest.json (written by the build) names every command file, and the CLI lists them all', async () => {
+    const files = readdirSync(join(ROOT, 'src', 'commands'))
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => f.slice(0, -3))
+      .sort();
+    expect(files).toEqual(Object.keys(COMMANDS).sort());
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as {
+      commands: Record<string, { relativePath: string[]; flags: Record<string, unknown> }>;
+    };
+    expect(Object.keys(manifest.commands).sort()).toEqual(files);
+    for (const id of files)
+      expect(manifest.commands[id]!.relativePath).toEqual(['dist', 'commands', `${id}.js`]);
+    const top = await runCli(['--help']);
+    expect(top.code).toBe(0);
+    for (const id of files) expect(top.stdout).toMatch(new RegExp(`^  ${id} `, 'm'));
   });
 
   it('every command has help with examples', async () => {

@@ -9,7 +9,14 @@ import { PassThrough, Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Config } from '@oclif/core';
 import { setIo, type TickpipeCommand } from '../../src/cli/base.js';
-import { COMMANDS } from '../../src/commands/index.js';
+import Backtest from '../../src/commands/backtest.js';
+import Connect from '../../src/commands/connect.js';
+import Drawdown from '../../src/commands/drawdown.js';
+import Fetch from '../../src/commands/fetch.js';
+import Generate from '../../src/commands/generate.js';
+import Orderbook from '../../src/commands/orderbook.js';
+import Sanitize from '../../src/commands/sanitize.js';
+import Summarize from '../../src/commands/summarize.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = join(ROOT, 'bin', 'run.js');
@@ -19,6 +26,18 @@ export interface Result {
   stderr: string;
   code: number;
 }
+
+/** Every command by id (the CLI finds them through oclif.manifest.json, which `npm run build` writes). */
+const COMMANDS = {
+  backtest: Backtest,
+  connect: Connect,
+  drawdown: Drawdown,
+  fetch: Fetch,
+  generate: Generate,
+  orderbook: Orderbook,
+  sanitize: Sanitize,
+  summarize: Summarize,
+};
 
 let config: Config | undefined;
 

@@ -13,7 +13,7 @@
  * `serverShutdown` event and its 24-hour connection limit make the session reconnect at once.
  */
 
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import { UsageError } from '../errors.js';
 import { BYBIT_INTERVAL } from '../fetch/rest.js';
 import type { RecordStream } from '../io/stream.js';
@@ -187,6 +187,9 @@ export function connectLive(options: LiveOptions, stats?: LiveStats): RecordStre
 }
 
 async function* run(o: LiveOptions, stats: LiveStats): AsyncGenerator<WireRecord[]> {
+  // Loaded here, not at the top: `connect --replay` and the rest of the toolkit never need it, and
+  // importing it cost about 50 ms of every start.
+  const { default: WebSocket } = await import('ws');
   const plan = links(o);
   const binance = o.exchange.startsWith('binance');
   const feed = binance ? new BinanceFeed(o.exchange) : new BybitFeed(o.exchange);
