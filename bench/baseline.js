@@ -39,9 +39,12 @@ if (variant === 'tickpipe') {
       .on('error', reject);
   });
 } else if (variant === 'capture') {
-  // A recorded capture (`<local ns> <raw JSON>` per line, gzip): gunzip, split, JSON.parse the frame.
+  // A recorded capture (`<local ns> <raw JSON>` per line, gzip): gunzip (in READ_CHUNK pieces, as
+  // tickpipe does), split, JSON.parse the frame.
   const { createGunzip } = await import('node:zlib');
-  const gunzipped = createReadStream(file, { highWaterMark: READ_CHUNK }).pipe(createGunzip());
+  const gunzipped = createReadStream(file, { highWaterMark: READ_CHUNK }).pipe(
+    createGunzip({ chunkSize: READ_CHUNK }),
+  );
   for await (const { lines } of splitLines(gunzipped, file)) {
     for (const line of lines) {
       const sp = line.indexOf(' ');

@@ -6,9 +6,10 @@
 
 import { describe, expect, it } from 'vitest';
 import { OrderBook } from '../src/core/book/book.js';
+import { BinanceFeed } from '../src/core/exchanges/binance/feed.js';
 import { replayCapture } from '../src/core/exchanges/replay.js';
 import { collect } from '../src/core/io/stream.js';
-import type { WireRecord } from '../src/core/records/record.js';
+import { rawOf, serialize, type WireRecord } from '../src/core/records/record.js';
 import { parseLines, runCli } from './helpers/cli.js';
 import { describeShared, sharedFile } from './helpers/shared-data.js';
 
@@ -127,6 +128,28 @@ describeShared('connect --replay: the shared captures rebuild exactly', () => {
     expect(r.stderr).toMatch(/1 book gap/);
   });
 
+  it('the JSON text built with quotes and trades is exactly JSON.stringify of the record, on every capture', async () => {
+    for (const file of [
+      'hftbacktest/spot/btcusdt_20240808.gz',
+      'hftbacktest/usdm/btcusdt_20240808.gz',
+      'hftbacktest/cm/btcusd_perp_20240808.gz',
+    ]) {
+      const records = (await collect(replayCapture(sharedFile(file)))) as Rec[];
+      let built = 0;
+      for (const r of records) {
+        const text = rawOf(r);
+        if (text === undefined) continue;
+        built++;
+        expect(text).toBe(JSON.stringify(r));
+      }
+      // Every quote and plain trade has its text built.
+      expect(built).toBe(
+        records.filter((r) => r.type === 'quote' || (r.type === 'trade' && !('first_id' in r))).length,
+      );
+      expect(built).toBeGreaterThan(1000);
+    }
+  });
+
   it('replay is deterministic: the same bytes twice', async () => {
     const a = await runCli(['connect', '--replay', sharedFile('hftbacktest/usdm/btcusdt_20240808.gz'), '-q']);
     const b = await runCli(['connect', '--replay', sharedFile('hftbacktest/usdm/btcusdt_20240808.gz'), '-q']);
@@ -175,5 +198,56 @@ describe('connect --replay on a small capture made here', () => {
     const r = await runCli(['connect', '--exchange', 'binance_spot']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--symbols is needed for a live connection/);
+  });
+});
+
+describe('BinanceFeed: quote and trade text', () => {
+  const text = (msgs: unknown[]) => {
+    const feed = new BinanceFeed('binance_futures_usd');
+    const out: WireRecord[] = [];
+    for (const m of msgs) feed.frame(m, 1_723_161_255_030_314, out);
+    return out.map((r) => ({ record: r, built: rawOf(r), written: serialize(r) }));
+  };
+
+  it('a symbol that needs escaping, an exponent-sized amount and a big sequence are written as JSON.stringify writes them', () => {
+    const [q, t] = text([
+      {
+        stream: 'x@bookTicker',
+        data: {
+          e: 'bookTicker',
+          E: 1,
+          u: 2 ** 60,
+          s: 'A"B\\C',
+          b: '0.00000010',
+          B: '1e25',
+          a: '61800.30',
+          A: '0',
+        },
+      },
+      { stream: 'x@trade', data: { e: 'trade', E: 5, T: 4, s: 'ÉTH', t: 9, p: '1.50', q: '0.000', m: true } },
+    ]);
+    for (const r of [q!, t!]) {
+      expect(r.built).toBeDefined();
+      expect(r.written).toBe(JSON.stringify(r.record));
+    }
+    expect(JSON.parse(q!.written)).toMatchObject({ symbol: 'A"B\\C', bid_price: 1e-7, bid_amount: 1e25 });
+    expect(t!.written).toBe(
+      '{"type":"trade","time":"1970-01-01T00:00:00.004Z","local_time":"2024-08-08T23:54:15.030314Z","exchange":"binance_futures_usd","symbol":"ÉTH","id":9,"price":1.5,"amount":0,"side":"sell"}',
+    );
+  });
+
+  it('values the template would print differently leave the record to JSON.stringify (null for a bad number, a string id as a string)', () => {
+    const [q, t, agg] = text([
+      { data: { e: 'bookTicker', E: 1, u: '7', s: 'X', b: 'abc', B: '1', a: '2', A: '3' } },
+      { data: { e: 'trade', E: 1, s: 'X', t: '9', p: '1', q: '2', m: false } },
+      { data: { e: 'aggTrade', E: 1, s: 'X', a: 3, f: 1, l: 2, p: '1', q: '2', m: false } },
+    ]);
+    for (const r of [q!, t!, agg!]) {
+      expect(r.built).toBeUndefined();
+      expect(r.written).toBe(JSON.stringify(r.record));
+    }
+    expect(JSON.parse(q!.written)).toMatchObject({ sequence: '7', bid_price: null });
+    expect(JSON.parse(t!.written)).toMatchObject({ id: '9' });
+    expect(JSON.parse(agg!.written)).toMatchObject({ id: 3, first_id: 1, last_id: 2 });
   });
 });

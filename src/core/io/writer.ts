@@ -1,7 +1,7 @@
 /**
  * The one NDJSON writer.
  *
- * - One `write` per batch of records (a joined string), so the cost per record is a string join.
+ * - One `write` per batch of records (their lines in one Buffer), so the cost per record is a copy.
  * - Honours backpressure: when the stream's buffer is full it waits for `drain`.
  * - Treats EPIPE (the reader went away, as `| head -1` does) as the end of output: it stops
  *   writing, reports `closed`, and the pipeline winds down quietly with exit 0.
@@ -10,6 +10,7 @@
 
 import type { Writable } from 'node:stream';
 import { serialize, type WireRecord } from '../records/record.js';
+import { ByteOut } from './bytes.js';
 import { batchBytes } from './stream.js';
 
 export class NdjsonWriter {
@@ -59,9 +60,10 @@ export class NdjsonWriter {
       await this.writeText(bytes, records.length);
       return;
     }
-    const parts = new Array<string>(records.length);
-    for (let i = 0; i < records.length; i++) parts[i] = serialize(records[i]!);
-    await this.writeText(`${parts.join('\n')}\n`, records.length);
+    // Lines written into one Buffer: cheaper than joining them into a string the stream then encodes.
+    const out = new ByteOut(records.length * 256 + 1024);
+    for (let i = 0; i < records.length; i++) out.line(serialize(records[i]!));
+    await this.writeText(out.bytes(), records.length);
   }
 
   /** Writes pre-serialised lines (each without a newline). */

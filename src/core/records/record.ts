@@ -31,6 +31,14 @@ export function attachOrigin(record: object, line: number, raw: string): void {
   r[RAW] = raw;
 }
 
+/**
+ * Attaches the JSON text a record was built with, which must be exactly `JSON.stringify(record)`: the
+ * writer then writes it as it is (producers on hot paths build the text with the record).
+ */
+export function attachText(record: object, text: string): void {
+  (record as Hidden)[RAW] = text;
+}
+
 /** The input line a record (or the record it was derived from) came from, if known. */
 export function lineOf(record: WireRecord): number | undefined {
   return (record as Hidden)[LINE];
