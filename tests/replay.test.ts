@@ -128,7 +128,7 @@ describeShared('connect --replay: the shared captures rebuild exactly', () => {
     expect(r.stderr).toMatch(/1 book gap/);
   });
 
-  it('the JSON text built with quotes and trades is exactly JSON.stringify of the record, on every capture', async () => {
+  it('the JSON text built with quotes, trades and depth updates is exactly JSON.stringify of the record, on every capture', async () => {
     for (const file of [
       'hftbacktest/spot/btcusdt_20240808.gz',
       'hftbacktest/usdm/btcusdt_20240808.gz',
@@ -142,11 +142,51 @@ describeShared('connect --replay: the shared captures rebuild exactly', () => {
         built++;
         expect(text).toBe(JSON.stringify(r));
       }
-      // Every quote and plain trade has its text built.
+      // Every quote, plain trade and depth update has its text built.
       expect(built).toBe(
-        records.filter((r) => r.type === 'quote' || (r.type === 'trade' && !('first_id' in r))).length,
+        records.filter(
+          (r) =>
+            r.type === 'quote' ||
+            (r.type === 'trade' && !('first_id' in r)) ||
+            (r.type === 'book' && r.snapshot === false),
+        ).length,
       );
       expect(built).toBeGreaterThan(1000);
+    }
+  });
+
+  it('depth updates read as text (frameText) give the records and bytes JSON.parse and frame give, on every capture', async () => {
+    const { gunzipSync } = await import('node:zlib');
+    const { readFileSync } = await import('node:fs');
+    for (const [file, exchange] of [
+      ['hftbacktest/spot/btcusdt_20240808.gz', 'binance_spot'],
+      ['hftbacktest/usdm/btcusdt_20240808.gz', 'binance_futures_usd'],
+      ['hftbacktest/cm/btcusd_perp_20240808.gz', 'binance_futures_coin'],
+    ] as const) {
+      const viaText = new BinanceFeed(exchange);
+      const viaParse = new BinanceFeed(exchange);
+      const a: WireRecord[] = [];
+      const b: WireRecord[] = [];
+      let read = 0;
+      let depth = 0;
+      for (const line of gunzipSync(readFileSync(sharedFile(file)))
+        .toString()
+        .split('\n')) {
+        const sp = line.indexOf(' ');
+        if (sp < 0) continue;
+        const json = line.slice(sp + 1);
+        const us = Number(line.slice(0, sp - 3));
+        if (json.includes('"depthUpdate"')) depth++;
+        if (viaText.frameText(json, us, a)) read++;
+        else viaText.frame(JSON.parse(json), us, a);
+        viaParse.frame(JSON.parse(json), us, b);
+      }
+      viaText.finish(a);
+      viaParse.finish(b);
+      expect(read).toBe(depth);
+      expect(a.length).toBe(b.length);
+      expect(a.map(serialize)).toEqual(b.map((r) => JSON.stringify(r)));
+      expect(viaText.stats).toEqual(viaParse.stats);
     }
   });
 
@@ -201,7 +241,45 @@ describe('connect --replay on a small capture made here', () => {
   });
 });
 
-describe('BinanceFeed: quote and trade text', () => {
+describe('BinanceFeed: quote, trade and depth text', () => {
+  it('frameText takes only a depth update whose levels are its last two fields, else leaves the frame to frame()', () => {
+    const feed = new BinanceFeed('binance_futures_usd');
+    const out: WireRecord[] = [];
+    feed.snapshot({ lastUpdateId: 5, bids: [], asks: [] }, 1000, 'BTCUSDT', out);
+    const depth = '"e":"depthUpdate","E":1,"s":"BTCUSDT","U":5,"u":6,"pu":4';
+    const levels = '"b":[["1.50","2"]],"a":[["1.60","0.000"]]';
+    expect(feed.frameText(`{"stream":"s","data":{${depth},${levels}}}`, 1000, out)).toBe(true);
+    expect(
+      feed.frameText(`{${depth.replace('"U":5,"u":6,"pu":4', '"U":7,"u":8,"pu":6')},${levels}}`, 1000, out),
+    ).toBe(true);
+    for (const other of [
+      `{"stream":"s","data":{"e":"bookTicker","u":1,"s":"X","b":"1","B":"2","a":"3","A":"4"}}`,
+      `{"data":{${depth}},"x":{${levels}}}`, // levels outside data
+      `{"data":{${depth}},${levels}}`, // levels beside data
+      `{"data":{${depth}},"x":1,"data":{${depth},${levels}}}`, // data not the last field
+      `{"stream":"s","data":{"e":"kline",${levels}}}`,
+      `{"stream":"s","data":{${depth},"b":[["1.50", "2"]],"a":[]}}`, // whitespace in a level
+      `{"stream":"s","data":{${depth},${levels},"x":1}}`,
+      `{"stream":"s","data":{${depth},${levels}}} `,
+      `{"stream":"s","data":{${depth} ${levels}}}`, // not JSON
+    ])
+      expect(feed.frameText(other, 1000, out), other).toBe(false);
+    expect(out.map(serialize)).toEqual(out.map((r) => JSON.stringify(r)));
+    expect(out.map((r) => [r.type, r.sequence])).toEqual([
+      ['book', 5],
+      ['book', 6],
+      ['book', 8],
+    ]);
+    expect(out[1]).toMatchObject({
+      bids: [[1.5, 2]],
+      asks: [[1.6, 0]],
+      sequence: 6,
+      first_sequence: 5,
+      prev_sequence: 4,
+    });
+    expect(feed.stats.gaps).toBe(0);
+  });
+
   const text = (msgs: unknown[]) => {
     const feed = new BinanceFeed('binance_futures_usd');
     const out: WireRecord[] = [];

@@ -208,19 +208,23 @@ async function* run(path: string, options: ReplayOptions): AsyncGenerator<WireRe
       `--exchange: cannot replay "${id}" (binance_spot, binance_futures_usd, binance_futures_coin, bybit_spot, bybit_perpetuals_usd)`,
     );
   };
-  const feedFrame = (f: Frame, msg: unknown): void => {
+  /** Feeds a frame: as text where the feed reads it so (Binance depth updates), else parsed. */
+  const feedFrame = (f: Frame, parsed?: unknown): void => {
     frameCount++;
-    if (feed instanceof BinanceFeed && f.symbol !== undefined) {
-      feed.snapshot(msg as Record<string, unknown>, f.localUs ?? 0, f.symbol, out);
-    } else if (feed instanceof BinanceFeed) feed.frame(msg, f.localUs ?? 0, out);
-    else feed!.frame(msg, f.localUs, out);
+    if (feed instanceof BinanceFeed) {
+      if (f.symbol !== undefined)
+        feed.snapshot(parse(f) as Record<string, unknown>, f.localUs ?? 0, f.symbol, out);
+      else if (parsed !== undefined || !feed.frameText(f.json, f.localUs ?? 0, out))
+        feed.frame(parsed ?? parse(f), f.localUs ?? 0, out);
+    } else feed!.frame(parsed ?? parse(f), f.localUs, out);
   };
   if (exchange !== undefined) feed = makeFeed(exchange);
 
   /** Feeds one frame (inferring the venue first if need be); returns how long to wait before it, in ms. */
   const process = (f: Frame): number => {
-    const msg = parse(f);
+    let msg: unknown;
     if (feed === undefined) {
+      msg = parse(f);
       exchange = inferExchange(msg);
       if (exchange === undefined) {
         if (pending.length < 10_000) {
@@ -231,13 +235,13 @@ async function* run(path: string, options: ReplayOptions): AsyncGenerator<WireRe
         exchange = 'binance_spot';
         feed = makeFeed(exchange);
       } else feed = makeFeed(exchange);
-      for (const p of pending.splice(0)) feedFrame(p, parse(p));
+      for (const p of pending.splice(0)) feedFrame(p);
     }
     if (options.pace === 'realtime' && f.localUs !== undefined) {
       startLocal ??= f.localUs;
       const wait = (f.localUs - startLocal - (Date.now() * 1000 - startWall)) / 1000;
       if (wait > 1) {
-        held = { f, msg };
+        held = f;
         return wait;
       }
     }
@@ -245,7 +249,7 @@ async function* run(path: string, options: ReplayOptions): AsyncGenerator<WireRe
     return 0;
   };
   /** A frame whose time has not come yet (--pace realtime). */
-  let held: { f: Frame; msg: unknown } | undefined;
+  let held: Frame | undefined;
 
   for await (const batch of frames(path, options.signal)) {
     for (const f of batch) {
@@ -278,7 +282,7 @@ async function* run(path: string, options: ReplayOptions): AsyncGenerator<WireRe
   if (feed === undefined && pending.length > 0) {
     exchange = 'binance_spot';
     feed = makeFeed(exchange);
-    for (const p of pending.splice(0)) feedFrame(p, parse(p));
+    for (const p of pending.splice(0)) feedFrame(p);
   }
   if (feed instanceof BinanceFeed) feed.finish(out);
   if (out.length > 0) yield out.slice(0, Math.max(0, max - emitted));
@@ -295,7 +299,7 @@ async function* run(path: string, options: ReplayOptions): AsyncGenerator<WireRe
     await new Promise((r) => setTimeout(r, ms));
     const h = held!;
     held = undefined;
-    feedFrame(h.f, h.msg);
+    feedFrame(h);
   }
 
   function report(): void {

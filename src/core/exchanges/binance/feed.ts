@@ -23,6 +23,7 @@
 import { ruleFor, Sequencer } from '../../book/sequence.js';
 import { attachText, type WireRecord } from '../../records/record.js';
 import { formatTime, parseCanonicalTime, US_PER_MS } from '../../records/time.js';
+import { type ScannedLevels, scanLevels } from './levels-text.js';
 
 /**
  * The event `connect` records (and feeds) when a connection breaks: `{"e":"tickpipe_connection_lost",
@@ -153,22 +154,70 @@ export class BinanceFeed {
     for (const d of held) this.check(st, d, out);
   }
 
-  private depth(d: Raw, local: string, out: WireRecord[]): void {
+  /**
+   * A frame as its text (replay): a depth update has its levels read straight from the text
+   * (levels-text.ts) and only the rest of the message goes through JSON.parse; the records are the
+   * ones `frame` makes of the same message. Returns false, having done nothing, for any other frame
+   * or a depth update whose levels are not plain decimals: the caller then parses it and calls `frame`.
+   */
+  frameText(json: string, localUs: number, out: WireRecord[]): boolean {
+    const b = json.indexOf(',"b":[');
+    if (b === -1) return false;
+    const bids = scanLevels(json, b + 5);
+    if (bids === undefined || !json.startsWith(',"a":', bids.end)) return false;
+    const asks = scanLevels(json, bids.end + 5);
+    if (asks === undefined) return false;
+    const tail = json.slice(asks.end);
+    if (tail !== '}' && tail !== '}}') return false;
+    let head: unknown;
+    try {
+      head = JSON.parse(json.slice(0, b) + tail);
+    } catch {
+      return false;
+    }
+    if (head === null || typeof head !== 'object') return false;
+    // The levels must have been the last two fields of the depth update itself: of the message when
+    // it is bare (one closing brace), of its `data` when wrapped (two, and `data` the last field).
+    const wrapped = tail === '}}';
+    if (wrapped && Object.keys(head).at(-1) !== 'data') return false;
+    if (!wrapped && 'data' in head) return false;
+    const data = (wrapped ? (head as { data: unknown }).data : head) as Raw | null;
+    if (data === null || typeof data !== 'object' || Array.isArray(data) || data.e !== 'depthUpdate')
+      return false;
+    this.stats.messages++;
+    this.depth(data, formatTime(localUs, 'us'), out, bids, asks);
+    return true;
+  }
+
+  private depth(d: Raw, local: string, out: WireRecord[], bids?: ScannedLevels, asks?: ScannedLevels): void {
     const symbol = String(d.s);
     this.lastSymbol = symbol;
+    const time = ms(d.E) ?? local;
     const rec: Raw = {
       type: 'book',
-      time: ms(d.E) ?? local,
+      time,
       local_time: local,
       exchange: this.exchange,
       symbol,
       snapshot: false,
-      bids: levels(d.b),
-      asks: levels(d.a),
+      bids: bids?.levels ?? levels(d.b),
+      asks: asks?.levels ?? levels(d.a),
       sequence: d.u,
       first_sequence: d.U,
     };
     if (d.pu !== undefined) rec.prev_sequence = d.pu;
+    // The record's JSON text, from the scanned levels' text (records are not changed after this).
+    if (
+      bids !== undefined &&
+      asks !== undefined &&
+      typeof d.u === 'number' &&
+      typeof d.U === 'number' &&
+      (d.pu === undefined || typeof d.pu === 'number')
+    )
+      attachText(
+        rec,
+        `{"type":"book","time":"${time}","local_time":"${local}","exchange":${this.exchangeJson},"symbol":${quoted(symbol)},"snapshot":false,"bids":[${bids.text}],"asks":[${asks.text}],"sequence":${d.u},"first_sequence":${d.U}${d.pu === undefined ? '' : `,"prev_sequence":${d.pu}`}}`,
+      );
     const st = this.state(symbol);
     if (!st.synced) {
       st.buffer.push(rec as WireRecord);
