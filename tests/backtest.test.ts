@@ -13,7 +13,7 @@ import { type BacktestConfig, DEFAULT_CONFIG, parseConfig } from '../src/core/ba
 import { money, moneyText } from '../src/core/backtest/engine.js';
 import type { Strategy } from '../src/core/backtest/strategy.js';
 import { collect, fromRecords, runStage } from '../src/core/io/stream.js';
-import type { WireRecord } from '../src/core/records/record.js';
+import { rawOf, serialize, type WireRecord } from '../src/core/records/record.js';
 import { readBars, SMA_CROSS_ARGS, smaCrossRun } from './helpers/backtrader.js';
 import { parseLines, runCli, runInProcess } from './helpers/cli.js';
 import { describeShared, sharedFile } from './helpers/shared-data.js';
@@ -69,11 +69,38 @@ function scripted(plan: Record<number, unknown>, onFill?: Strategy['onFill']): S
 
 async function run(records: WireRecord[], cfg: BacktestConfig, strategy: Strategy): Promise<WireRecord[]> {
   const engine = createEngine({ config: cfg, strategy: { name: 'test', strategy, params: {} } });
-  return collect(runStage(fromRecords(records), engine));
+  const out = await collect(runStage(fromRecords(records), engine));
+  // The engine builds the JSON text of most records with them (equity, balance, order, fill,
+  // position): in every scenario of this file it must be exactly what JSON.stringify writes.
+  for (const r of out) expect(serialize(r)).toBe(JSON.stringify(r));
+  return out;
 }
 
 const of = (out: readonly Record<string, unknown>[], type: string) => out.filter((r) => r.type === type);
 const lastEquity = (out: readonly Record<string, unknown>[]) => of(out, 'equity').at(-1)!;
+
+describe('backtest: records built as text', () => {
+  it('order, fill, position, balance and equity records carry their JSON text (checked against JSON.stringify in run)', async () => {
+    const out = await run(
+      [candle(0, 100, 101, 99, 100), candle(1, 100, 102, 99, 101), candle(2, 101, 103, 100, 102)],
+      config(),
+      scripted({
+        0: { side: 'buy', amount: 1, tag: 'a "quoted" tag' },
+        1: [
+          { side: 'sell', kind: 'limit', price: 101.5, amount: 1, post_only: true, reduce_only: true },
+          { side: 'buy', amount: 1e9 },
+        ],
+      }),
+    );
+    for (const type of ['order', 'fill', 'position', 'balance', 'equity']) {
+      const recs = of(out, type);
+      expect(recs.length, type).toBeGreaterThan(0);
+      // (A rejection's order record is rare and written by JSON.stringify.)
+      for (const r of recs) if (r.status !== 'rejected') expect(rawOf(r as WireRecord), type).toBeDefined();
+    }
+    expect(of(out, 'order').map((o) => o.status)).toContain('rejected');
+  });
+});
 
 describe('backtest: candle fills', () => {
   it("a market order fills at the next candle's open, stamped at that open, with the taker fee", async () => {

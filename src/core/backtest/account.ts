@@ -61,8 +61,14 @@ export class Balance {
 
   get free(): Dec {
     if (this.freeDec === undefined) {
-      this.freeDec = this.totalDec.minus(this.reservedDec).minus(this.marginDec);
-      this.freeNumber = this.freeDec.toNumber();
+      if (this.reservedDec.isZero() && this.marginDec.isZero()) {
+        // Nothing held back (the common case between orders): free is the total.
+        this.freeDec = this.totalDec;
+        this.freeNumber = this.totalNum;
+      } else {
+        this.freeDec = this.totalDec.minus(this.reservedDec).minus(this.marginDec);
+        this.freeNumber = this.freeDec.toNumber();
+      }
     }
     return this.freeDec;
   }
@@ -103,6 +109,7 @@ export class Position {
   entryNum = 0;
   maxAbs: Dec = ZERO;
   fees: Dec = ZERO;
+  feesNum = 0;
   /** Realised PnL before fees. */
   realised: Dec = ZERO;
   exitValue: Dec = ZERO;
@@ -127,6 +134,7 @@ export class Position {
     this.entryNum = 0;
     this.maxAbs = ZERO;
     this.fees = ZERO;
+    this.feesNum = 0;
     this.realised = ZERO;
     this.exitValue = ZERO;
     this.exitAmount = ZERO;
@@ -208,5 +216,6 @@ export function applyFill(
   if (pos.qty.abs().greaterThan(pos.maxAbs)) pos.maxAbs = pos.qty.abs();
   pos.qtyNum = pos.qty.toNumber();
   pos.entryNum = pos.entry.toNumber();
+  pos.feesNum = pos.fees.toNumber();
   return { realised, closed, opened };
 }

@@ -14,7 +14,7 @@
 import { OrderBook } from '../book/book.js';
 import { DataError, TickpipeError, UsageError } from '../errors.js';
 import type { Stage } from '../io/stream.js';
-import { attachOrigin, type WireRecord, whereOf } from '../records/record.js';
+import { attachOrigin, attachText, type WireRecord, whereOf } from '../records/record.js';
 import { formatTime, parseTime, type TimePrecision, US_PER_DAY } from '../records/time.js';
 import { applyFill, Balance, D, type Dec, Position, ZERO } from './account.js';
 import type { BacktestConfig, InstrumentConfig } from './config.js';
@@ -60,6 +60,10 @@ interface Inst {
   taken: Map<number, number>;
   readonly orders: Order[];
   readonly pos: Position;
+  /** `"exchange":...,"symbol":...,"strategy":...` as JSON, for the records built as text. */
+  readonly head: string;
+  /** The quote asset as JSON. */
+  readonly quoteJson: string;
 }
 
 interface Order {
@@ -69,7 +73,9 @@ interface Order {
   readonly kind: 'market' | 'limit';
   readonly price: number | undefined;
   readonly amount: Dec;
+  readonly amountNum: number;
   filled: Dec;
+  filledNum: number;
   readonly tif: TimeInForce;
   readonly postOnly: boolean;
   readonly reduceOnly: boolean;
@@ -343,6 +349,8 @@ export class BacktestEngine implements Stage {
       taken: new Map(),
       orders: [],
       pos: new Position(ic.kind, cs),
+      head: `"exchange":${JSON.stringify(ic.exchange)},"symbol":${JSON.stringify(ic.symbol)},"strategy":${JSON.stringify(this.options.strategyName)}`,
+      quoteJson: JSON.stringify(ic.quote),
     };
     this.insts.set(key, inst);
     this.instList.push(inst);
@@ -985,6 +993,7 @@ export class BacktestEngine implements Stage {
       pos.margin = margin;
     }
     o.filled = o.filled.plus(amount);
+    o.filledNum = o.filled.toNumber();
     this.report.fills++;
     const fillRec: WireRecord = {
       type: 'fill',
@@ -1000,6 +1009,11 @@ export class BacktestEngine implements Stage {
       fee_asset: inst.quote,
       liquidity,
     };
+    if (Number.isFinite(price + (fillRec.amount as number) + (fillRec.fee as number)))
+      attachText(
+        fillRec,
+        `{"type":"fill","time":"${this.clockText}",${inst.head},"order_id":${o.id},"side":"${o.side}","price":${price},"amount":${fillRec.amount},"fee":${fillRec.fee},"fee_asset":${inst.quoteJson},"liquidity":"${liquidity}"}`,
+      );
     this.out.push(fillRec);
     const done = o.filled.greaterThanOrEqualTo(o.amount);
     this.transition(o, done ? 'fill' : 'partial_fill', undefined);
@@ -1014,7 +1028,7 @@ export class BacktestEngine implements Stage {
         this.losses++;
         this.lossSum -= c.pnl;
       }
-      this.out.push({
+      const closed = {
         type: 'position',
         time: this.clockText,
         exchange: inst.exchange,
@@ -1029,10 +1043,16 @@ export class BacktestEngine implements Stage {
         fees: c.fees,
         time_open: c.time_open,
         time_close: this.clockText,
-      });
+      };
+      if (Number.isFinite(closed.amount + closed.entry_price + closed.exit_price + closed.pnl + closed.fees))
+        attachText(
+          closed,
+          `{"type":"position","time":"${this.clockText}",${inst.head},"status":"closed","side":"${c.side}","amount":${closed.amount},"entry_price":${closed.entry_price},"exit_price":${closed.exit_price},"pnl":${closed.pnl},"fees":${closed.fees},"time_open":${JSON.stringify(c.time_open)},"time_close":"${this.clockText}"}`,
+        );
+      this.out.push(closed);
     }
     if (effect.opened) {
-      this.out.push({
+      const opened = {
         type: 'position',
         time: this.clockText,
         exchange: inst.exchange,
@@ -1040,14 +1060,20 @@ export class BacktestEngine implements Stage {
         strategy: this.name,
         status: 'open',
         side: pos.side,
-        amount: pos.qty.abs().toNumber(),
+        amount: Math.abs(pos.qtyNum),
         entry_price: tidy(pos.entryNum),
         exit_price: null,
-        pnl: pos.fees.negated().toNumber(),
-        fees: pos.fees.toNumber(),
+        pnl: -pos.feesNum,
+        fees: pos.feesNum,
         time_open: pos.timeOpen,
         time_close: null,
-      });
+      };
+      if (Number.isFinite(opened.amount + opened.entry_price + opened.fees))
+        attachText(
+          opened,
+          `{"type":"position","time":"${this.clockText}",${inst.head},"status":"open","side":"${opened.side}","amount":${opened.amount},"entry_price":${opened.entry_price},"exit_price":null,"pnl":${opened.pnl},"fees":${opened.fees},"time_open":${JSON.stringify(pos.timeOpen)},"time_close":null}`,
+        );
+      this.out.push(opened);
     }
     for (const b of touched) this.emitBalance(b);
     if (this.strategy.onFill !== undefined) this.call('onFill', fillRec);
@@ -1074,16 +1100,23 @@ export class BacktestEngine implements Stage {
       id: o.id,
       side: o.side,
       kind: o.kind,
-      amount: o.amount.toNumber(),
+      amount: o.amountNum,
       price: o.price ?? null,
       time_in_force: o.tif,
       status: o.status,
-      filled_amount: o.filled.toNumber(),
+      filled_amount: o.filledNum,
     };
     if (o.postOnly) rec.post_only = true;
     if (o.reduceOnly) rec.reduce_only = true;
     if (reason !== undefined) rec.reason = reason;
     if (o.tag !== undefined) rec.tag = o.tag;
+    // Its JSON built directly (an order record per state change); the tests check it equals
+    // JSON.stringify of the record.
+    if (Number.isFinite(o.amountNum + o.filledNum + (o.price ?? 0)))
+      attachText(
+        rec,
+        `{"type":"order","time":"${this.clockText}",${o.inst.head},"id":${o.id},"side":"${o.side}","kind":"${o.kind}","amount":${o.amountNum},"price":${o.price ?? null},"time_in_force":"${o.tif}","status":"${o.status}","filled_amount":${o.filledNum}${o.postOnly ? ',"post_only":true' : ''}${o.reduceOnly ? ',"reduce_only":true' : ''}${reason === undefined ? '' : `,"reason":${JSON.stringify(reason)}`}${o.tag === undefined ? '' : `,"tag":${JSON.stringify(o.tag)}`}}`,
+      );
     this.out.push(rec as WireRecord);
   }
 
@@ -1161,7 +1194,9 @@ export class BacktestEngine implements Stage {
       kind,
       price,
       amount,
+      amountNum: amount.toNumber(),
       filled: ZERO,
+      filledNum: 0,
       tif,
       postOnly,
       reduceOnly,
