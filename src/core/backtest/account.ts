@@ -178,10 +178,11 @@ export function applyFill(
       pos.timeOpen = time;
       opened = true;
     }
-    const nq = q.plus(signed);
+    // (From flat, the sums are their second terms: skipped, as decimal additions of zero cost.)
+    const nq = q.isZero() ? signed : q.plus(signed);
     pos.entry = q.isZero() ? price : pos.entry.times(q.abs()).plus(price.times(amount)).dividedBy(nq.abs());
     pos.qty = nq;
-    pos.fees = pos.fees.plus(fee);
+    pos.fees = pos.fees.isZero() ? fee : pos.fees.plus(fee);
   } else {
     const reduce = q.abs().lessThan(amount) ? q.abs() : amount;
     const rest = amount.minus(reduce);

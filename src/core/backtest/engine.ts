@@ -203,6 +203,7 @@ export class BacktestEngine implements Stage {
     exposureText: '',
   };
   private lastInst: Inst | undefined;
+  private readonly marked = { equity: 0, cash: 0, exposure: 0 };
   private equityDue = false;
   private lastEquityUs = Number.NEGATIVE_INFINITY;
   private equityBucket = Number.NaN;
@@ -214,6 +215,9 @@ export class BacktestEngine implements Stage {
   private readonly venuesDown = new Set<string>();
   private readonly maker: Dec;
   private readonly taker: Dec;
+  /** The higher of the two fee rates (what an order reserves for), and 1 plus it. */
+  private readonly worstFee: Dec;
+  private readonly worstFeeOne: Dec;
   private readonly latencyUs: number;
   private readonly ctx: StrategyContext;
   private current: WireRecord | undefined;
@@ -229,6 +233,8 @@ export class BacktestEngine implements Stage {
     this.name = options.strategyName;
     this.maker = new D(this.cfg.execution.fees.maker_bps).dividedBy(10_000);
     this.taker = new D(this.cfg.execution.fees.taker_bps).dividedBy(10_000);
+    this.worstFee = this.taker.greaterThan(this.maker) ? this.taker : this.maker;
+    this.worstFeeOne = this.worstFee.plus(1);
     this.latencyUs = Math.round(this.cfg.execution.latency_ms * 1000);
     for (const ic of this.cfg.instruments) this.addInstrument(ic, false);
     for (const r of options.instruments ?? [])
@@ -509,7 +515,10 @@ export class BacktestEngine implements Stage {
     return this.plan;
   }
 
-  /** Equity, cash and gross exposure in the quote asset, positions marked to the last price. */
+  /**
+   * Equity, cash and gross exposure in the quote asset, positions marked to the last price. The
+   * object returned is reused by the next call (this runs once per candle): read it at once.
+   */
   private equity(): { equity: number; cash: number; exposure: number } {
     const plan = this.markPlan();
     let cash = 0;
@@ -530,7 +539,11 @@ export class BacktestEngine implements Stage {
         exposure += Math.abs(qty) * px * inst.csNum;
       }
     }
-    return { equity, cash, exposure };
+    const m = this.marked;
+    m.equity = equity;
+    m.cash = cash;
+    m.exposure = exposure;
+    return m;
   }
 
   private emitEquity(us: number): void {
@@ -961,7 +974,7 @@ export class BacktestEngine implements Stage {
     if (amount.lessThanOrEqualTo(0)) return;
     const inst = o.inst;
     const px = new D(price);
-    const notional = px.times(amount).times(inst.cs);
+    const notional = inst.csNum === 1 ? px.times(amount) : px.times(amount).times(inst.cs);
     const fee = notional.times(liquidity === 'maker' ? this.maker : this.taker);
     const quote = this.balance(inst.exchange, inst.quote);
     // Release what the order reserved for this part.
@@ -992,7 +1005,7 @@ export class BacktestEngine implements Stage {
       quote.margin = quote.margin.minus(pos.margin).plus(margin);
       pos.margin = margin;
     }
-    o.filled = o.filled.plus(amount);
+    o.filled = o.filled.isZero() ? amount : o.filled.plus(amount);
     o.filledNum = o.filled.toNumber();
     this.report.fills++;
     const fillRec: WireRecord = {
@@ -1504,13 +1517,13 @@ export class BacktestEngine implements Stage {
     // Balance, with fees at the taker rate (the worst case).
     let reserve: Balance | undefined;
     let reserved = ZERO;
-    const feeRate = this.taker.greaterThan(this.maker) ? this.taker : this.maker;
+    const feeRate = this.worstFee;
     const slip =
       1 + (kind === 'market' ? (x.slippage_bps + x.impact_bps * (notional / 1_000_000)) / 10_000 : 0);
     if (inst.kind === 'spot') {
       if (side === 'buy') {
         reserve = this.balance(inst.exchange, inst.quote);
-        reserved = new D(tidy(ref * slip)).times(amount).times(feeRate.plus(1));
+        reserved = new D(tidy(ref * slip)).times(amount).times(this.worstFeeOne);
       } else {
         const base = this.balance(inst.exchange, inst.base);
         if (!x.allow_short && base.free.lessThan(amount)) {
