@@ -3,6 +3,7 @@
  */
 
 import { describe, expect, it } from 'vitest';
+import type { WireRecord } from '../src/core/records/record.js';
 import { parseLines, runInProcess } from './helpers/cli.js';
 
 type Rec = Record<string, unknown>;
@@ -233,5 +234,23 @@ describe('orderbook', () => {
     const r = await runInProcess(['orderbook'], nd([{ ...snapshot, bids: [[-1, 2]] }]));
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/stdin:1: expected \[price > 0, amount >= 0\] in "bids", found \[-1,2\]/);
+  });
+});
+
+describe('orderbook: quotes built as text', () => {
+  it('every quote written is exactly JSON.stringify of the record (2,000 generated updates, every option)', async () => {
+    const { OrderbookStage } = await import('../src/core/book/orderbook.js');
+    const { serialize } = await import('../src/core/records/record.js');
+    const gen = await runInProcess(['generate', 'book', '--count', '2000', '--seed', '9', '--depth', '40']);
+    const input = parseLines(gen.stdout);
+    for (const options of [{}, { levels: 2, bandBps: 3 }, { everyUs: 1_000_000 }, { uncross: true }]) {
+      const stage = new OrderbookStage(options);
+      const out: WireRecord[] = [];
+      for (const r of input) stage.push(r as WireRecord, out);
+      stage.finish(out);
+      const quotes = out.filter((r) => r.type === 'quote');
+      expect(quotes.length).toBeGreaterThan(100);
+      for (const q of quotes) expect(serialize(q)).toBe(JSON.stringify(q));
+    }
   });
 });

@@ -138,6 +138,12 @@ export class BookSide {
     return b === undefined ? undefined : this.sign * b.keys[0]!;
   }
 
+  /** The best level's amount, or NaN when the side is empty. */
+  bestAmount(): number {
+    const b = this.blocks[0];
+    return b === undefined ? Number.NaN : b.amounts[0]!;
+  }
+
   best(): Level | undefined {
     const b = this.blocks[0];
     return b === undefined ? undefined : [this.sign * b.keys[0]!, b.amounts[0]!];

@@ -16,7 +16,7 @@
 import { DataError } from '../errors.js';
 import { ByteOut } from '../io/bytes.js';
 import { batchBytes, type RecordStream, runStage, type Stage, setBatchBytes } from '../io/stream.js';
-import { attachOrigin, rawOf, type WireRecord, whereOf } from '../records/record.js';
+import { attachOrigin, attachText, rawOf, type WireRecord, whereOf } from '../records/record.js';
 import { formatTime, parseTime, type TimePrecision } from '../records/time.js';
 import { type Level, OrderBook } from './book.js';
 import { ruleFor, Sequencer } from './sequence.js';
@@ -68,6 +68,9 @@ interface State {
   precision: TimePrecision;
   /** The end of the bucket with an unsent sample, or NaN. */
   pendingEnd: number;
+  /** The last best bid and ask prices whose decimal places were counted, and the counts. */
+  readonly decPrice: [number, number];
+  readonly decPlaces: [number, number];
 }
 
 /** Decimal places of a price as the venue wrote it: the fewest that reproduce the double. */
@@ -149,6 +152,8 @@ export class OrderbookStage implements Stage {
         lastSequence: 0,
         precision: t.precision,
         pendingEnd: Number.NaN,
+        decPrice: [Number.NaN, Number.NaN],
+        decPlaces: [0, 0],
       };
       this.books.set(key, st);
       this.report.books++;
@@ -267,15 +272,20 @@ export class OrderbookStage implements Stage {
   private emitChange(st: State, time: string, out: WireRecord[]): void {
     if (this.options.depth !== undefined) out.push(this.depthRecord(st, time));
     if (!this.quotes) return;
-    const b = st.book.bestBid();
-    const a = st.book.bestAsk();
-    if (b === undefined || a === undefined) return;
-    if (b[0] === st.topBidP && b[1] === st.topBidA && a[0] === st.topAskP && a[1] === st.topAskA) return;
-    st.topBidP = b[0];
-    st.topBidA = b[1];
-    st.topAskP = a[0];
-    st.topAskA = a[1];
-    out.push(this.quoteRecord(st, time, b, a));
+    // The top read without allocating (this runs once per update).
+    const bids = st.book.bids;
+    const asks = st.book.asks;
+    const bp = bids.bestPrice();
+    const ap = asks.bestPrice();
+    if (bp === undefined || ap === undefined) return;
+    const ba = bids.bestAmount();
+    const aa = asks.bestAmount();
+    if (bp === st.topBidP && ba === st.topBidA && ap === st.topAskP && aa === st.topAskA) return;
+    st.topBidP = bp;
+    st.topBidA = ba;
+    st.topAskP = ap;
+    st.topAskA = aa;
+    out.push(this.quoteRecord(st, time, bp, ba, ap, aa));
   }
 
   /** The state at the end of a bucket. */
@@ -283,34 +293,47 @@ export class OrderbookStage implements Stage {
     const time = formatTime(endUs, st.precision);
     if (this.options.depth !== undefined) out.push(this.depthRecord(st, time));
     if (!this.quotes) return;
-    const b = st.book.bestBid();
-    const a = st.book.bestAsk();
-    if (b !== undefined && a !== undefined) out.push(this.quoteRecord(st, time, b, a));
+    const bp = st.book.bids.bestPrice();
+    const ap = st.book.asks.bestPrice();
+    if (bp !== undefined && ap !== undefined)
+      out.push(this.quoteRecord(st, time, bp, st.book.bids.bestAmount(), ap, st.book.asks.bestAmount()));
   }
 
-  private quoteRecord(st: State, time: string, b: Level, a: Level): WireRecord {
+  /** Decimal places of a best price, remembered per side while the price stays (most updates). */
+  private priceDecimals(st: State, side: 0 | 1, price: number): number {
+    if (st.decPrice[side] !== price) {
+      st.decPrice[side] = price;
+      st.decPlaces[side] = decimals(price);
+    }
+    return st.decPlaces[side]!;
+  }
+
+  private quoteRecord(st: State, time: string, bp: number, ba: number, ap: number, aa: number): WireRecord {
     const book = st.book;
-    const d = Math.max(decimals(b[0]), decimals(a[0]));
-    const mid = round((b[0] + a[0]) / 2, d + 1);
-    const spread = round(a[0] - b[0], d);
-    const total = b[1] + a[1];
-    const depth = book.depthWithin(this.band)!;
+    const d = Math.max(this.priceDecimals(st, 0, bp), this.priceDecimals(st, 1, ap));
+    const mid = round((bp + ap) / 2, d + 1);
+    const spread = round(ap - bp, d);
+    const total = ba + aa;
+    // Depth within the band around the (unrounded) mid, as OrderBook.depthWithin computes it.
+    const m = (bp + ap) / 2;
+    const bandBid = book.bids.volumeTo(m * (1 - this.band / 10_000));
+    const bandAsk = book.asks.volumeTo(m * (1 + this.band / 10_000));
     // Derived figures carry no more digits than they mean: the microprice to 1/10,000 of the
     // prices' last decimal, spread_bps to 1/10,000 of a basis point, the imbalance to 6 places.
-    const microprice = total > 0 ? round((b[0] * a[1] + a[0] * b[1]) / total, d + 4) : mid;
+    const microprice = total > 0 ? round((bp * aa + ap * ba) / total, d + 4) : mid;
     const spreadBps = mid > 0 ? round((spread / mid) * 10_000, 4) : 0;
     const imbalance = round(book.imbalance(this.levels) ?? 0, 6);
-    const bidDepth = round(depth.bid, 8);
-    const askDepth = round(depth.ask, 8);
+    const bidDepth = round(bandBid, 8);
+    const askDepth = round(bandAsk, 8);
     const rec: WireRecord = {
       type: 'quote',
       time,
       exchange: st.exchange,
       symbol: st.symbol,
-      bid_price: b[0],
-      bid_amount: b[1],
-      ask_price: a[0],
-      ask_amount: a[1],
+      bid_price: bp,
+      bid_amount: ba,
+      ask_price: ap,
+      ask_amount: aa,
       mid,
       microprice,
       spread,
@@ -322,10 +345,9 @@ export class OrderbookStage implements Stage {
     };
     // Its JSON, built directly (JSON.stringify was a fifth of the command's time); `st.head` is
     // the escaped exchange and symbol.
-    attachOrigin(
+    attachText(
       rec,
-      0,
-      `{"type":"quote","time":"${time}",${st.head},"bid_price":${b[0]},"bid_amount":${b[1]},"ask_price":${a[0]},"ask_amount":${a[1]},"mid":${mid},"microprice":${microprice},"spread":${spread},"spread_bps":${spreadBps},"imbalance":${imbalance},"bid_depth":${bidDepth},"ask_depth":${askDepth},"sequence":${st.lastSequence}}`,
+      `{"type":"quote","time":"${time}",${st.head},"bid_price":${bp},"bid_amount":${ba},"ask_price":${ap},"ask_amount":${aa},"mid":${mid},"microprice":${microprice},"spread":${spread},"spread_bps":${spreadBps},"imbalance":${imbalance},"bid_depth":${bidDepth},"ask_depth":${askDepth},"sequence":${st.lastSequence}}`,
     );
     return rec;
   }
