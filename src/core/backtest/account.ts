@@ -26,6 +26,9 @@ export class Balance {
   private freeNumber = Number.NaN;
   totalNum: number;
 
+  /** `"exchange":...,"asset":...` as JSON, for the balance records built as text. */
+  readonly head: string;
+
   constructor(
     readonly exchange: string,
     readonly asset: string,
@@ -33,6 +36,7 @@ export class Balance {
   ) {
     this.totalDec = total;
     this.totalNum = total.toNumber();
+    this.head = `"exchange":${JSON.stringify(exchange)},"asset":${JSON.stringify(asset)}`;
   }
 
   get total(): Dec {

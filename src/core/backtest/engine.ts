@@ -14,7 +14,7 @@
 import { OrderBook } from '../book/book.js';
 import { DataError, TickpipeError, UsageError } from '../errors.js';
 import type { Stage } from '../io/stream.js';
-import { attachOrigin, attachText, type WireRecord, whereOf } from '../records/record.js';
+import { attachText, type WireRecord, whereOf } from '../records/record.js';
 import { formatTime, parseTime, type TimePrecision, US_PER_DAY } from '../records/time.js';
 import { applyFill, Balance, D, type Dec, Position, ZERO } from './account.js';
 import type { BacktestConfig, InstrumentConfig } from './config.js';
@@ -434,10 +434,9 @@ export class BacktestEngine implements Stage {
       free: b.freeNum,
     };
     // Its JSON built directly, as for equity: a balance record follows every fill and order.
-    attachOrigin(
+    attachText(
       rec,
-      0,
-      `{"type":"balance","time":"${this.clockText}","exchange":${JSON.stringify(b.exchange)},"asset":${JSON.stringify(b.asset)},"total":${b.totalNum},"free":${b.freeNum}}`,
+      `{"type":"balance","time":"${this.clockText}",${b.head},"total":${b.totalNum},"free":${b.freeNum}}`,
     );
     this.out.push(rec);
   }
@@ -579,9 +578,8 @@ export class BacktestEngine implements Stage {
     // Its JSON built directly: one equity record per candle is most of what a run writes.
     this.equityTail ??= `,"strategy":${JSON.stringify(this.name)}}`;
     this.equityHead ??= `","asset":${JSON.stringify(this.quoteAsset)},"equity":`;
-    attachOrigin(
+    attachText(
       rec,
-      0,
       `{"type":"equity","time":"${this.clockText}${this.equityHead}${f.equityText},"cash":${f.cashText},"exposure":${f.exposureText}${this.equityTail}`,
     );
     this.out.push(rec);
