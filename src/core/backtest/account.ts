@@ -17,6 +17,38 @@ export const D = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_EVE
 export type Dec = InstanceType<typeof D>;
 export const ZERO = new D(0);
 
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+/**
+ * `x.toNumber()` without its text round trip (decimal.js converts through a string): from the
+ * documented digits (`d`, base 1e7 words), exponent (`e`) and sign (`s`). While the digits form an
+ * integer m below 2^53 and the scale is at most 22 places, m / 10^k (or m x 10^k below 2^53) is one
+ * correctly rounded operation on exact doubles: the same double toNumber gives (tests compare them
+ * on 200,000 values). Anything else goes through toNumber.
+ */
+export function toNum(x: Dec): number {
+  const d = x.d;
+  if (d === null || d === undefined) return x.toNumber();
+  const first = d[0]!;
+  let digits = 1;
+  while (digits < 7 && first >= POW10[digits]!) digits++;
+  digits += 7 * (d.length - 1);
+  if (digits > 15) return x.toNumber();
+  let m = first;
+  for (let i = 1; i < d.length; i++) m = m * 1e7 + d[i]!;
+  const k = digits - 1 - x.e;
+  let v: number;
+  if (k > 0) {
+    if (k > 22) return x.toNumber();
+    v = m / POW10[k]!;
+  } else {
+    if (-k > 22) return x.toNumber();
+    v = m * POW10[-k]!;
+    if (v > 2 ** 53) return x.toNumber();
+  }
+  return x.s < 0 ? -v : v;
+}
+
 export class Balance {
   private totalDec: Dec;
   private reservedDec: Dec = ZERO;
@@ -35,7 +67,7 @@ export class Balance {
     total: Dec,
   ) {
     this.totalDec = total;
-    this.totalNum = total.toNumber();
+    this.totalNum = toNum(total);
     this.head = `"exchange":${JSON.stringify(exchange)},"asset":${JSON.stringify(asset)}`;
   }
 
@@ -71,7 +103,7 @@ export class Balance {
         this.freeNumber = this.totalNum;
       } else {
         this.freeDec = this.totalDec.minus(this.reservedDec).minus(this.marginDec);
-        this.freeNumber = this.freeDec.toNumber();
+        this.freeNumber = toNum(this.freeDec);
       }
     }
     return this.freeDec;
@@ -84,7 +116,7 @@ export class Balance {
 
   set(total: Dec): void {
     this.totalDec = total;
-    this.totalNum = total.toNumber();
+    this.totalNum = toNum(total);
     this.freeDec = undefined;
   }
 
@@ -219,8 +251,8 @@ export function applyFill(
     }
   }
   if (pos.qty.abs().greaterThan(pos.maxAbs)) pos.maxAbs = pos.qty.abs();
-  pos.qtyNum = pos.qty.toNumber();
-  pos.entryNum = pos.entry.toNumber();
-  pos.feesNum = pos.fees.toNumber();
+  pos.qtyNum = toNum(pos.qty);
+  pos.entryNum = toNum(pos.entry);
+  pos.feesNum = toNum(pos.fees);
   return { realised, closed, opened };
 }

@@ -16,7 +16,7 @@ import { DataError, TickpipeError, UsageError } from '../errors.js';
 import type { Stage } from '../io/stream.js';
 import { attachText, type WireRecord, whereOf } from '../records/record.js';
 import { formatTime, parseTime, type TimePrecision, US_PER_DAY } from '../records/time.js';
-import { applyFill, Balance, D, type Dec, Position, ZERO } from './account.js';
+import { applyFill, Balance, D, type Dec, Position, toNum, ZERO } from './account.js';
 import type { BacktestConfig, InstrumentConfig } from './config.js';
 import { parseInstrument } from './config.js';
 import { indicators } from './indicators.js';
@@ -964,7 +964,7 @@ export class BacktestEngine implements Stage {
 
   private fillMarket(o: Order, price: number): void {
     const rest = o.amount.minus(o.filled);
-    this.fillAt(o, this.slipped(o, price, rest.toNumber()), rest, 'taker');
+    this.fillAt(o, this.slipped(o, price, toNum(rest)), rest, 'taker');
   }
 
   /** One fill: the account, the position, and the records that say so. */
@@ -1004,7 +1004,7 @@ export class BacktestEngine implements Stage {
       pos.margin = margin;
     }
     o.filled = o.filled.isZero() ? amount : o.filled.plus(amount);
-    o.filledNum = o.filled.toNumber();
+    o.filledNum = toNum(o.filled);
     this.report.fills++;
     const fillRec: WireRecord = {
       type: 'fill',
@@ -1015,8 +1015,8 @@ export class BacktestEngine implements Stage {
       order_id: o.id,
       side: o.side,
       price,
-      amount: amount.toNumber(),
-      fee: fee.toNumber(),
+      amount: toNum(amount),
+      fee: toNum(fee),
       fee_asset: inst.quote,
       liquidity,
     };
@@ -1205,7 +1205,7 @@ export class BacktestEngine implements Stage {
       kind,
       price,
       amount,
-      amountNum: amount.toNumber(),
+      amountNum: toNum(amount),
       filled: ZERO,
       filledNum: 0,
       tif,
@@ -1444,7 +1444,7 @@ export class BacktestEngine implements Stage {
       this.reject(intent, inst, `amount ${raw} rounds down to 0 at lot size ${inst.lot}`);
       return;
     }
-    const amt = amount.toNumber();
+    const amt = toNum(amount);
     const notional = amt * ref * inst.csNum;
     if (notional < inst.minNotional) {
       this.reject(intent, inst, `notional ${money(notional)} is below the minimum ${inst.minNotional}`);
