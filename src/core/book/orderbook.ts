@@ -16,7 +16,7 @@
 import { DataError } from '../errors.js';
 import { ByteOut } from '../io/bytes.js';
 import { batchBytes, type RecordStream, runStage, type Stage, setBatchBytes } from '../io/stream.js';
-import { attachOrigin, attachText, rawOf, type WireRecord, whereOf } from '../records/record.js';
+import { attachText, rawOf, type WireRecord, whereOf } from '../records/record.js';
 import { formatTime, parseTime, type TimePrecision } from '../records/time.js';
 import { type Level, OrderBook } from './book.js';
 import { ruleFor, Sequencer } from './sequence.js';
