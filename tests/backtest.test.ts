@@ -100,6 +100,26 @@ describe('backtest: records built as text', () => {
     }
     expect(of(out, 'order').map((o) => o.status)).toContain('rejected');
   });
+
+  it('a tag that is not a string (a JavaScript strategy may give anything) is written as JSON.stringify writes it', async () => {
+    const out = await run(
+      [candle(0, 100, 101, 99, 100), candle(1, 100, 102, 99, 101)],
+      config(),
+      scripted({
+        0: [
+          { side: 'buy', amount: 1, tag: { why: 'object' } },
+          { side: 'buy', amount: 1, tag: () => 1 },
+        ],
+      }),
+    );
+    const orders = of(out, 'order');
+    expect(
+      orders
+        .filter((o) => o.status === 'new')
+        .slice(0, 2)
+        .map((o) => JSON.stringify(o.tag)),
+    ).toEqual(['{"why":"object"}', undefined]);
+  });
 });
 
 describe('backtest: candle fills', () => {

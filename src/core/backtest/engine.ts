@@ -1123,7 +1123,11 @@ export class BacktestEngine implements Stage {
     if (o.tag !== undefined) rec.tag = o.tag;
     // Its JSON built directly (an order record per state change); the tests check it equals
     // JSON.stringify of the record.
-    if (Number.isFinite(o.amountNum + o.filledNum + (o.price ?? 0)))
+    // (A tag from a JavaScript strategy may be anything: only a string one goes in the template.)
+    if (
+      Number.isFinite(o.amountNum + o.filledNum + (o.price ?? 0)) &&
+      (o.tag === undefined || typeof o.tag === 'string')
+    )
       attachText(
         rec,
         `{"type":"order","time":"${this.clockText}",${o.inst.head},"id":${o.id},"side":"${o.side}","kind":"${o.kind}","amount":${o.amountNum},"price":${o.price ?? null},"time_in_force":"${o.tif}","status":"${o.status}","filled_amount":${o.filledNum}${o.postOnly ? ',"post_only":true' : ''}${o.reduceOnly ? ',"reduce_only":true' : ''}${reason === undefined ? '' : `,"reason":${JSON.stringify(reason)}`}${o.tag === undefined ? '' : `,"tag":${JSON.stringify(o.tag)}`}}`,

@@ -213,7 +213,7 @@ async function* run(path: string, options: ReplayOptions): AsyncGenerator<WireRe
     frameCount++;
     if (feed instanceof BinanceFeed) {
       if (f.symbol !== undefined)
-        feed.snapshot(parse(f) as Record<string, unknown>, f.localUs ?? 0, f.symbol, out);
+        feed.snapshot((parsed ?? parse(f)) as Record<string, unknown>, f.localUs ?? 0, f.symbol, out);
       else if (parsed !== undefined || !feed.frameText(f.json, f.localUs ?? 0, out))
         feed.frame(parsed ?? parse(f), f.localUs ?? 0, out);
     } else feed!.frame(parsed ?? parse(f), f.localUs, out);
