@@ -26,8 +26,14 @@ export class OrderBook {
       this.bids.clear();
       this.asks.clear();
     }
-    for (const [p, a] of bids) this.bids.set(p, a);
-    for (const [p, a] of asks) this.asks.set(p, a);
+    for (let i = 0; i < bids.length; i++) {
+      const l = bids[i]!;
+      this.bids.set(l[0], l[1]);
+    }
+    for (let i = 0; i < asks.length; i++) {
+      const l = asks[i]!;
+      this.asks.set(l[0], l[1]);
+    }
   }
 
   clear(): void {

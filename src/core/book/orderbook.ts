@@ -110,6 +110,7 @@ export class OrderbookStage implements Stage {
     firstCrossed: undefined,
   };
   private readonly books = new Map<string, State>();
+  private last: State | undefined;
   private readonly levels: number;
   private readonly band: number;
   private readonly quotes: boolean;
@@ -136,8 +137,13 @@ export class OrderbookStage implements Stage {
     const t = parseTime(rec.time);
     if (t === undefined)
       throw new DataError(this.where(rec), `expected a time for "time", found ${JSON.stringify(rec.time)}`);
-    const key = `${exchange}\u0000${symbol}`;
-    let st = this.books.get(key);
+    // The same book as the last record's, mostly: no key to build and look up.
+    let st =
+      this.last !== undefined && this.last.symbol === symbol && this.last.exchange === exchange
+        ? this.last
+        : undefined;
+    const key = st === undefined ? `${exchange}\u0000${symbol}` : '';
+    if (st === undefined) st = this.books.get(key);
     if (st === undefined) {
       st = {
         book: new OrderBook(),
@@ -158,6 +164,7 @@ export class OrderbookStage implements Stage {
       this.books.set(key, st);
       this.report.books++;
     }
+    this.last = st;
     const every = this.options.everyUs;
     if (every !== undefined && !Number.isNaN(st.pendingEnd) && t.us >= st.pendingEnd) {
       this.emitState(st, st.pendingEnd, out);
