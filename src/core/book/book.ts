@@ -95,10 +95,17 @@ export class OrderBook {
   depthWithin(bps: number): { bid: number; ask: number } | undefined {
     const mid = this.mid();
     if (mid === undefined) return undefined;
-    return {
-      bid: this.bids.volumeTo(mid * (1 - bps / 10_000)),
-      ask: this.asks.volumeTo(mid * (1 + bps / 10_000)),
-    };
+    return { bid: this.bidDepth(mid, bps), ask: this.askDepth(mid, bps) };
+  }
+
+  /** The bid amount at prices within `bps` basis points below `mid` (depthWithin's bid figure). */
+  bidDepth(mid: number, bps: number): number {
+    return this.bids.volumeTo(mid * (1 - bps / 10_000));
+  }
+
+  /** The ask amount at prices within `bps` basis points above `mid`. */
+  askDepth(mid: number, bps: number): number {
+    return this.asks.volumeTo(mid * (1 + bps / 10_000));
   }
 
   /** The top `depth` levels of each side, best first. */

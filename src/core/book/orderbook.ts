@@ -324,10 +324,10 @@ export class OrderbookStage implements Stage {
     const mid = round((bp + ap) / 2, d + 1);
     const spread = round(ap - bp, d);
     const total = ba + aa;
-    // Depth within the band around the (unrounded) mid, as OrderBook.depthWithin computes it.
+    // Depth within the band around the (unrounded) mid: OrderBook.depthWithin without its object.
     const m = (bp + ap) / 2;
-    const bandBid = book.bids.volumeTo(m * (1 - this.band / 10_000));
-    const bandAsk = book.asks.volumeTo(m * (1 + this.band / 10_000));
+    const bandBid = book.bidDepth(m, this.band);
+    const bandAsk = book.askDepth(m, this.band);
     // Derived figures carry no more digits than they mean: the microprice to 1/10,000 of the
     // prices' last decimal, spread_bps to 1/10,000 of a basis point, the imbalance to 6 places.
     const microprice = total > 0 ? round((bp * aa + ap * ba) / total, d + 4) : mid;
