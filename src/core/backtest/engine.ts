@@ -15,7 +15,13 @@ import { OrderBook } from '../book/book.js';
 import { DataError, TickpipeError, UsageError } from '../errors.js';
 import type { Stage } from '../io/stream.js';
 import { attachText, type WireRecord, whereOf } from '../records/record.js';
-import { formatTime, parseTime, type TimePrecision, US_PER_DAY } from '../records/time.js';
+import {
+  formatTime,
+  parseCanonicalTime,
+  parseTime,
+  type TimePrecision,
+  US_PER_DAY,
+} from '../records/time.js';
 import { applyFill, Balance, D, type Dec, Position, toNum, ZERO } from './account.js';
 import type { BacktestConfig, InstrumentConfig } from './config.js';
 import { parseInstrument } from './config.js';
@@ -255,20 +261,32 @@ export class BacktestEngine implements Stage {
       return;
     }
     if (!(type in KIND_RANK) && type !== 'funding' && !ENGINE_TYPES.has(type)) return;
-    const t = parseTime(rec.time);
-    if (t === undefined)
-      throw new DataError(this.where(rec), `expected a time for "time", found ${JSON.stringify(rec.time)}`);
-    if (t.us < this.clock)
+    // The canonical wire time is read without a ParsedTime object (this runs per record).
+    const time = rec.time;
+    let us = typeof time === 'string' ? parseCanonicalTime(time) : Number.NaN;
+    let canonical = true;
+    let precision: TimePrecision = 'ms';
+    if (!Number.isNaN(us)) {
+      if ((time as string).length === 27) precision = 'us';
+    } else {
+      const t = parseTime(time);
+      if (t === undefined)
+        throw new DataError(this.where(rec), `expected a time for "time", found ${JSON.stringify(time)}`);
+      us = t.us;
+      canonical = t.canonical;
+      precision = t.precision;
+    }
+    if (us < this.clock)
       throw new DataError(
         this.where(rec),
         `record at ${rec.time as string} is older than the engine clock (${this.clockText}); sort the input first (tickpipe sanitize --reorder-window N)`,
       );
-    if (t.us > this.clock) {
-      this.flushEquity(t.us);
+    if (us > this.clock) {
+      this.flushEquity(us);
       this.prevClock = this.clock;
-      this.clock = t.us;
-      this.clockText = t.canonical ? (rec.time as string) : formatTime(t.us, t.precision);
-      this.precision = t.precision;
+      this.clock = us;
+      this.clockText = canonical ? (time as string) : formatTime(us, precision);
+      this.precision = precision;
       this.onNewTime();
     }
     this.current = rec;
