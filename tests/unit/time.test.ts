@@ -6,6 +6,7 @@ import {
   parseCanonicalTime,
   parseDuration,
   parseTime,
+  TimeReader,
 } from '../../src/core/records/time.js';
 
 const MS = 1000;
@@ -114,5 +115,29 @@ describe('intervals and months', () => {
     expect(parseDuration('1.5h')).toBe(5400e6);
     expect(parseDuration('0s')).toBeUndefined();
     expect(parseDuration('5 parsecs')).toBeUndefined();
+  });
+});
+
+describe('TimeReader', () => {
+  it('reads what parseTime reads, into its fields, and refuses what it refuses', () => {
+    const reader = new TimeReader();
+    for (const v of [
+      '2024-01-01T00:01:00.000Z',
+      '2024-01-01T00:01:00.123456Z',
+      '2024-02-29T23:59:59.999Z',
+      '2024-01-01 00:01:00',
+      '2024-01-01T00:01:00+02:00',
+      '1704067260000',
+      1704067260000,
+      1704067260000123,
+    ]) {
+      const t = parseTime(v)!;
+      expect(reader.read(v), String(v)).toBe(true);
+      expect({ us: reader.us, precision: reader.precision, canonical: reader.canonical }).toEqual(t);
+    }
+    for (const bad of ['2024-02-30T00:00:00.000Z', 'yesterday', undefined, null, {}]) {
+      expect(parseTime(bad)).toBeUndefined();
+      expect(reader.read(bad)).toBe(false);
+    }
   });
 });

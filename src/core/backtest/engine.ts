@@ -15,13 +15,7 @@ import { OrderBook } from '../book/book.js';
 import { DataError, TickpipeError, UsageError } from '../errors.js';
 import type { Stage } from '../io/stream.js';
 import { attachText, type WireRecord, whereOf } from '../records/record.js';
-import {
-  formatTime,
-  parseCanonicalTime,
-  parseTime,
-  type TimePrecision,
-  US_PER_DAY,
-} from '../records/time.js';
+import { formatTime, parseTime, type TimePrecision, TimeReader, US_PER_DAY } from '../records/time.js';
 import { applyFill, Balance, D, type Dec, Position, toNum, ZERO } from './account.js';
 import type { BacktestConfig, InstrumentConfig } from './config.js';
 import { parseInstrument } from './config.js';
@@ -210,6 +204,7 @@ export class BacktestEngine implements Stage {
   };
   private lastInst: Inst | undefined;
   private readonly marked = { equity: 0, cash: 0, exposure: 0 };
+  private readonly timeReader = new TimeReader();
   private equityDue = false;
   private lastEquityUs = Number.NEGATIVE_INFINITY;
   private equityBucket = Number.NaN;
@@ -261,21 +256,13 @@ export class BacktestEngine implements Stage {
       return;
     }
     if (!(type in KIND_RANK) && type !== 'funding' && !ENGINE_TYPES.has(type)) return;
-    // The canonical wire time is read without a ParsedTime object (this runs per record).
-    const time = rec.time;
-    let us = typeof time === 'string' ? parseCanonicalTime(time) : Number.NaN;
-    let canonical = true;
-    let precision: TimePrecision = 'ms';
-    if (!Number.isNaN(us)) {
-      if ((time as string).length === 27) precision = 'us';
-    } else {
-      const t = parseTime(time);
-      if (t === undefined)
-        throw new DataError(this.where(rec), `expected a time for "time", found ${JSON.stringify(time)}`);
-      us = t.us;
-      canonical = t.canonical;
-      precision = t.precision;
-    }
+    // The time read without a ParsedTime object (this runs per record).
+    const tr = this.timeReader;
+    if (!tr.read(rec.time))
+      throw new DataError(this.where(rec), `expected a time for "time", found ${JSON.stringify(rec.time)}`);
+    const us = tr.us;
+    const canonical = tr.canonical;
+    const precision = tr.precision;
     if (us < this.clock)
       throw new DataError(
         this.where(rec),
@@ -285,7 +272,7 @@ export class BacktestEngine implements Stage {
       this.flushEquity(us);
       this.prevClock = this.clock;
       this.clock = us;
-      this.clockText = canonical ? (time as string) : formatTime(us, precision);
+      this.clockText = canonical ? (rec.time as string) : formatTime(us, precision);
       this.precision = precision;
       this.onNewTime();
     }

@@ -18,7 +18,7 @@ import { ByteOut } from '../io/bytes.js';
 import { batchBytes, type RecordStream, runStage, type Stage, setBatchBytes } from '../io/stream.js';
 import { fixedText } from '../records/number-text.js';
 import { attachText, rawOf, type WireRecord, whereOf } from '../records/record.js';
-import { formatTime, parseTime, type TimePrecision } from '../records/time.js';
+import { formatTime, type TimePrecision, TimeReader } from '../records/time.js';
 import { type Level, OrderBook } from './book.js';
 import { ruleFor, Sequencer } from './sequence.js';
 
@@ -112,6 +112,7 @@ export class OrderbookStage implements Stage {
   };
   private readonly books = new Map<string, State>();
   private last: State | undefined;
+  private readonly timeReader = new TimeReader();
   private readonly levels: number;
   private readonly band: number;
   private readonly quotes: boolean;
@@ -135,9 +136,12 @@ export class OrderbookStage implements Stage {
     const symbol = rec.symbol;
     if (typeof exchange !== 'string' || typeof symbol !== 'string')
       throw new DataError(this.where(rec), 'a book record needs "exchange" and "symbol"');
-    const t = parseTime(rec.time);
-    if (t === undefined)
+    // The time read without a ParsedTime object (this runs per record).
+    const t = this.timeReader;
+    if (!t.read(rec.time))
       throw new DataError(this.where(rec), `expected a time for "time", found ${JSON.stringify(rec.time)}`);
+    const us = t.us;
+    const precision = t.precision;
     // The same book as the last record's, mostly: no key to build and look up.
     let st =
       this.last !== undefined && this.last.symbol === symbol && this.last.exchange === exchange
@@ -157,7 +161,7 @@ export class OrderbookStage implements Stage {
         topAskP: Number.NaN,
         topAskA: Number.NaN,
         lastSequence: 0,
-        precision: t.precision,
+        precision,
         pendingEnd: Number.NaN,
         decPrice: [Number.NaN, Number.NaN],
         decPlaces: [0, 0],
@@ -167,7 +171,7 @@ export class OrderbookStage implements Stage {
     }
     this.last = st;
     const every = this.options.everyUs;
-    if (every !== undefined && !Number.isNaN(st.pendingEnd) && t.us >= st.pendingEnd) {
+    if (every !== undefined && !Number.isNaN(st.pendingEnd) && us >= st.pendingEnd) {
       this.emitState(st, st.pendingEnd, out);
       st.pendingEnd = Number.NaN;
     }
@@ -226,9 +230,9 @@ export class OrderbookStage implements Stage {
       }
     }
     st.lastSequence = sequence;
-    st.precision = t.precision;
+    st.precision = precision;
     if (every !== undefined) {
-      st.pendingEnd = Math.floor(t.us / every) * every + every;
+      st.pendingEnd = Math.floor(us / every) * every + every;
       return;
     }
     this.emitChange(st, rec.time as string, out);

@@ -55,44 +55,46 @@ export class Sequencer {
     this.synced = false;
   }
 
+  /** Records a gap (what was expected and found) and loses sync. */
+  private gap(expected: number, found: number): Verdict {
+    this.expected = expected;
+    this.found = found;
+    this.synced = false;
+    return 'gap';
+  }
+
   check(u: Update): Verdict {
     if (!this.synced) return 'unsynced';
     const L = this.last;
-    const gap = (expected: number, found: number): Verdict => {
-      this.expected = expected;
-      this.found = found;
-      this.synced = false;
-      return 'gap';
-    };
     let verdict: Verdict;
     switch (this.rule) {
       case 'binance_spot': {
         if (u.sequence <= L) return 'stale';
         const first = u.first ?? u.sequence;
-        if (this.first) verdict = first <= L + 1 ? 'apply' : gap(L + 1, first);
-        else verdict = first === L + 1 ? 'apply' : gap(L + 1, first);
+        if (this.first) verdict = first <= L + 1 ? 'apply' : this.gap(L + 1, first);
+        else verdict = first === L + 1 ? 'apply' : this.gap(L + 1, first);
         break;
       }
       case 'binance_futures': {
         if (this.first) {
           if (u.sequence < L) return 'stale';
           const first = u.first ?? u.sequence;
-          verdict = first <= L ? 'apply' : gap(L, first);
+          verdict = first <= L ? 'apply' : this.gap(L, first);
         } else {
           if (u.sequence <= L) return 'stale';
           const prev = u.prev ?? (u.first === undefined ? undefined : u.first - 1);
-          verdict = prev === undefined || prev === L ? 'apply' : gap(L, prev ?? u.sequence);
+          verdict = prev === undefined || prev === L ? 'apply' : this.gap(L, prev ?? u.sequence);
         }
         break;
       }
       case 'bybit': {
         if (u.sequence <= L) return 'stale';
-        verdict = u.sequence === L + 1 ? 'apply' : gap(L + 1, u.sequence);
+        verdict = u.sequence === L + 1 ? 'apply' : this.gap(L + 1, u.sequence);
         break;
       }
       default: {
-        if (u.prev !== undefined) verdict = u.prev === L ? 'apply' : gap(L, u.prev);
-        else if (u.first !== undefined) verdict = u.first === L + 1 ? 'apply' : gap(L + 1, u.first);
+        if (u.prev !== undefined) verdict = u.prev === L ? 'apply' : this.gap(L, u.prev);
+        else if (u.first !== undefined) verdict = u.first === L + 1 ? 'apply' : this.gap(L + 1, u.first);
         else if (u.sequence <= L) return 'stale';
         else verdict = 'apply';
       }
