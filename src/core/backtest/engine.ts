@@ -14,6 +14,7 @@
 import { OrderBook } from '../book/book.js';
 import { DataError, TickpipeError, UsageError } from '../errors.js';
 import type { Stage } from '../io/stream.js';
+import { fixedText } from '../records/number-text.js';
 import { attachText, type WireRecord, whereOf } from '../records/record.js';
 import { formatTime, parseTime, type TimePrecision, TimeReader, US_PER_DAY } from '../records/time.js';
 import { applyFill, Balance, D, type Dec, Position, toNum, ZERO } from './account.js';
@@ -126,31 +127,12 @@ export function money(x: number): number {
   return Math.abs(x) < 1e7 ? (r === 0 ? 0 : r) : tidy(x);
 }
 
-const ZEROS = '00000000';
-
 /**
  * `String(money(x))` without the general double-to-string conversion, which is most of the cost of
- * an equity record: below 1e7 a money value is an integer count of 1e-8 with at most 15 digits, and
- * the shortest text of such a double is that decimal with its trailing zeros dropped. Values that
- * JavaScript writes with an exponent (below 1e-6) and large ones take the general path.
+ * an equity record: a money value has at most 8 decimal places (records/number-text.ts).
  */
 export function moneyText(x: number): string {
-  if (!(Math.abs(x) < 1e7)) return String(money(x));
-  const n = Math.round(x * 1e8);
-  const a = n < 0 ? -n : n;
-  if (a < 100) return String(money(x));
-  const ip = Math.floor(a / 1e8);
-  const fp = a - ip * 1e8;
-  let text = String(ip);
-  if (fp !== 0) {
-    const f = String(fp);
-    let frac = ZEROS.slice(f.length) + f;
-    let end = 8;
-    while (frac.charCodeAt(end - 1) === 48) end--;
-    frac = frac.slice(0, end);
-    text = `${text}.${frac}`;
-  }
-  return n < 0 ? `-${text}` : text;
+  return fixedText(money(x), 8);
 }
 
 export interface EngineOptions {
