@@ -11,13 +11,12 @@
  */
 
 import { Decimal } from 'decimal.js';
+import { POW10 } from '../records/number-text.js';
 import type { InstrumentKind } from './config.js';
 
 export const D = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_EVEN });
 export type Dec = InstanceType<typeof D>;
 export const ZERO = new D(0);
-
-const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
 
 /**
  * `x.toNumber()` without its text round trip (decimal.js converts through a string): from the

@@ -14,7 +14,7 @@
 import { OrderBook } from '../book/book.js';
 import { DataError, TickpipeError, UsageError } from '../errors.js';
 import type { Stage } from '../io/stream.js';
-import { fixedText } from '../records/number-text.js';
+import { fixedText, POW10 } from '../records/number-text.js';
 import { attachText, type WireRecord, whereOf } from '../records/record.js';
 import { formatTime, parseTime, type TimePrecision, TimeReader, US_PER_DAY } from '../records/time.js';
 import { applyFill, Balance, D, type Dec, Position, toNum, ZERO } from './account.js';
@@ -108,8 +108,6 @@ export interface BacktestReport {
 
 /** The starting cash when no balance is configured. */
 export const DEFAULT_CASH = 10_000;
-
-const POW10 = Array.from({ length: 19 }, (_, k) => 10 ** k);
 
 /** The shortest decimal of at most 12 significant digits: float noise off computed prices. */
 function tidy(x: number): number {

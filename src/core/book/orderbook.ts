@@ -16,7 +16,7 @@
 import { DataError } from '../errors.js';
 import { ByteOut } from '../io/bytes.js';
 import { batchBytes, type RecordStream, runStage, type Stage, setBatchBytes } from '../io/stream.js';
-import { fixedText } from '../records/number-text.js';
+import { fixedText, POW10 } from '../records/number-text.js';
 import { attachText, rawOf, type WireRecord, whereOf } from '../records/record.js';
 import { formatTime, type TimePrecision, TimeReader } from '../records/time.js';
 import { type Level, OrderBook } from './book.js';
@@ -75,7 +75,6 @@ interface State {
 }
 
 /** Decimal places of a price as the venue wrote it: the fewest that reproduce the double. */
-const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
 
 function decimals(x: number): number {
   for (let d = 0; d < 16; d++) {

@@ -11,7 +11,8 @@
  * anything else) take `String(v)`. Tested against String on a million values (tests/unit).
  */
 
-const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+/** 10^0 to 10^22: the powers of ten that are exact doubles (shared by the hand-written number readers and writers). */
+export const POW10: readonly number[] = Array.from({ length: 23 }, (_, k) => 10 ** k);
 const ZEROS = '0000000000000000000000';
 
 export function fixedText(v: number, k: number): string {

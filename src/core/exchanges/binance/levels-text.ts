@@ -19,6 +19,7 @@
  */
 
 import type { Level } from '../../book/levels.js';
+import { POW10 } from '../../records/number-text.js';
 
 export interface ScannedLevels {
   readonly levels: Level[];
@@ -35,8 +36,6 @@ const ZERO = 48;
 const NINE = 57;
 const OPEN = 91;
 const CLOSE = 93;
-
-const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
 
 /** Where the text is written (latin1: digits, dots, commas and brackets), grown as needed. */
 let scratch = Buffer.allocUnsafe(64 * 1024);

@@ -14,10 +14,9 @@
  */
 
 import type { ByteOut } from '../../io/bytes.js';
+import { POW10 } from '../../records/number-text.js';
 import type { WireRecord } from '../../records/record.js';
 import { formatTime, US_PER_DAY, US_PER_HOUR, US_PER_MINUTE, US_PER_SECOND } from '../../records/time.js';
-
-const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
 
 function ascii(text: string): Uint8Array {
   return Uint8Array.from(Buffer.from(text, 'latin1'));
