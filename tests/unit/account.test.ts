@@ -1,11 +1,13 @@
 /**
- * toNum (the backtest account's decimal-to-double conversion without decimal.js's text round trip)
+ * toNum (exact.ts: the backtest account's decimal.js-to-double conversion without decimal.js's text round trip)
  * must give exactly the double toNumber gives, for every decimal.
  */
 
 import { describe, expect, it } from 'vitest';
-import { D, type Dec, toNum } from '../../src/core/backtest/account.js';
+import { BigDec as D, toNum } from '../../src/core/backtest/exact.js';
 import { Rng } from '../../src/core/generate/random.js';
+
+type Dec = D;
 
 function same(x: Dec): void {
   expect(Object.is(toNum(x), x.toNumber()), `${x.toString()}: ${toNum(x)} vs ${x.toNumber()}`).toBe(true);

@@ -1,6 +1,6 @@
 /**
  * The simulated account: balances per (exchange, asset) and positions per instrument, in exact
- * decimals (decimal.js), with numeric shadows kept for the per-record hot path (marking equity).
+ * decimals (exact.ts: scaled integers, decimal.js beyond them), with numeric shadows kept for the per-record hot path (marking equity).
  *
  * - A balance has a `total`; `free` is the total less what open orders reserve and, for perpetuals,
  *   the margin of open positions (|amount| x entry price x contract size / leverage).
@@ -10,43 +10,11 @@
  *   closes when it returns there (a fill that crosses zero closes one and opens the other).
  */
 
-import { Decimal } from 'decimal.js';
-import { POW10 } from '../records/number-text.js';
 import type { InstrumentKind } from './config.js';
+import { dec, type Exact, ZERO } from './exact.js';
 
-export const D = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_EVEN });
-export type Dec = InstanceType<typeof D>;
-export const ZERO = new D(0);
-
-/**
- * `x.toNumber()` without its text round trip (decimal.js converts through a string): from the
- * documented digits (`d`, base 1e7 words), exponent (`e`) and sign (`s`). While the digits form an
- * integer m below 2^53 and the scale is at most 22 places, m / 10^k (or m x 10^k below 2^53) is one
- * correctly rounded operation on exact doubles: the same double toNumber gives (tests compare them
- * on 200,000 values). Anything else goes through toNumber.
- */
-export function toNum(x: Dec): number {
-  const d = x.d;
-  if (d === null || d === undefined) return x.toNumber();
-  const first = d[0]!;
-  let digits = 1;
-  while (digits < 7 && first >= POW10[digits]!) digits++;
-  digits += 7 * (d.length - 1);
-  if (digits > 15) return x.toNumber();
-  let m = first;
-  for (let i = 1; i < d.length; i++) m = m * 1e7 + d[i]!;
-  const k = digits - 1 - x.e;
-  let v: number;
-  if (k > 0) {
-    if (k > 22) return x.toNumber();
-    v = m / POW10[k]!;
-  } else {
-    if (-k > 22) return x.toNumber();
-    v = m * POW10[-k]!;
-    if (v > 2 ** 53) return x.toNumber();
-  }
-  return x.s < 0 ? -v : v;
-}
+export type Dec = Exact;
+export { dec, ZERO };
 
 export class Balance {
   private totalDec: Dec;
@@ -66,7 +34,7 @@ export class Balance {
     total: Dec,
   ) {
     this.totalDec = total;
-    this.totalNum = toNum(total);
+    this.totalNum = total.toNumber();
     this.head = `"exchange":${JSON.stringify(exchange)},"asset":${JSON.stringify(asset)}`;
   }
 
@@ -102,7 +70,7 @@ export class Balance {
         this.freeNumber = this.totalNum;
       } else {
         this.freeDec = this.totalDec.minus(this.reservedDec).minus(this.marginDec);
-        this.freeNumber = toNum(this.freeDec);
+        this.freeNumber = this.freeDec.toNumber();
       }
     }
     return this.freeDec;
@@ -115,7 +83,7 @@ export class Balance {
 
   set(total: Dec): void {
     this.totalDec = total;
-    this.totalNum = toNum(total);
+    this.totalNum = total.toNumber();
     this.freeDec = undefined;
   }
 
@@ -223,7 +191,8 @@ export function applyFill(
     const rest = amount.minus(reduce);
     const feeReduce = rest.isZero() ? fee : fee.times(reduce).dividedBy(amount);
     const dir = q.isNegative() ? -1 : 1;
-    realised = price.minus(pos.entry).times(reduce).times(cs).times(dir);
+    const gain = price.minus(pos.entry).times(reduce).times(cs);
+    realised = dir > 0 ? gain : gain.negated();
     pos.realised = pos.realised.plus(realised);
     pos.exitValue = pos.exitValue.plus(price.times(reduce));
     pos.exitAmount = pos.exitAmount.plus(reduce);
@@ -250,8 +219,8 @@ export function applyFill(
     }
   }
   if (pos.qty.abs().greaterThan(pos.maxAbs)) pos.maxAbs = pos.qty.abs();
-  pos.qtyNum = toNum(pos.qty);
-  pos.entryNum = toNum(pos.entry);
-  pos.feesNum = toNum(pos.fees);
+  pos.qtyNum = pos.qty.toNumber();
+  pos.entryNum = pos.entry.toNumber();
+  pos.feesNum = pos.fees.toNumber();
   return { realised, closed, opened };
 }

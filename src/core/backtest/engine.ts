@@ -17,9 +17,10 @@ import type { Stage } from '../io/stream.js';
 import { fixedText, POW10 } from '../records/number-text.js';
 import { attachText, type WireRecord, whereOf } from '../records/record.js';
 import { formatTime, parseTime, type TimePrecision, TimeReader, US_PER_DAY } from '../records/time.js';
-import { applyFill, Balance, D, type Dec, Position, toNum, ZERO } from './account.js';
+import { applyFill, Balance, type Dec, dec, Position, ZERO } from './account.js';
 import type { BacktestConfig, InstrumentConfig } from './config.js';
 import { parseInstrument } from './config.js';
+import { ROUND_DOWN, ROUND_HALF_UP } from './exact.js';
 import { indicators } from './indicators.js';
 import { LIFECYCLE, type OrderEvent, type OrderStatus } from './orders.js';
 import type {
@@ -212,15 +213,15 @@ export class BacktestEngine implements Stage {
     this.cfg = options.config;
     this.strategy = options.strategy;
     this.name = options.strategyName;
-    this.maker = new D(this.cfg.execution.fees.maker_bps).dividedBy(10_000);
-    this.taker = new D(this.cfg.execution.fees.taker_bps).dividedBy(10_000);
+    this.maker = dec(this.cfg.execution.fees.maker_bps).dividedBy(dec(10_000));
+    this.taker = dec(this.cfg.execution.fees.taker_bps).dividedBy(dec(10_000));
     this.worstFee = this.taker.greaterThan(this.maker) ? this.taker : this.maker;
-    this.worstFeeOne = this.worstFee.plus(1);
+    this.worstFeeOne = this.worstFee.plus(dec(1));
     this.latencyUs = Math.round(this.cfg.execution.latency_ms * 1000);
     for (const ic of this.cfg.instruments) this.addInstrument(ic, false);
     for (const r of options.instruments ?? [])
       this.addInstrument(parseInstrument(`${options.source ?? 'instruments'}: ${r.symbol}`, r, true), false);
-    for (const b of this.cfg.balances) this.balance(b.exchange, b.asset).set(new D(b.total));
+    for (const b of this.cfg.balances) this.balance(b.exchange, b.asset).set(dec(b.total));
     this.ctx = this.makeContext();
   }
 
@@ -309,12 +310,12 @@ export class BacktestEngine implements Stage {
       throw new UsageError(
         `${ic.exchange} ${ic.symbol}: inverse (coin-margined) contracts are not simulated; the engine's PnL is linear in the quote asset (docs/execution.md)`,
       );
-    const cs = new D(ic.contract_size ?? 1);
+    const cs = dec(ic.contract_size ?? 1);
     const prev = this.insts.get(key);
     if (prev !== undefined) {
       // Rules read later (an `instrument` record) update the known ones.
-      prev.tick = ic.tick_size === undefined ? prev.tick : new D(ic.tick_size);
-      prev.lot = ic.lot_size === undefined ? prev.lot : new D(ic.lot_size);
+      prev.tick = ic.tick_size === undefined ? prev.tick : dec(ic.tick_size);
+      prev.lot = ic.lot_size === undefined ? prev.lot : dec(ic.lot_size);
       prev.minNotional = ic.min_notional ?? prev.minNotional;
       return prev;
     }
@@ -325,8 +326,8 @@ export class BacktestEngine implements Stage {
       base: ic.base,
       quote: ic.quote,
       kind: ic.kind,
-      tick: ic.tick_size === undefined ? undefined : new D(ic.tick_size),
-      lot: ic.lot_size === undefined ? undefined : new D(ic.lot_size),
+      tick: ic.tick_size === undefined ? undefined : dec(ic.tick_size),
+      lot: ic.lot_size === undefined ? undefined : dec(ic.lot_size),
       minNotional: ic.min_notional ?? 0,
       cs,
       csNum: cs.toNumber(),
@@ -390,7 +391,7 @@ export class BacktestEngine implements Stage {
     this.plan = undefined;
     if (this.balances.size === 0) {
       const b = this.balance(inst.exchange, inst.quote);
-      b.set(new D(DEFAULT_CASH));
+      b.set(dec(DEFAULT_CASH));
       this.report.warnings.push(
         `no balances given: starting with ${DEFAULT_CASH} ${inst.quote} on ${inst.exchange}`,
       );
@@ -703,7 +704,7 @@ export class BacktestEngine implements Stage {
       throw new DataError(this.where(rec), `expected a number for "rate", found ${JSON.stringify(rec.rate)}`);
     const mark = Number(rec.mark_price ?? inst.last);
     if (inst.kind === 'perpetual' && !inst.pos.qty.isZero() && mark > 0) {
-      const payment = inst.pos.qty.times(mark).times(inst.cs).times(rate).negated();
+      const payment = inst.pos.qty.times(dec(mark)).times(inst.cs).times(dec(rate)).negated();
       const b = this.balance(inst.exchange, inst.quote);
       b.add(payment);
       this.out.push({
@@ -731,7 +732,7 @@ export class BacktestEngine implements Stage {
         if (typeof ex !== 'string' || typeof asset !== 'string' || !(total >= 0))
           throw new DataError(this.where(rec), 'a balance record needs "exchange", "asset" and "total" >= 0');
         const b = this.balance(ex, asset.toLowerCase());
-        b.set(new D(total));
+        b.set(dec(total));
         this.emitBalance(b);
         return;
       }
@@ -800,7 +801,7 @@ export class BacktestEngine implements Stage {
   private roundAgainst(inst: Inst, p: number, side: 'buy' | 'sell'): number {
     if (inst.tick === undefined) return tidy(p);
     const t = inst.tick;
-    const q = new D(tidy(p)).dividedBy(t);
+    const q = dec(tidy(p)).dividedBy(t);
     return (side === 'buy' ? q.ceil() : q.floor()).times(t).toNumber();
   }
 
@@ -871,7 +872,7 @@ export class BacktestEngine implements Stage {
       if (side === (buy ? 'buy' : 'sell')) continue;
       o.queue -= amount;
       if (o.queue < 0) {
-        const can = new D(tidy(-o.queue));
+        const can = dec(tidy(-o.queue));
         o.queue = 0;
         const rest = o.amount.minus(o.filled);
         this.fillAt(o, p, can.lessThan(rest) ? can : rest, 'maker');
@@ -940,7 +941,7 @@ export class BacktestEngine implements Stage {
       const left = a - (inst.taken.get(p) ?? 0);
       if (left <= 0) continue;
       const rest = o.amount.minus(o.filled);
-      const can = new D(tidy(left));
+      const can = dec(tidy(left));
       const amt = can.lessThan(rest) ? can : rest;
       inst.taken.set(p, (inst.taken.get(p) ?? 0) + amt.toNumber());
       this.fillAt(o, this.slipped(o, p, amt.toNumber()), amt, 'taker');
@@ -949,14 +950,14 @@ export class BacktestEngine implements Stage {
 
   private fillMarket(o: Order, price: number): void {
     const rest = o.amount.minus(o.filled);
-    this.fillAt(o, this.slipped(o, price, toNum(rest)), rest, 'taker');
+    this.fillAt(o, this.slipped(o, price, rest.toNumber()), rest, 'taker');
   }
 
   /** One fill: the account, the position, and the records that say so. */
   private fillAt(o: Order, price: number, amount: Dec, liquidity: 'maker' | 'taker'): void {
-    if (amount.lessThanOrEqualTo(0)) return;
+    if (amount.lessThanOrEqualTo(ZERO)) return;
     const inst = o.inst;
-    const px = new D(price);
+    const px = dec(price);
     const notional = inst.csNum === 1 ? px.times(amount) : px.times(amount).times(inst.cs);
     const fee = notional.times(liquidity === 'maker' ? this.maker : this.taker);
     const quote = this.balance(inst.exchange, inst.quote);
@@ -983,13 +984,13 @@ export class BacktestEngine implements Stage {
       touched.push(base);
     } else {
       quote.add(effect.realised.minus(fee));
-      const lev = new D(this.cfg.risk.max_leverage ?? 1);
+      const lev = dec(this.cfg.risk.max_leverage ?? 1);
       const margin = pos.qty.abs().times(pos.entry).times(inst.cs).dividedBy(lev);
       quote.margin = quote.margin.minus(pos.margin).plus(margin);
       pos.margin = margin;
     }
     o.filled = o.filled.isZero() ? amount : o.filled.plus(amount);
-    o.filledNum = toNum(o.filled);
+    o.filledNum = o.filled.toNumber();
     this.report.fills++;
     const fillRec: WireRecord = {
       type: 'fill',
@@ -1000,8 +1001,8 @@ export class BacktestEngine implements Stage {
       order_id: o.id,
       side: o.side,
       price,
-      amount: toNum(amount),
-      fee: toNum(fee),
+      amount: amount.toNumber(),
+      fee: fee.toNumber(),
       fee_asset: inst.quote,
       liquidity,
     };
@@ -1194,7 +1195,7 @@ export class BacktestEngine implements Stage {
       kind,
       price,
       amount,
-      amountNum: toNum(amount),
+      amountNum: amount.toNumber(),
       filled: ZERO,
       filledNum: 0,
       tif,
@@ -1400,8 +1401,7 @@ export class BacktestEngine implements Stage {
     let price: number | undefined;
     if (kind === 'limit') {
       price = intent.price!;
-      if (inst.tick !== undefined)
-        price = new D(tidy(price)).toNearest(inst.tick, D.ROUND_HALF_UP).toNumber();
+      if (inst.tick !== undefined) price = dec(tidy(price)).toNearest(inst.tick, ROUND_HALF_UP).toNumber();
       if (!(price > 0)) {
         this.reject(intent, inst, `price ${intent.price} rounds to 0 at tick size ${inst.tick}`);
         return;
@@ -1427,13 +1427,13 @@ export class BacktestEngine implements Stage {
       this.reject(intent, inst, `sizing gave no amount (${raw})`);
       return;
     }
-    let amount = reduceOnly && raw === Math.abs(inst.pos.qtyNum) ? inst.pos.qty.abs() : new D(tidy(raw));
-    if (inst.lot !== undefined) amount = amount.toNearest(inst.lot, D.ROUND_DOWN);
-    if (amount.lessThanOrEqualTo(0)) {
+    let amount = reduceOnly && raw === Math.abs(inst.pos.qtyNum) ? inst.pos.qty.abs() : dec(tidy(raw));
+    if (inst.lot !== undefined) amount = amount.toNearest(inst.lot, ROUND_DOWN);
+    if (amount.lessThanOrEqualTo(ZERO)) {
       this.reject(intent, inst, `amount ${raw} rounds down to 0 at lot size ${inst.lot}`);
       return;
     }
-    const amt = toNum(amount);
+    const amt = amount.toNumber();
     const notional = amt * ref * inst.csNum;
     if (notional < inst.minNotional) {
       this.reject(intent, inst, `notional ${money(notional)} is below the minimum ${inst.minNotional}`);
@@ -1510,7 +1510,9 @@ export class BacktestEngine implements Stage {
     if (inst.kind === 'spot') {
       if (side === 'buy') {
         reserve = this.balance(inst.exchange, inst.quote);
-        reserved = new D(tidy(ref * slip)).times(amount).times(this.worstFeeOne);
+        reserved = dec(tidy(ref * slip))
+          .times(amount)
+          .times(this.worstFeeOne);
       } else {
         const base = this.balance(inst.exchange, inst.base);
         if (!x.allow_short && base.free.lessThan(amount)) {
@@ -1531,12 +1533,12 @@ export class BacktestEngine implements Stage {
       }
     } else if (!reduceOnly) {
       reserve = this.balance(inst.exchange, inst.quote);
-      const lev = new D(risk.max_leverage ?? 1);
-      reserved = new D(tidy(ref * slip))
+      const lev = dec(risk.max_leverage ?? 1);
+      reserved = dec(tidy(ref * slip))
         .times(amount)
         .times(inst.cs)
         .dividedBy(lev)
-        .plus(new D(notional).times(feeRate));
+        .plus(dec(notional).times(feeRate));
     }
     if (reserve !== undefined && reserved.greaterThan(reserve.free)) {
       this.reject(
