@@ -63,6 +63,39 @@ describe('Exact', () => {
     expect(dec(2.5).minus(dec(2.5))).toBe(ZERO);
   });
 
+  it('reads text as decimal.js does, and gives the same double, at the edges', () => {
+    for (const v of [
+      '0',
+      '-0',
+      '1',
+      '-1',
+      '0.1',
+      '42101.18',
+      '0.4210118',
+      '0.00000001',
+      '1e-22',
+      '1e-23',
+      '123456789012345',
+      '1234567890123456',
+      '0.1234567890123456789',
+      '9007199254740991',
+      '9007199254740992',
+      '9007199254740993',
+      '1e21',
+      '1e22',
+      '1e23',
+      '123e20',
+      '1e300',
+      '1e-300',
+      '1e-400',
+      '1e400',
+      'NaN',
+      'Infinity',
+      '-Infinity',
+    ])
+      agree(dec(v), new Ref(v), v);
+  });
+
   it('reads a double as decimal.js does (the value of its shortest text)', () => {
     const rng = new Rng(7);
     const values = [

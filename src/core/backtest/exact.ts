@@ -244,10 +244,14 @@ export class Exact {
     return this.isScaled ? this.m < 0 : this.toBig().isNegative();
   }
 
-  /** The nearest double (what decimal.js's toNumber gives): m / 10^k is one correctly rounded division. */
+  /**
+   * The nearest double (what decimal.js's toNumber gives): m / 10^k is one correctly rounded
+   * division of exact doubles (m below 2^53, k at most 22). A decimal.js value is one that does not
+   * fit those bounds, so it takes decimal.js's own conversion.
+   */
   toNumber(): number {
     if (this.isScaled) return this.k === 0 ? this.m : this.m / POW10[this.k]!;
-    return toNum(this.toBig());
+    return this.toBig().toNumber();
   }
 
   toString(): string {
@@ -278,34 +282,4 @@ function floorDiv(a: number, p: number): number {
   const r = a % p;
   const q = (a - r) / p;
   return r < 0 ? q - 1 : q;
-}
-
-/**
- * `x.toNumber()` without its text round trip (decimal.js converts through a string): from the
- * documented digits (`d`, base 1e7 words), exponent (`e`) and sign (`s`). While the digits form an
- * integer m below 2^53 and the scale is at most 22 places, m / 10^k (or m x 10^k below 2^53) is one
- * correctly rounded operation on exact doubles: the same double toNumber gives (tests compare them
- * on 200,000 values). Anything else goes through toNumber.
- */
-export function toNum(x: BigDec): number {
-  const d = x.d;
-  if (d === null || d === undefined) return x.toNumber();
-  const first = d[0]!;
-  let digits = 1;
-  while (digits < 7 && first >= POW10[digits]!) digits++;
-  digits += 7 * (d.length - 1);
-  if (digits > 15) return x.toNumber();
-  let m = first;
-  for (let i = 1; i < d.length; i++) m = m * 1e7 + d[i]!;
-  const k = digits - 1 - x.e;
-  let v: number;
-  if (k > 0) {
-    if (k > 22) return x.toNumber();
-    v = m / POW10[k]!;
-  } else {
-    if (-k > 22) return x.toNumber();
-    v = m * POW10[-k]!;
-    if (v > 2 ** 53) return x.toNumber();
-  }
-  return x.s < 0 ? -v : v;
 }
