@@ -1,6 +1,7 @@
 /**
  * The simulated account: balances per (exchange, asset) and positions per instrument, in exact
- * decimals (exact.ts: scaled integers, decimal.js beyond them), with numeric shadows kept for the per-record hot path (marking equity).
+ * decimals (exact.ts: scaled integers, decimal.js beyond them), with numeric shadows kept for the
+ * per-record hot path (marking equity).
  *
  * - A balance has a `total`; `free` is the total less what open orders reserve and, for perpetuals,
  *   the margin of open positions (|amount| x entry price x contract size / leverage).
@@ -11,10 +12,7 @@
  */
 
 import type { InstrumentKind } from './config.js';
-import { dec, type Exact, ZERO } from './exact.js';
-
-export type Dec = Exact;
-export { dec, ZERO };
+import { type Exact as Dec, ZERO } from './exact.js';
 
 export class Balance {
   private totalDec: Dec;
@@ -64,14 +62,9 @@ export class Balance {
 
   get free(): Dec {
     if (this.freeDec === undefined) {
-      if (this.reservedDec.isZero() && this.marginDec.isZero()) {
-        // Nothing held back (the common case between orders): free is the total.
-        this.freeDec = this.totalDec;
-        this.freeNumber = this.totalNum;
-      } else {
-        this.freeDec = this.totalDec.minus(this.reservedDec).minus(this.marginDec);
-        this.freeNumber = this.freeDec.toNumber();
-      }
+      // (With nothing held back, the common case between orders, both differences return the total.)
+      this.freeDec = this.totalDec.minus(this.reservedDec).minus(this.marginDec);
+      this.freeNumber = this.freeDec.toNumber();
     }
     return this.freeDec;
   }
@@ -181,11 +174,10 @@ export function applyFill(
       pos.timeOpen = time;
       opened = true;
     }
-    // (From flat, the sums are their second terms: skipped, as decimal additions of zero cost.)
-    const nq = q.isZero() ? signed : q.plus(signed);
+    const nq = q.plus(signed);
     pos.entry = q.isZero() ? price : pos.entry.times(q.abs()).plus(price.times(amount)).dividedBy(nq.abs());
     pos.qty = nq;
-    pos.fees = pos.fees.isZero() ? fee : pos.fees.plus(fee);
+    pos.fees = pos.fees.plus(fee);
   } else {
     const reduce = q.abs().lessThan(amount) ? q.abs() : amount;
     const rest = amount.minus(reduce);

@@ -17,10 +17,10 @@ import type { Stage } from '../io/stream.js';
 import { fixedText, POW10 } from '../records/number-text.js';
 import { attachText, type WireRecord, whereOf } from '../records/record.js';
 import { formatTime, parseTime, type TimePrecision, TimeReader, US_PER_DAY } from '../records/time.js';
-import { applyFill, Balance, type Dec, dec, Position, ZERO } from './account.js';
+import { applyFill, Balance, Position } from './account.js';
 import type { BacktestConfig, InstrumentConfig } from './config.js';
 import { parseInstrument } from './config.js';
-import { ROUND_DOWN, ROUND_HALF_UP } from './exact.js';
+import { type Exact as Dec, dec, ROUND_DOWN, ROUND_HALF_UP, ZERO } from './exact.js';
 import { indicators } from './indicators.js';
 import { LIFECYCLE, type OrderEvent, type OrderStatus } from './orders.js';
 import type {
@@ -989,7 +989,7 @@ export class BacktestEngine implements Stage {
       quote.margin = quote.margin.minus(pos.margin).plus(margin);
       pos.margin = margin;
     }
-    o.filled = o.filled.isZero() ? amount : o.filled.plus(amount);
+    o.filled = o.filled.plus(amount);
     o.filledNum = o.filled.toNumber();
     this.report.fills++;
     const fillRec: WireRecord = {
