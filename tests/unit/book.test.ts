@@ -41,6 +41,39 @@ describe('BookSide', () => {
     expect(s.amount(99.999)).toBeUndefined();
   });
 
+  it.each(['bids', 'asks'] as const)(
+    '%s: a drifting market (levels added and removed at both ends and near the top) agrees with a sorted Map',
+    (side) => {
+      // The top and the far end of a book are the two ends of its blocks, which take their own
+      // paths (shift/unshift at the front, push/pop at the back).
+      const rng = new Rng(side === 'bids' ? 5 : 6);
+      const s = new BookSide(side);
+      const ref = new Map<number, number>();
+      const put = (tick: number, amount: number): void => {
+        const price = Number((tick / 100).toFixed(2));
+        s.set(price, amount);
+        if (amount === 0) ref.delete(price);
+        else ref.set(price, amount);
+      };
+      let lo = 10_000;
+      let hi = 10_500;
+      for (let t = lo; t <= hi; t++) put(t, 1 + rng.int(0, 100) / 100);
+      for (let i = 0; i < 40_000; i++) {
+        const r = rng.uniform();
+        if (r < 0.2) put(lo++, 0);
+        else if (r < 0.4 && hi - lo > 2) put(hi--, 0);
+        else if (r < 0.6) put(--lo, 2 + rng.int(0, 50) / 100);
+        else if (r < 0.8) put(++hi, 3 + rng.int(0, 50) / 100);
+        else put(lo + rng.int(0, Math.min(20, hi - lo)), rng.uniform() < 0.3 ? 0 : rng.int(1, 9) / 10);
+        if (i % 4000 === 0) s.check();
+      }
+      s.check();
+      const sorted = [...ref.entries()].sort((a, b) => (side === 'bids' ? b[0] - a[0] : a[0] - b[0]));
+      expect(s.size).toBe(ref.size);
+      expect(s.top(ref.size)).toEqual(sorted);
+    },
+  );
+
   it('removing an unknown level is silent', () => {
     const s = new BookSide('asks');
     s.set(1, 0);

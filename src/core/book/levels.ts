@@ -40,8 +40,10 @@ function resum(b: Block): void {
   b.sum = Number.NaN;
 }
 
+/** Index of the first element >= key; the front is checked first (most updates are at the top). */
 function lowerBound(a: number[], key: number): number {
-  let lo = 0;
+  if (!(a[0]! < key)) return 0;
+  let lo = 1;
   let hi = a.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
@@ -72,7 +74,10 @@ export class BookSide {
   /** Index of the first block whose last key is >= key (blocks.length if none). */
   private findBlock(key: number): number {
     const blocks = this.blocks;
-    let lo = 0;
+    // The first block first: most updates are near the top of the book.
+    const first = blocks[0]?.keys;
+    if (first === undefined || first[first.length - 1]! >= key) return 0;
+    let lo = 1;
     let hi = blocks.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
@@ -101,8 +106,18 @@ export class BookSide {
       if (b === undefined) return;
       const j = lowerBound(b.keys, key);
       if (b.keys[j] !== key) return;
-      b.keys.splice(j, 1);
-      b.amounts.splice(j, 1);
+      // At either end of a block without splice (which allocates the removed elements and always
+      // moves the rest): V8 trims an array's front in place, and pop is O(1).
+      if (j === 0) {
+        b.keys.shift();
+        b.amounts.shift();
+      } else if (j === b.keys.length - 1) {
+        b.keys.pop();
+        b.amounts.pop();
+      } else {
+        b.keys.splice(j, 1);
+        b.amounts.splice(j, 1);
+      }
       this.count--;
       if (b.keys.length === 0) blocks.splice(i, 1);
       else resum(b);
@@ -121,8 +136,16 @@ export class BookSide {
       resum(b);
       return;
     }
-    b.keys.splice(j, 0, key);
-    b.amounts.splice(j, 0, amount);
+    if (j === b.keys.length) {
+      b.keys.push(key);
+      b.amounts.push(amount);
+    } else if (j === 0) {
+      b.keys.unshift(key);
+      b.amounts.unshift(amount);
+    } else {
+      b.keys.splice(j, 0, key);
+      b.amounts.splice(j, 0, amount);
+    }
     this.count++;
     if (b.keys.length > 2 * BLOCK) {
       const next: Block = { keys: b.keys.splice(BLOCK), amounts: b.amounts.splice(BLOCK), sum: 0 };
