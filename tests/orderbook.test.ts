@@ -254,3 +254,159 @@ describe('orderbook: quotes built as text', () => {
     }
   });
 });
+
+describe('orderbook: the byte path (the command) writes exactly what the record path (the library) does', () => {
+  /**
+   * A mixed stream: two generated books (the same symbol on two exchanges), other records, blank and
+   * CRLF lines, book lines in forms the scan leaves to the ordinary path, a gap, bad lines.
+   */
+  async function mixedInput(): Promise<string> {
+    const gen = await runInProcess(['generate', 'book', '--count', '1500', '--seed', '4', '--depth', '30']);
+    const lines = gen.stdout.trimEnd().split('\n');
+    const other = await runInProcess([
+      'generate',
+      'book',
+      '--count',
+      '300',
+      '--seed',
+      '5',
+      '--depth',
+      '10',
+      '--exchange',
+      'ÉX€',
+    ]);
+    const others = other.stdout.trimEnd().split('\n');
+    const out: string[] = [];
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!;
+      if (i < others.length - 1) out.push(others[i]!);
+      if (i % 97 === 5)
+        out.push(
+          `{"type":"trade","time":"2024-01-01T00:00:01.000Z","exchange":"x","symbol":"y","id":${i},"price":1,"amount":1,"side":"buy"}${i % 2 === 0 ? '\r' : ''}`,
+        );
+      if (i % 211 === 7) out.push('');
+      if (i % 101 === 9) out.push('not json');
+      if (i % 89 === 3) {
+        // The same update in forms the scan leaves to the ordinary path.
+        const r = JSON.parse(line) as Rec;
+        const epoch = Date.parse(r.time as string);
+        const strings = (v: unknown) => (v as number[][]).map(([p, a]) => [String(p), String(a)]);
+        const variants = [
+          JSON.stringify({ ...r, time: epoch }),
+          JSON.stringify({ ...r, time: (r.time as string).replace('T', ' ') }),
+          JSON.stringify({ ...r, bids: strings(r.bids), asks: strings(r.asks) }),
+          JSON.stringify(r, null, 1).replace(/\n/g, ''),
+        ];
+        out.push(variants[i % 4]!);
+        continue;
+      }
+      if (i % 53 === 2) {
+        // Members reordered, with extra members: still the fast path.
+        const r = JSON.parse(line) as Rec;
+        out.push(
+          JSON.stringify({
+            type: 'book',
+            sequence: r.sequence,
+            asks: r.asks,
+            local_time: r.time,
+            ...r,
+            note: null,
+          }),
+        );
+        continue;
+      }
+      out.push(i % 7 === 0 ? `${line}\r` : line);
+    }
+    // A gap: an update that skips ahead.
+    const last = JSON.parse(lines[lines.length - 1]!) as Rec;
+    out.push(
+      JSON.stringify({
+        ...last,
+        sequence: (last.sequence as number) + 100,
+        first_sequence: (last.sequence as number) + 50,
+        prev_sequence: (last.sequence as number) + 49,
+      }),
+    );
+    out.push(others[others.length - 1]!);
+    return `${out.join('\n')}\n`;
+  }
+
+  function chunksOf(text: string, size: number): AsyncIterable<Buffer> {
+    const bytes = Buffer.from(text, 'utf8');
+    return (async function* () {
+      for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+    })();
+  }
+
+  it.each([
+    ['default', {}],
+    ['--levels 2 --band-bps 3', { levels: 2, bandBps: 3 }],
+    ['--every 1s', { everyUs: 1_000_000 }],
+    ['--uncross', { uncross: true }],
+    ['--emit quotes,depth --depth 3', { depth: 3, quotes: true }],
+    ['--depth 5', { depth: 5 }],
+  ])('%s', async (_name, options) => {
+    const { OrderbookStage, orderbook, orderbookNdjson } = await import('../src/core/book/orderbook.js');
+    const { ErrorPolicy, parseRecords, splitLines } = await import('../src/core/io/lines.js');
+    const { batchBytes } = await import('../src/core/io/stream.js');
+    const text = await mixedInput();
+    const recordPolicy = new ErrorPolicy('skip');
+    const recordStage = new OrderbookStage({ ...options, source: 'stdin' });
+    let viaRecords = '';
+    for await (const batch of orderbook(
+      parseRecords(splitLines(chunksOf(text, 65536), 'stdin'), 'stdin', recordPolicy),
+      recordStage,
+    ))
+      viaRecords += batchBytes(batch)!.toString('utf8');
+    for (const size of [65536, 997]) {
+      const policy = new ErrorPolicy('skip');
+      const stage = new OrderbookStage({ ...options, source: 'stdin' });
+      let viaBytes = '';
+      let records = 0;
+      for await (const b of orderbookNdjson(
+        { chunks: chunksOf(text, size), source: 'stdin', policy },
+        stage,
+      )) {
+        viaBytes += b.bytes.toString('utf8');
+        records += b.records;
+      }
+      expect(viaBytes.length).toBeGreaterThan(10_000);
+      expect(viaBytes).toBe(viaRecords);
+      expect(records).toBe(viaBytes.split('\n').length - 1);
+      expect(stage.report).toEqual(recordStage.report);
+      expect([policy.skipped, policy.firstProblem]).toEqual([
+        recordPolicy.skipped,
+        recordPolicy.firstProblem,
+      ]);
+    }
+    expect(recordStage.report.books).toBe(2);
+    expect(recordStage.report.gaps).toBe(1);
+    expect(recordPolicy.skipped).toBeGreaterThan(10);
+  });
+
+  it('a line over --max-line-bytes is a located error, within a chunk or carried across chunks', async () => {
+    const { OrderbookStage, orderbookNdjson } = await import('../src/core/book/orderbook.js');
+    const { ErrorPolicy } = await import('../src/core/io/lines.js');
+    const long = JSON.stringify({ ...snapshot, bids: Array.from({ length: 40 }, (_, i) => [100 - i, 1]) });
+    const text = `${nd([snapshot, snapshot])}${long}\n${nd([snapshot])}`;
+    for (const size of [65536, 50]) {
+      const run = async () => {
+        const stage = new OrderbookStage({});
+        const input = {
+          chunks: chunksOf(text, size),
+          source: 'stdin',
+          policy: new ErrorPolicy(),
+          maxLineBytes: 300,
+        };
+        for await (const _ of orderbookNdjson(input, stage));
+      };
+      await expect(run()).rejects.toThrow('stdin:3: line longer than 300 bytes');
+    }
+  });
+
+  it('a quote from a book whose time is not in the canonical form carries the canonical time', async () => {
+    const epoch = Date.UTC(2024, 0, 1, 0, 0, 0);
+    const r = await runInProcess(['orderbook', '-q'], nd([{ ...snapshot, time: epoch }]));
+    expect(parseLines(r.stdout)[0]).toMatchObject({ type: 'quote', time: '2024-01-01T00:00:00.000Z' });
+  });
+});

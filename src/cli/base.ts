@@ -16,7 +16,7 @@ import { StopRequested, TickpipeError } from '../core/errors.js';
 import { type Input, openInput, type StdinLike } from '../core/io/input.js';
 import { DEFAULT_MAX_LINE_BYTES, ErrorPolicy, type OnError } from '../core/io/lines.js';
 import { readRecords, writeAll } from '../core/io/pipeline.js';
-import type { RecordStream } from '../core/io/stream.js';
+import type { ByteStream, RecordStream } from '../core/io/stream.js';
 import { NdjsonWriter } from '../core/io/writer.js';
 import { Progress } from './progress.js';
 
@@ -69,6 +69,14 @@ export const inputFlags = {
     helpGroup: 'INPUT',
   }),
 };
+
+/** The values of `inputFlags` (and `progress`) a command passes on when it opens its input. */
+interface InputFlags {
+  'on-error': string;
+  'allow-errors': boolean;
+  'max-line-bytes': number;
+  progress?: boolean | undefined;
+}
 
 /** Flags shared by every command. */
 export const commonFlags = {
@@ -125,21 +133,25 @@ export abstract class TickpipeCommand extends Command {
   }
 
   /** Opens the FILE argument (or stdin) as a stream of records, with the shared input flags. */
-  protected records(
+  protected records(file: string | undefined, flags: InputFlags): RecordStream {
+    const { input, policy, maxLineBytes } = this.rawInput(file, flags);
+    return readRecords(input, policy, maxLineBytes);
+  }
+
+  /**
+   * Opens the FILE argument (or stdin) as bytes, with the shared input flags, for a command whose
+   * core reads the lines itself (orderbook's byte path); its bad lines go to `policy`.
+   */
+  protected rawInput(
     file: string | undefined,
-    flags: {
-      'on-error': string;
-      'allow-errors': boolean;
-      'max-line-bytes': number;
-      progress?: boolean | undefined;
-    },
-  ): RecordStream {
+    flags: InputFlags,
+  ): { input: Input; policy: ErrorPolicy; maxLineBytes: number } {
     this.allowErrors = flags['allow-errors'];
     const input = openInput(file, this.io.stdin, this.abort.signal);
     this.input = input;
     this.policy = new ErrorPolicy(flags['on-error'] as OnError, (m) => this.warn(m));
     this.startProgress(flags.progress, input);
-    return readRecords(input, this.policy, flags['max-line-bytes']);
+    return { input, policy: this.policy, maxLineBytes: flags['max-line-bytes'] };
   }
 
   /** For commands that read records other than through `records`: counts skipped bad lines the same way. */
@@ -159,11 +171,11 @@ export abstract class TickpipeCommand extends Command {
     this.progress = new Progress(this.io.stderr, this.id ?? 'tickpipe', input, detail);
   }
 
-  /** Writes a stream of records to stdout, honouring backpressure, until it ends or stdout closes. */
-  protected async write(stream: RecordStream): Promise<void> {
+  /** Writes a stream of records (or of serialised batches) to stdout, honouring backpressure, until it ends or stdout closes. */
+  protected async write(stream: RecordStream | ByteStream): Promise<void> {
     this.writer ??= new NdjsonWriter(this.io.stdout, () => this.abort.abort(new StopRequested('EPIPE')));
     const progress = this.progress;
-    await writeAll(stream, this.writer, progress ? (b) => progress.count(b.length) : undefined);
+    await writeAll(stream, this.writer, progress ? (n) => progress.count(n) : undefined);
     await this.writer.flush();
   }
 

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { commonFlags, inputFlags, TickpipeCommand } from '../cli/base.js';
-import { formatOrderbookReport, OrderbookStage, orderbook } from '../core/book/orderbook.js';
+import { formatOrderbookReport, OrderbookStage, orderbookNdjson } from '../core/book/orderbook.js';
 import { UsageError } from '../core/errors.js';
 import { parseDuration } from '../core/records/time.js';
 
@@ -83,7 +83,7 @@ A sequence gap writes a "disconnect" record for that book (with the expected and
       if (e !== 'quotes' && e !== 'depth')
         throw new UsageError(`--emit: expected quotes or depth, found "${e}"`);
     if (emit.has('depth') && flags.depth === undefined) throw new UsageError('--emit depth needs --depth N');
-    const input = this.records(args.file, flags);
+    const { input, policy, maxLineBytes } = this.rawInput(args.file, flags);
     const stage = new OrderbookStage({
       levels: flags.levels,
       bandBps: band,
@@ -94,7 +94,9 @@ A sequence gap writes a "disconnect" record for that book (with the expected and
       strict: flags.strict,
       source: this.inputName,
     });
-    await this.write(orderbook(input, stage));
+    await this.write(
+      orderbookNdjson({ chunks: input.chunks, source: input.name, policy, maxLineBytes }, stage),
+    );
     if (!flags.quiet && !this.outputClosed && stage.report.books > 0)
       this.say(formatOrderbookReport(stage.report));
   }

@@ -27,6 +27,18 @@ export class ByteOut {
     this.buf[this.at++] = 10;
   }
 
+  private viewOf: Buffer | undefined;
+  private dataView: DataView | undefined;
+
+  /** A DataView of the current buffer (for writing several bytes at once). */
+  view(): DataView {
+    if (this.viewOf !== this.buf) {
+      this.viewOf = this.buf;
+      this.dataView = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
+    }
+    return this.dataView!;
+  }
+
   /** The bytes written so far. */
   bytes(): Buffer {
     return this.buf.subarray(0, this.at);

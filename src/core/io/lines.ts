@@ -22,48 +22,76 @@ export interface LineBatch {
   readonly bytes?: Buffer;
 }
 
-export async function* splitLines(
+/** Where a reader of whole-line blocks has got to: the 1-based number of the next block's first line. */
+export interface LineCounter {
+  line: number;
+}
+
+/**
+ * Chunks of bytes regrouped into blocks of whole lines: every block but the last ends with `\n`, and
+ * the last may be a final line without one. Only the partial line at a chunk's end is carried over,
+ * as bytes. The reader advances `at.line` past each block's lines before asking for the next (the
+ * blocks are not counted here, so that a reader that counts lines anyway pays for it once); a line
+ * longer than `maxLineBytes` carried across chunks is reported at the line number `at` says.
+ */
+export async function* wholeLines(
   chunks: AsyncIterable<Buffer>,
   source: string,
-  maxLineBytes: number = DEFAULT_MAX_LINE_BYTES,
-): AsyncGenerator<LineBatch> {
+  maxLineBytes: number,
+  at: LineCounter,
+): AsyncGenerator<Buffer> {
   let carry: Buffer[] = [];
   let carryBytes = 0;
-  let lineNo = 1;
   for await (const chunk of chunks) {
     const lastNl = chunk.lastIndexOf(10);
     if (lastNl === -1) {
       carry.push(chunk);
       carryBytes += chunk.length;
-      if (carryBytes > maxLineBytes) throw tooLong(source, lineNo, maxLineBytes);
+      if (carryBytes > maxLineBytes) throw tooLong(source, at.line, maxLineBytes);
       continue;
     }
     let bytes: Buffer;
     if (carryBytes > 0) {
       const firstNl = chunk.indexOf(10);
-      if (carryBytes + firstNl > maxLineBytes) throw tooLong(source, lineNo, maxLineBytes);
+      if (carryBytes + firstNl > maxLineBytes) throw tooLong(source, at.line, maxLineBytes);
       carry.push(chunk.subarray(0, lastNl + 1));
       bytes = Buffer.concat(carry, carryBytes + lastNl + 1);
     } else {
       bytes = chunk.subarray(0, lastNl + 1);
     }
-    const text = bytes.toString('utf8', 0, bytes.length - 1);
-    const lines = cut(text, source, lineNo, maxLineBytes);
-    const firstLine = lineNo;
-    lineNo += lines.length;
     carry = [];
     carryBytes = 0;
-    if (lastNl + 1 < chunk.length) {
-      carry.push(chunk.subarray(lastNl + 1));
-      carryBytes = chunk.length - lastNl - 1;
-      if (carryBytes > maxLineBytes) throw tooLong(source, lineNo, maxLineBytes);
+    const rest = lastNl + 1 < chunk.length ? chunk.subarray(lastNl + 1) : undefined;
+    yield bytes;
+    if (rest !== undefined) {
+      carry.push(rest);
+      carryBytes = rest.length;
+      if (carryBytes > maxLineBytes) throw tooLong(source, at.line, maxLineBytes);
     }
-    yield { lines, firstLine, bytes };
   }
-  if (carryBytes > 0) {
-    let last = Buffer.concat(carry, carryBytes).toString('utf8');
-    if (last.charCodeAt(last.length - 1) === 13) last = last.slice(0, -1);
-    yield { lines: [last], firstLine: lineNo };
+  if (carryBytes > 0) yield Buffer.concat(carry, carryBytes);
+}
+
+export async function* splitLines(
+  chunks: AsyncIterable<Buffer>,
+  source: string,
+  maxLineBytes: number = DEFAULT_MAX_LINE_BYTES,
+): AsyncGenerator<LineBatch> {
+  const at: LineCounter = { line: 1 };
+  for await (const bytes of wholeLines(chunks, source, maxLineBytes, at)) {
+    const firstLine = at.line;
+    if (bytes[bytes.length - 1] !== 10) {
+      // The last line, without a newline.
+      let last = bytes.toString('utf8');
+      if (last.charCodeAt(last.length - 1) === 13) last = last.slice(0, -1);
+      at.line++;
+      yield { lines: [last], firstLine };
+      return;
+    }
+    const text = bytes.toString('utf8', 0, bytes.length - 1);
+    const lines = cut(text, source, firstLine, maxLineBytes);
+    at.line += lines.length;
+    yield { lines, firstLine, bytes };
   }
 }
 
@@ -86,7 +114,7 @@ function cut(text: string, source: string, firstLine: number, maxLineBytes: numb
   return lines;
 }
 
-function tooLong(source: string, line: number, max: number): DataError {
+export function tooLong(source: string, line: number, max: number): DataError {
   return new DataError(
     `${source}:${line}`,
     `line longer than ${max} bytes (raise --max-line-bytes if it is real)`,
@@ -117,9 +145,40 @@ export class ErrorPolicy {
 }
 
 /**
- * Parses line batches into record batches. Blank lines are skipped. A line that is not a JSON object
- * with a string `type` is bad and goes to the error policy.
+ * One line as a record, or undefined for a blank line or a bad one (which goes to the error policy).
+ * A line that is not a JSON object with a string `type` is bad.
  */
+export function parseLine(
+  line: string,
+  lineNo: number,
+  source: string,
+  policy: ErrorPolicy,
+): WireRecord | undefined {
+  if (line.length === 0 || (line.charCodeAt(0) <= 32 && line.trim().length === 0)) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (error) {
+    policy.report(`${source}:${lineNo}`, `invalid JSON: ${(error as Error).message}`);
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    policy.report(`${source}:${lineNo}`, `expected a JSON object, found ${line.slice(0, 40)}`);
+    return undefined;
+  }
+  const type = (value as { type?: unknown }).type;
+  if (typeof type !== 'string' || type.length === 0) {
+    policy.report(
+      `${source}:${lineNo}`,
+      `expected a string for "type", found ${type === undefined ? 'nothing' : JSON.stringify(type)}`,
+    );
+    return undefined;
+  }
+  attachOrigin(value, lineNo, line);
+  return value as WireRecord;
+}
+
+/** Parses line batches into record batches (parseLine: blank lines skipped, bad ones to the policy). */
 export async function* parseRecords(
   batches: AsyncIterable<LineBatch>,
   source: string,
@@ -129,35 +188,9 @@ export async function* parseRecords(
     const out: WireRecord[] = [];
     let exact = bytes !== undefined;
     for (let i = 0; i < lines.length; i++) {
-      const line = lines[i]!;
-      if (line.length === 0 || (line.charCodeAt(0) <= 32 && line.trim().length === 0)) {
-        exact = false;
-        continue;
-      }
-      let value: unknown;
-      try {
-        value = JSON.parse(line);
-      } catch (error) {
-        policy.report(`${source}:${firstLine + i}`, `invalid JSON: ${(error as Error).message}`);
-        exact = false;
-        continue;
-      }
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        policy.report(`${source}:${firstLine + i}`, `expected a JSON object, found ${line.slice(0, 40)}`);
-        exact = false;
-        continue;
-      }
-      const type = (value as { type?: unknown }).type;
-      if (typeof type !== 'string' || type.length === 0) {
-        policy.report(
-          `${source}:${firstLine + i}`,
-          `expected a string for "type", found ${type === undefined ? 'nothing' : JSON.stringify(type)}`,
-        );
-        exact = false;
-        continue;
-      }
-      attachOrigin(value, firstLine + i, line);
-      out.push(value as WireRecord);
+      const rec = parseLine(lines[i]!, firstLine + i, source, policy);
+      if (rec === undefined) exact = false;
+      else out.push(rec);
     }
     // A batch whose every line became a record, with no CR anywhere, can be written back as its bytes.
     if (exact && bytes !== undefined && bytes.indexOf(13) === -1) setBatchBytes(out, bytes);

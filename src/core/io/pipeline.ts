@@ -5,7 +5,7 @@
 import type { WireRecord } from '../records/record.js';
 import type { Input } from './input.js';
 import { type ErrorPolicy, parseRecords, splitLines } from './lines.js';
-import type { RecordStream } from './stream.js';
+import type { ByteBatch, ByteStream, RecordStream } from './stream.js';
 import type { NdjsonWriter } from './writer.js';
 
 /** The records of an input, parsed, with bad lines handled by `policy`. */
@@ -22,15 +22,20 @@ const YIELD_EVERY_MS = 25;
  * a Ctrl-C or an EPIPE is seen promptly.
  */
 export async function writeAll(
-  stream: RecordStream,
+  stream: RecordStream | ByteStream,
   writer: NdjsonWriter,
-  onBatch?: (batch: readonly WireRecord[]) => void,
+  onBatch?: (records: number) => void,
 ): Promise<void> {
   let last = Date.now();
   for await (const batch of stream) {
     if (writer.closed) break;
-    await writer.write(batch);
-    onBatch?.(batch);
+    if (isRecords(batch)) {
+      await writer.write(batch);
+      onBatch?.(batch.length);
+    } else {
+      await writer.writeBytes(batch);
+      onBatch?.(batch.records);
+    }
     if (writer.closed) break;
     const now = Date.now();
     if (now - last >= YIELD_EVERY_MS) {
@@ -38,4 +43,8 @@ export async function writeAll(
       last = Date.now();
     }
   }
+}
+
+function isRecords(batch: readonly WireRecord[] | ByteBatch): batch is readonly WireRecord[] {
+  return Array.isArray(batch);
 }

@@ -12,6 +12,18 @@ import type { WireRecord } from '../records/record.js';
 
 export type RecordStream<T extends WireRecord = WireRecord> = AsyncIterable<T[]>;
 
+/**
+ * Output already serialised: NDJSON lines, each ending in a newline, and how many records they are.
+ * Only a command's last step yields these (the `orderbook` command's byte path, which writes quotes
+ * straight into bytes); the library's functions take and return records.
+ */
+export interface ByteBatch {
+  readonly bytes: Buffer;
+  readonly records: number;
+}
+
+export type ByteStream = AsyncIterable<ByteBatch>;
+
 const BYTES: unique symbol = Symbol('tickpipe.batchBytes');
 
 /**

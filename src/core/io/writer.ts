@@ -11,7 +11,7 @@
 import type { Writable } from 'node:stream';
 import { serialize, type WireRecord } from '../records/record.js';
 import { ByteOut } from './bytes.js';
-import { batchBytes } from './stream.js';
+import { type ByteBatch, batchBytes } from './stream.js';
 
 export class NdjsonWriter {
   private closedByReader = false;
@@ -64,6 +64,12 @@ export class NdjsonWriter {
     const out = new ByteOut(records.length * 256 + 1024);
     for (let i = 0; i < records.length; i++) out.line(serialize(records[i]!));
     await this.writeText(out.bytes(), records.length);
+  }
+
+  /** Writes a batch already serialised, resolving when the stream can take more. */
+  async writeBytes(batch: ByteBatch): Promise<void> {
+    if (batch.bytes.length === 0) return;
+    await this.writeText(batch.bytes, batch.records);
   }
 
   /** Writes pre-serialised lines (each without a newline). */

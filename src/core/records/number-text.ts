@@ -31,3 +31,65 @@ export function fixedText(v: number, k: number): string {
   if (end < k) frac = frac.slice(0, end);
   return n < 0 ? `-${ip}.${frac}` : `${ip}.${frac}`;
 }
+
+/**
+ * `fixedText(v, k)` written as ASCII into `b` at `at` (for records built as bytes); returns the index
+ * after it. `b` needs room for 25 bytes. The same text: the digits of n = round(v x 10^k) with a
+ * point k places from the right and the fraction's trailing zeros dropped, under the same conditions,
+ * and `String(v)` otherwise.
+ */
+export function writeFixed(b: Uint8Array, at: number, v: number, k: number): number {
+  const p = POW10[k];
+  const n = p === undefined ? 0 : Math.round(v * p);
+  const a = n < 0 ? -n : n;
+  if (p === undefined || !(a < 1e15) || n / p !== v || (a !== 0 && Math.abs(v) < 1e-6)) {
+    const t = String(v);
+    for (let i = 0; i < t.length; i++) b[at++] = t.charCodeAt(i);
+    return at;
+  }
+  if (n < 0) b[at++] = 45; // -
+  const ip = Math.floor(a / p);
+  at = writeWhole(b, at, ip);
+  let f = a - ip * p;
+  if (f === 0) return at;
+  // k digits of the fraction, less its trailing zeros.
+  let digits = k;
+  while (f % 10 === 0) {
+    f /= 10;
+    digits--;
+  }
+  b[at] = 46; // .
+  digitsInto(b, at + 1 + digits, f, digits);
+  return at + 1 + digits;
+}
+
+/**
+ * The `n` lowest decimal digits of x (a whole number, 0 <= x < 2^53), zero-padded, into
+ * b[end - n, end). In pieces of 8 digits, each small enough for 32-bit integer division.
+ */
+function digitsInto(b: Uint8Array, end: number, x: number, n: number): void {
+  while (n > 0) {
+    let piece = x;
+    let m = n;
+    if (n > 8) {
+      const high = Math.floor(x / 1e8);
+      piece = x - high * 1e8;
+      x = high;
+      m = 8;
+    }
+    for (let i = 0; i < m; i++) {
+      const q = (piece / 10) | 0;
+      b[--end] = 48 + piece - q * 10;
+      piece = q;
+    }
+    n -= m;
+  }
+}
+
+/** A whole number 0 <= x < 2^53 in decimal digits at `at`; returns the index after them. */
+export function writeWhole(b: Uint8Array, at: number, x: number): number {
+  let n = 1;
+  while (n < 16 && x >= POW10[n]!) n++;
+  digitsInto(b, at + n, x, n);
+  return at + n;
+}
