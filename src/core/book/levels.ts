@@ -77,8 +77,12 @@ export class BookSide {
     // The first block first: most updates are near the top of the book.
     const first = blocks[0]?.keys;
     if (first === undefined || first[first.length - 1]! >= key) return 0;
+    // Then the last (the far end of the book, where levels come and go as the price moves).
+    const n = blocks.length;
+    const last = blocks[n - 1]!.keys;
+    if (last[0]! <= key) return last[last.length - 1]! < key ? n : n - 1;
     let lo = 1;
-    let hi = blocks.length;
+    let hi = n;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       const k = blocks[mid]!.keys;

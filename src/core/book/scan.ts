@@ -265,23 +265,39 @@ const PREV = 10;
 
 /** Which of the members the stage reads is named at `s[ks, ks + len)`, or OTHER. */
 function keyOf(s: Uint8Array, ks: number, len: number): number {
+  // Told apart by length and first letter; then the whole name is checked.
+  const c = s[ks];
+  let key = OTHER;
   switch (len) {
     case 4:
-      if (at(s, ks, 'bids')) return BIDS;
-      if (at(s, ks, 'asks')) return ASKS;
-      if (at(s, ks, 'time')) return TIME;
-      return at(s, ks, 'type') ? TYPE : OTHER;
+      key = c === 98 ? BIDS : c === 97 ? ASKS : c !== 116 ? OTHER : s[ks + 1] === 105 ? TIME : TYPE;
+      break;
     case 6:
-      return at(s, ks, 'symbol') ? SYMBOL : OTHER;
+      key = SYMBOL;
+      break;
     case 8:
-      if (at(s, ks, 'sequence')) return SEQUENCE;
-      if (at(s, ks, 'exchange')) return EXCHANGE;
-      return at(s, ks, 'snapshot') ? SNAPSHOT : OTHER;
+      key = c === 115 ? (s[ks + 1] === 101 ? SEQUENCE : SNAPSHOT) : EXCHANGE;
+      break;
     case 13:
-      return at(s, ks, 'prev_sequence') ? PREV : OTHER;
+      key = PREV;
+      break;
     case 14:
-      return at(s, ks, 'first_sequence') ? FIRST : OTHER;
-    default:
-      return OTHER;
+      key = FIRST;
+      break;
   }
+  return key !== OTHER && at(s, ks, NAMES[key]!) ? key : OTHER;
 }
+
+const NAMES = [
+  '',
+  'type',
+  'time',
+  'exchange',
+  'symbol',
+  'snapshot',
+  'bids',
+  'asks',
+  'sequence',
+  'first_sequence',
+  'prev_sequence',
+];
