@@ -49,8 +49,10 @@ describe('BookSide', () => {
       const rng = new Rng(side === 'bids' ? 5 : 6);
       const s = new BookSide(side);
       const ref = new Map<number, number>();
-      const put = (tick: number, amount: number): void => {
+      const put = (tick: number, computed: number): void => {
+        // Prices and amounts as a venue sends them: decimals (1 + 0.68 is 1.6800000000000002).
         const price = Number((tick / 100).toFixed(2));
+        const amount = Number(computed.toFixed(2));
         s.set(price, amount);
         if (amount === 0) ref.delete(price);
         else ref.set(price, amount);
@@ -71,8 +73,56 @@ describe('BookSide', () => {
       const sorted = [...ref.entries()].sort((a, b) => (side === 'bids' ? b[0] - a[0] : a[0] - b[0]));
       expect(s.size).toBe(ref.size);
       expect(s.top(ref.size)).toEqual(sorted);
+      // The depth is exact: the amounts have at most 2 places, so their sum in hundredths is a whole
+      // number, and the depth is the double nearest it (not a float sum's neighbour).
+      for (const cut of [1, 7, Math.floor(sorted.length / 2), sorted.length]) {
+        const hundredths = sorted.slice(0, cut).reduce((t, l) => t + Math.round(l[1] * 100), 0);
+        expect(s.volumeTo(sorted[cut - 1]![0])).toBe(hundredths / 100);
+      }
     },
   );
+
+  it('depth sums: exact in units that follow the amounts to 8 places, a float sum beyond, exact again once cleared', () => {
+    const s = new BookSide('asks');
+    const exactSum = (levels: [number, string][]): number => {
+      // The decimal sum, by hand: whole numbers of 10^-8 as BigInt.
+      let total = 0n;
+      for (const [, a] of levels) {
+        const [int, frac = ''] = a.split('.');
+        total += BigInt(int!) * 10n ** 8n + BigInt(frac.padEnd(8, '0'));
+      }
+      return Number(total) / 1e8;
+    };
+    const levels: [number, string][] = [];
+    const add = (p: number, a: string) => {
+      levels.push([p, a]);
+      s.set(p, Number(a));
+    };
+    // Whole amounts, then ever more places: the units get finer and the sums are converted.
+    for (let i = 0; i < 300; i++) add(100 + i, String(1 + (i % 9)));
+    expect(s.volumeTo(1000)).toBe(exactSum(levels));
+    for (let i = 300; i < 600; i++) add(100 + i, (0.1 * (1 + (i % 7))).toFixed(1));
+    for (let i = 600; i < 900; i++) add(100 + i, `0.${String(10_000_001 + i * 37).slice(1)}`);
+    s.check();
+    expect(s.volumeTo(1000)).toBe(exactSum(levels));
+    expect(s.volumeTo(100 + 650)).toBe(exactSum(levels.slice(0, 651)));
+    // 0.1 x 3 levels: a float sum would say 0.30000000000000004.
+    const t = new BookSide('bids');
+    for (const p of [1, 2, 3]) t.set(p, 0.1);
+    expect(t.volumeTo(1)).toBe(0.3);
+    // An amount of 10 places: float sums from then on (close, not exact), until cleared.
+    add(2000, '0.0000000001');
+    s.check();
+    const float = levels.reduce((x, [, a]) => x + Number(a), 0);
+    expect(s.volumeTo(3000)).toBeCloseTo(float, 9);
+    s.clear();
+    for (const p of [1, 2, 3]) s.set(p, 0.1);
+    expect(s.volumeTo(3)).toBe(0.3);
+    // A huge amount (2^40 units and more) is not taken exactly either.
+    s.set(4, 2 ** 45);
+    s.check();
+    expect(s.volumeTo(4)).toBeCloseTo(0.3 + 2 ** 45, 3);
+  });
 
   it('removing an unknown level is silent', () => {
     const s = new BookSide('asks');

@@ -8,10 +8,16 @@
  *
  * Order is kept in a blocked sorted list: sorted blocks of at most 2 x BLOCK levels, found by binary
  * search over the blocks' last keys. An update costs O(log n + BLOCK), the best price O(1), the top N
- * levels O(N). Each block also keeps the sum of its amounts (recomputed from its levels when it
- * changes, so it never drifts), which makes the depth within a band of the mid cost O(n / BLOCK +
- * BLOCK) instead of a walk over every level in the band.
+ * levels O(N). Each block also keeps the sum of its amounts, which makes the depth within a band of
+ * the mid cost O(n / BLOCK + BLOCK) instead of a walk over every level in the band:
+ * - exactly, as a whole number of units of 10^-d (d = 0 to 8: the most decimal places an amount on
+ *   this side has had), updated as each level changes (integer sums, so nothing drifts), while every
+ *   amount is a whole number of units below 2^40: a venue's lot sizes are such decimals;
+ * - otherwise (an amount with more places, or huge), as a float sum recomputed from the block's
+ *   amounts when it changed, so it never drifts either. A side stays there until it is cleared.
  */
+
+import { POW10 } from '../records/number-text.js';
 
 const BLOCK = 64;
 
@@ -21,9 +27,16 @@ interface Block {
   /** Ascending keys: the price for asks, minus the price for bids (so the best comes first). */
   keys: number[];
   amounts: number[];
-  /** The sum of `amounts`, or NaN when it must be recomputed (it is, when next asked for). */
+  /** The sum of `amounts` in the side's units (while the side is exact). */
+  units: number;
+  /** The sum of `amounts`, or NaN when it must be recomputed (it is, when next asked for; inexact sides). */
   sum: number;
 }
+
+/** The largest amount an exact side takes, in its units: a block's sum (128 of them) stays below 2^47. */
+const MAX_UNITS = 2 ** 40;
+/** The most decimal places an exact side takes. */
+const MAX_PLACES = 8;
 
 /** The block's sum, recomputed from its amounts when it changed (so it never drifts). */
 function sumOf(b: Block): number {
@@ -57,6 +70,13 @@ export class BookSide {
   private blocks: Block[] = [];
   private count = 0;
   private readonly sign: 1 | -1;
+  /** True while every amount is a whole number of units (block sums exact, in `units`). */
+  private exact = true;
+  /** The sum of every block's `units` (while exact). */
+  private units = 0;
+  /** Decimal places of the units, and 10^places. */
+  private places = 0;
+  private scale = 1;
 
   constructor(readonly side: 'bids' | 'asks') {
     this.sign = side === 'bids' ? -1 : 1;
@@ -69,6 +89,59 @@ export class BookSide {
   clear(): void {
     this.blocks = [];
     this.count = 0;
+    this.exact = true;
+    this.units = 0;
+    this.places = 0;
+    this.scale = 1;
+  }
+
+  /** An amount in units; only while exact, and for amounts already admitted. */
+  private unitsOf(amount: number): number {
+    return Math.round(amount * this.scale);
+  }
+
+  /**
+   * Keeps the side exact for a new amount when it can: finer units when the amount has more places
+   * (every block's sum converted), else the side goes to float sums for good (until cleared).
+   */
+  private admit(amount: number): void {
+    const u = Math.round(amount * this.scale);
+    if (u / this.scale === amount && u <= MAX_UNITS) return;
+    for (let d = this.places + 1; d <= MAX_PLACES; d++) {
+      const p = POW10[d]!;
+      const v = Math.round(amount * p);
+      if (v / p !== amount) continue;
+      if (v <= MAX_UNITS && this.rescale(d)) return;
+      break;
+    }
+    this.exact = false;
+  }
+
+  /** Units of 10^-d: every block's sum converted; false when an amount would be too large. */
+  private rescale(d: number): boolean {
+    const p = POW10[d]!;
+    let total = 0;
+    for (const b of this.blocks) {
+      let units = 0;
+      for (let j = 0; j < b.amounts.length; j++) {
+        const v = Math.round(b.amounts[j]! * p);
+        if (v > MAX_UNITS) return false;
+        units += v;
+      }
+      b.units = units;
+      total += units;
+    }
+    this.units = total;
+    this.places = d;
+    this.scale = p;
+    return true;
+  }
+
+  /** A block's sum in units, from its amounts (a new block). */
+  private unitsSum(b: Block): number {
+    let units = 0;
+    if (this.exact) for (let j = 0; j < b.amounts.length; j++) units += this.unitsOf(b.amounts[j]!);
+    return units;
   }
 
   /** Index of the first block whose last key is >= key (blocks.length if none). */
@@ -110,6 +183,11 @@ export class BookSide {
       if (b === undefined) return;
       const j = lowerBound(b.keys, key);
       if (b.keys[j] !== key) return;
+      if (this.exact) {
+        const units = this.unitsOf(b.amounts[j]!);
+        b.units -= units;
+        this.units -= units;
+      }
       // At either end of a block without splice (which allocates the removed elements and always
       // moves the rest): V8 trims an array's front in place, and pop is O(1).
       if (j === 0) {
@@ -127,8 +205,11 @@ export class BookSide {
       else resum(b);
       return;
     }
+    if (this.exact) this.admit(amount);
+    const units = this.exact ? this.unitsOf(amount) : 0;
+    this.units += units;
     if (blocks.length === 0) {
-      blocks.push({ keys: [key], amounts: [amount], sum: amount });
+      blocks.push({ keys: [key], amounts: [amount], units, sum: amount });
       this.count++;
       return;
     }
@@ -136,10 +217,16 @@ export class BookSide {
     const b = blocks[i]!;
     const j = lowerBound(b.keys, key);
     if (b.keys[j] === key) {
+      if (this.exact) {
+        const old = this.unitsOf(b.amounts[j]!);
+        b.units += units - old;
+        this.units -= old;
+      }
       b.amounts[j] = amount;
       resum(b);
       return;
     }
+    b.units += units;
     if (j === b.keys.length) {
       b.keys.push(key);
       b.amounts.push(amount);
@@ -152,7 +239,9 @@ export class BookSide {
     }
     this.count++;
     if (b.keys.length > 2 * BLOCK) {
-      const next: Block = { keys: b.keys.splice(BLOCK), amounts: b.amounts.splice(BLOCK), sum: 0 };
+      const next: Block = { keys: b.keys.splice(BLOCK), amounts: b.amounts.splice(BLOCK), units: 0, sum: 0 };
+      next.units = this.unitsSum(next);
+      b.units -= next.units;
       resum(next);
       blocks.splice(i + 1, 0, next);
     }
@@ -205,6 +294,26 @@ export class BookSide {
   /** The total amount at prices no worse than `limit` (at or above it for bids, at or below for asks). */
   volumeTo(limit: number): number {
     const k = this.sign * limit;
+    if (this.exact) {
+      // Whole units: the sum is exact (below 2^53 for any book of fewer than 8,192 maximal
+      // amounts), and one division gives the double nearest the decimal.
+      // A band that takes in the whole side (a wide one, or a thin book) is the side's total.
+      const blocks = this.blocks;
+      const last = blocks[blocks.length - 1]?.keys;
+      if (last === undefined) return 0;
+      if (last[last.length - 1]! <= k && this.units <= Number.MAX_SAFE_INTEGER)
+        return this.units / this.scale;
+      let units = 0;
+      for (const b of blocks) {
+        if (b.keys[b.keys.length - 1]! <= k) {
+          units += b.units;
+          continue;
+        }
+        for (let j = 0; j < b.keys.length && b.keys[j]! <= k; j++) units += this.unitsOf(b.amounts[j]!);
+        break;
+      }
+      if (units <= Number.MAX_SAFE_INTEGER) return units / this.scale;
+    }
     let s = 0;
     for (const b of this.blocks) {
       if (b.keys[b.keys.length - 1]! <= k) {
@@ -232,6 +341,7 @@ export class BookSide {
   check(): void {
     let prev = Number.NEGATIVE_INFINITY;
     let n = 0;
+    let total = 0;
     for (const b of this.blocks) {
       if (b.keys.length === 0 || b.keys.length !== b.amounts.length) throw new Error('bad block');
       let s = 0;
@@ -242,7 +352,10 @@ export class BookSide {
         n++;
       }
       if (!Number.isNaN(b.sum) && s !== b.sum) throw new Error('block sum drifted');
+      if (this.exact && b.units !== this.unitsSum(b)) throw new Error('block units drifted');
+      total += b.units;
     }
+    if (this.exact && total !== this.units) throw new Error('side units drifted');
     if (n !== this.count) throw new Error('count mismatch');
   }
 }
