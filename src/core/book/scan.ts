@@ -83,11 +83,15 @@ function grown(a: Float64Array, n: number): Float64Array {
 
 const PREFIX = Buffer.from('{"type":"book",', 'latin1');
 
-/** True when `word` (ASCII) is at `k`. */
-function at(s: Uint8Array, k: number, word: string): boolean {
-  for (let i = 0; i < word.length; i++) if (s[k + i] !== word.charCodeAt(i)) return false;
+/** True when the bytes of `word` are at `k`. */
+function at(s: Uint8Array, k: number, word: Uint8Array): boolean {
+  for (let i = 0; i < word.length; i++) if (s[k + i] !== word[i]) return false;
   return true;
 }
+
+const TRUE = Buffer.from('true', 'latin1');
+const FALSE = Buffer.from('false', 'latin1');
+const NULL = Buffer.from('null', 'latin1');
 
 /**
  * A plain number at `k` into `r.value`; the index after it, or -1 when it is not plain. `signed`
@@ -203,10 +207,14 @@ export function scanBook(s: Uint8Array, start: number, end: number, r: BookScan)
     let c = s[k];
     if (c === CLOSE_BRACE) break;
     if (c !== COMMA || s[k + 1] !== QUOTE) return false;
-    const ke = string(s, k + 1, end);
-    if (ke < 0 || s[ke + 1] !== COLON) return false;
-    const key = keyOf(s, k + 2, ke - k - 2);
-    k = ke + 2;
+    const key = memberAt(s, k + 2);
+    if (key !== OTHER) k += 2 + MEMBERS[key]!.length;
+    else {
+      // Any other name: a string without escapes, then the colon.
+      const ke = string(s, k + 1, end);
+      if (ke < 0 || s[ke + 1] !== COLON) return false;
+      k = ke + 2;
+    }
     c = s[k];
     // Each member the stage reads must have the kind of value it expects here; any other member
     // is skipped when its value is a string, number, true, false or null.
@@ -231,13 +239,13 @@ export function scanBook(s: Uint8Array, start: number, end: number, r: BookScan)
       if (k < 0) return false;
     } else if (c === 116 /* t */ || c === 102 /* f */ || c === 110 /* n */) {
       if (key !== OTHER && key !== SNAPSHOT) return false;
-      if (at(s, k, 'true')) {
+      if (at(s, k, TRUE)) {
         if (key === SNAPSHOT) r.snapshot = true;
         k += 4;
-      } else if (at(s, k, 'false')) {
+      } else if (at(s, k, FALSE)) {
         if (key === SNAPSHOT) r.snapshot = false;
         k += 5;
-      } else if (key === OTHER && at(s, k, 'null')) k += 4;
+      } else if (key === OTHER && at(s, k, NULL)) k += 4;
       else return false;
     } else {
       k = number(s, k, r, true);
@@ -263,32 +271,8 @@ const SEQUENCE = 8;
 const FIRST = 9;
 const PREV = 10;
 
-/** Which of the members the stage reads is named at `s[ks, ks + len)`, or OTHER. */
-function keyOf(s: Uint8Array, ks: number, len: number): number {
-  // Told apart by length and first letter; then the whole name is checked.
-  const c = s[ks];
-  let key = OTHER;
-  switch (len) {
-    case 4:
-      key = c === 98 ? BIDS : c === 97 ? ASKS : c !== 116 ? OTHER : s[ks + 1] === 105 ? TIME : TYPE;
-      break;
-    case 6:
-      key = SYMBOL;
-      break;
-    case 8:
-      key = c === 115 ? (s[ks + 1] === 101 ? SEQUENCE : SNAPSHOT) : EXCHANGE;
-      break;
-    case 13:
-      key = PREV;
-      break;
-    case 14:
-      key = FIRST;
-      break;
-  }
-  return key !== OTHER && at(s, ks, NAMES[key]!) ? key : OTHER;
-}
-
-const NAMES = [
+/** The members the stage reads, by number, each as its name's bytes with the closing quote and colon. */
+const MEMBERS = [
   '',
   'type',
   'time',
@@ -300,4 +284,41 @@ const NAMES = [
   'sequence',
   'first_sequence',
   'prev_sequence',
-];
+].map((name) => Buffer.from(`${name}":`, 'latin1'));
+
+/**
+ * Which of the members the stage reads is named at `ks` (just after the name's opening quote),
+ * name, closing quote and colon all there; else OTHER. Told apart by the first letters, then
+ * checked whole.
+ */
+function memberAt(s: Uint8Array, ks: number): number {
+  let key: number;
+  switch (s[ks]) {
+    case 98: // b
+      key = BIDS;
+      break;
+    case 97: // a
+      key = ASKS;
+      break;
+    case 116: // t
+      key = s[ks + 1] === 105 ? TIME : TYPE;
+      break;
+    case 101: // e
+      key = EXCHANGE;
+      break;
+    case 115: // s
+      key = s[ks + 1] === 121 ? SYMBOL : s[ks + 1] === 110 ? SNAPSHOT : SEQUENCE;
+      break;
+    case 102: // f
+      key = FIRST;
+      break;
+    case 112: // p
+      key = PREV;
+      break;
+    default:
+      return OTHER;
+  }
+  const name = MEMBERS[key]!;
+  for (let i = 0; i < name.length; i++) if (s[ks + i] !== name[i]) return OTHER;
+  return key;
+}
