@@ -11,6 +11,10 @@
  *   end, instead of one per change (buckets in which the book changed).
  * A sequence gap emits a `disconnect` for that book (with the expected and found sequence); the book
  * is not emitted again until its next snapshot.
+ *
+ * Two ways in, one stage: `orderbook(records)` for library use, and `orderbookNdjson(bytes)`, the
+ * command's, which reads book lines with `scanBook` and writes everything as bytes; both write the
+ * same bytes for the same input (tests/orderbook.test.ts).
  */
 
 import { DataError } from '../errors.js';
@@ -161,6 +165,9 @@ const Q_SEQUENCE = new Part(',"sequence":');
 /** A quote's length, less its time and head: the keys (about 190) and 12 figures of at most 25. */
 const QUOTE_ROOM = 512;
 
+/** The record batch of byte mode, where nothing is put (everything goes to the sink). */
+const NO_RECORDS: WireRecord[] = [];
+
 /** True when `s[start, end)` holds exactly the bytes of `text`'s UTF-8 (`bytes`). */
 function sameBytes(s: Uint8Array, start: number, end: number, bytes: Uint8Array): boolean {
   if (end - start !== bytes.length) return false;
@@ -253,6 +260,8 @@ export class OrderbookStage implements Stage {
    * takes the line, with its more general time reading and its errors).
    */
   pushScanned(s: Buffer, u: BookScan, line: number): boolean {
+    // Byte mode only: what it emits goes to the sink.
+    if (this.sink === undefined) throw new Error('OrderbookStage.pushScanned: call sinkInto first');
     const time = s.toString('latin1', u.timeStart, u.timeEnd);
     const t = this.timeReader;
     if (!t.read(time) || !t.canonical) return false;
@@ -268,7 +277,7 @@ export class OrderbookStage implements Stage {
         s.toString('utf8', u.symbolStart, u.symbolEnd),
       );
     }
-    this.apply(st, u, time, t.us, t.precision, line, []);
+    this.apply(st, u, time, t.us, t.precision, line, NO_RECORDS);
     return true;
   }
 
@@ -631,7 +640,6 @@ export async function* orderbookNdjson(input: NdjsonInput, stage: OrderbookStage
   const max = input.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const at: LineCounter = { line: 1 };
   const scan = new BookScan();
-  const none: WireRecord[] = [];
   for await (const bytes of wholeLines(input.chunks, source, max, at)) {
     // Quotes are about as long as the book lines they come from; the buffer grows when not.
     const out = new ByteOut(bytes.length + 4096);
@@ -646,7 +654,7 @@ export async function* orderbookNdjson(input: NdjsonInput, stage: OrderbookStage
         if (stop - s > max) throw tooLong(source, line, max);
         if (!(scanBook(bytes, s, stop, scan) && stage.pushScanned(bytes, scan, line))) {
           const rec = parseLine(bytes.toString('utf8', s, stop), line, source, policy);
-          if (rec !== undefined) stage.push(rec, none);
+          if (rec !== undefined) stage.push(rec, NO_RECORDS);
         }
         line++;
         s = e + 1;
@@ -659,7 +667,7 @@ export async function* orderbookNdjson(input: NdjsonInput, stage: OrderbookStage
   }
   const tail = new ByteOut(4096);
   stage.sinkInto(tail);
-  stage.finish(none);
+  stage.finish(NO_RECORDS);
   const records = stage.unsink();
   if (records > 0) yield { bytes: tail.bytes(), records };
 }
