@@ -404,6 +404,23 @@ describe('orderbook: the byte path (the command) writes exactly what the record 
     }
   });
 
+  it('an interrupted input: the unterminated start of its last line is dropped, not an error', async () => {
+    const { OrderbookStage, orderbookNdjson } = await import('../src/core/book/orderbook.js');
+    const { ErrorPolicy } = await import('../src/core/io/lines.js');
+    const stop = new AbortController();
+    const text = nd([snapshot]);
+    async function* interrupted(): AsyncGenerator<Buffer> {
+      yield Buffer.from(`${text}${text.slice(0, 40)}`);
+      stop.abort();
+    }
+    const stage = new OrderbookStage({});
+    const input = { chunks: interrupted(), source: 'stdin', policy: new ErrorPolicy(), signal: stop.signal };
+    let out = '';
+    for await (const b of orderbookNdjson(input, stage)) out += b.bytes.toString('utf8');
+    expect(parseLines(out).map((r) => r.type)).toEqual(['quote']);
+    expect(stage.report.snapshots).toBe(1);
+  });
+
   it('a quote from a book whose time is not in the canonical form carries the canonical time', async () => {
     const epoch = Date.UTC(2024, 0, 1, 0, 0, 0);
     const r = await runInProcess(['orderbook', '-q'], nd([{ ...snapshot, time: epoch }]));

@@ -95,7 +95,10 @@ A sequence gap writes a "disconnect" record for that book (with the expected and
       source: this.inputName,
     });
     await this.write(
-      orderbookNdjson({ chunks: input.chunks, source: input.name, policy, maxLineBytes }, stage),
+      orderbookNdjson(
+        { chunks: input.chunks, source: input.name, policy, maxLineBytes, signal: input.signal },
+        stage,
+      ),
     );
     if (!flags.quiet && !this.outputClosed && stage.report.books > 0)
       this.say(formatOrderbookReport(stage.report));

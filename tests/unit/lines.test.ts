@@ -55,6 +55,27 @@ describe('splitLines', () => {
     };
     await expect(consume()).rejects.toThrow('stdin:2: line longer than 64 bytes');
   });
+  it('an interrupted input: the unterminated start of a line is dropped, not read as a line', async () => {
+    // The input stops (Ctrl-C) mid-line: its chunks end there, as untilAborted ends them.
+    const stop = new AbortController();
+    async function* interrupted(): AsyncGenerator<Buffer> {
+      yield Buffer.from('{"type":"a"}\n{"type":"b"}\n{"ty');
+      stop.abort();
+    }
+    const got: string[] = [];
+    for await (const b of splitLines(interrupted(), 'stdin', undefined, stop.signal)) got.push(...b.lines);
+    expect(got).toEqual(['{"type":"a"}', '{"type":"b"}']);
+    // Not interrupted, the same bytes end in a last line without its newline, which is read.
+    const plain: string[] = [];
+    for await (const b of splitLines(
+      chunks('{"type":"a"}\n{"ty'),
+      'stdin',
+      undefined,
+      new AbortController().signal,
+    ))
+      plain.push(...b.lines);
+    expect(plain).toEqual(['{"type":"a"}', '{"ty']);
+  });
 });
 
 describe('parseRecords', () => {

@@ -623,6 +623,8 @@ export interface NdjsonInput {
   /** What a bad line does (lines that are not records). */
   readonly policy: ErrorPolicy;
   readonly maxLineBytes?: number;
+  /** The input's stop signal (`Input.signal`): an interrupted last line is dropped, not read. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /**
@@ -640,7 +642,7 @@ export async function* orderbookNdjson(input: NdjsonInput, stage: OrderbookStage
   const max = input.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const at: LineCounter = { line: 1 };
   const scan = new BookScan();
-  for await (const bytes of wholeLines(input.chunks, source, max, at)) {
+  for await (const bytes of wholeLines(input.chunks, source, max, at, input.signal)) {
     // Quotes are about as long as the book lines they come from; the buffer grows when not.
     const out = new ByteOut(bytes.length + 4096);
     stage.sinkInto(out);

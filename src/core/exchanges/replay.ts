@@ -81,7 +81,7 @@ const CRYPTOFEED_REST = /^(\S+) -> (\d{9,11}(?:\.\d+)?): /;
  */
 async function* frames(path: string, signal: AbortSignal | undefined): AsyncGenerator<Frame[]> {
   const name = basename(path);
-  for await (const { lines, firstLine } of splitLines(bytesOf(path, signal), name)) {
+  for await (const { lines, firstLine } of splitLines(bytesOf(path, signal), name, undefined, signal)) {
     const batch: Frame[] = [];
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;

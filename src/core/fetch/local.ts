@@ -127,7 +127,7 @@ async function* textFile(
       `${path}: a zip file cannot be read from a pipe (its directory is at its end): give its path`,
     );
   if (text.startsWith('{')) {
-    yield* ndjson(all, path, options.policy);
+    yield* ndjson(all, path, options.policy, options.signal);
     return;
   }
   yield* csvEntry(all, path, inner, path, options);
@@ -137,9 +137,10 @@ async function* ndjson(
   chunks: AsyncIterable<Buffer>,
   source: string,
   policy: ErrorPolicy,
+  signal: AbortSignal | undefined,
 ): AsyncGenerator<TimedBatch> {
   let last = Number.NEGATIVE_INFINITY;
-  for await (const batch of parseRecords(splitLines(chunks, source), source, policy)) {
+  for await (const batch of parseRecords(splitLines(chunks, source, undefined, signal), source, policy)) {
     // A record without a readable time (an unknown type, a note) keeps its place: it takes the key
     // of the record before it. Records pass through unchanged (as the bytes they came in as).
     const keys: number[] = [];

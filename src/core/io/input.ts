@@ -20,6 +20,8 @@ export interface Input {
   bytesRead(): number;
   /** Releases the source (a quiet stdin would otherwise keep the process alive after an interrupt). */
   close(): void;
+  /** The signal that stops reading, if any: once it fires, `chunks` ends where it is. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 export interface StdinLike extends AsyncIterable<Buffer | string> {
@@ -70,6 +72,7 @@ export function openInput(path: string | undefined, stdin: StdinLike, signal?: A
     size,
     bytesRead: () => counter,
     close: () => source.destroy?.(),
+    signal,
   };
 }
 

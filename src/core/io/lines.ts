@@ -33,12 +33,17 @@ export interface LineCounter {
  * as bytes. The reader advances `at.line` past each block's lines before asking for the next (the
  * blocks are not counted here, so that a reader that counts lines anyway pays for it once); a line
  * longer than `maxLineBytes` carried across chunks is reported at the line number `at` says.
+ *
+ * When `signal` has fired by the end (an interrupt: the input stopped mid-stream), a last piece
+ * without its newline is the start of a line never read to its end, and is dropped rather than
+ * read as a (bad) line.
  */
 export async function* wholeLines(
   chunks: AsyncIterable<Buffer>,
   source: string,
   maxLineBytes: number,
   at: LineCounter,
+  signal?: AbortSignal,
 ): AsyncGenerator<Buffer> {
   let carry: Buffer[] = [];
   let carryBytes = 0;
@@ -69,16 +74,18 @@ export async function* wholeLines(
       if (carryBytes > maxLineBytes) throw tooLong(source, at.line, maxLineBytes);
     }
   }
-  if (carryBytes > 0) yield Buffer.concat(carry, carryBytes);
+  if (carryBytes > 0 && signal?.aborted !== true) yield Buffer.concat(carry, carryBytes);
 }
 
+/** Lines from chunks of bytes (`wholeLines`, then one decode per block; `signal`: see there). */
 export async function* splitLines(
   chunks: AsyncIterable<Buffer>,
   source: string,
   maxLineBytes: number = DEFAULT_MAX_LINE_BYTES,
+  signal?: AbortSignal,
 ): AsyncGenerator<LineBatch> {
   const at: LineCounter = { line: 1 };
-  for await (const bytes of wholeLines(chunks, source, maxLineBytes, at)) {
+  for await (const bytes of wholeLines(chunks, source, maxLineBytes, at, signal)) {
     const firstLine = at.line;
     if (bytes[bytes.length - 1] !== 10) {
       // The last line, without a newline.

@@ -10,7 +10,7 @@ import type { NdjsonWriter } from './writer.js';
 
 /** The records of an input, parsed, with bad lines handled by `policy`. */
 export function readRecords(input: Input, policy: ErrorPolicy, maxLineBytes?: number): RecordStream {
-  return parseRecords(splitLines(input.chunks, input.name, maxLineBytes), input.name, policy);
+  return parseRecords(splitLines(input.chunks, input.name, maxLineBytes, input.signal), input.name, policy);
 }
 
 /** How often a CPU-bound pipeline lets the event loop run (signals, stdout errors, progress). */
