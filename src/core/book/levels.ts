@@ -17,7 +17,7 @@
  *   amounts when it changed, so it never drifts either. A side stays there until it is cleared.
  */
 
-import { POW10 } from '../records/number-text.js';
+import { decimalPlaces, POW10 } from '../records/number-text.js';
 
 const BLOCK = 64;
 
@@ -101,20 +101,20 @@ export class BookSide {
   }
 
   /**
-   * Keeps the side exact for a new amount when it can: finer units when the amount has more places
-   * (every block's sum converted), else the side goes to float sums for good (until cleared).
+   * A new amount in units, keeping the side exact when it can: finer units when the amount has more
+   * places (every block's sum converted); else the side goes to float sums for good (until
+   * cleared) and this returns 0.
    */
-  private admit(amount: number): void {
+  private admit(amount: number): number {
     const u = Math.round(amount * this.scale);
-    if (u / this.scale === amount && u <= MAX_UNITS) return;
-    for (let d = this.places + 1; d <= MAX_PLACES; d++) {
-      const p = POW10[d]!;
-      const v = Math.round(amount * p);
-      if (v / p !== amount) continue;
-      if (v <= MAX_UNITS && this.rescale(d)) return;
-      break;
+    if (u / this.scale === amount && u <= MAX_UNITS) return u;
+    const d = decimalPlaces(amount);
+    if (d > this.places && d <= MAX_PLACES) {
+      const v = Math.round(amount * POW10[d]!);
+      if (v <= MAX_UNITS && this.rescale(d)) return v;
     }
     this.exact = false;
+    return 0;
   }
 
   /** Units of 10^-d: every block's sum converted; false when an amount would be too large. */
@@ -205,8 +205,7 @@ export class BookSide {
       else resum(b);
       return;
     }
-    if (this.exact) this.admit(amount);
-    const units = this.exact ? this.unitsOf(amount) : 0;
+    const units = this.exact ? this.admit(amount) : 0;
     this.units += units;
     if (blocks.length === 0) {
       blocks.push({ keys: [key], amounts: [amount], units, sum: amount });

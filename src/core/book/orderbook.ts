@@ -35,7 +35,7 @@ import {
   type Stage,
   setBatchBytes,
 } from '../io/stream.js';
-import { POW10, writeFixed } from '../records/number-text.js';
+import { decimalPlaces, POW10, writeFixed } from '../records/number-text.js';
 import { attachText, lineOf, rawOf, serialize, type WireRecord } from '../records/record.js';
 import { formatTime, type TimePrecision, TimeReader } from '../records/time.js';
 import { OrderBook } from './book.js';
@@ -94,16 +94,6 @@ interface State {
   /** The last best bid and ask prices whose decimal places were counted, and the counts. */
   readonly decPrice: [number, number];
   readonly decPlaces: [number, number];
-}
-
-/** Decimal places of a price as the venue wrote it: the fewest that reproduce the double. */
-
-function decimals(x: number): number {
-  for (let d = 0; d < 16; d++) {
-    const p = POW10[d]!;
-    if (Math.round(x * p) / p === x) return d;
-  }
-  return 16;
 }
 
 /**
@@ -168,7 +158,7 @@ const QUOTE_ROOM = 512;
 /** The record batch of byte mode, where nothing is put (everything goes to the sink). */
 const NO_RECORDS: WireRecord[] = [];
 
-/** True when `s[start, end)` holds exactly the bytes of `text`'s UTF-8 (`bytes`). */
+/** True when `s[start, end)` holds exactly `bytes`. */
 function sameBytes(s: Uint8Array, start: number, end: number, bytes: Uint8Array): boolean {
   if (end - start !== bytes.length) return false;
   for (let i = 0; i < bytes.length; i++) if (s[start + i] !== bytes[i]) return false;
@@ -481,7 +471,7 @@ export class OrderbookStage implements Stage {
   private priceDecimals(st: State, side: 0 | 1, price: number): number {
     if (st.decPrice[side] !== price) {
       st.decPrice[side] = price;
-      st.decPlaces[side] = decimals(price);
+      st.decPlaces[side] = decimalPlaces(price);
     }
     return st.decPlaces[side]!;
   }
@@ -533,9 +523,9 @@ export class OrderbookStage implements Stage {
     b[w++] = 44; // ,
     for (let i = 0; i < st.head.length; i++) b[w++] = st.head[i]!;
     w = writeFixed(b, put(v, b, w, Q_BID_PRICE), bp, dBid);
-    w = writeFixed(b, put(v, b, w, Q_BID_AMOUNT), ba, decimals(ba));
+    w = writeFixed(b, put(v, b, w, Q_BID_AMOUNT), ba, decimalPlaces(ba));
     w = writeFixed(b, put(v, b, w, Q_ASK_PRICE), ap, dAsk);
-    w = writeFixed(b, put(v, b, w, Q_ASK_AMOUNT), aa, decimals(aa));
+    w = writeFixed(b, put(v, b, w, Q_ASK_AMOUNT), aa, decimalPlaces(aa));
     w = writeFixed(b, put(v, b, w, Q_MID), mid, d + 1);
     w = writeFixed(b, put(v, b, w, Q_MICROPRICE), microprice, d + 4);
     w = writeFixed(b, put(v, b, w, Q_SPREAD), spread, d);

@@ -15,6 +15,18 @@
 export const POW10: readonly number[] = Array.from({ length: 23 }, (_, k) => 10 ** k);
 const ZEROS = '0000000000000000000000';
 
+/**
+ * Decimal places of a number as a venue wrote it: the fewest d (up to 16) for which the double
+ * nearest round(x x 10^d) / 10^d is x, so the decimal of d places that x stands for.
+ */
+export function decimalPlaces(x: number): number {
+  for (let d = 0; d < 16; d++) {
+    const p = POW10[d]!;
+    if (Math.round(x * p) / p === x) return d;
+  }
+  return 16;
+}
+
 export function fixedText(v: number, k: number): string {
   const p = POW10[k];
   if (p === undefined) return String(v);
