@@ -104,15 +104,16 @@ class Recorder(bt.Strategy):
 
 
 class Entry(Recorder):
-    """One buy order of kind `exectype` on the bar dated `on` (a stop above the market, a stop-limit,
-    a plain limit)."""
+    """One order of kind `exectype` on the bar dated `on`: a buy stop above the market (a sell stop
+    below it opens a short), a stop-limit, a plain limit."""
 
-    params = (('exectype', 'Stop'), ('price', None), ('plimit', None))
+    params = (('side', 'buy'), ('exectype', 'Stop'), ('price', None), ('plimit', None))
 
     def next(self):
         if self.today() == self.p.on:
-            self.buy(size=SIZE, exectype=getattr(bt.Order, self.p.exectype),
-                     price=self.p.price, plimit=self.p.plimit)
+            order = self.buy if self.p.side == 'buy' else self.sell
+            order(size=SIZE, exectype=getattr(bt.Order, self.p.exectype),
+                  price=self.p.price, plimit=self.p.plimit)
 
 
 class TrailingExit(Recorder):
@@ -147,15 +148,17 @@ class OcoEntry(Recorder):
 
 
 class BracketEntry(Recorder):
-    """On the bar dated `on`: buy_bracket with a Market entry, a Stop stop-loss and a Limit
-    take-profit (backtrader's defaults for the two legs; created entry, stop, limit in that order)."""
+    """On the bar dated `on`: buy_bracket (or sell_bracket, a short) with a Market entry, a Stop
+    stop-loss and a Limit take-profit (backtrader's defaults for the two legs; created entry, stop,
+    limit in that order)."""
 
-    params = (('stop', 0.0), ('limit', 0.0))
+    params = (('side', 'buy'), ('stop', 0.0), ('limit', 0.0))
 
     def next(self):
         if self.today() == self.p.on:
-            self.buy_bracket(size=SIZE, exectype=bt.Order.Market,
-                             stopprice=self.p.stop, limitprice=self.p.limit)
+            bracket = self.buy_bracket if self.p.side == 'buy' else self.sell_bracket
+            bracket(size=SIZE, exectype=bt.Order.Market,
+                    stopprice=self.p.stop, limitprice=self.p.limit)
 
 
 # name -> (strategy class, parameters). The prices were chosen by reading the CSV rows between FROM
@@ -176,6 +179,14 @@ CASES = {
     'bracket_take_profit_first': (BracketEntry, {'on': '2006-11-08', 'stop': 18.00, 'limit': 19.00}),
     'bracket_gap_through_stop': (BracketEntry, {'on': '2006-11-27', 'stop': 18.50, 'limit': 19.60}),
     'bracket_both_legs_one_bar': (BracketEntry, {'on': '2007-01-18', 'stop': 16.90, 'limit': 17.70}),
+    # Short side (backtrader shorts stocks freely; tickpipe's spot needs --allow-short).
+    'sell_limit_entry': (Entry, {'on': '2006-12-12', 'side': 'sell', 'exectype': 'Limit',
+                                 'price': 18.24}),
+    'sell_stop_entry': (Entry, {'on': '2006-12-12', 'side': 'sell', 'exectype': 'Stop', 'price': 17.75}),
+    'sell_stop_entry_gap': (Entry, {'on': '2006-12-18', 'side': 'sell', 'exectype': 'Stop',
+                                    'price': 17.60}),
+    'sell_bracket_stop_first': (BracketEntry, {'on': '2006-11-14', 'side': 'sell', 'stop': 19.40,
+                                               'limit': 18.70}),
 }
 
 
