@@ -1,6 +1,6 @@
 /**
- * Stop, stop-limit, trailing-stop, OCO and bracket orders cross-checked against backtrader (issue
- * #16; docs/backtrader-crosscheck.md). backtrader itself is the reference: the Python script beside
+ * Stop, stop-limit, take-profit, trailing-stop, OCO and bracket orders cross-checked against
+ * backtrader (issue #16; docs/backtrader-crosscheck.md). backtrader itself is the reference: the Python script beside
  * this test (tests/reference/backtrader_orders.py) runs it from ../shared/peers on backtrader's own
  * orcl-1995-2014.txt (../shared/data) and prints every order and fill as JSON.
  *
@@ -178,7 +178,7 @@ describeReference('backtrader reference: the cases are unambiguous on the CSV ro
             checked++;
           }
       }
-    expect(checked).toBe(188); // (order, level, bar) triples: the check ran on every case
+    expect(checked).toBe(192); // (order, level, bar) triples: the check ran on every case
   });
 
   it("a bracket's entry bar reaches neither leg (backtrader activates the legs on the next bar)", () => {
@@ -254,6 +254,13 @@ describeReference('backtrader reference: fills worked by hand from the CSV rows'
     trail_percent: (k) => [
       ['2006-11-09', 'buy', 18.41, 10, comm(18.41, k)],
       ['2006-11-27', 'sell', 19.66 - 19.66 * 0.02, 10, comm(19.66 - 19.66 * 0.02, k)],
+    ],
+    // Market buy made on 11-08, filled at 11-09's open 18.41; on 11-09 a sell Limit 19.00 (tickpipe:
+    // a take-profit triggered at 19.00). 11-10: high 18.870001 < 19.00; 11-13: open 18.790001 <
+    // 19.00 <= high 19.209999: sold at 19.00.
+    take_profit_exit: (k) => [
+      ['2006-11-09', 'buy', 18.41, 10, comm(18.41, k)],
+      ['2006-11-13', 'sell', 19, 10, comm(19, k)],
     ],
     // Buy Stop 18.10 and buy Limit 17.40, one OCO group, made on 12-07. 12-08 (high 17.879999, low
     // 17.530001) reaches neither; 12-11: open 17.77 < 18.10 <= high 18.25, the stop fills at 18.10
@@ -412,17 +419,21 @@ function tickpipeStrategy(c: BtCase): { file: string; params: Record<string, unk
         params: { on: p.on, side: p.side ?? 'buy', kind, trigger_price: trigger, price },
       };
     }
-    case 'TrailingExit':
+    case 'Exit': {
       // backtrader's trailpercent is a fraction (0.02); tickpipe's trail_percent is in percent (2).
+      // A sell Limit above the market after the entry is tickpipe's take-profit at that price.
+      const percent = p.trailpercent ?? null;
       return {
-        file: 'trailing-exit.js',
+        file: 'exit.js',
         params: {
           on: p.on,
+          kind: p.exectype === 'Limit' ? 'take_profit' : 'trailing_stop',
+          trigger_price: p.exectype === 'Limit' ? p.price : null,
           trail: p.trailamount ?? null,
-          trail_percent:
-            p.trailpercent === null || p.trailpercent === undefined ? null : Number(p.trailpercent) * 100,
+          trail_percent: percent === null ? null : Number(percent) * 100,
         },
       };
+    }
     case 'OcoEntry':
       return { file: 'oco-entry.js', params: { on: p.on, stop: p.stop, limit: p.limit } };
     case 'BracketEntry':
@@ -571,7 +582,7 @@ comparison(
 );
 
 comparison(
-  'tickpipe backtest agrees with backtrader on stop, stop-limit, trailing, OCO and bracket orders',
+  'tickpipe backtest agrees with backtrader on stop, stop-limit, take-profit, trailing, OCO and bracket orders',
   [
     'stop_entry',
     'stop_entry_gap',
@@ -579,6 +590,7 @@ comparison(
     'stop_limit_pullback',
     'trail_amount',
     'trail_percent',
+    'take_profit_exit',
     'oco_entry',
     'bracket_stop_first',
     'bracket_take_profit_first',

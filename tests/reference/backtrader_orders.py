@@ -116,11 +116,12 @@ class Entry(Recorder):
                   price=self.p.price, plimit=self.p.plimit)
 
 
-class TrailingExit(Recorder):
+class Exit(Recorder):
     """A market buy on the bar dated `on`; on the first bar that holds the position (the fill bar's
-    close) a StopTrail sell with trailamount or trailpercent."""
+    close) one sell of kind `exectype`: a StopTrail with trailamount or trailpercent, or a Limit
+    above the market (what tickpipe calls a take-profit)."""
 
-    params = (('trailamount', None), ('trailpercent', None))
+    params = (('exectype', 'StopTrail'), ('price', None), ('trailamount', None), ('trailpercent', None))
 
     def __init__(self):
         super().__init__()
@@ -131,7 +132,7 @@ class TrailingExit(Recorder):
             self.buy(size=SIZE)
         elif self.position.size > 0 and not self.placed:
             self.placed = True
-            self.sell(size=SIZE, exectype=bt.Order.StopTrail,
+            self.sell(size=SIZE, exectype=getattr(bt.Order, self.p.exectype), price=self.p.price,
                       trailamount=self.p.trailamount, trailpercent=self.p.trailpercent)
 
 
@@ -172,8 +173,9 @@ CASES = {
                                     'price': 18.80, 'plimit': 18.60}),
     'limit_entry': (Entry, {'on': '2006-12-07', 'exectype': 'Limit', 'price': 17.55}),
     'limit_entry_gap': (Entry, {'on': '2006-12-18', 'exectype': 'Limit', 'price': 17.40}),
-    'trail_amount': (TrailingExit, {'on': '2006-11-08', 'trailamount': 0.40}),
-    'trail_percent': (TrailingExit, {'on': '2006-11-08', 'trailpercent': 0.02}),
+    'trail_amount': (Exit, {'on': '2006-11-08', 'trailamount': 0.40}),
+    'trail_percent': (Exit, {'on': '2006-11-08', 'trailpercent': 0.02}),
+    'take_profit_exit': (Exit, {'on': '2006-11-08', 'exectype': 'Limit', 'price': 19.00}),
     'oco_entry': (OcoEntry, {'on': '2006-12-07', 'stop': 18.10, 'limit': 17.40}),
     'bracket_stop_first': (BracketEntry, {'on': '2006-11-27', 'stop': 18.70, 'limit': 19.60}),
     'bracket_take_profit_first': (BracketEntry, {'on': '2006-11-08', 'stop': 18.00, 'limit': 19.00}),
