@@ -1,8 +1,9 @@
 /**
  * Stop, stop-limit, take-profit, trailing-stop, OCO and bracket orders cross-checked against
- * backtrader (issue #16; docs/backtrader-crosscheck.md). backtrader itself is the reference: the Python script beside
- * this test (tests/reference/backtrader_orders.py) runs it from ../shared/peers on backtrader's own
- * orcl-1995-2014.txt (../shared/data) and prints every order and fill as JSON.
+ * backtrader (issue #16; docs/backtrader-crosscheck.md). backtrader itself is the reference: the
+ * Python script beside this test (tests/reference/backtrader_orders.py) runs it from
+ * ../shared/peers on backtrader's own orcl-1995-2014.txt (../shared/data) and prints every order
+ * and fill as JSON.
  *
  * Three parts:
  * 1. The cases are unambiguous: checked on the CSV rows alone (no price level is touched exactly;
@@ -91,7 +92,7 @@ async function referenceMissing(): Promise<string | undefined> {
 
 const missing = await referenceMissing();
 
-/** `describe` that needs python3, backtrader in ../shared/peers and the shared data; else skipped saying why. */
+/** `describe` needing python3, backtrader in ../shared/peers and the shared data; else skipped, saying why. */
 function describeReference(name: string, fn: () => void): void {
   if (missing === undefined) describe(name, fn);
   else describe.skip(`${name} (skipped: ${missing})`, fn);
@@ -562,7 +563,7 @@ function comparison(title: string, names: readonly string[], skip: string | unde
 
     for (const name of names)
       for (const rate of [0, 0.001])
-        it(`${name}, commission ${rate}: same fills bar by bar, orders ending the same way on the same bar, same value`, async () => {
+        it(`${name}, commission ${rate}: same fills bar by bar, orders ending alike on the same bar, same value`, async () => {
           const c = caseOf(run, name, rate);
           const out = await tickpipe(c);
           const records = dated(out, dateOfClose);
@@ -582,7 +583,7 @@ comparison(
 );
 
 comparison(
-  'tickpipe backtest agrees with backtrader on stop, stop-limit, take-profit, trailing, OCO and bracket orders',
+  'tickpipe backtest agrees with backtrader on stop, take-profit, trailing, OCO and bracket orders',
   [
     'stop_entry',
     'stop_entry_gap',

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""backtrader as the independent reference for tickpipe's stop, stop-limit, trailing-stop, OCO and
-bracket orders (issue #16; docs/backtrader-crosscheck.md).
+"""backtrader as the independent reference for tickpipe's stop, stop-limit, take-profit,
+trailing-stop, OCO and bracket orders (issue #16; docs/backtrader-crosscheck.md).
 
 Runs one small deterministic strategy per case on a real daily CSV (backtrader's own
 orcl-1995-2014.txt from ../shared/data/backtrader) and prints one JSON document: the settings, and
