@@ -13,12 +13,13 @@ import {
   parseParamFlag,
   parseSizingFlag,
 } from '../core/backtest/config.js';
+import { RejectionTally, tallyRejections } from '../core/backtest/rejections.js';
 import { BUILTIN_STRATEGIES } from '../core/backtest/strategies.js';
 import { UsageError } from '../core/errors.js';
 import { openInput } from '../core/io/input.js';
 import { ErrorPolicy } from '../core/io/lines.js';
 import { readRecords } from '../core/io/pipeline.js';
-import { collect } from '../core/io/stream.js';
+import { collect, type RecordStream } from '../core/io/stream.js';
 import type { WireRecord } from '../core/records/record.js';
 import { parseDuration } from '../core/records/time.js';
 import { parseStatInterval } from '../core/stats/interval.js';
@@ -91,7 +92,7 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
     }),
     sizing: Flags.string({
       description:
-        'fixed-amount:A, fixed-notional:Q, percent-equity:F (0.25 = a quarter), kelly:F (a fraction of the Kelly bet).',
+        'fixed-amount:A, fixed-notional:Q, percent-equity:F (0.25 = a quarter), kelly:F (a fraction of the Kelly bet). Default percent-equity:0.25.',
     }),
     fees: Flags.string({ description: 'Fees in bps of notional: maker=2,taker=10.', helpGroup: 'EXECUTION' }),
     'slippage-bps': Flags.string({
@@ -261,7 +262,8 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
       warn: (m) => this.warn(m),
       ...(instruments === undefined ? {} : { instruments }),
     });
-    let output = backtest(input, engine);
+    const rejections = new RejectionTally();
+    let output: RecordStream = tallyRejections(backtest(input, engine), rejections);
     if (flags.summary) {
       const riskFree = Number(flags['risk-free']);
       if (flags['risk-free'].trim() === '' || !Number.isFinite(riskFree) || riskFree <= -1)
@@ -274,12 +276,15 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
       output = withSummary(output, summarizer);
     }
     await this.write(output);
-    if (!flags.quiet && !this.outputClosed) {
-      const r = engine.report;
+    if (this.outputClosed) return;
+    const r = engine.report;
+    if (!flags.quiet)
       this.say(
         `${strategy.name}: ${r.records} records, ${r.orders} orders (${r.rejected} rejected), ${r.fills} fills, ${r.positionsClosed} positions closed`,
       );
-    }
+    // Shown also with --quiet: a run whose orders were refused is not a quiet success.
+    const rejected = rejections.message(r.orders);
+    if (rejected !== undefined) this.warn(rejected);
   }
 }
 
