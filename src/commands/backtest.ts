@@ -13,9 +13,10 @@ import {
   parseParamFlag,
   parseSizingFlag,
 } from '../core/backtest/config.js';
-import { RejectionTally, tallyRejections } from '../core/backtest/rejections.js';
+import { RejectionTally } from '../core/backtest/rejections.js';
 import { BUILTIN_STRATEGIES } from '../core/backtest/strategies.js';
 import { UsageError } from '../core/errors.js';
+import { tap } from '../core/io/count.js';
 import { openInput } from '../core/io/input.js';
 import { ErrorPolicy } from '../core/io/lines.js';
 import { readRecords } from '../core/io/pipeline.js';
@@ -263,7 +264,10 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
       ...(instruments === undefined ? {} : { instruments }),
     });
     const rejections = new RejectionTally();
-    let output: RecordStream = tallyRejections(backtest(input, engine), rejections);
+    let output: RecordStream = tap(
+      backtest(input, engine, config.execution.fill_model, this.inputName),
+      (r) => rejections.observe(r),
+    );
     if (flags.summary) {
       const riskFree = Number(flags['risk-free']);
       if (flags['risk-free'].trim() === '' || !Number.isFinite(riskFree) || riskFree <= -1)

@@ -1,7 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import chalk, { Chalk } from 'chalk';
 import { commonFlags, inputFlags, TickpipeCommand } from '../cli/base.js';
-import { UsageError } from '../core/errors.js';
+import { DataError, UsageError } from '../core/errors.js';
+import { TypeCounts, tap } from '../core/io/count.js';
 import { collect } from '../core/io/stream.js';
 import { parseStatInterval } from '../core/stats/interval.js';
 import { formatSummary } from '../core/stats/pretty.js';
@@ -81,7 +82,8 @@ Equity returns are taken per --period (default 1d: the last equity at or before 
     const interval = parseStatInterval(flags.interval, '--interval');
     const period = parseStatInterval(flags.period, '--period');
     const everyUs = flags.every === undefined ? undefined : parseStatInterval(flags.every, '--every').us;
-    const input = this.records(args.file, flags);
+    const counts = new TypeCounts();
+    const input = tap(this.records(args.file, flags), (r) => counts.add(r));
     const summarizer = new Summarizer({
       interval,
       period,
@@ -91,13 +93,18 @@ Equity returns are taken per --period (default 1d: the last equity at or before 
       ...(everyUs === undefined ? {} : { everyUs }),
     });
     const output = summarize(input, summarizer);
-    if (!flags.pretty) {
-      await this.write(output);
-      return;
+    if (!flags.pretty) await this.write(output);
+    else {
+      const records = await collect(output);
+      const style = new Chalk({ level: this.stdoutIsTTY ? chalk.level : 0 });
+      const text = records.map((r) => formatSummary(r, summarizer.curve, style)).join('\n');
+      if (text.length > 0) await this.writeText(text);
     }
-    const records = await collect(output);
-    const style = new Chalk({ level: this.stdoutIsTTY ? chalk.level : 0 });
-    const text = records.map((r) => formatSummary(r, summarizer.curve, style)).join('\n');
-    if (text.length > 0) await this.writeText(text);
+    // Empty input is no error (the contract); records none of which is an account's are.
+    if (counts.total > 0 && counts.of('equity', 'balance') === 0 && !this.outputClosed)
+      throw new DataError(
+        this.inputName,
+        `no equity or balance records in the input (found ${counts.describe()}): summarize reads a backtest's output (tickpipe backtest ... | tickpipe summarize)`,
+      );
   }
 }

@@ -8,7 +8,6 @@
  * "free 10000, needs 43045.56" are one reason; each group keeps its first full text as the example.
  */
 
-import type { RecordStream } from '../io/stream.js';
 import type { WireRecord } from '../records/record.js';
 
 interface Group {
@@ -78,16 +77,5 @@ export class RejectionTally {
         ? `; and ${all.length - limit} more reason${all.length - limit === 1 ? '' : 's'} in the order records`
         : '';
     return `${this.rejected} of ${orders} order${orders === 1 ? '' : 's'} rejected: ${shown.join('; ')}${more}`;
-  }
-}
-
-/** Passes a stream through unchanged, showing every record to the tally. */
-export async function* tallyRejections(
-  input: RecordStream,
-  tally: RejectionTally,
-): AsyncGenerator<WireRecord[]> {
-  for await (const batch of input) {
-    for (let i = 0; i < batch.length; i++) tally.observe(batch[i]!);
-    yield batch;
   }
 }
