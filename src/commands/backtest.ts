@@ -83,12 +83,14 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
     param: Flags.string({
       description: 'A strategy parameter KEY=VALUE (repeatable).',
       multiple: true,
+      multipleNonGreedy: true,
       default: [],
     }),
     params: Flags.string({ description: 'Strategy parameters as a JSON object.' }),
     balance: Flags.string({
       description: 'A starting balance EXCHANGE:ASSET=AMOUNT (repeatable; replaces the configured ones).',
       multiple: true,
+      multipleNonGreedy: true,
       default: [],
     }),
     sizing: Flags.string({
