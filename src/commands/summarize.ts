@@ -3,7 +3,8 @@ import chalk, { Chalk } from 'chalk';
 import { commonFlags, inputFlags, TickpipeCommand } from '../cli/base.js';
 import { DataError, UsageError } from '../core/errors.js';
 import { TypeCounts, tap } from '../core/io/count.js';
-import { collect } from '../core/io/stream.js';
+import { collect, runStage } from '../core/io/stream.js';
+import { FlatStage } from '../core/stats/flat.js';
 import { parseStatInterval } from '../core/stats/interval.js';
 import { formatSummary } from '../core/stats/pretty.js';
 import { Summarizer, summarize } from '../core/stats/summary.js';
@@ -19,6 +20,12 @@ Equity returns are taken per --period (default 1d: the last equity at or before 
 --every 1d also writes a cumulative summary at the end of every day of event time (for live use). --pretty writes a table for people instead of NDJSON (colour only on a terminal).`;
 
   static override examples = [
+    {
+      description:
+        'A CSV row per run and instrument, figures to 4 places: the files of runs on other symbols line up (mlr --icsv cat *.csv)',
+      command:
+        '<%= config.bin %> backtest candles.ndjson | <%= config.bin %> <%= command.id %> --flat --round 4 --format csv > run.csv',
+    },
     {
       description: 'The tear sheet of a backtest, for people',
       command:
@@ -69,6 +76,17 @@ Equity returns are taken per --period (default 1d: the last equity at or before 
     pretty: Flags.boolean({
       description: 'A table for people instead of NDJSON (colour only on a terminal).',
       default: false,
+      exclusive: ['flat'],
+    }),
+    flat: Flags.boolean({
+      description:
+        'Rows of fixed columns instead of the nested record: one "summary_row" for the portfolio, one per instrument (named in an "instrument" column), so runs on different symbols line up in one table (with --format csv).',
+      default: false,
+    }),
+    round: Flags.integer({
+      description: 'Round figures with a fraction to this many decimal places.',
+      min: 0,
+      max: 15,
     }),
     ...inputFlags,
     ...commonFlags,
@@ -92,7 +110,9 @@ Equity returns are taken per --period (default 1d: the last equity at or before 
       source: this.inputName,
       ...(everyUs === undefined ? {} : { everyUs }),
     });
-    const output = summarize(input, summarizer);
+    let output = summarize(input, summarizer);
+    if (flags.flat || flags.round !== undefined)
+      output = runStage(output, new FlatStage(flags.flat, flags.round));
     if (!flags.pretty) await this.write(output);
     else {
       const records = await collect(output);
