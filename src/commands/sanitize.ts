@@ -37,9 +37,10 @@ ${describeClasses()}
       command: '<%= config.bin %> <%= command.id %> orcl.ndjson --calendar weekdays',
     },
     {
-      description: 'Hourly stock candles of a 14:30-21:00 UTC session, gaps filled inside it',
+      description:
+        "Five-minute index candles of a 09:05-17:35 UTC session (backtrader's 2006-min-005.txt): no overnight or weekend gaps",
       command:
-        '<%= config.bin %> <%= command.id %> aapl-1h.ndjson --calendar weekdays --session 14:30-21:00 --fill-gaps flat',
+        '<%= config.bin %> <%= command.id %> index-5m.ndjson --calendar weekdays --session 09:05-17:35 --fill-gaps flat',
     },
     {
       description: 'In a pipeline',
