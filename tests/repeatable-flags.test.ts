@@ -33,4 +33,28 @@ describe('repeatable flags before a FILE', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/Unexpected argument/);
   });
+
+  it.each([
+    [
+      ['--param', 'fast=5', '--param', 'slow=20'],
+      ['--param', 'fast=5,slow=20'],
+    ],
+    [
+      ['--balance', 'binance_spot:usdt=5000', '--balance', 'binance_spot:btc=0.1'],
+      ['--balance', 'binance_spot:usdt=5000,binance_spot:btc=0.1'],
+    ],
+  ])('backtest %j and its comma list give the same run', async (repeated, commas) => {
+    const a = await runInProcess(['backtest', file, '-q', ...repeated]);
+    const b = await runInProcess(['backtest', file, '-q', ...commas]);
+    expect(a.code).toBe(0);
+    expect(parseLines(a.stdout).some((r) => r.type === 'fill')).toBe(true);
+    expect(b.stdout).toBe(a.stdout);
+  });
+
+  it('a strategy parameter value may hold a comma (only ",KEY=" starts a new one)', async () => {
+    // "5,6" reaches the strategy whole (and is no window length); split, "6" would be refused as no KEY=VALUE.
+    const r = await runInProcess(['backtest', file, '-q', '--param', 'fast=5,6']);
+    expect(r.stderr).not.toMatch(/expected KEY=VALUE/);
+    expect(r.stderr).toMatch(/an indicator window must be a whole number >= 1, found NaN/);
+  });
 });

@@ -81,14 +81,15 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
       description: 'A built-in strategy name or a module path (./my-strategy.js).',
     }),
     param: Flags.string({
-      description: 'A strategy parameter KEY=VALUE (repeatable).',
+      description: 'A strategy parameter KEY=VALUE (repeatable, or comma-separated: fast=10,slow=30).',
       multiple: true,
       multipleNonGreedy: true,
       default: [],
     }),
     params: Flags.string({ description: 'Strategy parameters as a JSON object.' }),
     balance: Flags.string({
-      description: 'A starting balance EXCHANGE:ASSET=AMOUNT (repeatable; replaces the configured ones).',
+      description:
+        'A starting balance EXCHANGE:ASSET=AMOUNT (repeatable, or comma-separated; replaces the configured ones).',
       multiple: true,
       multipleNonGreedy: true,
       default: [],
@@ -217,7 +218,8 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
       const v = n(k, flags[k], true);
       if (v !== undefined) risk[k.replaceAll('-', '_') as keyof typeof risk] = v;
     }
-    if (flags.balance.length > 0) config.balances = flags.balance.map(parseBalanceFlag);
+    if (flags.balance.length > 0)
+      config.balances = flags.balance.flatMap((b) => b.split(',')).map(parseBalanceFlag);
     if (flags.sizing !== undefined) config.sizing = parseSizingFlag(flags.sizing);
     if (flags['close-at-end'] !== undefined) config.close_at_end = flags['close-at-end'];
     if (flags['on-disable'] !== undefined) config.on_disable = flags['on-disable'] as 'keep' | 'close';
@@ -243,7 +245,8 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
         throw new UsageError('--params: expected a JSON object');
       Object.assign(params, parsed);
     }
-    for (const p of flags.param) {
+    // A comma starts a new parameter only before KEY=, so a value may hold commas.
+    for (const p of flags.param.flatMap((x) => x.split(/,(?=[A-Za-z_][\w.-]*=)/))) {
       const [k, v] = parseParamFlag(p);
       params[k] = v;
     }
