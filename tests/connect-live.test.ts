@@ -241,11 +241,18 @@ describeShared('connect live (loopback Binance spot, frames of the shared hftbac
       const urls = ['--endpoint', venue.ws, '--rest-endpoint', venue.restUrl, '--quiet'];
       const child = spawn(process.execPath, [...argv, ...urls], { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
-      child.stdout.on('data', (d: Buffer) => {
-        out += d;
+      let lines = 0;
+      // Ready: the venue has sent everything and the command has written more than 1000 records of
+      // it (a condition, not a fixed wait: a loaded machine may take any time).
+      const written = new Promise<void>((resolve) => {
+        child.stdout.on('data', (d: Buffer) => {
+          out += d;
+          for (const byte of d) if (byte === 10) lines++;
+          if (lines > 1000) resolve();
+        });
       });
       await new Promise<void>((r) => venue.onDone(r));
-      await new Promise((r) => setTimeout(r, 300));
+      await written;
       child.kill(signal);
       const exit = await new Promise<number | null>((r) => child.on('close', r));
       expect(exit).toBe(code);

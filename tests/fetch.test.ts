@@ -605,7 +605,6 @@ describe('fetch: faults', () => {
     const inFlight = () => server.log.filter((l) => l.path === PATH).length >= 2;
     for (let waited = 0; !inFlight() && waited < 30_000; waited += 50)
       await new Promise((r) => setTimeout(r, 50));
-    await new Promise((r) => setTimeout(r, 200));
     child.kill('SIGINT');
     const code = await new Promise((r) => child.on('close', r));
     expect(code).toBe(130);

@@ -10,13 +10,14 @@
  */
 
 import type { Writable } from 'node:stream';
-import { Command, Flags } from '@oclif/core';
+import { Command, Flags, type Interfaces } from '@oclif/core';
 import { chalkStderr } from 'chalk';
 import { StopRequested, TickpipeError } from '../core/errors.js';
 import { type Input, openInput, type StdinLike } from '../core/io/input.js';
 import { DEFAULT_MAX_LINE_BYTES, ErrorPolicy, type OnError } from '../core/io/lines.js';
 import { readRecords, writeAll } from '../core/io/pipeline.js';
 import type { ByteStream, RecordStream } from '../core/io/stream.js';
+import { FORMATS, type Format, TableFormatter } from '../core/io/table.js';
 import { NdjsonWriter } from '../core/io/writer.js';
 import { Progress } from './progress.js';
 
@@ -85,7 +86,17 @@ export const commonFlags = {
     allowNo: true,
     helpGroup: 'OUTPUT',
   }),
+  format: Flags.string({
+    description:
+      'Output records as ndjson, or as csv or tsv rows: nested fields flattened with dots, the header from the first record (docs/cli.md, "Tables").',
+    options: [...FORMATS],
+    default: 'ndjson',
+    helpGroup: 'OUTPUT',
+  }),
 };
+
+/** oclif's FlagOutput and ArgOutput (not exported by @oclif/core). */
+type ParsedValues = { [name: string]: unknown };
 
 export abstract class TickpipeCommand extends Command {
   protected io: Io = currentIo();
@@ -96,6 +107,7 @@ export abstract class TickpipeCommand extends Command {
   private policy: ErrorPolicy | undefined;
   private input: Input | undefined;
   private allowErrors = false;
+  private format: Format = 'ndjson';
 
   /** The command's work: parse flags, call the core, write the result with `write`. */
   protected abstract main(): Promise<void>;
@@ -130,6 +142,18 @@ export abstract class TickpipeCommand extends Command {
     if (this.signalCode !== 0 && code === 0) code = this.signalCode;
     if (this.io.setExitCode) this.io.setExitCode(code);
     else process.exitCode = code;
+  }
+
+  /** Parses as oclif does, keeping the shared --format for the writer. */
+  protected override async parse<F extends ParsedValues, B extends ParsedValues, A extends ParsedValues>(
+    options?: Interfaces.Input<F, B, A>,
+    argv?: string[],
+  ): Promise<Interfaces.ParserOutput<F, B, A>> {
+    const parsed = await super.parse(options, argv);
+    const format = (parsed.flags as { format?: unknown }).format;
+    if (typeof format === 'string' && (FORMATS as readonly string[]).includes(format))
+      this.format = format as Format;
+    return parsed;
   }
 
   /** Opens the FILE argument (or stdin) as a stream of records, with the shared input flags. */
@@ -173,7 +197,11 @@ export abstract class TickpipeCommand extends Command {
 
   /** Writes a stream of records (or of serialised batches) to stdout, honouring backpressure, until it ends or stdout closes. */
   protected async write(stream: RecordStream | ByteStream): Promise<void> {
-    this.writer ??= new NdjsonWriter(this.io.stdout, () => this.abort.abort(new StopRequested('EPIPE')));
+    this.writer ??= new NdjsonWriter(
+      this.io.stdout,
+      () => this.abort.abort(new StopRequested('EPIPE')),
+      this.format === 'ndjson' ? undefined : new TableFormatter(this.format),
+    );
     const progress = this.progress;
     await writeAll(stream, this.writer, progress ? (n) => progress.count(n) : undefined);
     await this.writer.flush();

@@ -13,12 +13,14 @@ import {
   parseParamFlag,
   parseSizingFlag,
 } from '../core/backtest/config.js';
+import { RejectionTally } from '../core/backtest/rejections.js';
 import { BUILTIN_STRATEGIES } from '../core/backtest/strategies.js';
 import { UsageError } from '../core/errors.js';
+import { tap } from '../core/io/count.js';
 import { openInput } from '../core/io/input.js';
 import { ErrorPolicy } from '../core/io/lines.js';
 import { readRecords } from '../core/io/pipeline.js';
-import { collect } from '../core/io/stream.js';
+import { collect, type RecordStream } from '../core/io/stream.js';
 import type { WireRecord } from '../core/records/record.js';
 import { parseDuration } from '../core/records/time.js';
 import { parseStatInterval } from '../core/stats/interval.js';
@@ -79,19 +81,22 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
       description: 'A built-in strategy name or a module path (./my-strategy.js).',
     }),
     param: Flags.string({
-      description: 'A strategy parameter KEY=VALUE (repeatable).',
+      description: 'A strategy parameter KEY=VALUE (repeatable, or comma-separated: fast=10,slow=30).',
       multiple: true,
+      multipleNonGreedy: true,
       default: [],
     }),
     params: Flags.string({ description: 'Strategy parameters as a JSON object.' }),
     balance: Flags.string({
-      description: 'A starting balance EXCHANGE:ASSET=AMOUNT (repeatable; replaces the configured ones).',
+      description:
+        'A starting balance EXCHANGE:ASSET=AMOUNT (repeatable, or comma-separated; replaces the configured ones).',
       multiple: true,
+      multipleNonGreedy: true,
       default: [],
     }),
     sizing: Flags.string({
       description:
-        'fixed-amount:A, fixed-notional:Q, percent-equity:F (0.25 = a quarter), kelly:F (a fraction of the Kelly bet).',
+        'fixed-amount:A, fixed-notional:Q, percent-equity:F (0.25 = a quarter), kelly:F (a fraction of the Kelly bet). Default percent-equity:0.25.',
     }),
     fees: Flags.string({ description: 'Fees in bps of notional: maker=2,taker=10.', helpGroup: 'EXECUTION' }),
     'slippage-bps': Flags.string({
@@ -213,7 +218,8 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
       const v = n(k, flags[k], true);
       if (v !== undefined) risk[k.replaceAll('-', '_') as keyof typeof risk] = v;
     }
-    if (flags.balance.length > 0) config.balances = flags.balance.map(parseBalanceFlag);
+    if (flags.balance.length > 0)
+      config.balances = flags.balance.flatMap((b) => b.split(',')).map(parseBalanceFlag);
     if (flags.sizing !== undefined) config.sizing = parseSizingFlag(flags.sizing);
     if (flags['close-at-end'] !== undefined) config.close_at_end = flags['close-at-end'];
     if (flags['on-disable'] !== undefined) config.on_disable = flags['on-disable'] as 'keep' | 'close';
@@ -239,7 +245,8 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
         throw new UsageError('--params: expected a JSON object');
       Object.assign(params, parsed);
     }
-    for (const p of flags.param) {
+    // A comma starts a new parameter only before KEY=, so a value may hold commas.
+    for (const p of flags.param.flatMap((x) => x.split(/,(?=[A-Za-z_][\w.-]*=)/))) {
       const [k, v] = parseParamFlag(p);
       params[k] = v;
     }
@@ -261,7 +268,11 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
       warn: (m) => this.warn(m),
       ...(instruments === undefined ? {} : { instruments }),
     });
-    let output = backtest(input, engine);
+    const rejections = new RejectionTally();
+    let output: RecordStream = tap(
+      backtest(input, engine, config.execution.fill_model, this.inputName),
+      (r) => rejections.observe(r),
+    );
     if (flags.summary) {
       const riskFree = Number(flags['risk-free']);
       if (flags['risk-free'].trim() === '' || !Number.isFinite(riskFree) || riskFree <= -1)
@@ -274,12 +285,15 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
       output = withSummary(output, summarizer);
     }
     await this.write(output);
-    if (!flags.quiet && !this.outputClosed) {
-      const r = engine.report;
+    if (this.outputClosed) return;
+    const r = engine.report;
+    if (!flags.quiet)
       this.say(
         `${strategy.name}: ${r.records} records, ${r.orders} orders (${r.rejected} rejected), ${r.fills} fills, ${r.positionsClosed} positions closed`,
       );
-    }
+    // Shown also with --quiet: a run whose orders were refused is not a quiet success.
+    const rejected = rejections.message(r.orders);
+    if (rejected !== undefined) this.warn(rejected);
   }
 }
 

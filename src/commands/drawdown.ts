@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { commonFlags, inputFlags, TickpipeCommand } from '../cli/base.js';
-import { UsageError } from '../core/errors.js';
+import { DataError, UsageError } from '../core/errors.js';
+import { TypeCounts, tap } from '../core/io/count.js';
 import { DrawdownStage, drawdown } from '../core/stats/drawdown-stage.js';
 
 export default class Drawdown extends TickpipeCommand {
@@ -61,7 +62,8 @@ The series is the "equity" field of equity records by default; --field NAME foll
     if (flags.exchange !== undefined && flags.asset === undefined)
       throw new UsageError('--exchange needs --asset');
     if (flags.type !== undefined && flags.field === undefined) throw new UsageError('--type needs --field');
-    const input = this.records(args.file, flags);
+    const counts = new TypeCounts();
+    const input = tap(this.records(args.file, flags), (r) => counts.add(r));
     const stage = new DrawdownStage({
       ...(flags.field === undefined ? {} : { field: flags.field }),
       ...(flags.type === undefined ? {} : { recordType: flags.type }),
@@ -73,5 +75,15 @@ The series is the "equity" field of equity records by default; --field NAME foll
       source: this.inputName,
     });
     await this.write(drawdown(input, stage));
+    // Empty input is no error (the contract); records none of which is part of the series are.
+    if (counts.total > 0 && stage.points === 0 && !this.outputClosed)
+      throw new DataError(
+        this.inputName,
+        `${stage.describeSeries()} in the input (found ${counts.describe()}): ${
+          flags.field === undefined && flags.asset === undefined
+            ? "drawdown reads a backtest's output (tickpipe backtest ... | tickpipe drawdown), or --field NAME, --asset ASSET"
+            : 'check --field, --type, --asset and --exchange against the records'
+        }`,
+      );
   }
 }

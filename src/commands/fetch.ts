@@ -68,9 +68,13 @@ Exit status: 0 when everything asked for was delivered; 1 when something could n
         '<%= config.bin %> <%= command.id %> --exchange bybit_perpetuals_usd --symbol BTCUSDT --kind trades --from 2024-01-01 --cache /data/cache --quiet > trades.ndjson',
     },
     {
-      description: 'A file downloaded by hand, and a Yahoo-style daily CSV',
+      description: 'A file downloaded by hand',
+      command: '<%= config.bin %> <%= command.id %> --file BTCUSDT-1m-2020-01-01.zip --exchange binance_spot',
+    },
+    {
+      description: 'A Yahoo-style daily CSV, cleaned on a weekday calendar',
       command:
-        '<%= config.bin %> <%= command.id %> --file BTCUSDT-1m-2020-01-01.zip --exchange binance_spot\n<%= config.bin %> <%= command.id %> --file orcl-1995-2014.txt | <%= config.bin %> sanitize',
+        '<%= config.bin %> <%= command.id %> --file orcl-1995-2014.txt | <%= config.bin %> sanitize --calendar weekdays',
     },
     {
       description: "A barter backtest's market data",
@@ -89,6 +93,7 @@ Exit status: 0 when everything asked for was delivered; 1 when something could n
       char: 's',
       description: 'Symbol(s) as the venue spells them, comma-separated or repeated: BTCUSDT,ETHUSDT.',
       multiple: true,
+      multipleNonGreedy: true,
       default: [],
     }),
     kind: Flags.string({
@@ -156,6 +161,7 @@ Exit status: 0 when everything asked for was delivered; 1 when something could n
       description:
         'Read this file instead of downloading (zip, CSV, CSV.gz, NDJSON, barter JSON; - for standard input); repeatable, merged in time order.',
       multiple: true,
+      multipleNonGreedy: true,
       default: [],
       helpGroup: 'FILES',
     }),

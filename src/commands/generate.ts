@@ -22,9 +22,10 @@ export default class Generate extends TickpipeCommand {
       command: '<%= config.bin %> <%= command.id %> candles --count 1440 --from 2024-01-01',
     },
     {
-      description: 'A million candles for a benchmark, with jumps and two volatility regimes',
+      description:
+        'A hundred thousand candles (about 70 days of minutes), with jumps and two volatility regimes',
       command:
-        '<%= config.bin %> <%= command.id %> candles --count 1000000 --seed 7 --jumps 0.5 --regimes 0.4,1.2 > candles.ndjson',
+        '<%= config.bin %> <%= command.id %> candles --count 100000 --seed 7 --jumps 0.5 --regimes 0.4,1.2 > candles.ndjson',
     },
     {
       description: 'Order book updates on a 2000-level book, up to 20 levels per update',

@@ -2,6 +2,7 @@ import { renameSync, writeFileSync } from 'node:fs';
 import { Args, Flags } from '@oclif/core';
 import { commonFlags, inputFlags, TickpipeCommand } from '../cli/base.js';
 import { TickpipeError, UsageError } from '../core/errors.js';
+import { CALENDARS, parseCalendar } from '../core/sanitize/calendar.js';
 import { parsePolicy } from '../core/sanitize/policy.js';
 import { describeClasses, formatReport } from '../core/sanitize/report.js';
 import { Sanitizer, sanitize } from '../core/sanitize/sanitize.js';
@@ -32,6 +33,16 @@ ${describeClasses()}
       command: '<%= config.bin %> <%= command.id %> --spike 12 --policy spike=drop trades.ndjson.gz',
     },
     {
+      description: 'Daily stock candles: no weekend gaps',
+      command: '<%= config.bin %> <%= command.id %> orcl.ndjson --calendar weekdays',
+    },
+    {
+      description:
+        "Five-minute index candles of a 09:05-17:35 UTC session (backtrader's 2006-min-005.txt): no overnight or weekend gaps",
+      command:
+        '<%= config.bin %> <%= command.id %> index-5m.ndjson --calendar weekdays --session 09:05-17:35 --fill-gaps flat',
+    },
+    {
       description: 'In a pipeline',
       command:
         '<%= config.bin %> generate candles --count 1440 | <%= config.bin %> <%= command.id %> --strict',
@@ -51,6 +62,7 @@ ${describeClasses()}
       description:
         'What to do with a problem: ACTION for every class, or CLASS=ACTION (drop, fix, fail, keep, flag).',
       multiple: true,
+      multipleNonGreedy: true,
       default: [],
     }),
     'reorder-window': Flags.integer({
@@ -64,6 +76,16 @@ ${describeClasses()}
         'Fill missing candles: flat inserts zero-volume candles at the previous close, marked "synthetic": true.',
       options: ['none', 'flat'],
       default: 'none',
+    }),
+    calendar: Flags.string({
+      description:
+        'The open times candles are expected at, for gaps and --fill-gaps: 24x7 (every one), weekdays (none on Saturday or Sunday, UTC).',
+      options: [...CALENDARS],
+      default: '24x7',
+    }),
+    session: Flags.string({
+      description:
+        'Session hours in UTC, HH:MM-HH:MM (14:30-21:00): candles shorter than a day are expected only inside them.',
     }),
     'max-fill': Flags.integer({
       description: 'Most candles inserted for one gap.',
@@ -119,6 +141,7 @@ ${describeClasses()}
       policy,
       reorderWindow: flags['reorder-window'],
       maxFill: flags['max-fill'],
+      calendar: parseCalendar(flags.calendar, flags.session),
       spikeWindow: flags['spike-window'],
       spikePersist: flags['spike-persist'],
       spikeFloorBps: floor,

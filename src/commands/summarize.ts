@@ -1,8 +1,10 @@
 import { Args, Flags } from '@oclif/core';
 import chalk, { Chalk } from 'chalk';
 import { commonFlags, inputFlags, TickpipeCommand } from '../cli/base.js';
-import { UsageError } from '../core/errors.js';
-import { collect } from '../core/io/stream.js';
+import { DataError, UsageError } from '../core/errors.js';
+import { TypeCounts, tap } from '../core/io/count.js';
+import { collect, runStage } from '../core/io/stream.js';
+import { FlatStage } from '../core/stats/flat.js';
 import { parseStatInterval } from '../core/stats/interval.js';
 import { formatSummary } from '../core/stats/pretty.js';
 import { Summarizer, summarize } from '../core/stats/summary.js';
@@ -18,6 +20,12 @@ Equity returns are taken per --period (default 1d: the last equity at or before 
 --every 1d also writes a cumulative summary at the end of every day of event time (for live use). --pretty writes a table for people instead of NDJSON (colour only on a terminal).`;
 
   static override examples = [
+    {
+      description:
+        'A CSV row per run and instrument, figures to 4 places: the files of runs on other symbols line up (mlr --icsv cat *.csv)',
+      command:
+        '<%= config.bin %> backtest candles.ndjson | <%= config.bin %> <%= command.id %> --flat --round 4 --format csv > run.csv',
+    },
     {
       description: 'The tear sheet of a backtest, for people',
       command:
@@ -68,6 +76,17 @@ Equity returns are taken per --period (default 1d: the last equity at or before 
     pretty: Flags.boolean({
       description: 'A table for people instead of NDJSON (colour only on a terminal).',
       default: false,
+      exclusive: ['flat'],
+    }),
+    flat: Flags.boolean({
+      description:
+        'Rows of fixed columns instead of the nested record: one "summary_row" for the portfolio, one per instrument (named in an "instrument" column), so runs on different symbols line up in one table (with --format csv).',
+      default: false,
+    }),
+    round: Flags.integer({
+      description: 'Round figures with a fraction to this many decimal places.',
+      min: 0,
+      max: 15,
     }),
     ...inputFlags,
     ...commonFlags,
@@ -81,7 +100,8 @@ Equity returns are taken per --period (default 1d: the last equity at or before 
     const interval = parseStatInterval(flags.interval, '--interval');
     const period = parseStatInterval(flags.period, '--period');
     const everyUs = flags.every === undefined ? undefined : parseStatInterval(flags.every, '--every').us;
-    const input = this.records(args.file, flags);
+    const counts = new TypeCounts();
+    const input = tap(this.records(args.file, flags), (r) => counts.add(r));
     const summarizer = new Summarizer({
       interval,
       period,
@@ -90,14 +110,21 @@ Equity returns are taken per --period (default 1d: the last equity at or before 
       source: this.inputName,
       ...(everyUs === undefined ? {} : { everyUs }),
     });
-    const output = summarize(input, summarizer);
-    if (!flags.pretty) {
-      await this.write(output);
-      return;
+    let output = summarize(input, summarizer);
+    if (flags.flat || flags.round !== undefined)
+      output = runStage(output, new FlatStage(flags.flat, flags.round));
+    if (!flags.pretty) await this.write(output);
+    else {
+      const records = await collect(output);
+      const style = new Chalk({ level: this.stdoutIsTTY ? chalk.level : 0 });
+      const text = records.map((r) => formatSummary(r, summarizer.curve, style)).join('\n');
+      if (text.length > 0) await this.writeText(text);
     }
-    const records = await collect(output);
-    const style = new Chalk({ level: this.stdoutIsTTY ? chalk.level : 0 });
-    const text = records.map((r) => formatSummary(r, summarizer.curve, style)).join('\n');
-    if (text.length > 0) await this.writeText(text);
+    // Empty input is no error (the contract); records none of which is an account's are.
+    if (counts.total > 0 && counts.of('equity', 'balance') === 0 && !this.outputClosed)
+      throw new DataError(
+        this.inputName,
+        `no equity or balance records in the input (found ${counts.describe()}): summarize reads a backtest's output (tickpipe backtest ... | tickpipe summarize)`,
+      );
   }
 }

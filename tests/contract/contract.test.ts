@@ -233,20 +233,28 @@ describe('signals', () => {
       });
       let out = '';
       let err = '';
-      child.stdout.on('data', (d: Buffer) => {
-        out += d;
+      // Ready: its first output shows it has read the input (and installed its signal handlers,
+      // which it does before reading). No fixed wait: a loaded machine may take any time to start.
+      const ready = new Promise<void>((resolve) => {
+        child.stdout.on('data', (d: Buffer) => {
+          out += d;
+          resolve();
+        });
       });
       child.stderr.on('data', (d: Buffer) => {
         err += d;
       });
-      // Input arrives and then stalls, as a live feed does; the 30 records sit in the reorder buffer.
-      child.stdin.write(SAMPLE_CANDLES);
-      await new Promise((r) => setTimeout(r, 1500));
+      const closed = new Promise<number | null>((r) => child.on('close', r));
+      // Input arrives and then stalls, as a live feed does: 130 records, of which the first 30 leave
+      // the reorder buffer at once and the last 100 sit in it until the signal.
+      child.stdin.write(candles(130));
+      await ready;
+      expect(out.split('\n').length - 1).toBeLessThan(130);
       child.kill(signal);
-      const code = await new Promise<number | null>((r) => child.on('close', r));
+      const code = await closed;
       expect(code).toBe(expected);
-      expect(parseLines(out)).toHaveLength(30);
-      expect(err).toMatch(/30 records read from stdin, 30 written/);
+      expect(parseLines(out)).toHaveLength(130);
+      expect(err).toMatch(/130 records read from stdin, 130 written/);
     },
   );
 });

@@ -5,7 +5,8 @@
 
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { TickpipeError, UsageError } from '../errors.js';
+import { DataError, TickpipeError, UsageError } from '../errors.js';
+import { TypeCounts, tap } from '../io/count.js';
 import { type RecordStream, runStage } from '../io/stream.js';
 import type { WireRecord } from '../records/record.js';
 import type { BacktestConfig } from './config.js';
@@ -123,7 +124,38 @@ export function createEngine(options: BacktestOptions): BacktestEngine {
   });
 }
 
-/** Runs the engine over a stream: market records in, the account's records out. */
-export function backtest(input: RecordStream, engine: BacktestEngine): RecordStream {
-  return runStage(input, engine);
+/** The market record types each fill model fills orders from. */
+const FILLED_FROM: Record<BacktestConfig['execution']['fill_model'], readonly string[]> = {
+  auto: ['candle', 'trade', 'quote', 'book'],
+  candle: ['candle'],
+  trade: ['trade'],
+  book: ['book', 'quote'],
+};
+
+/**
+ * Runs the engine over a stream: market records in, the account's records out. An input of records
+ * none of which `fillModel` can fill from (candles under `--fill-model trade`, equity records) is a
+ * DataError at the end, after the output: a run that could fill nothing says so (exit 1).
+ */
+export async function* backtest(
+  input: RecordStream,
+  engine: BacktestEngine,
+  fillModel: BacktestConfig['execution']['fill_model'] = 'auto',
+  source = 'input',
+): AsyncGenerator<WireRecord[]> {
+  const counts = new TypeCounts();
+  yield* runStage(
+    tap(input, (r) => counts.add(r)),
+    engine,
+  );
+  const needed = FILLED_FROM[fillModel];
+  if (counts.total === 0 || counts.of(...needed) > 0) return;
+  const hint =
+    fillModel === 'auto'
+      ? "backtest reads market data (tickpipe generate candles | tickpipe backtest ...; summarize and drawdown read a backtest's output)"
+      : `nothing could fill an order; --fill-model auto uses the finest data there is`;
+  throw new DataError(
+    source,
+    `${fillModel === 'auto' ? '' : `--fill-model ${fillModel}: `}no ${needed.join(' or ')} records in the input (found ${counts.describe()}): ${hint}`,
+  );
 }

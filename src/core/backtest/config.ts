@@ -93,7 +93,7 @@ export const DEFAULT_CONFIG: BacktestConfig = {
     allow_short: false,
   },
   risk: {},
-  sizing: { mode: 'fixed-amount', value: 1 },
+  sizing: { mode: 'percent-equity', value: 0.25 },
   strategy: { name: 'sma-cross', params: {} },
   close_at_end: true,
   equity_every_us: 60_000_000,

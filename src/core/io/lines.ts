@@ -3,7 +3,7 @@
  *
  * The splitter decodes each chunk up to its last newline as one string and cuts it with indexOf: one
  * UTF-8 decode per chunk instead of per line, and lines that are cheap slices of it. This measured
- * faster than `readline` and the `ndjson` package (see bench/README.md). Only the partial line at a
+ * faster than `readline` and the `ndjson` package (docs/performance.md). Only the partial line at a
  * chunk's end is carried as bytes, so a multi-byte character split across chunks is never damaged.
  */
 

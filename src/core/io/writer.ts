@@ -6,12 +6,14 @@
  * - Treats EPIPE (the reader went away, as `| head -1` does) as the end of output: it stops
  *   writing, reports `closed`, and the pipeline winds down quietly with exit 0.
  * - Never ends the underlying stream when it is the process's stdout, so nothing is cut off.
+ * - With a TableFormatter (`--format csv|tsv`), writes records as rows instead (table.ts).
  */
 
 import type { Writable } from 'node:stream';
 import { serialize, type WireRecord } from '../records/record.js';
 import { ByteOut } from './bytes.js';
 import { type ByteBatch, batchBytes } from './stream.js';
+import type { TableFormatter } from './table.js';
 
 export class NdjsonWriter {
   private closedByReader = false;
@@ -22,6 +24,7 @@ export class NdjsonWriter {
   constructor(
     private readonly out: Writable,
     private readonly onClosed: () => void = () => {},
+    private readonly table?: TableFormatter,
   ) {
     out.on('error', this.onError);
     out.on('close', this.onClose);
@@ -55,6 +58,10 @@ export class NdjsonWriter {
   /** Writes records, resolving when the stream can take more. Throws on a real write error. */
   async write(records: readonly WireRecord[]): Promise<void> {
     if (records.length === 0) return;
+    if (this.table !== undefined) {
+      await this.writeText(this.table.format(records), records.length);
+      return;
+    }
     const bytes = batchBytes(records);
     if (bytes !== undefined) {
       await this.writeText(bytes, records.length);
@@ -69,6 +76,12 @@ export class NdjsonWriter {
   /** Writes a batch already serialised, resolving when the stream can take more. */
   async writeBytes(batch: ByteBatch): Promise<void> {
     if (batch.bytes.length === 0) return;
+    if (this.table !== undefined) {
+      // A byte path's NDJSON, read back as records: the table is the slow path, and rare.
+      const lines = batch.bytes.toString('utf8').split('\n');
+      await this.write(lines.filter((l) => l.length > 0).map((l) => JSON.parse(l) as WireRecord));
+      return;
+    }
     await this.writeText(batch.bytes, batch.records);
   }
 

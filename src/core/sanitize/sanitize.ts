@@ -20,6 +20,7 @@ import { addInterval, type Interval } from '../records/interval.js';
 import { derive, lineOf, rawOf, type WireRecord } from '../records/record.js';
 import { formatTime, type TimePrecision } from '../records/time.js';
 import { RecordValidator } from '../records/validate.js';
+import { Calendar } from './calendar.js';
 import { type Action, defaultPolicy, type Policy, PROBLEM_CLASSES, type ProblemClass } from './policy.js';
 import { RollingMad } from './rolling.js';
 
@@ -37,6 +38,8 @@ export interface SanitizeOptions {
   readonly spikePersist?: number;
   /** Most synthetic candles inserted for one gap. */
   readonly maxFill?: number;
+  /** The open times a candle series is expected to have (default 24x7: every one). */
+  readonly calendar?: Calendar;
   /** Recent keys remembered per series to tell duplicates from out-of-order records. */
   readonly dedupeMemory?: number;
   /** Input name for messages (`stdin`, a path). */
@@ -136,6 +139,7 @@ export class Sanitizer implements Stage {
   private readonly examples: number;
   private readonly dedupeMemory: number;
   private readonly maxFill: number;
+  private readonly calendar: Calendar;
 
   constructor(private readonly options: SanitizeOptions = {}) {
     this.policy = options.policy ?? defaultPolicy();
@@ -144,6 +148,7 @@ export class Sanitizer implements Stage {
     this.examples = options.examples ?? 3;
     this.dedupeMemory = options.dedupeMemory ?? 1024;
     this.maxFill = options.maxFill ?? 100_000;
+    this.calendar = options.calendar ?? new Calendar();
   }
 
   push(rec: WireRecord, out: WireRecord[]): void {
@@ -400,8 +405,11 @@ export class Sanitizer implements Stage {
       s.lastClose = close;
       return true;
     }
-    const expected = addInterval(prevOpen, interval);
-    if (e.openUs === expected) {
+    const cal = this.calendar;
+    const step = addInterval(prevOpen, interval);
+    const expected = cal.next(step, interval);
+    // At the expected time, or in hours the calendar has closed (a Saturday candle): no gap.
+    if (e.openUs === expected || (e.openUs >= step && e.openUs < expected)) {
       s.lastClose = close;
       return true;
     }
@@ -409,7 +417,7 @@ export class Sanitizer implements Stage {
     let t = expected;
     while (t < e.openUs && missing <= this.maxFill) {
       missing++;
-      t = addInterval(t, interval);
+      t = cal.next(addInterval(t, interval), interval);
     }
     const from = formatTime(expected, e.precision);
     const rec = e.rec;
@@ -434,7 +442,7 @@ export class Sanitizer implements Stage {
         out.push(syntheticCandle(rec, open, next, s.lastClose, e.precision));
         this.report.synthetic++;
         this.report.records_out++;
-        open = next;
+        open = cal.next(next, interval);
       }
       this.lastTimeUs = Math.max(this.lastTimeUs, open);
     }

@@ -43,6 +43,8 @@ interface Series {
 export class DrawdownStage implements Stage {
   readonly field: string;
   readonly recordType: string | undefined;
+  /** Points of the series seen (records the stage follows). */
+  points = 0;
   private readonly series = new Map<string, Series>();
   private precision: TimePrecision = 'ms';
   /** The series of the last record: consecutive records mostly belong to the same one. */
@@ -64,6 +66,7 @@ export class DrawdownStage implements Stage {
   push(rec: WireRecord, out: WireRecord[]): void {
     if (this.options.passThrough === true) out.push(rec);
     if (!this.selects(rec)) return;
+    this.points++;
     const value = toNumber(rec[this.field]);
     if (!Number.isFinite(value))
       throw new DataError(
@@ -160,6 +163,16 @@ export class DrawdownStage implements Stage {
       this.where(rec),
       `record at ${String(rec.time)} is older than the one before (${formatTime(s.lastTime, this.precision)}); sort the input first (tickpipe sanitize --reorder-window N)`,
     );
+  }
+
+  /** What the stage follows, for a message when it found none: `no equity records`. */
+  describeSeries(): string {
+    const o = this.options;
+    const of =
+      o.asset === undefined ? '' : ` of ${o.asset}${o.exchange === undefined ? '' : ` on ${o.exchange}`}`;
+    return this.recordType === undefined
+      ? `no records with a "${this.field}" field`
+      : `no ${this.recordType} records${of}${this.field === 'equity' || this.field === 'total' ? '' : ` with "${this.field}"`}`;
   }
 
   private selects(rec: WireRecord): boolean {
