@@ -377,3 +377,41 @@ describe('sweep views (on hand-written sweep records: the shapes of issue #17)',
     expect(bad.stderr).toMatch(/--x: the sweep has no parameter "nope"/);
   });
 });
+
+describe('the help examples', () => {
+  it('each one works as written (the --png one where a browser can be had)', async () => {
+    const { default: Report } = await import('../src/commands/report.js');
+    const { BIN } = await import('./helpers/cli.js');
+    const { browserUnavailable } = await import('../src/core/report/browser.js');
+    const { execFileSync } = await import('node:child_process');
+    const { existsSync } = await import('node:fs');
+    const work = mkdtempSync(join(tmpdir(), 'tickpipe-report-examples-'));
+    writeFileSync(
+      join(work, 'candles.ndjson'),
+      await cli(['generate', 'candles', '--count', '2000', '--seed', '9']),
+    );
+    writeFileSync(
+      join(work, 'run.ndjson'),
+      await cli(['backtest', join(work, 'candles.ndjson'), '--strategy', 'sma-cross', '--quiet']),
+    );
+    writeFileSync(
+      join(work, 'sweep.ndjson'),
+      `${sweepRecords()
+        .map((r) => JSON.stringify(r))
+        .join('\n')}\n`,
+    );
+    const noBrowser = await browserUnavailable();
+    const examples = Report.examples as Array<{ command: string }>;
+    expect(examples.length).toBeGreaterThanOrEqual(3);
+    for (const e of examples) {
+      if (e.command.includes('--png') && noBrowser !== undefined) continue;
+      const command = e.command
+        .replaceAll('<%= config.bin %>', `"${process.execPath}" "${BIN}"`)
+        .replaceAll('<%= command.id %>', 'report');
+      execFileSync('bash', ['-o', 'pipefail', '-c', command], { cwd: work, stdio: 'pipe' });
+      for (const out of command.match(/\S+\.(html|png)\b/g) ?? [])
+        expect(existsSync(join(work, out)), out).toBe(true);
+    }
+    expect(readFileSync(join(work, 'sweep.html'), 'utf8')).toContain('<table id="heatmap"');
+  }, 120_000);
+});
