@@ -18,7 +18,13 @@ export const CLIENT_JS = `(function () {
   };
   function el(id) { return document.getElementById(id); }
   function fmtTime(s) { return new Date(s * 1000).toISOString().slice(0, 19).replace('T', ' '); }
-  function fmtNum(v, d) { return v === null || v === undefined ? '' : Number(v).toLocaleString('en-US', { maximumFractionDigits: d === undefined ? 8 : d }); }
+  var formats = {};
+  function fmtNum(v, d) {
+    if (v === null || v === undefined) return '';
+    var k = d === undefined ? 8 : d;
+    var f = formats[k] || (formats[k] = new Intl.NumberFormat('en-US', { maximumFractionDigits: k }));
+    return f.format(v);
+  }
   function fmtDur(sec) {
     var ms = sec * 1000; if (ms <= 0) return '0';
     var d = Math.floor(ms / 86400000), h = Math.floor((ms % 86400000) / 3600000), mi = Math.floor((ms % 3600000) / 60000);
@@ -120,11 +126,26 @@ export const CLIENT_JS = `(function () {
       duration: function (k) { return tr.exitTime[k] - tr.entryTime[k]; }
     };
     function esc(s) { return String(s).replace(/[&<>]/g, function (c) { return c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&gt;'; }); }
+    // Long lists are shown a page at a time (sorting orders the whole list): a table of tens of
+    // thousands of rows takes the browser seconds to lay out.
+    var PAGE = 500, pageNo = 0, pages = Math.max(1, Math.ceil(n / PAGE));
+    var pager = null;
+    if (n > PAGE) {
+      pager = document.createElement('div'); pager.className = 'pager';
+      pager.innerHTML = '<button data-go="-1">&lsaquo; previous</button> <span></span> <button data-go="1">next &rsaquo;</button>';
+      table.parentNode.parentNode.insertBefore(pager, table.parentNode);
+      pager.addEventListener('click', function (ev) {
+        var go = Number(ev.target.getAttribute && ev.target.getAttribute('data-go'));
+        if (!go) return; pageNo = Math.min(pages - 1, Math.max(0, pageNo + go)); render();
+      });
+    }
     function render() {
-      var html = new Array(n);
-      for (var r = 0; r < n; r++) {
+      var from = pageNo * PAGE, to = Math.min(n, from + PAGE);
+      if (pager) pager.querySelector('span').textContent = 'trades ' + (from + 1).toLocaleString('en-US') + '-' + to.toLocaleString('en-US') + ' of ' + n.toLocaleString('en-US');
+      var html = new Array(to - from);
+      for (var r = from; r < to; r++) {
         var k = order[r];
-        html[r] = '<tr data-trade="' + k + '"><td>' + (k + 1) + '</td><td>' + esc(tr.side[k]) + '</td><td>' + fmtNum(tr.amount[k]) + '</td><td>' + fmtTime(tr.entryTime[k]) +
+        html[r - from] = '<tr data-trade="' + k + '"><td>' + (k + 1) + '</td><td>' + esc(tr.side[k]) + '</td><td>' + fmtNum(tr.amount[k]) + '</td><td>' + fmtTime(tr.entryTime[k]) +
           '</td><td>' + fmtNum(tr.entryPrice[k]) + '</td><td>' + fmtTime(tr.exitTime[k]) + '</td><td>' + fmtNum(tr.exitPrice[k]) +
           '</td><td class="' + (tr.pnl[k] < 0 ? 'neg' : '') + '" data-value="' + tr.pnl[k] + '">' + fmtNum(tr.pnl[k], 2) + '</td><td>' + fmtNum(tr.fees[k], 4) +
           '</td><td>' + fmtDur(tr.exitTime[k] - tr.entryTime[k]) + '</td></tr>';
@@ -138,7 +159,7 @@ export const CLIENT_JS = `(function () {
         Array.prototype.forEach.call(heads, function (h) { h.classList.remove('sorted-asc', 'sorted-desc'); });
         th.classList.add(desc ? 'sorted-desc' : 'sorted-asc');
         order.sort(function (a, b) { var x = g(a), y = g(b); var c = x < y ? -1 : x > y ? 1 : a - b; return desc ? -c : c; });
-        render();
+        pageNo = 0; render();
       });
     });
     render();
@@ -172,14 +193,19 @@ export const CLIENT_JS = `(function () {
     charts.push({ id: 'rolling', lib: 'uplot', series: [{ name: 'Sharpe ratio', color: C.sharpe }, { name: 'volatility', color: C.vol }], markers: 0 });
   }
 
+  var timings = {};
+  function step(name, fn) { var t0 = performance.now(); fn(); timings[name] = Math.round(performance.now() - t0); }
   if (m) {
-    drawEquity();
-    m.instruments.forEach(function (inst, i) { if (inst.kind !== 'none') drawPrice(inst, i); drawTrades(inst, i); });
-    drawDistribution();
-    drawRolling();
+    step('equity', drawEquity);
+    m.instruments.forEach(function (inst, i) {
+      if (inst.kind !== 'none') step('price-' + i, function () { drawPrice(inst, i); });
+    });
+    step('distribution', drawDistribution);
+    step('rolling', drawRolling);
+    m.instruments.forEach(function (inst, i) { step('trades-' + i, function () { drawTrades(inst, i); }); });
   }
   requestAnimationFrame(function () { requestAnimationFrame(function () {
-    window.__report = { ready: true, charts: charts };
+    window.__report = { ready: true, charts: charts, timings: timings, sinceStart: Math.round(performance.now()) };
     document.body.setAttribute('data-ready', 'true');
   }); });
 })();

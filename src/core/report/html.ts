@@ -230,7 +230,7 @@ td small{color:#8a92a3}.na{color:#8a92a3}.neg{color:#c62828}
 .list{margin-top:8px}.list th{cursor:pointer;background:#f4f6f9;padding:3px 8px;text-align:right;white-space:nowrap;user-select:none}
 .list td{padding:2px 8px;text-align:right;border-top:1px solid #eef0f4;font-variant-numeric:tabular-nums}
 .list th.sorted-asc::after{content:" ▲"}.list th.sorted-desc::after{content:" ▼"}
-.scroll{max-height:420px;overflow:auto;border:1px solid #eef0f4}
+.scroll{max-height:420px;overflow:auto;border:1px solid #eef0f4}.pager{margin:4px 0}.pager button{font:inherit}
 .tip{position:absolute;z-index:10;pointer-events:none;background:rgba(255,255,255,.95);border:1px solid #c9ced8;border-radius:3px;padding:4px 6px;font-size:12px;display:none;white-space:nowrap}
 `;
 
