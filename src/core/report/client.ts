@@ -35,7 +35,7 @@ export const CLIENT_JS = `(function () {
   function lwChart(node, extra) {
     var opts = { autoSize: true, layout: { background: { color: '#ffffff' }, textColor: '#333' },
       grid: { vertLines: { color: '#f0f3fa' }, horzLines: { color: '#f0f3fa' } },
-      timeScale: { timeVisible: true, secondsVisible: false }, rightPriceScale: { borderVisible: false } };
+      timeScale: { timeVisible: true, secondsVisible: false, minBarSpacing: 0.001 }, rightPriceScale: { borderVisible: false } };
     for (var k in extra) opts[k] = extra[k];
     return LW.createChart(node, opts);
   }

@@ -5,7 +5,7 @@
  * compare with summarize's record.
  */
 
-const PERCENT = /(return|drawdown|rate|volatility|time_in_market|_period)$/;
+const PERCENT = /(return|drawdown|drawdown_mean|drawdown_max|rate|volatility|time_in_market|_period)$/;
 const RATIO = /(ratio|factor)$/;
 
 export function escapeHtml(s: string): string {
