@@ -29,6 +29,8 @@ interface ChartInfo {
   series: Array<{ name: string; color: string; shaded?: number }>;
   markers: number;
   fills?: number;
+  visible?: { from: number; to: number } | null;
+  data?: { from: number; to: number };
 }
 
 interface Opened {
@@ -243,6 +245,12 @@ describeBrowser('report in headless Chromium', () => {
           expect(await colourPixels(c.o.page, 'price-0', '#1565c0')).toBeGreaterThan(30); // buy markers
           expect(await colourPixels(c.o.page, 'price-0', '#e65100')).toBeGreaterThan(30); // sell markers
           expect(c.o.charts.find((x) => x.id === 'equity')!.series).toHaveLength(2);
+          // The time-scale charts show every point they were given, not the last screenful.
+          for (const id of ['equity', 'price-0']) {
+            const chart = c.o.charts.find((x) => x.id === id)!;
+            expect(chart.visible!.from, id).toBeLessThanOrEqual(chart.data!.from);
+            expect(chart.visible!.to, id).toBeGreaterThanOrEqual(chart.data!.to);
+          }
         });
 
         it("shows every figure summarize gives, with summarize's values", () => {

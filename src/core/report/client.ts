@@ -11,6 +11,7 @@ export const CLIENT_JS = `(function () {
   var data = JSON.parse(document.getElementById('report-data').textContent);
   var m = data.model;
   var charts = [];
+  var ranges = [];
   var C = {
     equity: '#2962ff', shade: 'rgba(239,83,80,0.18)', underwater: '#c62828', up: '#26a69a', down: '#ef5350',
     line: '#455a64', position: '#7e57c2', buy: '#1565c0', sell: '#e65100', hist: '#5c6bc0', normal: '#ff6f00',
@@ -64,6 +65,7 @@ export const CLIENT_JS = `(function () {
     chart.priceScale('shade').applyOptions({ scaleMargins: { top: 0, bottom: 0 }, visible: false });
     shade.setData(zip(m.equity.t, inside));
     chart.timeScale().fitContent();
+    ranges.push({ id: 'equity', chart: chart, first: m.equity.t[0], last: m.equity.t[m.equity.t.length - 1] });
     charts.push({ id: 'equity', lib: 'lightweight-charts', series: [{ name: 'equity', color: C.equity }, { name: 'drawdown shading', color: C.shade, shaded: m.equity.shaded.length }], markers: 0 });
     var u = m.equity.underwater;
     uchart(el('underwater'), { scales: { x: { time: true } }, legend: { show: true },
@@ -111,6 +113,8 @@ export const CLIENT_JS = `(function () {
       tip.textContent = ''; lines.forEach(function (l) { var d = document.createElement('div'); d.textContent = l; tip.appendChild(d); });
       tip.style.display = 'block'; tip.style.left = Math.min(p.point.x + 12, node.clientWidth - 260) + 'px'; tip.style.top = '8px';
     });
+    var bt = inst.kind === 'candles' ? inst.candles.t : inst.line.t;
+    ranges.push({ id: 'price-' + i, chart: chart, first: bt[0], last: bt[bt.length - 1] });
     charts.push({ id: 'price-' + i, lib: 'lightweight-charts', series: series, markers: api.markers().length, fills: inst.fills.t.length });
   }
 
@@ -205,6 +209,12 @@ export const CLIENT_JS = `(function () {
     m.instruments.forEach(function (inst, i) { step('trades-' + i, function () { drawTrades(inst, i); }); });
   }
   requestAnimationFrame(function () { requestAnimationFrame(function () {
+    // What each time-scale chart shows against what it was given (every drawn point should be in view).
+    ranges.forEach(function (r) {
+      var v = r.chart.timeScale().getVisibleRange();
+      var c = charts.filter(function (x) { return x.id === r.id; })[0];
+      c.visible = v ? { from: v.from, to: v.to } : null; c.data = { from: r.first, to: r.last };
+    });
     window.__report = { ready: true, charts: charts, timings: timings, sinceStart: Math.round(performance.now()) };
     document.body.setAttribute('data-ready', 'true');
   }); });
