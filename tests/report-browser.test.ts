@@ -295,6 +295,99 @@ describeBrowser('report in headless Chromium', () => {
     );
   }
 
+  it('two instruments: a price chart, a tear sheet and a trade list each', async () => {
+    const btc = (await cli(['generate', 'candles', '--count', '3000', '--seed', '1'])).trimEnd().split('\n');
+    const eth = (await cli(['generate', 'candles', '--count', '3000', '--seed', '2', '--symbol', 'ETHUSDT']))
+      .trimEnd()
+      .split('\n');
+    // The same times: interleaving line by line keeps the merged file in time order.
+    const market = join(dir, 'two.ndjson');
+    writeFileSync(market, `${btc.flatMap((l, i) => [l, eth[i]!]).join('\n')}\n`);
+    const run = join(dir, 'two-run.ndjson');
+    // --fill-at close: with next-open fills, backtest writes one instrument's fill (at the next
+    // candle's open) after the other's order (at the candle's close), out of time order.
+    writeFileSync(
+      run,
+      await cli([
+        'backtest',
+        market,
+        '--strategy',
+        'sma-cross',
+        '--sizing',
+        'percent-equity:0.3',
+        '--fill-at',
+        'close',
+        '--quiet',
+      ]),
+    );
+    const html = join(dir, 'two.html');
+    await cli(['report', run, '--market', market, '-o', html, '--quiet']);
+    const o = await open(html);
+    expect(o.errors).toEqual([]);
+    expect(o.charts.map((x) => x.id).filter((id) => id.startsWith('price-'))).toEqual(['price-0', 'price-1']);
+    const records = parseLines(readFileSync(run, 'utf8'));
+    const summary = parseLines(await cli(['summarize', run]))[0]!;
+    expect(Object.keys(summary.instruments as object).sort()).toEqual([
+      'binance_spot:BTCUSDT',
+      'binance_spot:ETHUSDT',
+    ]);
+    for (const cell of o.cells) expect(cell.value, cell.path.join('.')).toEqual(at(summary, cell.path));
+    const keys = await o.page.$$eval('h2', (hs) => hs.map((h) => h.textContent));
+    for (const [i, symbol] of ['BTCUSDT', 'ETHUSDT'].entries()) {
+      expect(keys[2 + i]).toBe(`binance_spot:${symbol}`);
+      const closed = records.filter(
+        (x) => x.type === 'position' && x.status === 'closed' && x.symbol === symbol,
+      );
+      expect(closed.length).toBeGreaterThan(3);
+      expect(await o.page.$$eval(`#trades-${i} tbody tr`, (trs) => trs.length)).toBe(closed.length);
+      const fills = records.filter((x) => x.type === 'fill' && x.symbol === symbol).length;
+      expect(o.charts.find((x) => x.id === `price-${i}`)!.markers).toBe(fills);
+    }
+  }, 120_000);
+
+  it('a quote run is drawn as a line of mid-prices, with its fills marked', async () => {
+    const market = join(dir, 'quotes.ndjson');
+    writeFileSync(
+      market,
+      await cli(['generate', 'quotes', '--count', '20000', '--rate', '2', '--seed', '3']),
+    );
+    const run = join(dir, 'quotes-run.ndjson');
+    writeFileSync(
+      run,
+      await cli([
+        'backtest',
+        market,
+        '--strategy',
+        'market-maker',
+        '--sizing',
+        'percent-equity:0.1',
+        '--quiet',
+      ]),
+    );
+    const fills = parseLines(readFileSync(run, 'utf8')).filter((x) => x.type === 'fill').length;
+    expect(fills).toBeGreaterThan(0);
+    const html = join(dir, 'quotes.html');
+    await cli([
+      'report',
+      run,
+      '--market',
+      market,
+      '-o',
+      html,
+      '--period',
+      '1h',
+      '--interval',
+      'daily',
+      '--quiet',
+    ]);
+    const o = await open(html);
+    expect(o.errors).toEqual([]);
+    const price = o.charts.find((x) => x.id === 'price-0')!;
+    expect(price.series.map((x) => x.name)).toEqual(['price', 'position']);
+    expect(await colourPixels(o.page, 'price-0', '#455a64')).toBeGreaterThan(30);
+    expect(price.markers).toBe(fills);
+  }, 120_000);
+
   it('report --png writes a screenshot through the same browser', async () => {
     const market = join(dir, 'png-candles.ndjson');
     writeFileSync(market, await cli(['generate', 'candles', '--count', '600', '--seed', '3']));
