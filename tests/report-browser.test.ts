@@ -8,13 +8,14 @@
  * the suite is skipped with the reason in its name.
  */
 
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BrowserContext, browserUnavailable, launchBrowser } from '../src/core/report/browser.js';
 import { parseLines, runCli } from './helpers/cli.js';
+import { at, backtestFiles, cli, leafCount } from './helpers/report.js';
 import { sharedDataDir, sharedFile } from './helpers/shared-data.js';
 
 const why = await browserUnavailable();
@@ -101,34 +102,6 @@ async function colourPixels(page: Opened['page'], id: string, color: string): Pr
   );
 }
 
-/** The value at `path` in a summary record (a metric's value, or the figure itself). */
-function at(summary: Record<string, unknown>, path: string[]): unknown {
-  let v: unknown = summary;
-  for (const k of path) v = (v as Record<string, unknown>)[k];
-  if (v !== null && typeof v === 'object' && 'value' in (v as object)) return (v as { value: unknown }).value;
-  return v;
-}
-
-/** Every figure of a summary's sections, as the page lays them out (nested objects flattened once). */
-function leafCount(summary: Record<string, unknown>): number {
-  const sections: Array<Record<string, unknown>> = [
-    summary.portfolio as Record<string, unknown>,
-    ...Object.values(summary.instruments as Record<string, Record<string, unknown>>),
-    ...Object.values(summary.assets as Record<string, Record<string, unknown>>),
-  ];
-  let n = 0;
-  for (const s of sections)
-    for (const v of Object.values(s))
-      n += v !== null && typeof v === 'object' && !('value' in v) ? Object.keys(v).length : 1;
-  return n;
-}
-
-async function cli(argv: string[], stdin?: string): Promise<string> {
-  const r = await runCli(argv, stdin);
-  if (r.code !== 0) throw new Error(`tickpipe ${argv.join(' ')}: exit ${r.code}: ${r.stderr}`);
-  return r.stdout;
-}
-
 /** The checks every run gets: drawn, silent, summarize's numbers, one row per closed position. */
 async function checkRun(name: string, market: string, run: string, flags: string[] = []) {
   const html = join(dir, `${name}.html`);
@@ -162,53 +135,23 @@ describeBrowser('report in headless Chromium', () => {
     {
       name: 'ORCL daily (shared backtrader data)',
       ...(sharedDataDir() === undefined ? { skip: '../shared/data not found' } : {}),
-      prepare: async () => {
-        const market = join(dir, 'orcl.ndjson');
-        writeFileSync(
-          market,
+      prepare: async () =>
+        backtestFiles(
+          dir,
+          'orcl',
           await cli(['fetch', '--file', sharedFile('backtrader', 'orcl-1995-2014.txt'), '--quiet']),
-        );
-        const run = join(dir, 'orcl-run.ndjson');
-        writeFileSync(
-          run,
-          await cli([
-            'backtest',
-            market,
-            '--strategy',
-            'sma-cross',
-            '--sizing',
-            'percent-equity:0.5',
-            '--quiet',
-          ]),
-        );
-        return { market, run };
-      },
+        ),
     },
     {
       name: 'generated 1-minute intraday run',
       // 100 hours of minutes: hourly returns, ratios per day.
       flags: ['--period', '1h', '--interval', 'daily'],
-      prepare: async () => {
-        const market = join(dir, 'intraday.ndjson');
-        writeFileSync(
-          market,
+      prepare: async () =>
+        backtestFiles(
+          dir,
+          'intraday',
           await cli(['generate', 'candles', '--count', '6000', '--interval', '1m', '--seed', '11']),
-        );
-        const run = join(dir, 'intraday-run.ndjson');
-        writeFileSync(
-          run,
-          await cli([
-            'backtest',
-            market,
-            '--strategy',
-            'sma-cross',
-            '--sizing',
-            'percent-equity:0.5',
-            '--quiet',
-          ]),
-        );
-        return { market, run };
-      },
+        ),
     },
   ];
 
@@ -300,25 +243,14 @@ describeBrowser('report in headless Chromium', () => {
     const eth = (await cli(['generate', 'candles', '--count', '3000', '--seed', '2', '--symbol', 'ETHUSDT']))
       .trimEnd()
       .split('\n');
-    // The same times: interleaving line by line keeps the merged file in time order.
-    const market = join(dir, 'two.ndjson');
-    writeFileSync(market, `${btc.flatMap((l, i) => [l, eth[i]!]).join('\n')}\n`);
-    const run = join(dir, 'two-run.ndjson');
-    // --fill-at close: with next-open fills, backtest writes one instrument's fill (at the next
-    // candle's open) after the other's order (at the candle's close), out of time order.
-    writeFileSync(
-      run,
-      await cli([
-        'backtest',
-        market,
-        '--strategy',
-        'sma-cross',
-        '--sizing',
-        'percent-equity:0.3',
-        '--fill-at',
-        'close',
-        '--quiet',
-      ]),
+    // The same times: interleaving line by line keeps the merged file in time order. --fill-at close:
+    // with next-open fills, backtest writes one instrument's fill (at the next candle's open) after
+    // the other's order (at the candle's close), out of time order.
+    const { market, run } = await backtestFiles(
+      dir,
+      'two',
+      `${btc.flatMap((l, i) => [l, eth[i]!]).join('\n')}\n`,
+      ['--strategy', 'sma-cross', '--sizing', 'percent-equity:0.3', '--fill-at', 'close'],
     );
     const html = join(dir, 'two.html');
     await cli(['report', run, '--market', market, '-o', html, '--quiet']);
@@ -346,23 +278,11 @@ describeBrowser('report in headless Chromium', () => {
   }, 120_000);
 
   it('a quote run is drawn as a line of mid-prices, with its fills marked', async () => {
-    const market = join(dir, 'quotes.ndjson');
-    writeFileSync(
-      market,
+    const { market, run } = await backtestFiles(
+      dir,
+      'quotes',
       await cli(['generate', 'quotes', '--count', '20000', '--rate', '2', '--seed', '3']),
-    );
-    const run = join(dir, 'quotes-run.ndjson');
-    writeFileSync(
-      run,
-      await cli([
-        'backtest',
-        market,
-        '--strategy',
-        'market-maker',
-        '--sizing',
-        'percent-equity:0.1',
-        '--quiet',
-      ]),
+      ['--strategy', 'market-maker', '--sizing', 'percent-equity:0.1'],
     );
     const fills = parseLines(readFileSync(run, 'utf8')).filter((x) => x.type === 'fill').length;
     expect(fills).toBeGreaterThan(0);
@@ -389,12 +309,10 @@ describeBrowser('report in headless Chromium', () => {
   }, 120_000);
 
   it('report --png writes a screenshot through the same browser', async () => {
-    const market = join(dir, 'png-candles.ndjson');
-    writeFileSync(market, await cli(['generate', 'candles', '--count', '600', '--seed', '3']));
-    const run = join(dir, 'png-run.ndjson');
-    writeFileSync(
-      run,
-      await cli(['backtest', market, '--strategy', 'sma-cross', '--sizing', 'percent-equity:0.5', '--quiet']),
+    const { market, run } = await backtestFiles(
+      dir,
+      'png',
+      await cli(['generate', 'candles', '--count', '600', '--seed', '3']),
     );
     const png = join(dir, 'cli.png');
     const r = await runCli(['report', run, '--market', market, '--png', png]);
@@ -405,23 +323,12 @@ describeBrowser('report in headless Chromium', () => {
   }, 60_000);
 
   it('a run with no fills: the page says so and still draws the price', async () => {
-    const market = join(dir, 'flat-candles.ndjson');
-    writeFileSync(market, await cli(['generate', 'candles', '--count', '300', '--seed', '5']));
     // sma-cross needs more candles than this for its slow average: it never trades.
-    const run = join(dir, 'flat-run.ndjson');
-    writeFileSync(
-      run,
-      await cli([
-        'backtest',
-        market,
-        '--strategy',
-        'sma-cross',
-        '--param',
-        'slow=1000',
-        '--sizing',
-        'percent-equity:0.5',
-        '--quiet',
-      ]),
+    const { market, run } = await backtestFiles(
+      dir,
+      'flat',
+      await cli(['generate', 'candles', '--count', '300', '--seed', '5']),
+      ['--strategy', 'sma-cross', '--param', 'slow=1000', '--sizing', 'percent-equity:0.5'],
     );
     expect(parseLines(readFileSync(run, 'utf8')).filter((x) => x.type === 'fill')).toEqual([]);
     const html = join(dir, 'flat.html');

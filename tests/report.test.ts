@@ -18,15 +18,10 @@ import { bucketOf, mergeCandles, minMaxBuckets } from '../src/core/report/downsa
 import { buildSweep } from '../src/core/report/sweep.js';
 import { DAILY, parseStatInterval } from '../src/core/stats/interval.js';
 import { parseLines, runCli } from './helpers/cli.js';
+import { at, backtestFiles, cli, leafCount } from './helpers/report.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tickpipe-report-unit-'));
 const us = (iso: string) => parseTime(iso)!.us;
-
-async function cli(argv: string[], stdin?: string): Promise<string> {
-  const r = await runCli(argv, stdin);
-  if (r.code !== 0) throw new Error(`tickpipe ${argv.join(' ')}: exit ${r.code}: ${r.stderr}`);
-  return r.stdout;
-}
 
 /** The tear sheet cells of a page: the path into the summary record and the exact value. */
 function cells(html: string): Array<{ path: string[]; value: unknown }> {
@@ -35,27 +30,6 @@ function cells(html: string): Array<{ path: string[]; value: unknown }> {
     path: JSON.parse(unentity(m[1]!)) as string[],
     value: JSON.parse(unentity(m[2]!)) as unknown,
   }));
-}
-
-function at(summary: Record<string, unknown>, path: string[]): unknown {
-  let v: unknown = summary;
-  for (const k of path) v = (v as Record<string, unknown>)[k];
-  if (v !== null && typeof v === 'object' && 'value' in (v as object)) return (v as { value: unknown }).value;
-  return v;
-}
-
-/** Every figure of a summary's sections, as the page lays them out (nested objects flattened once). */
-function leafCount(summary: Record<string, unknown>): number {
-  const sections: Array<Record<string, unknown>> = [
-    summary.portfolio as Record<string, unknown>,
-    ...Object.values(summary.instruments as Record<string, Record<string, unknown>>),
-    ...Object.values(summary.assets as Record<string, Record<string, unknown>>),
-  ];
-  let n = 0;
-  for (const s of sections)
-    for (const v of Object.values(s))
-      n += v !== null && typeof v === 'object' && !('value' in v) ? Object.keys(v).length : 1;
-  return n;
 }
 
 describe('min/max per bucket', () => {
@@ -179,14 +153,7 @@ describe('series cross-checked against summarize', () => {
       '--seed',
       '4',
     ]);
-    run = join(dir, 'x-run.ndjson');
-    writeFileSync(
-      run,
-      await cli(
-        ['backtest', '--strategy', 'sma-cross', '--sizing', 'percent-equity:0.5', '--quiet'],
-        candles,
-      ),
-    );
+    run = (await backtestFiles(dir, 'x', candles)).run;
     summary = parseLines(await cli(['summarize', run, '--interval', 'annual_365', '--period', '1d']))[0]!;
     const eq = parseLines(readFileSync(run, 'utf8')).filter((r) => r.type === 'equity');
     equity = { t: eq.map((r) => us(r.time as string)), v: eq.map((r) => r.equity as number) };
