@@ -308,6 +308,46 @@ describeBrowser('report in headless Chromium', () => {
     expect(price.markers).toBe(fills);
   }, 120_000);
 
+  it('a long trade list is shown 500 rows at a time, sorted as a whole', async () => {
+    const { market, run } = await backtestFiles(
+      dir,
+      'long',
+      await cli(['generate', 'candles', '--count', '60000', '--seed', '8']),
+    );
+    const closed = parseLines(readFileSync(run, 'utf8')).filter(
+      (x) => x.type === 'position' && x.status === 'closed',
+    );
+    expect(closed.length).toBeGreaterThan(1000);
+    const html = join(dir, 'long.html');
+    await cli(['report', run, '--market', market, '-o', html, '--quiet']);
+    const o = await open(html);
+    expect(o.errors).toEqual([]);
+    // Over 1,000 fills: one marker per bar and side, and the page says so.
+    const fills = parseLines(readFileSync(run, 'utf8')).filter((x) => x.type === 'fill').length;
+    const price = o.charts.find((x) => x.id === 'price-0')!;
+    expect(price.fills).toBe(fills);
+    expect(price.markers).toBeLessThan(fills);
+    expect(await o.page.content()).toContain('fills, marked once per bar and side');
+    const rows = () =>
+      o.page.$$eval('#trades-0 tbody tr', (trs) => trs.map((tr) => Number(tr.getAttribute('data-trade'))));
+    expect(await rows()).toEqual(Array.from({ length: 500 }, (_, i) => i));
+    expect(await o.page.locator('.pager span').innerText()).toBe(
+      `trades 1-500 of ${closed.length.toLocaleString('en-US')}`,
+    );
+    await o.page.click('.pager button[data-go="1"]');
+    expect(await rows()).toEqual(Array.from({ length: 500 }, (_, i) => 500 + i));
+    await o.page.click('#trades-0 th[data-col="pnl"]');
+    const pnl = await o.page.$$eval('#trades-0 tbody td[data-value]', (tds) =>
+      tds.map((td) => Number(td.getAttribute('data-value'))),
+    );
+    expect(pnl).toEqual(
+      closed
+        .map((x) => x.pnl as number)
+        .sort((a, b) => a - b)
+        .slice(0, 500),
+    );
+  }, 120_000);
+
   it('report --png writes a screenshot through the same browser', async () => {
     const { market, run } = await backtestFiles(
       dir,
