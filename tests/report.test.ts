@@ -206,6 +206,61 @@ describe('series cross-checked against summarize', () => {
   });
 });
 
+describe('closed trades', () => {
+  /** The data the page draws from, out of its inlined JSON. */
+  const pageData = (html: string) =>
+    JSON.parse(html.match(/<script id="report-data" type="application\/json">(.*?)<\/script>/s)![1]!) as {
+      model: { instruments: Array<{ trades: Record<string, unknown[]>; tradesFromFills: boolean }> };
+    };
+
+  it('without position records, rebuilds them from the fills as backtest does (fees and flips included)', async () => {
+    const candles = await cli(['generate', 'candles', '--count', '8000', '--seed', '21']);
+    const { run } = await backtestFiles(dir, 'fees', candles, [
+      '--strategy',
+      'sma-cross',
+      '--param',
+      'long_short=true',
+      '--sizing',
+      'percent-equity:0.5',
+      '--fees',
+      'maker=10,taker=10',
+      '--allow-short',
+    ]);
+    const records = readFileSync(run, 'utf8').trimEnd().split('\n');
+    const closed = parseLines(
+      records.filter((l) => l.includes('"status":"closed"') && l.includes('"type":"position"')).join('\n'),
+    );
+    expect(closed.length).toBeGreaterThan(20);
+    expect(closed.some((p) => p.side === 'short')).toBe(true);
+    const withPositions = pageData(await cli(['report', run, '--quiet'])).model.instruments[0]!;
+    expect(withPositions.tradesFromFills).toBe(false);
+    const r = await runCli(
+      ['report'],
+      `${records.filter((l) => !l.includes('"type":"position"')).join('\n')}\n`,
+    );
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/no position records, so the closed trades are rebuilt from the fills/);
+    const rebuilt = pageData(r.stdout).model.instruments[0]!;
+    expect(rebuilt.tradesFromFills).toBe(true);
+    const sec = (t: unknown) => parseTime(t)!.us / 1e6;
+    expect(rebuilt.trades.side).toEqual(closed.map((p) => p.side));
+    expect(rebuilt.trades.amount).toEqual(closed.map((p) => p.amount));
+    expect(rebuilt.trades.entryTime).toEqual(closed.map((p) => sec(p.time_open)));
+    expect(rebuilt.trades.exitTime).toEqual(closed.map((p) => sec(p.time_close)));
+    expect(rebuilt.trades.entryPrice).toEqual(closed.map((p) => p.entry_price));
+    expect(rebuilt.trades.exitPrice).toEqual(closed.map((p) => p.exit_price));
+    // Fees and PnL to 1e-9 relative: the written fees are the engine's exact ones rounded to doubles.
+    for (const field of ['fees', 'pnl'] as const)
+      closed.forEach((p, i) => {
+        const want = p[field] as number;
+        expect(Math.abs((rebuilt.trades[field]![i] as number) - want), `${field} ${i}`).toBeLessThanOrEqual(
+          1e-9 * Math.max(1, Math.abs(want)),
+        );
+      });
+    expect(withPositions.trades.pnl).toEqual(closed.map((p) => p.pnl));
+  }, 60_000);
+});
+
 describe('bad input', () => {
   it('a file of candles (no account records): a clear error, exit 1, no page', async () => {
     const candles = await cli(['generate', 'candles', '--count', '50']);

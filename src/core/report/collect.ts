@@ -5,10 +5,12 @@
  * Every account record is also handed to a Summarizer, so the tear sheet is summarize's own.
  */
 
+import { applyFill, Position } from '../backtest/account.js';
+import { dec } from '../backtest/exact.js';
 import { DataError } from '../errors.js';
 import type { Stage } from '../io/stream.js';
 import { type WireRecord, whereOf } from '../records/record.js';
-import { parseTime } from '../records/time.js';
+import { formatTime, parseTime } from '../records/time.js';
 import { toNumber } from '../records/validate.js';
 import type { Summarizer } from '../stats/summary.js';
 import { Column } from './downsample.js';
@@ -42,7 +44,16 @@ export class InstrumentData {
   readonly low = new Column();
   readonly close = new Column();
   readonly fills: FillPoint[] = [];
+  /** Closed positions as the input's `position` records say. */
   readonly trades: ClosedTrade[] = [];
+  /** Position records seen (open or closed). */
+  positionRecords = 0;
+  /**
+   * Closed positions rebuilt from the fills by backtest's own accounting (applyFill: volume-weighted
+   * entry, fees pro rata across a flip), for input that has fills but no position records.
+   */
+  readonly fromFills: ClosedTrade[] = [];
+  private rebuilt: Position | undefined;
   /** The signed position after each fill (buy adds, sell subtracts). */
   readonly position = { t: new Column(), v: new Column() };
   private held = 0;
@@ -79,8 +90,26 @@ export class InstrumentData {
     this.close.push(price);
   }
 
-  addFill(f: FillPoint): void {
+  /** Closed positions: the input's, else those rebuilt from its fills. */
+  get closedTrades(): ClosedTrade[] {
+    return this.positionRecords > 0 ? this.trades : this.fromFills;
+  }
+
+  addFill(f: FillPoint, time: string, contractSize: number): void {
     this.fills.push(f);
+    this.rebuilt ??= new Position('spot', dec(contractSize));
+    const done = applyFill(this.rebuilt, f.side, dec(f.price), dec(f.amount), dec(f.fee), time).closed;
+    if (done !== undefined)
+      this.fromFills.push({
+        side: done.side,
+        amount: done.amount,
+        entryTime: parseTime(done.time_open)!.us,
+        entryPrice: done.entry_price,
+        exitTime: f.t,
+        exitPrice: done.exit_price,
+        pnl: done.pnl,
+        fees: done.fees,
+      });
     this.held += f.side === 'buy' ? f.amount : -f.amount;
     if (Math.abs(this.held) < 1e-12 * Math.max(1, f.amount)) this.held = 0;
     const pt = this.position.t;
@@ -185,21 +214,28 @@ export class ReportCollector implements Stage {
       }
       case 'fill': {
         const side = rec.side === 'sell' ? 'sell' : 'buy';
-        this.instrument(rec).addFill({
-          t: this.time(rec, rec.time, 'time'),
-          side,
-          price: this.num(rec, 'price'),
-          amount: Math.abs(this.num(rec, 'amount')),
-          fee: rec.fee === undefined || rec.fee === null ? 0 : this.num(rec, 'fee'),
-        });
+        const t = this.time(rec, rec.time, 'time');
+        this.instrument(rec).addFill(
+          {
+            t,
+            side,
+            price: this.num(rec, 'price'),
+            amount: Math.abs(this.num(rec, 'amount')),
+            fee: rec.fee === undefined || rec.fee === null ? 0 : this.num(rec, 'fee'),
+          },
+          formatTime(t, 'us'),
+          rec.contract_size === undefined ? 1 : this.num(rec, 'contract_size'),
+        );
         return;
       }
       case 'position': {
+        const inst = this.instrument(rec);
+        inst.positionRecords++;
         if (rec.status !== 'closed') return;
         const exitPrice =
           rec.exit_price === undefined || rec.exit_price === null ? null : this.num(rec, 'exit_price');
         const close = rec.time_close === undefined || rec.time_close === null ? rec.time : rec.time_close;
-        this.instrument(rec).trades.push({
+        inst.trades.push({
           side: typeof rec.side === 'string' ? rec.side : '',
           amount: Math.abs(this.num(rec, 'amount')),
           entryTime: this.time(rec, rec.time_open, 'time_open'),

@@ -50,6 +50,8 @@ export interface InstrumentModel {
   };
   readonly markers: Array<{ time: number; side: 'buy' | 'sell'; count: number }>;
   readonly markersAggregated: boolean;
+  /** True when the trade list was rebuilt from fills (the input had no position records). */
+  readonly tradesFromFills: boolean;
   readonly position: { t: number[]; v: number[] };
   /** Closed positions, columnar: side, amount, entry and exit time (s) and price, PnL, fees. */
   readonly trades: {
@@ -152,7 +154,7 @@ function instrumentModel(inst: InstrumentData, buckets: number, maxMarkers: numb
     }
   }
   const pos = positionAtBars(inst, barTimes);
-  const trades = inst.trades;
+  const trades = inst.closedTrades;
   return {
     key: inst.key,
     kind: inst.kind,
@@ -169,6 +171,7 @@ function instrumentModel(inst: InstrumentData, buckets: number, maxMarkers: numb
     },
     markers,
     markersAggregated: aggregated,
+    tradesFromFills: inst.positionRecords === 0 && inst.fills.length > 0,
     position: { t: barTimes.map(sec), v: pos },
     trades: {
       side: trades.map((x) => x.side),

@@ -87,6 +87,11 @@ export async function buildReport(
       ...(options.window === undefined ? {} : { window: options.window }),
       ...(options.buckets === undefined ? {} : { buckets: options.buckets }),
     });
+    for (const i of model.instruments)
+      if (i.tradesFromFills)
+        notes.push(
+          `${i.key}: no position records, so the closed trades are rebuilt from the fills (backtest's accounting)`,
+        );
     const fills = sum(model.instruments.map((i) => i.fills.t.length));
     if (fills === 0) notes.push('no fills: the strategy did not trade in this run');
     if (collector.marketRecords === 0)
