@@ -192,7 +192,7 @@ export const CLIENT_JS = `(function () {
     uchart(el('rolling'), { scales: { x: { time: true }, y: {}, vol: {} },
       series: [{}, { label: 'Sharpe ratio', stroke: C.sharpe, width: 1.5, scale: 'y', value: function (_, v) { return v === null ? '' : v.toFixed(3); } },
         { label: 'volatility', stroke: C.vol, width: 1.5, scale: 'vol', value: function (_, v) { return pct(v); } }],
-      axes: [{}, { scale: 'y' }, { scale: 'vol', side: 1, grid: { show: false }, values: function (_, vals) { return vals.map(function (v) { return (v * 100).toFixed(0) + '%'; }); } }] },
+      axes: [{}, { scale: 'y' }, { scale: 'vol', side: 1, grid: { show: false }, values: function (_, vals) { return vals.map(function (v) { return (v * 100).toFixed(v < 0.1 ? 1 : 0) + '%'; }); } }] },
       [r.t, r.sharpe, r.volatility]);
     charts.push({ id: 'rolling', lib: 'uplot', series: [{ name: 'Sharpe ratio', color: C.sharpe }, { name: 'volatility', color: C.vol }], markers: 0 });
   }
