@@ -28,6 +28,8 @@ interface Contract {
   readonly ignoresUnknown?: boolean;
   /** A large input for `| head -1` (default: the sample repeated), for commands that need time order. */
   readonly bigSample?: string;
+  /** Writes a document, not records (report's HTML): what its first line is. */
+  readonly firstLine?: RegExp;
 }
 
 const candles = (n: number): string =>
@@ -105,6 +107,16 @@ const COMMANDS: Record<string, Contract> = {
     ignoresUnknown: true,
     bigSample: equity(60_000),
   },
+  // report writes one HTML page, not records.
+  report: {
+    args: ['--quiet'],
+    readsInput: true,
+    bigArgs: ['--quiet'],
+    sample: SAMPLE_EQUITY,
+    ignoresUnknown: true,
+    bigSample: equity(60_000),
+    firstLine: /^<!doctype html>$/,
+  },
   // fetch reads records from standard input with --file - (NDJSON passes through, CSV is parsed).
   fetch: {
     args: ['--file', '-', '--quiet'],
@@ -180,7 +192,8 @@ for (const [name, c] of Object.entries(COMMANDS)) {
       );
       expect(stderr).toBe('');
       expect(code).toBe(0);
-      expect(JSON.parse(firstLine)).toHaveProperty('type');
+      if (c.firstLine !== undefined) expect(firstLine).toMatch(c.firstLine);
+      else expect(JSON.parse(firstLine)).toHaveProperty('type');
     });
 
     it.runIf(c.readsInput)('an interactive terminal as input: a hint and exit 2, not a hang', async () => {
