@@ -72,6 +72,8 @@ const NETWORK: Record<string, string> = {
 
 /** Examples of features another branch is building, by command line: skipped, for the lead to remove. */
 const PENDING: Record<string, string> = {
+  'tickpipe report sweep.ndjson --x fast --y slow -o sweep.html':
+    'reads the output of tickpipe sweep, which does not exist yet (issue 17)',
   'tickpipe connect --replay capture.gz | tickpipe orderbook | tickpipe backtest --strategy market-maker':
     'backtest refuses the replay -> orderbook records as older than its clock (stdin:3), the pipeline of helper "engine"',
   'tickpipe connect --replay capture.gz | tickpipe orderbook | tickpipe backtest --strategy market-maker --latency-ms 5 --balance binance_spot:usdt=10000 --balance binance_spot:btc=1':
@@ -81,7 +83,6 @@ const PENDING: Record<string, string> = {
 /** Commands that do not exist yet (other branches build them): any example using one is pending. */
 const PENDING_COMMANDS: Record<string, string> = {
   resample: 'tickpipe resample does not exist yet (issue 21)',
-  report: 'tickpipe report does not exist yet (issue 18)',
   sweep: 'tickpipe sweep does not exist yet (issue 17)',
 };
 
@@ -187,7 +188,7 @@ function reachesVenue(command: string): boolean {
 const MARKET = ['candle', 'trade', 'quote', 'book', 'funding'];
 
 /** The record types an example promises (at least one of them in its output), or 'text'. */
-function promise(command: string): { types: string[] | 'text'; output: string | undefined } {
+function promise(command: string): { types: string[] | 'text' | 'html'; output: string | undefined } {
   const code = command.replace(/\s+#.*$/, '');
   const redirect = /> *(\S+)\s*$/.exec(code)?.[1];
   const stages = code.split('|').map((s) => s.trim());
@@ -196,8 +197,13 @@ function promise(command: string): { types: string[] | 'text'; output: string | 
   const name = last[1]!;
   const has = (flag: string): boolean => last.includes(flag);
   const tail = /\|\s*tail -1\s*$/.test(code);
-  let types: string[] | 'text';
+  let types: string[] | 'text' | 'html';
   switch (name) {
+    case 'report': {
+      // One HTML page, to -o FILE (or stdout).
+      const at = last.findIndex((w) => w === '-o' || w === '--out');
+      return { types: 'html', output: at < 0 ? redirect : last[at + 1] };
+    }
     case 'generate':
       types = [{ candles: 'candle', trades: 'trade', quotes: 'quote', book: 'book' }[last[2]!] ?? 'candle'];
       break;
@@ -317,8 +323,8 @@ describe('the examples lists are true', () => {
       commands: object;
     };
     for (const c of Object.keys(PENDING_COMMANDS)) expect(Object.keys(manifest.commands)).not.toContain(c);
-    expect(pendingReason('tickpipe backtest candles.ndjson | tickpipe report --out r.html')).toMatch(
-      /issue 18/,
+    expect(pendingReason('tickpipe backtest candles.ndjson | tickpipe sweep --grid fast=5,10')).toMatch(
+      /issue 17/,
     );
     expect(pendingReason('tickpipe summarize run.ndjson --flat')).toBeUndefined();
   });
@@ -373,6 +379,13 @@ describe('every example works', () => {
       let bytes = output === undefined ? r.stdout : readFileSync(join(dir, output));
       if (output?.endsWith('.gz') === true) bytes = gunzipSync(bytes);
       const text = bytes.toString('utf8');
+      if (types === 'html') {
+        expect(text.startsWith('<!doctype html>'), r.stderr).toBe(true);
+        const png = /--png (\S+)/.exec(command)?.[1];
+        if (png !== undefined)
+          expect(readFileSync(join(dir, png)).subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
+        return;
+      }
       if (types === 'text') {
         expect(text.trim().length, r.stderr).toBeGreaterThan(0);
         return;
