@@ -11,14 +11,15 @@
 
 import type { Writable } from 'node:stream';
 import { Command, Flags } from '@oclif/core';
-import { chalkStderr } from 'chalk';
 import { StopRequested, TickpipeError } from '../core/errors.js';
 import { type Input, openInput, type StdinLike } from '../core/io/input.js';
 import { DEFAULT_MAX_LINE_BYTES, ErrorPolicy, type OnError } from '../core/io/lines.js';
 import { readRecords, writeAll } from '../core/io/pipeline.js';
 import type { ByteStream, RecordStream } from '../core/io/stream.js';
 import { NdjsonWriter } from '../core/io/writer.js';
+import { COLOUR_MODES, colourFor, colourModeFromArgv, setColourMode } from './colour.js';
 import { Progress } from './progress.js';
+import { didYouMean } from './suggest.js';
 
 export interface Io {
   readonly stdin: StdinLike;
@@ -85,6 +86,14 @@ export const commonFlags = {
     allowNo: true,
     helpGroup: 'OUTPUT',
   }),
+  color: Flags.string({
+    description:
+      'Colour on stderr and in tables: auto (a terminal, honouring NO_COLOR, FORCE_COLOR and TERM=dumb), always, never.',
+    options: [...COLOUR_MODES],
+    default: 'auto',
+    aliases: ['colour'],
+    helpGroup: 'OUTPUT',
+  }),
 };
 
 export abstract class TickpipeCommand extends Command {
@@ -102,6 +111,8 @@ export abstract class TickpipeCommand extends Command {
 
   override async run(): Promise<void> {
     this.io = currentIo();
+    // Decided before parsing, so that a usage error is coloured (or not) as asked.
+    setColourMode(colourModeFromArgv(this.argv) ?? 'auto');
     const onSignal = (signal: NodeJS.Signals): void => {
       const code = signal === 'SIGINT' ? 130 : 143;
       if (this.signalCode !== 0) process.exit(code);
@@ -203,7 +214,9 @@ export abstract class TickpipeCommand extends Command {
   }
 
   override warn(input: string | Error): string | Error {
-    this.say(`${chalkStderr.yellow('warning:')} ${typeof input === 'string' ? input : input.message}`);
+    this.say(
+      `${colourFor(this.io.stderr).yellow('warning:')} ${typeof input === 'string' ? input : input.message}`,
+    );
     return input;
   }
 
@@ -222,19 +235,29 @@ export abstract class TickpipeCommand extends Command {
   private reportError(error: unknown): number {
     if (error instanceof StopRequested) return 0;
     if (error instanceof TickpipeError) {
-      this.say(`${chalkStderr.red('error:')} ${error.message}`);
+      this.say(`${colourFor(this.io.stderr).red('error:')} ${error.message}`);
       return error.exitCode;
     }
     const oclifExit = (error as { oclif?: { exit?: number } }).oclif?.exit;
     if (typeof oclifExit === 'number') {
       // A flag or argument the parser refused: a usage error, before any data was written.
+      this.parsed = true; // it did parse, and failed: no "did not parse its arguments" warning
       this.say(
-        `${chalkStderr.red('error:')} ${(error as Error).message}\nSee: tickpipe ${this.id ?? ''} --help`,
+        `${colourFor(this.io.stderr).red('error:')} ${this.usageMessage((error as Error).message)}\nSee: tickpipe ${this.id ?? ''} --help`,
       );
       return oclifExit === 0 ? 0 : 2;
     }
     const e = error as Error;
-    this.say(`${chalkStderr.red('internal error:')} ${e.stack ?? e.message}`);
+    this.say(`${colourFor(this.io.stderr).red('internal error:')} ${e.stack ?? e.message}`);
     return 1;
+  }
+
+  /** oclif's message for a refused flag, with a "did you mean" for a mistyped flag name. */
+  private usageMessage(message: string): string {
+    const text = message.replace(/\n+See more help with --help\s*$/, '');
+    const m = /^Nonexistent flags?: --([\w-]+)/.exec(text);
+    if (m === null) return text;
+    const hint = didYouMean(m[1] ?? '', Object.keys(this.ctor.flags ?? {}), '--');
+    return hint === '' ? text : `${text}.${hint}`;
   }
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Args, Flags } from '@oclif/core';
 import { commonFlags, inputFlags, TickpipeCommand } from '../cli/base.js';
+import { didYouMean } from '../cli/suggest.js';
 import { backtest, createEngine, loadStrategy } from '../core/backtest/backtest.js';
 import {
   type BacktestConfig,
@@ -75,8 +76,10 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
         'File of "instrument" records (as fetch --kind instruments writes) for tick, lot and minimum notional.',
     }),
     strategy: Flags.string({
-      char: 's',
-      description: 'A built-in strategy name or a module path (./my-strategy.js).',
+      description: 'A built-in strategy name or a module path (./my-strategy.js, or .ts).',
+      // -s is --symbol everywhere else; here it is a deprecated spelling of --strategy for a release.
+      charAliases: ['s'],
+      deprecateAliases: true,
     }),
     param: Flags.string({
       description: 'A strategy parameter KEY=VALUE (repeatable).',
@@ -243,7 +246,10 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
       const [k, v] = parseParamFlag(p);
       params[k] = v;
     }
-    const strategy = await loadStrategy(flags.strategy ?? config.strategy.name, params);
+    const spec = flags.strategy ?? config.strategy.name;
+    const strategy = await loadStrategy(spec, params).catch((error: unknown) => {
+      throw strategyHint(error, spec);
+    });
     let instruments: WireRecord[] | undefined;
     if (flags.instruments !== undefined) {
       // The same reader as every input (gzip, located errors); only its instrument records count.
@@ -281,6 +287,16 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
       );
     }
   }
+}
+
+/** An unknown built-in strategy name, with the closest one ("smacross": "sma-cross"). */
+function strategyHint(error: unknown, spec: string): unknown {
+  if (!(error instanceof UsageError) || !error.message.startsWith('unknown strategy')) return error;
+  const hint = didYouMean(
+    spec,
+    BUILTIN_STRATEGIES.map((s) => s.name),
+  );
+  return hint === '' ? error : new UsageError(`${error.message}.${hint}`);
 }
 
 function readJson(path: string): unknown {

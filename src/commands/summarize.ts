@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
-import chalk, { Chalk } from 'chalk';
 import { commonFlags, inputFlags, TickpipeCommand } from '../cli/base.js';
+import { colourFor } from '../cli/colour.js';
 import { UsageError } from '../core/errors.js';
 import { collect } from '../core/io/stream.js';
 import { parseStatInterval } from '../core/stats/interval.js';
@@ -15,7 +15,7 @@ export default class Summarize extends TickpipeCommand {
 
 Equity returns are taken per --period (default 1d: the last equity at or before each UTC midnight); ratios are expressed per --interval (default annual_365), scaled by the square root of interval / period. --risk-free is a rate of return per --interval. A metric that cannot be computed is {"value": null, "reason": "..."}, never NaN.
 
---every 1d also writes a cumulative summary at the end of every day of event time (for live use). --pretty writes a table for people instead of NDJSON (colour only on a terminal).`;
+--every 1d also writes a cumulative summary at the end of every day of event time (for live use). --pretty writes a table for people instead of NDJSON (colour on a terminal, or as --color and FORCE_COLOR say: FORCE_COLOR=1 tickpipe summarize --pretty | less -R).`;
 
   static override examples = [
     {
@@ -66,7 +66,8 @@ Equity returns are taken per --period (default 1d: the last equity at or before 
       description: 'Also write a cumulative summary at the end of every period of event time (1d, 1h, ...).',
     }),
     pretty: Flags.boolean({
-      description: 'A table for people instead of NDJSON (colour only on a terminal).',
+      description:
+        'A table for people instead of NDJSON (colour on a terminal, or as --color and FORCE_COLOR say).',
       default: false,
     }),
     ...inputFlags,
@@ -96,7 +97,7 @@ Equity returns are taken per --period (default 1d: the last equity at or before 
       return;
     }
     const records = await collect(output);
-    const style = new Chalk({ level: this.stdoutIsTTY ? chalk.level : 0 });
+    const style = colourFor(this.io.stdout as { isTTY?: boolean });
     const text = records.map((r) => formatSummary(r, summarizer.curve, style)).join('\n');
     if (text.length > 0) await this.writeText(text);
   }

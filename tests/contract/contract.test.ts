@@ -114,6 +114,9 @@ const COMMANDS: Record<string, Contract> = {
   },
 };
 
+/** Commands about tickpipe itself rather than records: not held to the record contract above. */
+const UTILITY_COMMANDS = ['help'];
+
 const UNKNOWN = '{"type":"my_research_note","text":"keep me","n":[1,2,{"deep":true}]}';
 
 for (const [name, c] of Object.entries(COMMANDS)) {
@@ -286,7 +289,8 @@ describe('bad usage', () => {
       .filter((f) => f.endsWith('.ts'))
       .map((f) => f.slice(0, -3))
       .sort();
-    expect(files).toEqual(Object.keys(COMMANDS).sort());
+    // Every command but the ones about tickpipe itself (help, completion) reads or writes records.
+    expect(files.filter((f) => !UTILITY_COMMANDS.includes(f))).toEqual(Object.keys(COMMANDS).sort());
     const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as {
       commands: Record<string, { relativePath: string[]; flags: Record<string, unknown> }>;
     };
@@ -299,7 +303,7 @@ describe('bad usage', () => {
   });
 
   it('every command has help with examples', async () => {
-    for (const name of Object.keys(COMMANDS)) {
+    for (const name of [...Object.keys(COMMANDS), ...UTILITY_COMMANDS]) {
       const r = await runCli([name, '--help']);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/EXAMPLES/);
