@@ -4,6 +4,9 @@
  */
 
 import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { colourLevel, colourModeFromArgv } from '../src/cli/colour.js';
 import { docsMentioned } from '../src/cli/help.js';
@@ -217,4 +220,73 @@ describe('colour', () => {
       }
     },
   );
+});
+
+describe('one flag vocabulary', () => {
+  const manifest = (): Record<
+    string,
+    { flags: Record<string, { char?: string; aliases?: string[]; charAliases?: string[]; hidden?: boolean }> }
+  > => (JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as { commands: never }).commands;
+
+  it('-s is --symbol in every command that has it; --config is only ever tickpipe configuration', () => {
+    for (const [id, c] of Object.entries(manifest())) {
+      for (const [name, f] of Object.entries(c.flags)) {
+        if (f.char === 's') expect(`${id} --${name}`).toBe(`${id} --symbol`);
+        if (name === 'config') expect(id).toBe('backtest');
+      }
+    }
+    expect(manifest().connect!.flags.symbol!.char).toBe('s');
+    expect(manifest().fetch!.flags.symbol!.char).toBe('s');
+    expect(manifest().backtest!.flags.strategy!.charAliases).toEqual(['s']);
+  });
+
+  it('old spellings are hidden from help, still accepted, and each prints one deprecation warning', async () => {
+    const flagsPart = (await runCli(['fetch', '--help'])).stdout.split('\nEXAMPLES\n')[0]!;
+    expect(flagsPart).toMatch(/--barter-config/);
+    expect(flagsPart).not.toMatch(/--file\b| --config\b/);
+    expect((await runCli(['connect', '--help'])).stdout).not.toMatch(/--symbols|--rest-endpoint/);
+    const c = await runCli(['connect', '-e', 'binance_spot', '--symbols', 'BTCUSDT', '--duration', 'soon']);
+    expect(c.code).toBe(2);
+    expect(c.stderr).toBe(
+      'tickpipe connect: warning: The "--symbols" flag has been deprecated. Use "--symbol | -s" instead.\n' +
+        'tickpipe connect: error: --duration: expected a duration such as 30s or 10m, found "soon"\n',
+    );
+  });
+
+  it('fetch FILE and the old fetch --file read the same; --file and --config warn, the new spellings do not', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tickpipe-cli-'));
+    const a = join(dir, 'a.ndjson');
+    const candles = (await runCli(['generate', 'candles', '--count', '5'])).stdout;
+    writeFileSync(a, candles);
+    const positional = await runCli(['fetch', a, a, '--quiet']);
+    expect(positional.code).toBe(0);
+    expect(positional.stderr).toBe('');
+    expect(positional.stdout.split('\n').filter(Boolean)).toHaveLength(10);
+    const old = await runCli(['fetch', '--file', a, '-f', a, '--quiet']);
+    expect(old.stdout).toBe(positional.stdout);
+    expect(old.stderr).toBe(
+      'tickpipe fetch: warning: The "--file" flag has been deprecated. Give the files as arguments: tickpipe fetch FILE...\n',
+    );
+    const barter = await runCli(['fetch', a, '--config', join(dir, 'none.json'), '--quiet']);
+    expect(barter.code).toBe(2);
+    expect(barter.stderr).toMatch(
+      /^tickpipe fetch: warning: The "--config" flag has been deprecated\. Use "--barter-config" instead\.\n/,
+    );
+    expect(barter.stderr).toMatch(/error: --barter-config .*none\.json: ENOENT/);
+    const stdin = await runCli(['fetch', '-', '--quiet'], candles);
+    expect(stdin.stdout).toBe(candles);
+  });
+
+  it('backtest -s still selects the strategy, with a deprecation warning; --strategy gives the same output without one', async () => {
+    const candles = (await runCli(['generate', 'candles', '--count', '300', '--seed', '5'])).stdout;
+    const long = await runCli(['backtest', '--strategy', 'sma-cross', '--quiet'], candles);
+    const short = await runCli(['backtest', '-s', 'sma-cross', '--quiet'], candles);
+    expect(long.code).toBe(0);
+    expect(long.stderr).toBe('');
+    expect(long.stdout.length).toBeGreaterThan(0);
+    expect(short.stdout).toBe(long.stdout);
+    expect(short.stderr).toBe(
+      'tickpipe backtest: warning: The "-s" flag has been deprecated. Use "--strategy" instead.\n',
+    );
+  });
 });

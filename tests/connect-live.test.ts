@@ -195,14 +195,14 @@ describeShared('connect live (loopback Binance spot, frames of the shared hftbac
       'connect',
       '--exchange',
       'binance_spot',
-      '--symbols',
+      '--symbol',
       'btcusdt',
       '--channels',
       'trades,quotes,book',
       '--endpoint',
       venue.ws,
-      '--rest-endpoint',
-      venue.restUrl,
+      '--rest-url',
+      new URL(venue.restUrl).origin,
       '--record',
       rec,
       '--max-records',
@@ -233,12 +233,12 @@ describeShared('connect live (loopback Binance spot, frames of the shared hftbac
         'connect',
         '-e',
         'binance_spot',
-        '--symbols',
+        '--symbol',
         'BTCUSDT',
         '--channels',
         'book,trades',
       ];
-      const urls = ['--endpoint', venue.ws, '--rest-endpoint', venue.restUrl, '--quiet'];
+      const urls = ['--endpoint', venue.ws, '--rest-url', new URL(venue.restUrl).origin, '--quiet'];
       const child = spawn(process.execPath, [...argv, ...urls], { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       child.stdout.on('data', (d: Buffer) => {

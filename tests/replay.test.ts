@@ -234,10 +234,10 @@ describe('connect --replay on a small capture made here', () => {
     expect(paced.stdout).toBe(fast.stdout);
   });
 
-  it('without --replay: a live session, which needs --symbols (a usage error, exit 2)', async () => {
+  it('without --replay: a live session, which needs --symbol (a usage error, exit 2)', async () => {
     const r = await runCli(['connect', '--exchange', 'binance_spot']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--symbols is needed for a live connection/);
+    expect(r.stderr).toMatch(/--symbol is needed for a live connection/);
   });
 });
 

@@ -31,7 +31,7 @@ Equity returns are taken per --period (default 1d: the last equity at or before 
     {
       description: 'Hourly returns, ratios per day, a summary every day of a live paper-trading run',
       command:
-        '<%= config.bin %> connect --exchange binance_spot --symbols BTCUSDT --channels book | <%= config.bin %> orderbook | <%= config.bin %> backtest --strategy market-maker | <%= config.bin %> <%= command.id %> --period 1h --interval daily --every 1d',
+        '<%= config.bin %> connect --exchange binance_spot --symbol BTCUSDT --channels book | <%= config.bin %> orderbook | <%= config.bin %> backtest --strategy market-maker | <%= config.bin %> <%= command.id %> --period 1h --interval daily --every 1d',
     },
   ];
 

@@ -105,11 +105,11 @@ const COMMANDS: Record<string, Contract> = {
     ignoresUnknown: true,
     bigSample: equity(60_000),
   },
-  // fetch reads records from standard input with --file - (NDJSON passes through, CSV is parsed).
+  // fetch reads records from standard input with FILE - (NDJSON passes through, CSV is parsed).
   fetch: {
-    args: ['--file', '-', '--quiet'],
+    args: ['-', '--quiet'],
     readsInput: true,
-    bigArgs: ['--file', '-', '--quiet'],
+    bigArgs: ['-', '--quiet'],
     sample: SAMPLE_CANDLES,
   },
 };
