@@ -115,7 +115,7 @@ const COMMANDS: Record<string, Contract> = {
 };
 
 /** Commands about tickpipe itself rather than records: not held to the record contract above. */
-const UTILITY_COMMANDS = ['help'];
+const UTILITY_COMMANDS = ['completion', 'help'];
 
 const UNKNOWN = '{"type":"my_research_note","text":"keep me","n":[1,2,{"deep":true}]}';
 
