@@ -11,11 +11,18 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from './helpers/cli.js';
 
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Record<string, never>;
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  scripts: Record<string, string>;
+  files: string[];
+  man: string[];
+  dependencies: Record<string, string>;
+  optionalDependencies: Record<string, string>;
+  homepage: string;
+};
 
 describe('package.json', () => {
   it('builds before packing, ships a licence and a man page, and has no TypeScript runtime as a dependency', () => {
-    expect((pkg.scripts as Record<string, string>).prepack).toBe('npm run build');
+    expect(pkg.scripts.prepack).toBe('npm run build');
     expect(pkg.files).toContain('LICENSE');
     expect(pkg.files).toContain('!dist/**/*.map');
     expect(pkg.man).toEqual(['./man/tickpipe.1']);
