@@ -10,5 +10,8 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const manifest = JSON.parse(readFileSync(join(root, 'oclif.manifest.json'), 'utf8'));
 mkdirSync(join(root, 'man'), { recursive: true });
 const file = join(root, 'man', 'tickpipe.1');
-writeFileSync(file, manPage(manifest, { version: pkg.version, description: pkg.description, homepage: pkg.homepage }));
+writeFileSync(
+  file,
+  manPage(manifest, { version: pkg.version, description: pkg.description, homepage: pkg.homepage }),
+);
 process.stdout.write(`man/tickpipe.1: ${Object.keys(manifest.commands).length} commands\n`);

@@ -109,7 +109,10 @@ describe('completion', () => {
         '--strategy[A built-in strategy name or a module path (./my-strategy.js, or .ts)]:value:(sma-cross mean-reversion momentum pairs market-maker buy-and-hold)',
       );
       expect(specs).toContain('*--param[A strategy parameter KEY=VALUE (repeatable)]:value:_files');
-      expect(specs).toContain('(-q --quiet)-q[No run summary on stderr]');
+      expect(specs).toContain(
+        '(-q --quiet)-q[No run summary on stderr (records, orders, rejections, fills)]',
+      );
+      expect(specs).toContain('--no-quiet[not --quiet]');
       expect(specs).toContain('*:file:_files');
       expect(specs.filter((s) => /^-s\[/.test(s))).toEqual([]); // backtest -s is a hidden, deprecated alias
     },

@@ -228,16 +228,7 @@ describeShared('connect live (loopback Binance spot, frames of the shared hftbac
       const venue = new WsVenue(frames, snapshot);
       venues.push(venue);
       await venue.listen();
-      const argv = [
-        BIN,
-        'connect',
-        '-e',
-        'binance_spot',
-        '--symbol',
-        'BTCUSDT',
-        '--channels',
-        'book,trades',
-      ];
+      const argv = [BIN, 'connect', '-e', 'binance_spot', '--symbol', 'BTCUSDT', '--channels', 'book,trades'];
       const urls = ['--endpoint', venue.ws, '--rest-url', new URL(venue.restUrl).origin, '--quiet'];
       const child = spawn(process.execPath, [...argv, ...urls], { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';

@@ -203,7 +203,7 @@ describe('connect --replay on a small capture made here', () => {
   const mini = 'fixtures/captures/binance-spot-mini.txt';
 
   it('the snapshot comes first with the time of the first diff after it; stale diffs are dropped', async () => {
-    const r = await runCli(['connect', '--replay', mini]);
+    const r = await runCli(['connect', '--replay', mini, '--no-quiet']);
     expect(r.code).toBe(0);
     const out = parseLines(r.stdout);
     expect(out.map((o) => [o.type, o.sequence ?? o.id])).toEqual([

@@ -18,7 +18,7 @@ import { readRecords, writeAll } from '../core/io/pipeline.js';
 import type { ByteStream, RecordStream } from '../core/io/stream.js';
 import { NdjsonWriter } from '../core/io/writer.js';
 import { COLOUR_MODES, colourFor, colourModeFromArgv, setColourMode } from './colour.js';
-import { Progress } from './progress.js';
+import { Progress, progressWanted, stdinKind } from './progress.js';
 import { didYouMean } from './suggest.js';
 
 export interface Io {
@@ -82,7 +82,8 @@ interface InputFlags {
 /** Flags shared by every command. */
 export const commonFlags = {
   progress: Flags.boolean({
-    description: 'Show progress on stderr (default: only when stderr is a terminal).',
+    description:
+      'Show progress on stderr: the input read, with percentage and ETA for a FILE (default: on a terminal, by the first stage of a pipeline only, never in CI).',
     allowNo: true,
     helpGroup: 'OUTPUT',
   }),
@@ -95,6 +96,21 @@ export const commonFlags = {
     helpGroup: 'OUTPUT',
   }),
 };
+
+/**
+ * `-q/--quiet` for a command that prints a one-line summary of its run on stderr. Not given, the
+ * summary shows on a terminal and is left out elsewhere (cron mail, CI logs) unless it reports a
+ * problem; `--no-quiet` always shows it, `-q` never. Warnings and errors print either way.
+ */
+export function quietFlag(what: string, exclusive: string[] = []) {
+  return Flags.boolean({
+    char: 'q',
+    exclusive,
+    description: `${what} Not given: the summary shows on a terminal, or when it reports a problem; --no-quiet: always.`,
+    allowNo: true,
+    helpGroup: 'OUTPUT',
+  });
+}
 
 export abstract class TickpipeCommand extends Command {
   protected io: Io = currentIo();
@@ -176,10 +192,27 @@ export abstract class TickpipeCommand extends Command {
     return this.input?.name ?? 'stdin';
   }
 
-  protected startProgress(enabled: boolean | undefined, input?: Input, detail?: () => string): void {
-    const on = enabled ?? this.io.stderr.isTTY === true;
+  /**
+   * Starts the progress line if this process is the one to draw it (progress.ts: the head of a
+   * pipeline, stderr a terminal, not in CI, or as --progress says). `total`: the records expected, for
+   * a command without input that knows how many it will write.
+   */
+  protected startProgress(
+    enabled: boolean | undefined,
+    input?: Input,
+    detail?: () => string,
+    total?: number,
+  ): void {
+    const on = progressWanted({
+      flag: enabled,
+      stderrIsTTY: this.io.stderr.isTTY === true,
+      ci: process.env.CI,
+      stdin: stdinKind(this.io.stdin),
+      readsFile: input?.size !== undefined,
+      readsStdin: input !== undefined && input.size === undefined,
+    });
     if (!on) return;
-    this.progress = new Progress(this.io.stderr, this.id ?? 'tickpipe', input, detail);
+    this.progress = new Progress(this.io.stderr, this.id ?? 'tickpipe', { input, detail, total });
   }
 
   /** Writes a stream of records (or of serialised batches) to stdout, honouring backpressure, until it ends or stdout closes. */
@@ -205,6 +238,16 @@ export abstract class TickpipeCommand extends Command {
   /** True once stdout's reader has gone away. */
   protected get outputClosed(): boolean {
     return this.writer?.closed === true;
+  }
+
+  /**
+   * The run's summary on stderr, as `quietFlag` says: `quiet` is the flag as given (undefined: not
+   * given), `problems` whether the summary reports something that went wrong (then it matters off a
+   * terminal too).
+   */
+  protected summary(message: string, quiet: boolean | undefined, problems = false): void {
+    if (quiet === true || this.outputClosed) return;
+    if (quiet === false || problems || this.io.stderr.isTTY === true) this.say(message);
   }
 
   /** A diagnostic line on stderr, prefixed with the command's name. */

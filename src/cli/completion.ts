@@ -46,12 +46,14 @@ export function bashCompletion(manifest: Manifest, extra: ExtraValues = {}): str
   const lines = [
     '# tickpipe completion for bash. Load it with: source <(tickpipe completion bash)',
     '_tickpipe() {',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax, not a template
     '  local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}"',
     '  COMPREPLY=()',
     '  if [[ $COMP_CWORD -le 1 ]]; then',
     `    COMPREPLY=($(compgen -W ${q(commands.map((c) => c.id).join(' '))} -- "$cur"))`,
     '    return',
     '  fi',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax, not a template
     '  case "${COMP_WORDS[1]}" in',
   ];
   for (const c of commands) {
@@ -140,6 +142,7 @@ export function zshCompletion(manifest: Manifest, extra: ExtraValues = {}): stri
   lines.push(
     '  esac',
     '}',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax, not a template
     'if [[ ${zsh_eval_context[-1]} == loadautofunc ]]; then',
     '  _tickpipe "$@"',
     'else',

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Args, Flags } from '@oclif/core';
-import { commonFlags, inputFlags, TickpipeCommand } from '../cli/base.js';
+import { commonFlags, inputFlags, quietFlag, TickpipeCommand } from '../cli/base.js';
 import { didYouMean } from '../cli/suggest.js';
 import { backtest, createEngine, loadStrategy } from '../core/backtest/backtest.js';
 import {
@@ -182,7 +182,7 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
       default: '0',
       helpGroup: 'SUMMARY',
     }),
-    quiet: Flags.boolean({ char: 'q', description: 'No run summary on stderr.', default: false }),
+    quiet: quietFlag('No run summary on stderr (records, orders, rejections, fills).'),
     ...inputFlags,
     ...commonFlags,
   };
@@ -280,12 +280,12 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
       output = withSummary(output, summarizer);
     }
     await this.write(output);
-    if (!flags.quiet && !this.outputClosed) {
-      const r = engine.report;
-      this.say(
-        `${strategy.name}: ${r.records} records, ${r.orders} orders (${r.rejected} rejected), ${r.fills} fills, ${r.positionsClosed} positions closed`,
-      );
-    }
+    const r = engine.report;
+    this.summary(
+      `${strategy.name}: ${r.records} records, ${r.orders} orders (${r.rejected} rejected), ${r.fills} fills, ${r.positionsClosed} positions closed`,
+      flags.quiet,
+      r.rejected > 0,
+    );
   }
 }
 

@@ -14,6 +14,7 @@ export default class Completion extends Command {
     { description: 'bash, for this shell', command: 'source <(<%= config.bin %> <%= command.id %> bash)' },
     {
       description: 'zsh, installed on $fpath',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax, not a template
       command: '<%= config.bin %> <%= command.id %> zsh > "${fpath[1]}/_tickpipe"',
     },
     {

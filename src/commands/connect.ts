@@ -1,7 +1,7 @@
 import { createWriteStream, renameSync } from 'node:fs';
 import { createGzip } from 'node:zlib';
 import { Flags } from '@oclif/core';
-import { commonFlags, TickpipeCommand } from '../cli/base.js';
+import { commonFlags, quietFlag, TickpipeCommand } from '../cli/base.js';
 import { UsageError } from '../core/errors.js';
 import { connectLive, LIVE_EXCHANGES, type LiveExchange } from '../core/exchanges/live.js';
 import { replayCapture } from '../core/exchanges/replay.js';
@@ -95,7 +95,7 @@ Live (without --replay): --exchange, --symbol and --channels (trades, quotes, bo
       description: 'Live: a connection silent this long is dead and is replaced.',
       default: '30s',
     }),
-    quiet: Flags.boolean({ char: 'q', description: 'No summary on stderr.', default: false }),
+    quiet: quietFlag('No summary on stderr (and no reconnect messages).'),
     ...commonFlags,
   };
 
@@ -121,9 +121,11 @@ Live (without --replay): --exchange, --symbol and --channels (trades, quotes, bo
         },
       }),
     );
-    if (!flags.quiet && !this.outputClosed && stats !== undefined)
-      this.say(
+    if (stats !== undefined)
+      this.summary(
         `${stats.exchange}: ${stats.frames} messages, ${stats.gaps} book gap${stats.gaps === 1 ? '' : 's'}, ${stats.staleDropped} stale updates dropped${stats.malformed > 0 ? `, ${stats.malformed} not understood` : ''}`,
+        flags.quiet,
+        stats.gaps > 0 || stats.malformed > 0,
       );
   }
 
@@ -139,7 +141,7 @@ Live (without --replay): --exchange, --symbol and --channels (trades, quotes, bo
     'rest-endpoint'?: string | undefined;
     'rest-url'?: string | undefined;
     'stale-after': string;
-    quiet: boolean;
+    quiet?: boolean | undefined;
     progress?: boolean | undefined;
   }): Promise<void> {
     if (flags.exchange === undefined)
@@ -186,10 +188,11 @@ Live (without --replay): --exchange, --symbol and --channels (trades, quotes, bo
     } finally {
       await recorder?.close();
     }
-    if (!flags.quiet && !this.outputClosed)
-      this.say(
-        `${flags.exchange}: ${stats.frames} messages over ${stats.connections} connection${stats.connections === 1 ? '' : 's'}, ${stats.snapshots} book snapshots${stats.malformed > 0 ? `, ${stats.malformed} malformed frames skipped` : ''}`,
-      );
+    this.summary(
+      `${flags.exchange}: ${stats.frames} messages over ${stats.connections} connection${stats.connections === 1 ? '' : 's'}, ${stats.snapshots} book snapshots${stats.malformed > 0 ? `, ${stats.malformed} malformed frames skipped` : ''}`,
+      flags.quiet,
+      stats.malformed > 0,
+    );
   }
 }
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Args, Flags } from '@oclif/core';
-import { commonFlags, inputFlags, TickpipeCommand } from '../cli/base.js';
+import { commonFlags, inputFlags, quietFlag, TickpipeCommand } from '../cli/base.js';
 import { TickpipeError, UsageError } from '../core/errors.js';
 import {
   type FetchReport,
@@ -193,12 +193,9 @@ Exit status: 0 when everything asked for was delivered; 1 when something could n
       description: 'One line per file on stderr, and every retry.',
       default: false,
     }),
-    quiet: Flags.boolean({
-      char: 'q',
-      description: 'Nothing on stderr but errors (for cron).',
-      default: false,
-      exclusive: ['verbose'],
-    }),
+    quiet: quietFlag('Nothing on stderr but warnings and errors (for cron; no progress line either).', [
+      'verbose',
+    ]),
     ...inputFlags,
     ...commonFlags,
   };
@@ -311,16 +308,16 @@ Exit status: 0 when everything asked for was delivered; 1 when something could n
     this.finish(run.report, flags.quiet);
   }
 
-  private finish(report: FetchReport, quiet: boolean): void {
+  private finish(report: FetchReport, quiet: boolean | undefined): void {
     const http = report.http;
-    if (!quiet && !this.outputClosed) {
+    {
       const parts = [
         `${report.files} file${report.files === 1 ? '' : 's'} (${report.downloaded} downloaded, ${report.fromCache} from the cache)`,
       ];
       if (http !== undefined) parts.push(`${http.requests} request${http.requests === 1 ? '' : 's'}`);
       if (http !== undefined && http.retried > 0) parts.push(`${http.retried} retried`);
       if (http !== undefined && http.rateLimited > 0) parts.push(`${http.rateLimited} rate-limit pauses`);
-      this.say(parts.join(', '));
+      this.summary(parts.join(', '), quiet, report.failures.length > 0);
     }
     if (report.failures.length > 0) {
       const lines = report.failures.map((f) => `  ${f.symbol} ${f.what}: ${f.reason} (${f.url})`);

@@ -230,7 +230,7 @@ describe('signals', () => {
   ] as const)(
     '%s: sanitize stops reading, flushes what it owes and its report, exits %d',
     async (signal, expected) => {
-      const child = spawn(process.execPath, [BIN, 'sanitize', '--reorder-window', '100'], {
+      const child = spawn(process.execPath, [BIN, 'sanitize', '--reorder-window', '100', '--no-quiet'], {
         cwd: ROOT,
         stdio: ['pipe', 'pipe', 'pipe'],
       });
