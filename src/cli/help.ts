@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command, Help } from '@oclif/core';
 import { colourFor } from './colour.js';
-import { didYouMean } from './suggest.js';
+import { notACommand } from './suggest.js';
 
 /** Where the docs are read on the web (package.json `homepage`; the URL is the project's assumption). */
 export function docsBase(homepage: unknown): string | undefined {
@@ -35,7 +35,7 @@ export default class TickpipeHelp extends Help {
     if (subject !== undefined && this.config.findCommand(subject) === undefined) {
       const ids = this.config.commands.filter((c) => !c.hidden).map((c) => c.id);
       process.stderr.write(
-        `tickpipe help: ${colourFor(process.stderr).red('error:')} "${subject}" is not a tickpipe command.${didYouMean(subject, ids)}\nSee: tickpipe --help\n`,
+        `tickpipe help: ${colourFor(process.stderr).red('error:')} ${notACommand(subject, ids)}\n`,
       );
       process.exitCode = 2;
       return;

@@ -43,6 +43,11 @@ export function closest(given: string, known: Iterable<string>): string | undefi
   return bestDistance <= limit ? best : undefined;
 }
 
+/** The message for a word that names no command (`tickpipe backtets`, `tickpipe help backtets`). */
+export function notACommand(given: string, ids: Iterable<string>): string {
+  return `"${given}" is not a tickpipe command.${didYouMean(given, ids)}\nSee: tickpipe --help`;
+}
+
 /** ` Did you mean "X"?` for a close name, or the empty string. */
 export function didYouMean(given: string, known: Iterable<string>, prefix = ''): string {
   const match = closest(given, known);
