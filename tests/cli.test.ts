@@ -245,6 +245,10 @@ describe('one flag vocabulary', () => {
     expect(flagsPart).toMatch(/--barter-config/);
     expect(flagsPart).not.toMatch(/--file\b| --config\b/);
     expect((await runCli(['connect', '--help'])).stdout).not.toMatch(/--symbols|--rest-endpoint/);
+    const equals = await runCli(['connect', '-e', 'binance_spot', '--symbols=BTCUSDT', '--duration', 'soon']);
+    expect(equals.stderr).toMatch(
+      /^tickpipe connect: warning: The "--symbols" flag has been deprecated\. Use "--symbol \| -s" instead\.\n[^\n]*error: --duration/,
+    );
     const c = await runCli(['connect', '-e', 'binance_spot', '--symbols', 'BTCUSDT', '--duration', 'soon']);
     expect(c.code).toBe(2);
     expect(c.stderr).toBe(

@@ -256,6 +256,19 @@ export abstract class TickpipeCommand extends Command {
     this.io.stderr.write(`tickpipe ${this.id ?? ''}: ${message}\n`);
   }
 
+  /** oclif's deprecation warnings, and one for an old spelling written `--old=value`, which oclif misses. */
+  protected override warnIfFlagDeprecated(flags: Record<string, unknown>): void {
+    super.warnIfFlagDeprecated(flags);
+    for (const flag of Object.values(this.ctor.flags ?? {})) {
+      if (flag.deprecateAliases !== true || !(flag.name in flags)) continue;
+      for (const alias of flag.aliases ?? []) {
+        if (!this.argv.some((a) => a.startsWith(`--${alias}=`))) continue;
+        const to = `--${flag.name}${flag.char === undefined ? '' : ` | -${flag.char}`}`;
+        this.warn(`The "--${alias}" flag has been deprecated. Use "${to}" instead.`);
+      }
+    }
+  }
+
   override warn(input: string | Error): string | Error {
     this.say(
       `${colourFor(this.io.stderr).yellow('warning:')} ${typeof input === 'string' ? input : input.message}`,
