@@ -5,7 +5,7 @@
  */
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -16,8 +16,12 @@ import {
   type ProgressFacts,
   progressWanted,
 } from '../src/cli/progress.js';
+import { readLocalFiles } from '../src/core/fetch/index.js';
 import type { Input } from '../src/core/io/input.js';
+import { ErrorPolicy } from '../src/core/io/lines.js';
+import { collect } from '../src/core/io/stream.js';
 import { BIN, ROOT, runCli } from './helpers/cli.js';
+import { describeShared, sharedFile } from './helpers/shared-data.js';
 
 const hasScript = spawnSync('script', ['--version']).status === 0;
 const dir = mkdtempSync(join(tmpdir(), 'tickpipe-output-'));
@@ -183,11 +187,35 @@ describe('progress: in real pipelines', () => {
     expect(r.stdout).toBe(plain.stdout);
   });
 
+  it('fetch FILE --progress shows the share of the file read', async () => {
+    const r = await runCli(['fetch', file, '-q', '--progress']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/\r\x1b\[Kfetch: \d+% of .*candles\.ndjson \([\d.]+ (MiB|KiB) of [\d.]+ MiB\)/);
+  });
+
   it.runIf(hasScript)('on a terminal, only the head of the pipeline draws; with CI set, none does', () => {
     const line = `${node} ${BIN} sanitize ${file} -q | ${node} ${BIN} backtest --strategy buy-and-hold -q | ${node} ${BIN} summarize > /dev/null`;
     const shown = underTty(line);
     expect(shown).toMatch(/sanitize: \d+% of /);
     expect(shown).not.toMatch(/backtest: |summarize: /);
     expect(underTty(line, { CI: 'true' })).not.toMatch(/sanitize: \d+%/);
+  });
+});
+
+describeShared('progress: the bytes fetch FILE counts (shared binance_datatool zips)', () => {
+  it('a whole zip counts as its entries compressed bytes: all of the file but its headers', async () => {
+    const zip = sharedFile('binance_datatool', 'BTCUSDT-1m-2020-01-01.zip');
+    let counted = 0;
+    const records = await collect(
+      readLocalFiles([zip], {
+        exchange: 'binance_spot',
+        policy: new ErrorPolicy('fail'),
+        onBytes: (n) => (counted += n),
+      }),
+    );
+    expect(records.flat()).toHaveLength(1440);
+    const size = statSync(zip).size;
+    expect(counted).toBeLessThanOrEqual(size);
+    expect(counted).toBeGreaterThan(size - 512); // local and central headers, the end record
   });
 });

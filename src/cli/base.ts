@@ -18,7 +18,7 @@ import { readRecords, writeAll } from '../core/io/pipeline.js';
 import type { ByteStream, RecordStream } from '../core/io/stream.js';
 import { NdjsonWriter } from '../core/io/writer.js';
 import { COLOUR_MODES, colourFor, colourModeFromArgv, setColourMode } from './colour.js';
-import { Progress, progressWanted, stdinKind } from './progress.js';
+import { Progress, type ProgressInput, progressWanted, stdinKind } from './progress.js';
 import { didYouMean } from './suggest.js';
 
 export interface Io {
@@ -199,7 +199,7 @@ export abstract class TickpipeCommand extends Command {
    */
   protected startProgress(
     enabled: boolean | undefined,
-    input?: Input,
+    input?: ProgressInput,
     detail?: () => string,
     total?: number,
   ): void {

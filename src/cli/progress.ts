@@ -74,9 +74,12 @@ export function formatDuration(seconds: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
 }
 
+/** What the progress line needs to know of an input: its name, its size when known, the bytes read. */
+export type ProgressInput = Pick<Input, 'name' | 'size' | 'bytesRead'>;
+
 export interface ProgressOptions {
   /** The command's input: its bytes are counted. */
-  readonly input?: Input | undefined;
+  readonly input?: ProgressInput | undefined;
   /** Records expected in all, for a command without input that knows (generate --count). */
   readonly total?: number | undefined;
   /** More to show at the end of the line (fetch: files and bytes downloaded). */

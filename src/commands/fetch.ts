@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { Args, Flags } from '@oclif/core';
 import { commonFlags, inputFlags, quietFlag, TickpipeCommand } from '../cli/base.js';
 import { TickpipeError, UsageError } from '../core/errors.js';
@@ -27,6 +27,20 @@ function durationFlag(name: string, value: string): number {
   if (us === undefined)
     throw new UsageError(`--${name}: expected a duration such as 30s or 2m, found "${value}"`);
   return us / US_PER_MS;
+}
+
+/** The files' bytes in all, for progress; undefined when one is standard input or cannot be read. */
+function totalSize(files: readonly string[]): number | undefined {
+  let total = 0;
+  for (const f of files) {
+    if (f === '-') return undefined;
+    try {
+      total += statSync(f).size;
+    } catch {
+      return undefined;
+    }
+  }
+  return total;
 }
 
 export default class Fetch extends TickpipeCommand {
@@ -237,7 +251,12 @@ Exit status: 0 when everything asked for was delivered; 1 when something could n
       }
       if (symbols.length > 1)
         throw new UsageError('files take at most one --symbol (the label for files that do not say it)');
-      this.startProgress(flags.progress);
+      let read = 0;
+      this.startProgress(flags.progress, {
+        name: files.length === 1 ? (files[0] ?? '') : `${files.length} files`,
+        size: totalSize(files),
+        bytesRead: () => read,
+      });
       const range =
         from !== undefined || to !== undefined
           ? { from: from ?? Number.NEGATIVE_INFINITY, to: to ?? Number.POSITIVE_INFINITY }
@@ -259,6 +278,9 @@ Exit status: 0 when everything asked for was delivered; 1 when something could n
             },
             barterConfig,
             stdin: this.io.stdin,
+            onBytes: (n) => {
+              read += n;
+            },
           },
           range,
         ),
