@@ -187,6 +187,19 @@ describe('progress: in real pipelines', () => {
     expect(r.stdout).toBe(plain.stdout);
   });
 
+  it('summarize FILE --progress shows the share of its input read, never "0 records, 0/s"', async () => {
+    const equity = join(dir, 'run.ndjson');
+    const run = spawnSync(node, [BIN, 'backtest', file, '--strategy', 'buy-and-hold', '-q'], {
+      encoding: 'utf8',
+      maxBuffer: 2 ** 30,
+    });
+    writeFileSync(equity, run.stdout);
+    const r = await runCli(['summarize', equity, '--progress']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/\r\x1b\[Ksummarize: \d+% of .*run\.ndjson/);
+    expect(r.stderr).not.toMatch(/records, 0\/s/);
+  });
+
   it('fetch FILE --progress shows the share of the file read', async () => {
     const r = await runCli(['fetch', file, '-q', '--progress']);
     expect(r.code).toBe(0);
