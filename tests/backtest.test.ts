@@ -902,7 +902,7 @@ describe('backtest: strategies', () => {
 });
 
 describe('backtest: a TypeScript strategy module', () => {
-  it('runs a .ts module through tsx (a dependency), types and all, in a real process', async () => {
+  it('runs a .ts module, types and all, in a real process (Node type stripping, or sucrase on Node 20)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tickpipe-bt-'));
     const mod = join(dir, 'third.ts');
     writeFileSync(

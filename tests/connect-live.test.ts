@@ -195,14 +195,14 @@ describeShared('connect live (loopback Binance spot, frames of the shared hftbac
       'connect',
       '--exchange',
       'binance_spot',
-      '--symbols',
+      '--symbol',
       'btcusdt',
       '--channels',
       'trades,quotes,book',
       '--endpoint',
       venue.ws,
-      '--rest-endpoint',
-      venue.restUrl,
+      '--rest-url',
+      new URL(venue.restUrl).origin,
       '--record',
       rec,
       '--max-records',
@@ -228,17 +228,8 @@ describeShared('connect live (loopback Binance spot, frames of the shared hftbac
       const venue = new WsVenue(frames, snapshot);
       venues.push(venue);
       await venue.listen();
-      const argv = [
-        BIN,
-        'connect',
-        '-e',
-        'binance_spot',
-        '--symbols',
-        'BTCUSDT',
-        '--channels',
-        'book,trades',
-      ];
-      const urls = ['--endpoint', venue.ws, '--rest-endpoint', venue.restUrl, '--quiet'];
+      const argv = [BIN, 'connect', '-e', 'binance_spot', '--symbol', 'BTCUSDT', '--channels', 'book,trades'];
+      const urls = ['--endpoint', venue.ws, '--rest-url', new URL(venue.restUrl).origin, '--quiet'];
       const child = spawn(process.execPath, [...argv, ...urls], { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       let lines = 0;

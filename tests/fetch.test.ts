@@ -143,7 +143,7 @@ describeShared('fetch: the real Binance archive files through a loopback archive
 
   it('the three 2020-01-01..03 spot 1m zips come out as exactly 4320 contiguous candles', async () => {
     const r = await runInProcess(
-      fetchArgs(['--from', '2020-01-01', '--to', '2020-01-04', '--source', 'archive']),
+      fetchArgs(['--from', '2020-01-01', '--to', '2020-01-04', '--source', 'archive', '--no-quiet']),
     );
     expect(r.stderr).toMatch(/3 files \(3 downloaded, 0 from the cache\)/);
     expect(r.code).toBe(0);
@@ -179,7 +179,15 @@ describeShared('fetch: the real Binance archive files through a loopback archive
   });
 
   it('--cache: the manifest records each file; a second identical run downloads nothing and writes the same bytes', async () => {
-    const args = fetchArgs(['--from', '2020-01-01', '--to', '2020-01-04', '--cache', cacheRoot]);
+    const args = fetchArgs([
+      '--from',
+      '2020-01-01',
+      '--to',
+      '2020-01-04',
+      '--cache',
+      cacheRoot,
+      '--no-quiet',
+    ]);
     const first = await runInProcess(args);
     expect(first.code).toBe(0);
     const requestsAfterFirst = server.log.length;
@@ -462,7 +470,9 @@ describe('fetch: faults', () => {
     server.rest = klinesRest(rows);
     server.fault('/api/v3/klines', { type: 'status', status: 429, headers: { 'retry-after': '1' } });
     const started = Date.now();
-    const r = await runInProcess(fetchArgs(['--from', DAY, '--to', '2020-01-06', '--source', 'rest']));
+    const r = await runInProcess(
+      fetchArgs(['--from', DAY, '--to', '2020-01-06', '--source', 'rest', '--no-quiet']),
+    );
     expect(r.code).toBe(0);
     expect(parseLines(r.stdout)).toHaveLength(1440);
     const calls = server.requests('/api/v3/klines');
@@ -483,7 +493,7 @@ describe('fetch: faults', () => {
   it('5xx is retried with backoff', async () => {
     server.addFile(PATH, zipOf('a.csv', klineRows(DAY)));
     server.fault(PATH, { type: 'status', status: 503 }, { type: 'status', status: 502 });
-    const r = await runInProcess(one());
+    const r = await runInProcess(one(['--no-quiet']));
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/2 retried/);
   });
@@ -529,7 +539,7 @@ describe('fetch: faults', () => {
   it('a slow response times out and is retried', async () => {
     server.addFile(PATH, zipOf('a.csv', klineRows(DAY)));
     server.fault(PATH, { type: 'slow', ms: 1500 });
-    const r = await runInProcess(one(['--timeout', '300ms']));
+    const r = await runInProcess(one(['--timeout', '300ms', '--no-quiet']));
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/1 retried/);
   });

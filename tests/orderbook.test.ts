@@ -53,7 +53,7 @@ describe('orderbook', () => {
         first_sequence: 13,
       },
     ]);
-    const r = await runInProcess(['orderbook', '--levels', '2', '--band-bps', '10'], input);
+    const r = await runInProcess(['orderbook', '--levels', '2', '--band-bps', '10', '--no-quiet'], input);
     expect(r.code).toBe(0);
     const out = parseLines(r.stdout);
     expect(out).toHaveLength(2);

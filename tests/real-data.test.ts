@@ -44,7 +44,7 @@ describeShared('sanitize on real Binance archives', () => {
       ),
     );
     expect(input).toHaveLength(4320);
-    const r = await runInProcess(['sanitize', '--strict'], `${input.join('\n')}\n`);
+    const r = await runInProcess(['sanitize', '--strict', '--no-quiet'], `${input.join('\n')}\n`);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe(
       'tickpipe sanitize: 4,320 records read from stdin, 4,320 written; no problems found\n',

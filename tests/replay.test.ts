@@ -203,7 +203,7 @@ describe('connect --replay on a small capture made here', () => {
   const mini = 'fixtures/captures/binance-spot-mini.txt';
 
   it('the snapshot comes first with the time of the first diff after it; stale diffs are dropped', async () => {
-    const r = await runCli(['connect', '--replay', mini]);
+    const r = await runCli(['connect', '--replay', mini, '--no-quiet']);
     expect(r.code).toBe(0);
     const out = parseLines(r.stdout);
     expect(out.map((o) => [o.type, o.sequence ?? o.id])).toEqual([
@@ -234,10 +234,10 @@ describe('connect --replay on a small capture made here', () => {
     expect(paced.stdout).toBe(fast.stdout);
   });
 
-  it('without --replay: a live session, which needs --symbols (a usage error, exit 2)', async () => {
+  it('without --replay: a live session, which needs --symbol (a usage error, exit 2)', async () => {
     const r = await runCli(['connect', '--exchange', 'binance_spot']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--symbols is needed for a live connection/);
+    expect(r.stderr).toMatch(/--symbol is needed for a live connection/);
   });
 });
 

@@ -11,7 +11,6 @@
 
 import type { Writable } from 'node:stream';
 import { Command, Flags, type Interfaces } from '@oclif/core';
-import { chalkStderr } from 'chalk';
 import { StopRequested, TickpipeError } from '../core/errors.js';
 import { type Input, openInput, type StdinLike } from '../core/io/input.js';
 import { DEFAULT_MAX_LINE_BYTES, ErrorPolicy, type OnError } from '../core/io/lines.js';
@@ -19,7 +18,9 @@ import { readRecords, writeAll } from '../core/io/pipeline.js';
 import type { ByteStream, RecordStream } from '../core/io/stream.js';
 import { FORMATS, type Format, TableFormatter } from '../core/io/table.js';
 import { NdjsonWriter } from '../core/io/writer.js';
-import { Progress } from './progress.js';
+import { COLOUR_MODES, colourFor, colourModeFromArgv, setColourMode } from './colour.js';
+import { Progress, type ProgressInput, progressWanted, stdinKind } from './progress.js';
+import { didYouMean } from './suggest.js';
 
 export interface Io {
   readonly stdin: StdinLike;
@@ -82,7 +83,8 @@ interface InputFlags {
 /** Flags shared by every command. */
 export const commonFlags = {
   progress: Flags.boolean({
-    description: 'Show progress on stderr (default: only when stderr is a terminal).',
+    description:
+      'Show progress on stderr: the input read, with percentage and ETA for a FILE (default: on a terminal, by the first stage of a pipeline only, never in CI).',
     allowNo: true,
     helpGroup: 'OUTPUT',
   }),
@@ -93,10 +95,33 @@ export const commonFlags = {
     default: 'ndjson',
     helpGroup: 'OUTPUT',
   }),
+  color: Flags.string({
+    description:
+      'Colour on stderr and in tables: auto (a terminal, honouring NO_COLOR, FORCE_COLOR and TERM=dumb), always, never.',
+    options: [...COLOUR_MODES],
+    default: 'auto',
+    aliases: ['colour'],
+    helpGroup: 'OUTPUT',
+  }),
 };
 
 /** oclif's FlagOutput and ArgOutput (not exported by @oclif/core). */
 type ParsedValues = { [name: string]: unknown };
+
+/**
+ * `-q/--quiet` for a command that prints a one-line summary of its run on stderr. Not given, the
+ * summary shows on a terminal and is left out elsewhere (cron mail, CI logs) unless it reports a
+ * problem; `--no-quiet` always shows it, `-q` never. Warnings and errors print either way.
+ */
+export function quietFlag(what: string, exclusive: string[] = []) {
+  return Flags.boolean({
+    char: 'q',
+    exclusive,
+    description: `${what} Not given: the summary shows on a terminal, or when it reports a problem; --no-quiet: always.`,
+    allowNo: true,
+    helpGroup: 'OUTPUT',
+  });
+}
 
 export abstract class TickpipeCommand extends Command {
   protected io: Io = currentIo();
@@ -114,6 +139,8 @@ export abstract class TickpipeCommand extends Command {
 
   override async run(): Promise<void> {
     this.io = currentIo();
+    // Decided before parsing, so that a usage error is coloured (or not) as asked.
+    setColourMode(colourModeFromArgv(this.argv) ?? 'auto');
     const onSignal = (signal: NodeJS.Signals): void => {
       const code = signal === 'SIGINT' ? 130 : 143;
       if (this.signalCode !== 0) process.exit(code);
@@ -189,10 +216,27 @@ export abstract class TickpipeCommand extends Command {
     return this.input?.name ?? 'stdin';
   }
 
-  protected startProgress(enabled: boolean | undefined, input?: Input, detail?: () => string): void {
-    const on = enabled ?? this.io.stderr.isTTY === true;
+  /**
+   * Starts the progress line if this process is the one to draw it (progress.ts: the head of a
+   * pipeline, stderr a terminal, not in CI, or as --progress says). `total`: the records expected, for
+   * a command without input that knows how many it will write.
+   */
+  protected startProgress(
+    enabled: boolean | undefined,
+    input?: ProgressInput,
+    detail?: () => string,
+    total?: number,
+  ): void {
+    const on = progressWanted({
+      flag: enabled,
+      stderrIsTTY: this.io.stderr.isTTY === true,
+      ci: process.env.CI,
+      stdin: stdinKind(this.io.stdin),
+      readsFile: input?.size !== undefined,
+      readsStdin: input !== undefined && input.size === undefined,
+    });
     if (!on) return;
-    this.progress = new Progress(this.io.stderr, this.id ?? 'tickpipe', input, detail);
+    this.progress = new Progress(this.io.stderr, this.id ?? 'tickpipe', { input, detail, total });
   }
 
   /** Writes a stream of records (or of serialised batches) to stdout, honouring backpressure, until it ends or stdout closes. */
@@ -224,14 +268,39 @@ export abstract class TickpipeCommand extends Command {
     return this.writer?.closed === true;
   }
 
+  /**
+   * The run's summary on stderr, as `quietFlag` says: `quiet` is the flag as given (undefined: not
+   * given), `problems` whether the summary reports something that went wrong (then it matters off a
+   * terminal too).
+   */
+  protected summary(message: string, quiet: boolean | undefined, problems = false): void {
+    if (quiet === true || this.outputClosed) return;
+    if (quiet === false || problems || this.io.stderr.isTTY === true) this.say(message);
+  }
+
   /** A diagnostic line on stderr, prefixed with the command's name. */
   protected say(message: string): void {
     this.progress?.clear();
     this.io.stderr.write(`tickpipe ${this.id ?? ''}: ${message}\n`);
   }
 
+  /** oclif's deprecation warnings, and one for an old spelling written `--old=value`, which oclif misses. */
+  protected override warnIfFlagDeprecated(flags: Record<string, unknown>): void {
+    super.warnIfFlagDeprecated(flags);
+    for (const flag of Object.values(this.ctor.flags ?? {})) {
+      if (flag.deprecateAliases !== true || !(flag.name in flags)) continue;
+      for (const alias of flag.aliases ?? []) {
+        if (!this.argv.some((a) => a.startsWith(`--${alias}=`))) continue;
+        const to = `--${flag.name}${flag.char === undefined ? '' : ` | -${flag.char}`}`;
+        this.warn(`The "--${alias}" flag has been deprecated. Use "${to}" instead.`);
+      }
+    }
+  }
+
   override warn(input: string | Error): string | Error {
-    this.say(`${chalkStderr.yellow('warning:')} ${typeof input === 'string' ? input : input.message}`);
+    this.say(
+      `${colourFor(this.io.stderr).yellow('warning:')} ${typeof input === 'string' ? input : input.message}`,
+    );
     return input;
   }
 
@@ -250,19 +319,29 @@ export abstract class TickpipeCommand extends Command {
   private reportError(error: unknown): number {
     if (error instanceof StopRequested) return 0;
     if (error instanceof TickpipeError) {
-      this.say(`${chalkStderr.red('error:')} ${error.message}`);
+      this.say(`${colourFor(this.io.stderr).red('error:')} ${error.message}`);
       return error.exitCode;
     }
     const oclifExit = (error as { oclif?: { exit?: number } }).oclif?.exit;
     if (typeof oclifExit === 'number') {
       // A flag or argument the parser refused: a usage error, before any data was written.
+      this.parsed = true; // it did parse, and failed: no "did not parse its arguments" warning
       this.say(
-        `${chalkStderr.red('error:')} ${(error as Error).message}\nSee: tickpipe ${this.id ?? ''} --help`,
+        `${colourFor(this.io.stderr).red('error:')} ${this.usageMessage((error as Error).message)}\nSee: tickpipe ${this.id ?? ''} --help`,
       );
       return oclifExit === 0 ? 0 : 2;
     }
     const e = error as Error;
-    this.say(`${chalkStderr.red('internal error:')} ${e.stack ?? e.message}`);
+    this.say(`${colourFor(this.io.stderr).red('internal error:')} ${e.stack ?? e.message}`);
     return 1;
+  }
+
+  /** oclif's message for a refused flag, with a "did you mean" for a mistyped flag name. */
+  private usageMessage(message: string): string {
+    const text = message.replace(/\n+See more help with --help\s*$/, '');
+    const m = /^Nonexistent flags?: --([\w-]+)/.exec(text);
+    if (m === null) return text;
+    const hint = didYouMean(m[1] ?? '', Object.keys(this.ctor.flags ?? {}), '--');
+    return hint === '' ? text : `${text}.${hint}`;
   }
 }

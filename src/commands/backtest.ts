@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Args, Flags } from '@oclif/core';
-import { commonFlags, inputFlags, TickpipeCommand } from '../cli/base.js';
+import { commonFlags, inputFlags, quietFlag, TickpipeCommand } from '../cli/base.js';
+import { didYouMean } from '../cli/suggest.js';
 import { backtest, createEngine, loadStrategy } from '../core/backtest/backtest.js';
 import {
   type BacktestConfig,
@@ -77,8 +78,10 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
         'File of "instrument" records (as fetch --kind instruments writes) for tick, lot and minimum notional.',
     }),
     strategy: Flags.string({
-      char: 's',
-      description: 'A built-in strategy name or a module path (./my-strategy.js).',
+      description: 'A built-in strategy name or a module path (./my-strategy.js, or .ts).',
+      // -s is --symbol everywhere else; here it is a deprecated spelling of --strategy for a release.
+      charAliases: ['s'],
+      deprecateAliases: true,
     }),
     param: Flags.string({
       description: 'A strategy parameter KEY=VALUE (repeatable, or comma-separated: fast=10,slow=30).',
@@ -184,7 +187,7 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
       default: '0',
       helpGroup: 'SUMMARY',
     }),
-    quiet: Flags.boolean({ char: 'q', description: 'No run summary on stderr.', default: false }),
+    quiet: quietFlag('No run summary on stderr (records, orders, rejections, fills).'),
     ...inputFlags,
     ...commonFlags,
   };
@@ -250,7 +253,10 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
       const [k, v] = parseParamFlag(p);
       params[k] = v;
     }
-    const strategy = await loadStrategy(flags.strategy ?? config.strategy.name, params);
+    const spec = flags.strategy ?? config.strategy.name;
+    const strategy = await loadStrategy(spec, params).catch((error: unknown) => {
+      throw strategyHint(error, spec);
+    });
     let instruments: WireRecord[] | undefined;
     if (flags.instruments !== undefined) {
       // The same reader as every input (gzip, located errors); only its instrument records count.
@@ -287,14 +293,25 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
     await this.write(output);
     if (this.outputClosed) return;
     const r = engine.report;
-    if (!flags.quiet)
-      this.say(
-        `${strategy.name}: ${r.records} records, ${r.orders} orders (${r.rejected} rejected), ${r.fills} fills, ${r.positionsClosed} positions closed`,
-      );
+    this.summary(
+      `${strategy.name}: ${r.records} records, ${r.orders} orders (${r.rejected} rejected), ${r.fills} fills, ${r.positionsClosed} positions closed`,
+      flags.quiet,
+      r.rejected > 0,
+    );
     // Shown also with --quiet: a run whose orders were refused is not a quiet success.
     const rejected = rejections.message(r.orders);
     if (rejected !== undefined) this.warn(rejected);
   }
+}
+
+/** An unknown built-in strategy name, with the closest one ("smacross": "sma-cross"). */
+function strategyHint(error: unknown, spec: string): unknown {
+  if (!(error instanceof UsageError) || !error.message.startsWith('unknown strategy')) return error;
+  const hint = didYouMean(
+    spec,
+    BUILTIN_STRATEGIES.map((s) => s.name),
+  );
+  return hint === '' ? error : new UsageError(`${error.message}.${hint}`);
 }
 
 function readJson(path: string): unknown {

@@ -1,7 +1,7 @@
 import { createWriteStream, renameSync } from 'node:fs';
 import { createGzip } from 'node:zlib';
 import { Flags } from '@oclif/core';
-import { commonFlags, TickpipeCommand } from '../cli/base.js';
+import { commonFlags, quietFlag, TickpipeCommand } from '../cli/base.js';
 import { UsageError } from '../core/errors.js';
 import { connectLive, LIVE_EXCHANGES, type LiveExchange } from '../core/exchanges/live.js';
 import { replayCapture } from '../core/exchanges/replay.js';
@@ -16,18 +16,18 @@ export default class Connect extends TickpipeCommand {
 
 Layouts: hftbacktest's "<ns> <json>" lines (also what connect --record will write), cryptofeed's "<seconds>: <json>" lines with its REST snapshots in --rest-file, and Bybit's orderbook history archive (.data or its zip). Gzip is read transparently.
 
-Live (without --replay): --exchange, --symbols and --channels (trades, quotes, book, candles:1m) open the venue's public websocket (Binance combined streams; Bybit v5 with its subscribe and ping messages). Binance books follow the venue's local-book procedure: the diff stream is buffered, a REST depth snapshot taken, what it contains dropped, every update's sequence checked; a gap writes a "disconnect" record and the book is re-synchronised. A broken, silent (--stale-after) or shut-down connection writes a "disconnect" record at the break and is replaced with exponential backoff and jitter (from 125 ms, doubling, at most 60 s). --record FILE.gz keeps every raw frame and REST snapshot with its receive time, so --replay FILE gives the same records. --duration and --max-records end the session with exit 0; SIGINT and SIGTERM close it, flush and exit 130 or 143. docs/connect.md has the details.`;
+Live (without --replay): --exchange, --symbol and --channels (trades, quotes, book, candles:1m) open the venue's public websocket (Binance combined streams; Bybit v5 with its subscribe and ping messages). Binance books follow the venue's local-book procedure: the diff stream is buffered, a REST depth snapshot taken, what it contains dropped, every update's sequence checked; a gap writes a "disconnect" record and the book is re-synchronised. A broken, silent (--stale-after) or shut-down connection writes a "disconnect" record at the break and is replaced with exponential backoff and jitter (from 125 ms, doubling, at most 60 s). --record FILE.gz keeps every raw frame and REST snapshot with its receive time, so --replay FILE gives the same records. --duration and --max-records end the session with exit 0; SIGINT and SIGTERM close it, flush and exit 130 or 143. docs/connect.md has the details.`;
 
   static override examples = [
     {
       description: 'Live Binance spot trades, quotes and books for two symbols, recorded for replay',
       command:
-        '<%= config.bin %> <%= command.id %> -e binance_spot --symbols BTCUSDT,ETHUSDT --channels trades,quotes,book --record today.gz',
+        '<%= config.bin %> <%= command.id %> -e binance_spot --symbol BTCUSDT,ETHUSDT --channels trades,quotes,book --record today.gz',
     },
     {
       description: 'Paper trading on a live Bybit book for ten minutes',
       command:
-        '<%= config.bin %> <%= command.id %> -e bybit_perpetuals_usd --symbols BTCUSDT --channels book --duration 10m | <%= config.bin %> orderbook | <%= config.bin %> backtest --strategy market-maker',
+        '<%= config.bin %> <%= command.id %> -e bybit_perpetuals_usd --symbol BTCUSDT --channels book --duration 10m | <%= config.bin %> orderbook | <%= config.bin %> backtest --strategy market-maker',
     },
     {
       description: 'A Binance spot capture rebuilt into quotes with book features',
@@ -60,7 +60,14 @@ Live (without --replay): --exchange, --symbols and --channels (trades, quotes, b
       default: 'fast',
     }),
     'max-records': Flags.integer({ description: 'Stop after this many records (exit 0).', min: 1 }),
-    symbols: Flags.string({ description: 'Live: symbols, comma-separated (BTCUSDT,ETHUSDT).' }),
+    symbol: Flags.string({
+      char: 's',
+      description: 'Live: symbol(s), comma-separated or repeated: BTCUSDT,ETHUSDT.',
+      multiple: true,
+      default: [],
+      aliases: ['symbols'],
+      deprecateAliases: true,
+    }),
     channels: Flags.string({
       description: 'Live: trades, quotes, book, candles:1m (comma-separated).',
       default: 'trades,quotes',
@@ -71,14 +78,24 @@ Live (without --replay): --exchange, --symbols and --channels (trades, quotes, b
         'Live: also write every raw frame and REST snapshot, "<ns> <json>" per line, gzip, for --replay.',
     }),
     endpoint: Flags.string({ description: "Live: the websocket endpoint (default: the venue's)." }),
+    'rest-url': Flags.string({
+      description:
+        "Live: Binance's REST API root for book snapshots, as fetch --rest-url takes it (default: the venue's, https://api.binance.com, ...).",
+    }),
     'rest-endpoint': Flags.string({
-      description: "Live: Binance's REST depth endpoint (default: the venue's).",
+      description:
+        "Live: Binance's full REST depth endpoint URL (deprecated: give the root with --rest-url).",
+      hidden: true,
+      deprecated: {
+        message: 'The "--rest-endpoint" flag has been deprecated. Use "--rest-url" (the API root) instead.',
+      },
+      exclusive: ['rest-url'],
     }),
     'stale-after': Flags.string({
       description: 'Live: a connection silent this long is dead and is replaced.',
       default: '30s',
     }),
-    quiet: Flags.boolean({ char: 'q', description: 'No summary on stderr.', default: false }),
+    quiet: quietFlag('No summary on stderr (and no reconnect messages).'),
     ...commonFlags,
   };
 
@@ -104,29 +121,36 @@ Live (without --replay): --exchange, --symbols and --channels (trades, quotes, b
         },
       }),
     );
-    if (!flags.quiet && !this.outputClosed && stats !== undefined)
-      this.say(
+    if (stats !== undefined)
+      this.summary(
         `${stats.exchange}: ${stats.frames} messages, ${stats.gaps} book gap${stats.gaps === 1 ? '' : 's'}, ${stats.staleDropped} stale updates dropped${stats.malformed > 0 ? `, ${stats.malformed} not understood` : ''}`,
+        flags.quiet,
+        stats.gaps > 0 || stats.malformed > 0,
       );
   }
 
   /** A live session: connectLive with the recording, signals, duration and record count. */
   private async live(flags: {
     exchange?: string | undefined;
-    symbols?: string | undefined;
+    symbol: string[];
     channels: string;
     duration?: string | undefined;
     'max-records'?: number | undefined;
     record?: string | undefined;
     endpoint?: string | undefined;
     'rest-endpoint'?: string | undefined;
+    'rest-url'?: string | undefined;
     'stale-after': string;
-    quiet: boolean;
+    quiet?: boolean | undefined;
     progress?: boolean | undefined;
   }): Promise<void> {
     if (flags.exchange === undefined)
       throw new UsageError('--exchange is needed for a live connection (or --replay FILE)');
-    if (flags.symbols === undefined) throw new UsageError('--symbols is needed for a live connection');
+    const symbols = flags.symbol
+      .flatMap((x) => x.split(','))
+      .map((x) => x.trim())
+      .filter((x) => x.length > 0);
+    if (symbols.length === 0) throw new UsageError('--symbol is needed for a live connection');
     const durationUs = flags.duration === undefined ? undefined : parseDuration(flags.duration);
     if (flags.duration !== undefined && durationUs === undefined)
       throw new UsageError(`--duration: expected a duration such as 30s or 10m, found "${flags.duration}"`);
@@ -141,16 +165,14 @@ Live (without --replay): --exchange, --symbols and --channels (trades, quotes, b
         connectLive(
           {
             exchange: flags.exchange as LiveExchange,
-            symbols: flags.symbols
-              .split(',')
-              .map((x) => x.trim())
-              .filter((x) => x.length > 0),
+            symbols,
             channels: flags.channels
               .split(',')
               .map((x) => x.trim())
               .filter((x) => x.length > 0),
             ...(flags.endpoint === undefined ? {} : { endpoint: flags.endpoint }),
             ...(flags['rest-endpoint'] === undefined ? {} : { restEndpoint: flags['rest-endpoint'] }),
+            ...(flags['rest-url'] === undefined ? {} : { restUrl: flags['rest-url'] }),
             ...(durationUs === undefined ? {} : { durationMs: durationUs / 1000 }),
             ...(flags['max-records'] === undefined ? {} : { maxRecords: flags['max-records'] }),
             staleAfterMs: staleUs / 1000,
@@ -166,10 +188,11 @@ Live (without --replay): --exchange, --symbols and --channels (trades, quotes, b
     } finally {
       await recorder?.close();
     }
-    if (!flags.quiet && !this.outputClosed)
-      this.say(
-        `${flags.exchange}: ${stats.frames} messages over ${stats.connections} connection${stats.connections === 1 ? '' : 's'}, ${stats.snapshots} book snapshots${stats.malformed > 0 ? `, ${stats.malformed} malformed frames skipped` : ''}`,
-      );
+    this.summary(
+      `${flags.exchange}: ${stats.frames} messages over ${stats.connections} connection${stats.connections === 1 ? '' : 's'}, ${stats.snapshots} book snapshots${stats.malformed > 0 ? `, ${stats.malformed} malformed frames skipped` : ''}`,
+      flags.quiet,
+      stats.malformed > 0,
+    );
   }
 }
 

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { Flags } from '@oclif/core';
-import { commonFlags, inputFlags, TickpipeCommand } from '../cli/base.js';
+import { readFileSync, statSync } from 'node:fs';
+import { Args, Flags } from '@oclif/core';
+import { commonFlags, inputFlags, quietFlag, TickpipeCommand } from '../cli/base.js';
 import { TickpipeError, UsageError } from '../core/errors.js';
 import {
   type FetchReport,
@@ -29,6 +29,20 @@ function durationFlag(name: string, value: string): number {
   return us / US_PER_MS;
 }
 
+/** The files' bytes in all, for progress; undefined when one is standard input or cannot be read. */
+function totalSize(files: readonly string[]): number | undefined {
+  let total = 0;
+  for (const f of files) {
+    if (f === '-') return undefined;
+    try {
+      total += statSync(f).size;
+    } catch {
+      return undefined;
+    }
+  }
+  return total;
+}
+
 export default class Fetch extends TickpipeCommand {
   static override summary =
     'Download market data from Binance and Bybit (archives and REST), or read local files, as records.';
@@ -42,7 +56,7 @@ Ranges are half-open: --from inclusive, --to exclusive (default: now); each a UT
 
 With --cache DIR, downloaded files are kept under DIR with a manifest (DIR/manifest.ndjson: URL, SHA-256, checksum match, rows, first and last time, when). A second identical run downloads nothing and writes the same bytes; a nightly run downloads only what is new. Files are written under a temporary name and renamed when verified; a lock keeps two runs apart; an interrupted download resumes.
 
---file reads files already on disk through the same parsers: Binance archive zips and CSVs, Bybit trade CSVs (.csv.gz), NDJSON, generic OHLCV CSVs with a header (Yahoo-style files work without flags), and barter market-data JSON (with --config, the barter system_config.json its instrument indices refer to).
+FILE arguments are files already on disk, read through the same parsers: Binance archive zips and CSVs, Bybit trade CSVs (.csv.gz), NDJSON, generic OHLCV CSVs with a header (Yahoo-style files work without flags), and barter market-data JSON (with --barter-config, the barter system_config.json its instrument indices refer to).
 
 Exit status: 0 when everything asked for was delivered; 1 when something could not be (stderr and the manifest say which day, which URL and why; what could be delivered is written); 2 for a usage error. docs/fetch.md has the details.`;
 
@@ -79,15 +93,24 @@ Exit status: 0 when everything asked for was delivered; 1 when something could n
     {
       description: "A barter backtest's market data",
       command:
-        '<%= config.bin %> <%= command.id %> --file binance_spot_market_data_with_disconnect_events.json --config system_config.json',
+        '<%= config.bin %> <%= command.id %> binance_spot_market_data_with_disconnect_events.json --barter-config system_config.json',
     },
   ];
+
+  static override args = {
+    file: Args.string({
+      description:
+        'Files to read instead of downloading (zip, CSV, CSV.gz, NDJSON, barter JSON; - for standard input), merged in time order.',
+      multiple: true,
+      ignoreStdin: true,
+    }),
+  };
 
   static override flags = {
     exchange: Flags.string({
       char: 'e',
       description:
-        'Venue: binance_spot, binance_futures_usd, binance_futures_coin, bybit_spot, bybit_perpetuals_usd (with --file: the label for files that do not say it; "other" for a non-crypto source).',
+        'Venue: binance_spot, binance_futures_usd, binance_futures_coin, bybit_spot, bybit_perpetuals_usd (with FILE arguments: the label for files that do not say it; "other" for a non-crypto source).',
     }),
     symbol: Flags.string({
       char: 's',
@@ -158,11 +181,13 @@ Exit status: 0 when everything asked for was delivered; 1 when something could n
     }),
     file: Flags.string({
       char: 'f',
-      description:
-        'Read this file instead of downloading (zip, CSV, CSV.gz, NDJSON, barter JSON; - for standard input); repeatable, merged in time order.',
+      description: 'Deprecated spelling of the FILE argument (repeatable).',
       multiple: true,
       multipleNonGreedy: true,
-      default: [],
+      hidden: true,
+      deprecated: {
+        message: 'The "--file" flag has been deprecated. Give the files as arguments: tickpipe fetch FILE...',
+      },
       helpGroup: 'FILES',
     }),
     columns: Flags.string({
@@ -176,8 +201,11 @@ Exit status: 0 when everything asked for was delivered; 1 when something could n
       default: 'open',
       helpGroup: 'FILES',
     }),
-    config: Flags.string({
+    'barter-config': Flags.string({
       description: "barter JSON: barter's system_config.json, whose instruments the file's indices refer to.",
+      // --config is tickpipe's own configuration elsewhere (backtest); here it is a deprecated spelling.
+      aliases: ['config'],
+      deprecateAliases: true,
       helpGroup: 'FILES',
     }),
     verbose: Flags.boolean({
@@ -185,18 +213,16 @@ Exit status: 0 when everything asked for was delivered; 1 when something could n
       description: 'One line per file on stderr, and every retry.',
       default: false,
     }),
-    quiet: Flags.boolean({
-      char: 'q',
-      description: 'Nothing on stderr but errors (for cron).',
-      default: false,
-      exclusive: ['verbose'],
-    }),
+    quiet: quietFlag('Nothing on stderr but warnings and errors (for cron; no progress line either).', [
+      'verbose',
+    ]),
     ...inputFlags,
     ...commonFlags,
   };
 
   protected override async main(): Promise<void> {
-    const { flags } = await this.parse(Fetch);
+    const { args, flags } = await this.parse(Fetch);
+    const files = [...(args.file ?? []), ...(flags.file ?? [])];
     const symbols = flags.symbol
       .flatMap((s) => s.split(','))
       .filter((s) => s.trim().length > 0)
@@ -208,7 +234,7 @@ Exit status: 0 when everything asked for was delivered; 1 when something could n
     const policy = new ErrorPolicy(flags['on-error'] as OnError, (m) => this.warn(m));
     this.useErrorPolicy(policy, flags['allow-errors']);
     const log = flags.verbose ? (m: string) => this.say(m) : undefined;
-    if (flags.file.length > 0) {
+    if (files.length > 0) {
       let columns: Record<string, string> | undefined;
       if (flags.columns !== undefined) {
         columns = {};
@@ -219,25 +245,31 @@ Exit status: 0 when everything asked for was delivered; 1 when something could n
         }
       }
       let barterConfig: ReturnType<typeof parseBarterConfig> | undefined;
-      if (flags.config !== undefined) {
+      const barterPath = flags['barter-config'];
+      if (barterPath !== undefined) {
         let text: string;
         try {
-          text = readFileSync(flags.config, 'utf8');
+          text = readFileSync(barterPath, 'utf8');
         } catch (error) {
-          throw new UsageError(`--config ${flags.config}: ${(error as Error).message}`);
+          throw new UsageError(`--barter-config ${barterPath}: ${(error as Error).message}`);
         }
-        barterConfig = parseBarterConfig(text, flags.config);
+        barterConfig = parseBarterConfig(text, barterPath);
       }
       if (symbols.length > 1)
-        throw new UsageError('--file takes at most one --symbol (the label for files that do not say it)');
-      this.startProgress(flags.progress);
+        throw new UsageError('files take at most one --symbol (the label for files that do not say it)');
+      let read = 0;
+      this.startProgress(flags.progress, {
+        name: files.length === 1 ? (files[0] ?? '') : `${files.length} files`,
+        size: totalSize(files),
+        bytesRead: () => read,
+      });
       const range =
         from !== undefined || to !== undefined
           ? { from: from ?? Number.NEGATIVE_INFINITY, to: to ?? Number.POSITIVE_INFINITY }
           : undefined;
       await this.write(
         readLocalFiles(
-          flags.file,
+          files,
           {
             exchange: flags.exchange,
             symbol: symbols[0],
@@ -252,13 +284,16 @@ Exit status: 0 when everything asked for was delivered; 1 when something could n
             },
             barterConfig,
             stdin: this.io.stdin,
+            onBytes: (n) => {
+              read += n;
+            },
           },
           range,
         ),
       );
       return;
     }
-    if (flags.exchange === undefined) throw new UsageError('give --exchange (or --file)');
+    if (flags.exchange === undefined) throw new UsageError('give --exchange (or FILE arguments)');
     if (flags.kind === undefined) throw new UsageError(`give --kind (${KINDS.join(', ')})`);
     const nowEnv = process.env.TICKPIPE_NOW;
     const now = nowEnv === undefined ? undefined : timeFlag('TICKPIPE_NOW', nowEnv);
@@ -301,16 +336,16 @@ Exit status: 0 when everything asked for was delivered; 1 when something could n
     this.finish(run.report, flags.quiet);
   }
 
-  private finish(report: FetchReport, quiet: boolean): void {
+  private finish(report: FetchReport, quiet: boolean | undefined): void {
     const http = report.http;
-    if (!quiet && !this.outputClosed) {
+    {
       const parts = [
         `${report.files} file${report.files === 1 ? '' : 's'} (${report.downloaded} downloaded, ${report.fromCache} from the cache)`,
       ];
       if (http !== undefined) parts.push(`${http.requests} request${http.requests === 1 ? '' : 's'}`);
       if (http !== undefined && http.retried > 0) parts.push(`${http.retried} retried`);
       if (http !== undefined && http.rateLimited > 0) parts.push(`${http.rateLimited} rate-limit pauses`);
-      this.say(parts.join(', '));
+      this.summary(parts.join(', '), quiet, report.failures.length > 0);
     }
     if (report.failures.length > 0) {
       const lines = report.failures.map((f) => `  ${f.symbol} ${f.what}: ${f.reason} (${f.url})`);

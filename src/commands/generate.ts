@@ -115,7 +115,7 @@ export default class Generate extends TickpipeCommand {
     }
     const regimes =
       flags.regimes === undefined ? [] : flags.regimes.split(',').map((v) => number('--regimes', v));
-    this.startProgress(flags.progress);
+    this.startProgress(flags.progress, undefined, undefined, flags.count);
     await this.write(
       generate(
         {

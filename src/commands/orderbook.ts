@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { commonFlags, inputFlags, TickpipeCommand } from '../cli/base.js';
+import { commonFlags, inputFlags, quietFlag, TickpipeCommand } from '../cli/base.js';
 import { formatOrderbookReport, OrderbookStage, orderbookNdjson } from '../core/book/orderbook.js';
 import { UsageError } from '../core/errors.js';
 import { parseDuration } from '../core/records/time.js';
@@ -60,7 +60,7 @@ A sequence gap writes a "disconnect" record for that book (with the expected and
       default: false,
     }),
     strict: Flags.boolean({ description: 'A sequence gap is an error: exit 1.', default: false }),
-    quiet: Flags.boolean({ char: 'q', description: 'No summary on stderr.', default: false }),
+    quiet: quietFlag('No summary on stderr.'),
     ...inputFlags,
     ...commonFlags,
   };
@@ -100,7 +100,11 @@ A sequence gap writes a "disconnect" record for that book (with the expected and
         stage,
       ),
     );
-    if (!flags.quiet && !this.outputClosed && stage.report.books > 0)
-      this.say(formatOrderbookReport(stage.report));
+    if (stage.report.books > 0)
+      this.summary(
+        formatOrderbookReport(stage.report),
+        flags.quiet,
+        stage.report.gaps > 0 || stage.report.crossed > 0,
+      );
   }
 }

@@ -1,6 +1,6 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { Args, Flags } from '@oclif/core';
-import { commonFlags, inputFlags, TickpipeCommand } from '../cli/base.js';
+import { commonFlags, inputFlags, quietFlag, TickpipeCommand } from '../cli/base.js';
 import { TickpipeError, UsageError } from '../core/errors.js';
 import { CALENDARS, parseCalendar } from '../core/sanitize/calendar.js';
 import { parsePolicy } from '../core/sanitize/policy.js';
@@ -113,11 +113,7 @@ ${describeClasses()}
     }),
     report: Flags.string({ description: 'Also write the report as JSON to this file.' }),
     strict: Flags.boolean({ description: 'Exit 1 when any problem was found.', default: false }),
-    quiet: Flags.boolean({
-      char: 'q',
-      description: 'No report on stderr (errors are still shown).',
-      default: false,
-    }),
+    quiet: quietFlag('No report on stderr (errors are still shown).'),
     ...inputFlags,
     ...commonFlags,
   };
@@ -154,8 +150,8 @@ ${describeClasses()}
       // The JSON report is written also when the run fails: it says what was found up to there.
       if (flags.report !== undefined) writeReport(flags.report, sanitizer.report);
     }
-    if (!flags.quiet && !this.outputClosed) this.say(formatReport(sanitizer.report, this.inputName));
     const problems = Object.values(sanitizer.report.problems).reduce((n, p) => n + (p?.count ?? 0), 0);
+    this.summary(formatReport(sanitizer.report, this.inputName), flags.quiet, problems > 0);
     if (flags.strict && problems > 0) {
       throw new TickpipeError(`--strict: ${problems} problem${problems === 1 ? '' : 's'} found`);
     }

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
-import chalk, { Chalk } from 'chalk';
 import { commonFlags, inputFlags, TickpipeCommand } from '../cli/base.js';
+import { colourFor } from '../cli/colour.js';
 import { DataError, UsageError } from '../core/errors.js';
 import { TypeCounts, tap } from '../core/io/count.js';
 import { collect, runStage } from '../core/io/stream.js';
@@ -17,7 +17,7 @@ export default class Summarize extends TickpipeCommand {
 
 Equity returns are taken per --period (default 1d: the last equity at or before each UTC midnight); ratios are expressed per --interval (default annual_365), scaled by the square root of interval / period. --risk-free is a rate of return per --interval. A metric that cannot be computed is {"value": null, "reason": "..."}, never NaN.
 
---every 1d also writes a cumulative summary at the end of every day of event time (for live use). --pretty writes a table for people instead of NDJSON (colour only on a terminal).`;
+--every 1d also writes a cumulative summary at the end of every day of event time (for live use). --pretty writes a table for people instead of NDJSON (colour on a terminal, or as --color and FORCE_COLOR say: FORCE_COLOR=1 tickpipe summarize --pretty | less -R).`;
 
   static override examples = [
     {
@@ -39,7 +39,7 @@ Equity returns are taken per --period (default 1d: the last equity at or before 
     {
       description: 'Hourly returns, ratios per day, a summary every day of a live paper-trading run',
       command:
-        '<%= config.bin %> connect --exchange binance_spot --symbols BTCUSDT --channels book | <%= config.bin %> orderbook | <%= config.bin %> backtest --strategy market-maker | <%= config.bin %> <%= command.id %> --period 1h --interval daily --every 1d',
+        '<%= config.bin %> connect --exchange binance_spot --symbol BTCUSDT --channels book | <%= config.bin %> orderbook | <%= config.bin %> backtest --strategy market-maker | <%= config.bin %> <%= command.id %> --period 1h --interval daily --every 1d',
     },
   ];
 
@@ -74,7 +74,8 @@ Equity returns are taken per --period (default 1d: the last equity at or before 
       description: 'Also write a cumulative summary at the end of every period of event time (1d, 1h, ...).',
     }),
     pretty: Flags.boolean({
-      description: 'A table for people instead of NDJSON (colour only on a terminal).',
+      description:
+        'A table for people instead of NDJSON (colour on a terminal, or as --color and FORCE_COLOR say).',
       default: false,
       exclusive: ['flat'],
     }),
@@ -116,7 +117,7 @@ Equity returns are taken per --period (default 1d: the last equity at or before 
     if (!flags.pretty) await this.write(output);
     else {
       const records = await collect(output);
-      const style = new Chalk({ level: this.stdoutIsTTY ? chalk.level : 0 });
+      const style = colourFor(this.io.stdout as { isTTY?: boolean });
       const text = records.map((r) => formatSummary(r, summarizer.curve, style)).join('\n');
       if (text.length > 0) await this.writeText(text);
     }

@@ -14,6 +14,7 @@ import { BacktestEngine } from './engine.js';
 import { indicators } from './indicators.js';
 import { BUILTIN_STRATEGIES, builtinStrategy } from './strategies.js';
 import type { Strategy, StrategyFactory } from './strategy.js';
+import { importTypeScript } from './ts-import.js';
 
 export interface LoadedStrategy {
   readonly name: string;
@@ -40,8 +41,8 @@ function isModulePath(spec: string): boolean {
 }
 
 /**
- * A built-in strategy by name, or a module by path (`./my-strategy.js`, or `.ts` compiled on the fly by
- * tsx). A module exports `create(params, tools)` (named or default), or a default function that
+ * A built-in strategy by name, or a module by path (`./my-strategy.js`, or `.ts`/`.mts`, types stripped
+ * on the fly: ts-import.ts). A module exports `create(params, tools)` (named or default), or a default function that
  * is `create`; optionally `defaults` (its parameters, which makes unknown ones an error) and `name`.
  */
 export async function loadStrategy(spec: string, given: Record<string, unknown>): Promise<LoadedStrategy> {
@@ -58,12 +59,9 @@ export async function loadStrategy(spec: string, given: Record<string, unknown>)
   const path = isAbsolute(spec) ? spec : resolve(spec);
   let mod: Record<string, unknown>;
   try {
-    if (/\.[mc]?ts$/.test(path)) {
-      // tsx (a dependency) compiles the module and what it imports, whatever its package's type.
-      const api = (await import('tsx/esm/api')) as {
-        tsImport: (specifier: string, parent: string) => Promise<Record<string, unknown>>;
-      };
-      mod = await api.tsImport(pathToFileURL(path).href, import.meta.url);
+    if (/\.m?ts$/.test(path)) {
+      // Node's own type stripping where it has it, else sucrase (an optional dependency): ts-import.ts.
+      mod = await importTypeScript(path);
     } else mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   } catch (error) {
     const e = error as NodeJS.ErrnoException;

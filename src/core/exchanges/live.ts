@@ -43,6 +43,12 @@ const DEFAULT_REST: Record<string, string> = {
   binance_futures_coin: 'https://dapi.binance.com/dapi/v1/depth',
 };
 
+/** The depth endpoint under a REST API root (`--rest-url`, as fetch takes it): the venue's path appended. */
+function depthEndpoint(exchange: string, restUrl: string): string {
+  const path = new URL(DEFAULT_REST[exchange] ?? DEFAULT_REST.binance_spot!).pathname;
+  return `${restUrl.replace(/\/+$/, '')}${path}`;
+}
+
 export interface LiveOptions {
   readonly exchange: LiveExchange;
   readonly symbols: readonly string[];
@@ -52,6 +58,8 @@ export interface LiveOptions {
   readonly endpoint?: string;
   /** Binance's REST depth endpoint (`.../api/v3/depth`). */
   readonly restEndpoint?: string;
+  /** Binance's REST API root (`https://api.binance.com`); the depth path is appended. */
+  readonly restUrl?: string;
   readonly signal?: AbortSignal;
   /** End after this much wall time. */
   readonly durationMs?: number;
@@ -243,7 +251,9 @@ async function* run(o: LiveOptions, stats: LiveStats): AsyncGenerator<WireRecord
   const takeSnapshot = async (symbol: string): Promise<void> => {
     if (pending.has(symbol) || stopped) return;
     pending.add(symbol);
-    const base = o.restEndpoint ?? DEFAULT_REST[o.exchange]!;
+    const base =
+      o.restEndpoint ??
+      (o.restUrl === undefined ? DEFAULT_REST[o.exchange]! : depthEndpoint(o.exchange, o.restUrl));
     try {
       const res = await fetch(`${base}?symbol=${symbol}&limit=${o.snapshotLimit ?? 1000}`, {
         signal: AbortSignal.timeout(10_000),

@@ -35,6 +35,8 @@ export interface LocalFileOptions {
   readonly barterConfig?: BarterConfig | undefined;
   /** Standard input, for the path `-`. */
   readonly stdin?: StdinLike | undefined;
+  /** Told the bytes of each file consumed as it goes (a zip's in proportion to its entries), for progress. */
+  readonly onBytes?: ((n: number) => void) | undefined;
 }
 
 function sniff(path: string): Buffer {
@@ -57,8 +59,21 @@ function exchangeFromPath(path: string): string | undefined {
   return undefined;
 }
 
-function fileChunks(path: string, signal: AbortSignal | undefined): AsyncIterable<Buffer> {
-  return createReadStream(path, { highWaterMark: READ_CHUNK, signal }) as AsyncIterable<Buffer>;
+function fileChunks(path: string, options: LocalFileOptions): AsyncIterable<Buffer> {
+  const stream = createReadStream(path, { highWaterMark: READ_CHUNK, signal: options.signal });
+  return counted(stream as AsyncIterable<Buffer>, options.onBytes, 1);
+}
+
+/** `chunks`, telling `onBytes` each chunk's length times `scale` (file bytes per byte). */
+async function* counted(
+  chunks: AsyncIterable<Buffer>,
+  onBytes: ((n: number) => void) | undefined,
+  scale: number,
+): AsyncGenerator<Buffer> {
+  for await (const chunk of chunks) {
+    onBytes?.(chunk.length * scale);
+    yield chunk;
+  }
 }
 
 /** Reads one local file as a timed stream of normalised records. */
@@ -82,7 +97,7 @@ export function readLocalFile(path: string, options: LocalFileOptions): TimedStr
   if (head.length >= 4 && head.readUInt32LE(0) === 0x04034b50) return zipFile(path, options);
   const gz = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
   const inner = gz ? name.replace(/\.gz$/i, '') : name;
-  const chunks = gz ? gunzipIfCompressed(fileChunks(path, options.signal)) : fileChunks(path, options.signal);
+  const chunks = gz ? gunzipIfCompressed(fileChunks(path, options)) : fileChunks(path, options);
   return textFile(chunks, path, inner, gz ? undefined : head, options);
 }
 
@@ -90,7 +105,8 @@ async function* zipFile(path: string, options: LocalFileOptions): AsyncGenerator
   const entries = listZipEntries(path).filter((e) => !e.name.endsWith('/'));
   if (entries.length === 0) throw new DataError(basename(path), 'the zip file has no entries');
   for (const entry of entries) {
-    const chunks = readZipEntry(path, entry, { maxBytes: options.maxEntryBytes, signal: options.signal });
+    const expanded = readZipEntry(path, entry, { maxBytes: options.maxEntryBytes, signal: options.signal });
+    const chunks = counted(expanded, options.onBytes, entry.size > 0 ? entry.compressedSize / entry.size : 0);
     yield* csvEntry(chunks, `${basename(path)}/${entry.name}`, basename(entry.name), path, options);
   }
 }
