@@ -283,6 +283,7 @@ Exit status: 0 when everything asked for was delivered; 1 when something could n
       depthLimit: flags.depth,
       lockWaitMs: durationFlag('lock-wait', flags['lock-wait']),
       log,
+      warn: (m) => this.warn(m),
     });
     const report = run.report;
     this.startProgress(

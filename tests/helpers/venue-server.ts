@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename } from 'node:path';
+import { makeZip } from './zip.js';
 
 export type Fault =
   | { type: 'status'; status: number; headers?: Record<string, string>; body?: string }
@@ -152,4 +153,62 @@ export class VenueServer {
     }
     res.end(slice);
   }
+}
+
+/** A day of synthetic spot 1m kline rows (no header, milliseconds), as the archive writes them. */
+export function klineRows(day: string, base = 100): string[] {
+  const start = Date.parse(`${day}T00:00:00Z`);
+  const rows: string[] = [];
+  for (let i = 0; i < 1440; i++) {
+    const o = start + i * 60_000;
+    const p = (base + (i % 97) / 10).toFixed(8);
+    const h = (base + 1 + (i % 97) / 10).toFixed(8);
+    const l = (base - 1 + (i % 97) / 10).toFixed(8);
+    rows.push(`${o},${p},${h},${l},${p},1.50000000,${o + 59_999},150.00000000,${i},0.75000000,75.00000000,0`);
+  }
+  return rows;
+}
+
+/** A one-CSV zip of `rows`, as the archive packs them. */
+export function zipOf(name: string, rows: readonly string[]): Buffer {
+  return makeZip([{ name, data: Buffer.from(`${rows.join('\n')}\n`) }]);
+}
+
+/** A page of klines as the emulator is about to send it, for faults (drop, repeat, empty). */
+export type KlinePage = (body: unknown[][], page: number, url: URL) => unknown[][];
+
+/**
+ * Binance /api/v3/klines over `rows` (CSV rows), as the venue answers: arrays, numbers and strings.
+ * A limit above the spot maximum (1000) is answered with 400, as Binance does. `page` may damage
+ * each page (its number counts from 0).
+ */
+export function klinesRest(rowsBySymbol: Map<string, string[]>, page?: KlinePage) {
+  let pages = 0;
+  return (url: URL): RestReply | undefined => {
+    if (!url.pathname.endsWith('/klines')) return undefined;
+    const rows = rowsBySymbol.get(url.searchParams.get('symbol') ?? '') ?? [];
+    const start = Number(url.searchParams.get('startTime'));
+    const end = Number(url.searchParams.get('endTime'));
+    const limit = Number(url.searchParams.get('limit'));
+    if (limit > 1000) return { status: 400, body: { code: -1100, msg: 'limit above 1000' } };
+    const body = rows
+      .map((r) => r.split(','))
+      .filter((f) => Number(f[0]) >= start && Number(f[0]) <= end)
+      .slice(0, limit)
+      .map((f) => [
+        Number(f[0]),
+        f[1],
+        f[2],
+        f[3],
+        f[4],
+        f[5],
+        Number(f[6]),
+        f[7],
+        Number(f[8]),
+        f[9],
+        f[10],
+        f[11],
+      ]);
+    return { body: page === undefined ? body : page(body, pages++, url) };
+  };
 }

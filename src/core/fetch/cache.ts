@@ -23,6 +23,7 @@ import {
   appendFileSync,
   closeSync,
   existsSync,
+  fsyncSync,
   mkdirSync,
   openSync,
   readFileSync,
@@ -34,6 +35,8 @@ import {
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { TickpipeError } from '../errors.js';
+import { systemError } from '../io/errno.js';
+import { hashFile } from './http.js';
 
 export interface ManifestEntry {
   readonly file: string;
@@ -55,6 +58,19 @@ export interface CacheOptions {
   readonly lockWaitMs?: number | undefined;
   readonly signal?: AbortSignal | undefined;
   readonly log?: ((message: string) => void) | undefined;
+}
+
+/** fsync of a folder, so a rename in it survives a crash; not every platform allows it. */
+function syncDir(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // Windows cannot open a folder; the rename is still atomic there.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 function alive(pid: number): boolean {
@@ -174,14 +190,44 @@ export class Cache {
     return p;
   }
 
-  /** Moves a verified part file into place. */
+  /**
+   * True when the cached file still is what the manifest says: its SHA-256 is hashed again from
+   * the disk (a file altered in place keeps its size but not its hash). A file that no longer
+   * matches is removed, so it is downloaded again.
+   */
+  async verify(file: string): Promise<{ ok: true } | { ok: false; found: string }> {
+    const e = this.entries.get(file);
+    if (e?.sha256 === undefined) return { ok: true };
+    let found: string;
+    try {
+      found = (await hashFile(this.path(file))).sha256;
+    } catch (error) {
+      throw systemError(this.path(file), error);
+    }
+    if (found === e.sha256) return { ok: true };
+    rmSync(this.path(file), { force: true });
+    return { ok: false, found };
+  }
+
+  /** Moves a verified (fsynced) part file into place, and makes the rename durable. */
   commit(file: string): void {
-    renameSync(`${this.path(file)}.part`, this.path(file));
+    const target = this.path(file);
+    try {
+      renameSync(`${target}.part`, target);
+      syncDir(dirname(target));
+    } catch (error) {
+      throw systemError(target, error);
+    }
   }
 
   record(entry: ManifestEntry): void {
     this.entries.set(entry.file, entry);
-    appendFileSync(join(this.dir, 'manifest.ndjson'), `${JSON.stringify(entry)}\n`);
+    const path = join(this.dir, 'manifest.ndjson');
+    try {
+      appendFileSync(path, `${JSON.stringify(entry)}\n`);
+    } catch (error) {
+      throw systemError(path, error);
+    }
   }
 
   close(): void {

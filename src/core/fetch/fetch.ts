@@ -79,6 +79,8 @@ export interface FetchOptions {
   readonly lockWaitMs?: number;
   /** One line per file (--verbose) and other notes. */
   readonly log?: ((message: string) => void) | undefined;
+  /** What a user must hear even without --verbose (an unverified file, a healed cache entry). */
+  readonly warn?: ((message: string) => void) | undefined;
 }
 
 export interface Failure {
@@ -335,6 +337,13 @@ export function fetchMarketData(options: FetchOptions): FetchRun {
     const { file, url } = archiveFile(symbol, unit.period, unit.date);
     let replaces: string | undefined;
     if (cache?.has(file) === true) {
+      const check = await cache.verify(file);
+      if (!check.ok)
+        options.warn?.(
+          `cached ${file} no longer matches its manifest (its SHA-256 is ${check.found}, the manifest says ${cache.entry(file)?.sha256}): downloading it again`,
+        );
+    }
+    if (cache?.has(file) === true) {
       const known = cache.entry(file)?.sha256;
       if (options.revalidate === true && exchange.venue === 'binance') {
         // Binance republishes files now and then: a changed .CHECKSUM means a replaced file.
@@ -403,6 +412,10 @@ export function fetchMarketData(options: FetchOptions): FetchRun {
               return { status: 'failed', url, file, reason };
             }
             checksum = 'matched';
+          } else {
+            options.warn?.(
+              `${url}.CHECKSUM is not published (404): ${file.split('/').pop()} is checked by its zip structure and CRC-32 only`,
+            );
           }
         }
         report.downloaded++;

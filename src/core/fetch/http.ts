@@ -8,15 +8,26 @@
  *   workers stop, as Binance asks), then the request is retried.
  * - Binance's used-weight header (`X-MBX-USED-WEIGHT-1M`) is tracked: a request that would take the
  *   minute's weight past `weightSafety` of the limit waits for the next minute first.
- * - Downloads stream to disk with a SHA-256 computed on the way, resume a partial file with a
- *   `Range` request, and refuse an HTML page served with status 200 where a file was expected.
+ * - Downloads stream to disk, resume a partial file with a `Range` request, and refuse an HTML page
+ *   served with status 200 where a file was expected. A write error (a full disk) fails the download
+ *   (never retried, never resolved over); a finished file is fsynced and its SHA-256 is taken over
+ *   what is on disk, not over the bytes received.
  */
 
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, statSync, truncateSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  createWriteStream,
+  fsyncSync,
+  openSync,
+  statSync,
+  truncateSync,
+} from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { TickpipeError } from '../errors.js';
+import { systemError } from '../io/errno.js';
 
 export class HttpError extends TickpipeError {
   constructor(
@@ -320,15 +331,13 @@ export class HttpClient {
         );
       }
       const append = status === 206 && have > 0;
-      const hash = createHash('sha256');
-      if (append) await hashFile(part, hash);
-      else have = 0;
+      if (!append) have = 0;
       const out = createWriteStream(part, { flags: append ? 'a' : 'w' });
       let first = !append;
       let total = have;
       try {
         await new Promise<void>((resolve, reject) => {
-          out.on('error', reject);
+          out.on('error', (e) => reject(systemError(part, e)));
           res.on('error', (e) =>
             reject(e instanceof Transient ? e : new Transient(`connection lost: ${e.message}`)),
           );
@@ -351,7 +360,6 @@ export class HttpClient {
             }
             total += chunk.length;
             this.bytes += chunk.length;
-            hash.update(chunk);
             if (!out.write(chunk)) {
               res.pause();
               out.once('drain', () => res.resume());
@@ -359,11 +367,13 @@ export class HttpClient {
           });
           res.on('end', () => {
             if (!res.complete) reject(new Transient('connection reset mid-body'));
-            else out.end(resolve);
+            // A write that failed (a full disk) fails the download: never resolve over it.
+            else out.end((e?: Error | null) => (e ? reject(systemError(part, e)) : resolve()));
           });
         });
       } catch (error) {
         out.destroy();
+        res.destroy();
         if (error instanceof HttpError) {
           // What was written is not the file: do not resume from it.
           try {
@@ -377,7 +387,14 @@ export class HttpClient {
       const declared = Number(res.headers['content-length']);
       if (Number.isFinite(declared) && total - (append ? have : 0) !== declared)
         throw new Transient(`body of ${total} bytes, Content-Length said ${declared}`);
-      return { status: 'ok', bytes: total, sha256: hash.digest('hex') };
+      // The file is what is on disk, not what was received: flush it to the device, then hash
+      // what is there. (A full disk that dropped bytes shows as a size or checksum mismatch.)
+      const onDisk = await syncAndHash(part);
+      if (onDisk.bytes !== total)
+        throw new TickpipeError(
+          `${part}: ${onDisk.bytes} bytes on disk after writing ${total} (the file system dropped some)`,
+        );
+      return { status: 'ok', bytes: total, sha256: onDisk.sha256 };
     });
   }
 }
@@ -397,8 +414,31 @@ function readBody(res: http.IncomingMessage): Promise<Buffer> {
   });
 }
 
-async function hashFile(path: string, hash: ReturnType<typeof createHash>): Promise<void> {
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+/** Flushes `path` to its device (fsync) and returns the SHA-256 and size of what it holds. */
+export async function syncAndHash(path: string): Promise<{ sha256: string; bytes: number }> {
+  try {
+    const fd = openSync(path, 'r+');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    return await hashFile(path);
+  } catch (error) {
+    if (error instanceof TickpipeError) throw error;
+    throw systemError(path, error);
+  }
+}
+
+/** The SHA-256 and size of a file's bytes. */
+export async function hashFile(path: string): Promise<{ sha256: string; bytes: number }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: 256 * 1024 })) {
+    hash.update(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
+  }
+  return { sha256: hash.digest('hex'), bytes };
 }
 
 function describeBody(body: Buffer, headers: http.IncomingHttpHeaders): string {

@@ -6,11 +6,14 @@
  * - Treats EPIPE (the reader went away, as `| head -1` does) as the end of output: it stops
  *   writing, reports `closed`, and the pipeline winds down quietly with exit 0.
  * - Never ends the underlying stream when it is the process's stdout, so nothing is cut off.
+ * - Any other write error (a full disk: `> /dev/full`) becomes one located error,
+ *   `stdout: no space left on device` (exit 1), raised by the next write or by `flush`.
  */
 
 import type { Writable } from 'node:stream';
 import { serialize, type WireRecord } from '../records/record.js';
 import { ByteOut } from './bytes.js';
+import { systemError } from './errno.js';
 import { type ByteBatch, batchBytes } from './stream.js';
 
 export class NdjsonWriter {
@@ -22,6 +25,7 @@ export class NdjsonWriter {
   constructor(
     private readonly out: Writable,
     private readonly onClosed: () => void = () => {},
+    private readonly name = 'stdout',
   ) {
     out.on('error', this.onError);
     out.on('close', this.onClose);
@@ -32,7 +36,7 @@ export class NdjsonWriter {
       this.closedByReader = true;
       this.onClosed();
     } else {
-      this.failure = error;
+      this.failure ??= systemError(this.name, error);
     }
     this.wake();
   };
@@ -99,11 +103,16 @@ export class NdjsonWriter {
   /** Waits until everything written has been handed to the operating system. */
   async flush(): Promise<void> {
     if (this.failure) throw this.failure;
-    if (this.closedByReader || this.out.destroyed || this.out.writableLength === 0) return;
-    await new Promise<void>((resolve) => {
-      this.waiting = resolve;
-      this.out.once('drain', this.onDrain);
-    });
+    if (!this.closedByReader && !this.out.destroyed && this.out.writableLength > 0) {
+      await new Promise<void>((resolve) => {
+        this.waiting = resolve;
+        this.out.once('drain', this.onDrain);
+      });
+    }
+    // A failed write is reported on the next tick (a file's writes are synchronous, their errors
+    // are not): look once more before calling the output delivered.
+    if (this.failure === undefined && !this.closedByReader)
+      await new Promise<void>((resolve) => setImmediate(resolve));
     if (this.failure) throw this.failure;
   }
 

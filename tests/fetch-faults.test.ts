@@ -1,0 +1,279 @@
+/**
+ * Faults `fetch` meets in a nightly job, against loopback servers this file starts: a full disk (a
+ * tmpfs of a few hundred KiB, and a part file that is /dev/full), a cache file altered in place, a
+ * missing .CHECKSUM, and output to a full device. Each must end in a located message and exit 1,
+ * with nothing wrong kept under a real name.
+ */
+
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { BIN, parseLines, ROOT, runInProcess } from './helpers/cli.js';
+import { klineRows, VenueServer, zipOf } from './helpers/venue-server.js';
+import { makeZip } from './helpers/zip.js';
+
+const KLINES = '/data/spot/daily/klines/BTCUSDT/1m';
+const NOW = '2020-01-10T12:00:00Z';
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+let server: VenueServer;
+let cacheRoot: string;
+
+beforeAll(() => {
+  process.env.TICKPIPE_NOW = NOW;
+  process.env.TICKPIPE_RETRY_BASE_MS = '5';
+});
+afterAll(() => {
+  delete process.env.TICKPIPE_NOW;
+  delete process.env.TICKPIPE_RETRY_BASE_MS;
+});
+beforeEach(async () => {
+  server = new VenueServer();
+  await server.start();
+  cacheRoot = mkdtempSync(join(tmpdir(), 'tickpipe-faults-'));
+});
+afterEach(async () => {
+  await server.close();
+  rmSync(cacheRoot, { recursive: true, force: true });
+});
+
+function fetchArgs(extra: string[] = []): string[] {
+  return [
+    'fetch',
+    '--exchange',
+    'binance_spot',
+    '--symbol',
+    'BTCUSDT',
+    '--kind',
+    'candles',
+    '--interval',
+    '1m',
+    '--base-url',
+    server.url,
+    '--rest-url',
+    server.url,
+    ...extra,
+  ];
+}
+
+/** Serves `days` as stored (uncompressed) zips, so each is ~150 KB whatever the rows. */
+function serveStoredDays(days: readonly string[]): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  for (const day of days) {
+    const data = Buffer.from(`${klineRows(day).join('\n')}\n`);
+    const zip = makeZip([{ name: `BTCUSDT-1m-${day}.csv`, data, method: 0 }]);
+    server.addFile(`${KLINES}/BTCUSDT-1m-${day}.zip`, zip);
+    out.set(`BTCUSDT-1m-${day}.zip`, zip);
+  }
+  return out;
+}
+
+/** Runs `node bin/run.js argv` with a shell command around it; resolves with its output. */
+function spawnShell(
+  script: string,
+  args: string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('sh', ['-c', script, 'sh', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1', TICKPIPE_NOW: NOW },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      resolve({ code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }),
+    );
+  });
+}
+
+/** True when this machine lets a test mount a tmpfs in a private mount namespace. */
+function canMountTmpfs(): boolean {
+  const dir = mkdtempSync(join(tmpdir(), 'tickpipe-tmpfs-probe-'));
+  try {
+    const r = spawnSync('unshare', ['-rm', 'sh', '-c', 'mount -t tmpfs -o size=64k none "$0"', dir]);
+    return r.status === 0;
+  } catch {
+    return false;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const tmpfs = canMountTmpfs();
+
+describe('fetch: a full disk', () => {
+  it.skipIf(!tmpfs)(
+    'a cache on a full tmpfs: exit 1 naming the device error; every file kept under its real name is whole',
+    async () => {
+      const days = ['2020-01-05', '2020-01-06', '2020-01-07'];
+      const zips = serveStoredDays(days);
+      const size = zips.values().next().value!.length;
+      const cache = join(cacheRoot, 'cache');
+      const listing = join(cacheRoot, 'listing.txt');
+      mkdirSync(cache);
+      // Room for one file and a half: the second download runs out of space part-way.
+      const kib = Math.ceil((size * 1.5) / 4096) * 4;
+      const script = join(cacheRoot, 'run.sh');
+      writeFileSync(
+        script,
+        `mount -t tmpfs -o size=${kib}k none "$1" || exit 99
+node="$2"; shift 2
+"$node" "$@" 2>"${listing}.err" >"${listing}.out"; rc=$?
+(cd "${cache}" && find . -type f | sort | while read -r f; do echo "$f $(sha256sum < "$f" | cut -d' ' -f1) $(wc -c < "$f")"; done) > "${listing}"
+cat "${listing}.err" >&2; cat "${listing}.out"; exit $rc
+`,
+      );
+      const argv = fetchArgs([
+        '--from',
+        days[0]!,
+        '--to',
+        '2020-01-08',
+        '--source',
+        'archive',
+        '--cache',
+        cache,
+      ]);
+      const r = await spawnShell('exec unshare -rm sh "$@"', [script, cache, process.execPath, BIN, ...argv]);
+      expect(r.stderr).toMatch(/no space left on device/);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(r.code).toBe(1);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(r.stderr).not.toMatch(/internal error/);
+      const files = readFileSync(listing, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => l.split(' '));
+      const zipsKept = files.filter(([f]) => f!.endsWith('.zip'));
+      expect(zipsKept.length).toBeLessThan(3);
+      for (const [f, hash, bytes] of zipsKept) {
+        const served = zips.get(f!.split('/').pop()!)!;
+        expect({ f, hash, bytes: Number(bytes) }).toEqual({ f, hash: sha(served), bytes: served.length });
+      }
+      // What was delivered is whole days only, and none of it from a file that is not whole.
+      const candles = parseLines(r.stdout);
+      expect(candles.length % 1440).toBe(0);
+      expect(candles.length).toBeLessThan(3 * 1440);
+      expect(r.stderr).not.toMatch(/checksum matched/);
+    },
+    60_000,
+  );
+
+  it('a part file that cannot be written (/dev/full): the day fails with the device error, nothing committed', async () => {
+    const day = '2020-01-05';
+    serveStoredDays([day]);
+    const part = join(cacheRoot, 'binance', 'data', 'spot', 'daily', 'klines', 'BTCUSDT', '1m');
+    mkdirSync(part, { recursive: true });
+    symlinkSync('/dev/full', join(part, `BTCUSDT-1m-${day}.zip.part`));
+    const r = await runInProcess(
+      fetchArgs(['--from', day, '--to', '2020-01-06', '--source', 'archive', '--cache', cacheRoot]),
+    );
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(
+      new RegExp(`BTCUSDT daily ${day}: .*BTCUSDT-1m-${day}\\.zip\\.part: no space left on device`),
+    );
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(join(part, `BTCUSDT-1m-${day}.zip`))).toBe(false);
+    const manifest = parseLines(readFileSync(join(cacheRoot, 'manifest.ndjson'), 'utf8'));
+    expect(manifest.at(-1)).toMatchObject({ status: 'failed', reason: expect.stringMatching(/no space/) });
+  });
+
+  it.each([
+    ['generate', ['generate', 'candles', '--count', '20000'], ''],
+    ['sanitize', ['sanitize'], 'generate'],
+    ['orderbook', ['orderbook'], 'generate'],
+    ['fetch --file', ['fetch', '--file', 'ZIP', '--exchange', 'binance_spot'], ''],
+  ])('%s > /dev/full: one located message, exit 1, no stack', async (_name, argv, input) => {
+    const zip = join(cacheRoot, 'BTCUSDT-1m-2020-01-05.zip');
+    writeFileSync(zip, zipOf('BTCUSDT-1m-2020-01-05.csv', klineRows('2020-01-05')));
+    const args = argv.map((a) => (a === 'ZIP' ? zip : a));
+    let stdin: Buffer | undefined;
+    if (input === 'generate') {
+      const g = spawnSync(process.execPath, [BIN, 'generate', 'candles', '--count', '5000'], {
+        cwd: ROOT,
+        maxBuffer: 64 * 2 ** 20,
+      });
+      stdin = g.stdout;
+    }
+    const full = openSync('/dev/full', 'w');
+    const r = spawnSync(process.execPath, [BIN, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1' },
+      input: stdin,
+      stdio: ['pipe', full, 'pipe'],
+    });
+    expect(r.status).toBe(1);
+    const cmd = args[0];
+    expect(r.stderr.toString()).toBe(`tickpipe ${cmd}: error: stdout: no space left on device\n`);
+  });
+});
+
+describe('fetch: the cache heals and says what it could not check', () => {
+  const DAY = '2020-01-05';
+  const PATH = `${KLINES}/BTCUSDT-1m-${DAY}.zip`;
+  const one = (extra: string[] = []) =>
+    fetchArgs(['--from', DAY, '--to', '2020-01-06', '--source', 'archive', '--cache', cacheRoot, ...extra]);
+  const cached = (): string => join(cacheRoot, 'binance', ...PATH.split('/').filter(Boolean));
+
+  it('the manifest records the SHA-256 of the file on disk', async () => {
+    const good = zipOf(`BTCUSDT-1m-${DAY}.csv`, klineRows(DAY));
+    server.addFile(PATH, good);
+    const r = await runInProcess(one());
+    expect(r.code).toBe(0);
+    const entry = parseLines(readFileSync(join(cacheRoot, 'manifest.ndjson'), 'utf8')).at(-1);
+    expect(entry).toMatchObject({ status: 'ok', sha256: sha(readFileSync(cached())), bytes: good.length });
+    expect(sha(readFileSync(cached()))).toBe(sha(good));
+  });
+
+  it.each([[[]], [['--revalidate']]])(
+    'a cached zip altered in place (same size) is downloaded again, with a warning %s',
+    async (extra) => {
+      const rows = klineRows(DAY);
+      const good = makeZip([
+        { name: `BTCUSDT-1m-${DAY}.csv`, data: Buffer.from(`${rows.join('\n')}\n`), method: 0 },
+      ]);
+      server.addFile(PATH, good);
+      const first = await runInProcess(one());
+      expect(first.code).toBe(0);
+      // Damage row 700 in place: a stored zip, so the row's bytes are in the file as they are.
+      const bad = readFileSync(cached());
+      const at = bad.indexOf(rows[700]!);
+      bad.write('9', at + 14, 'latin1');
+      writeFileSync(cached(), bad);
+      expect(bad.length).toBe(good.length);
+      const again = await runInProcess(one(extra));
+      expect(again.stderr).toMatch(/no longer matches its manifest .*downloading it again/);
+      expect(again.code).toBe(0);
+      expect(again.stdout).toBe(first.stdout);
+      expect(readFileSync(cached()).equals(good)).toBe(true);
+      expect(server.requests(PATH).filter((l) => l.path === PATH)).toHaveLength(2);
+    },
+  );
+
+  it('a missing .CHECKSUM is a warning on stderr without --verbose; the data is delivered', async () => {
+    server.addFile(PATH, zipOf(`BTCUSDT-1m-${DAY}.csv`, klineRows(DAY)));
+    server.noChecksum.add(PATH);
+    const r = await runInProcess(one());
+    expect(r.code).toBe(0);
+    expect(parseLines(r.stdout)).toHaveLength(1440);
+    expect(r.stderr).toContain(
+      `warning: ${server.url}${PATH}.CHECKSUM is not published (404): BTCUSDT-1m-${DAY}.zip is checked by its zip structure and CRC-32 only`,
+    );
+  });
+});
