@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BIN, parseLines, ROOT, runInProcess } from './helpers/cli.js';
-import { klineRows, VenueServer, zipOf } from './helpers/venue-server.js';
+import { type KlinePage, klineRows, klinesRest, VenueServer, zipOf } from './helpers/venue-server.js';
 import { makeZip } from './helpers/zip.js';
 
 const KLINES = '/data/spot/daily/klines/BTCUSDT/1m';
@@ -274,6 +274,65 @@ describe('fetch: the cache heals and says what it could not check', () => {
     expect(parseLines(r.stdout)).toHaveLength(1440);
     expect(r.stderr).toContain(
       `warning: ${server.url}${PATH}.CHECKSUM is not published (404): BTCUSDT-1m-${DAY}.zip is checked by its zip structure and CRC-32 only`,
+    );
+  });
+});
+
+describe('fetch: REST pages that are empty, short, gapped or repeated', () => {
+  // Now is 2020-01-10T12:00Z: from 2020-01-09, REST owes 1440 + 720 closed 1m candles, three pages.
+  const FROM = Date.parse('2020-01-09T00:00:00Z');
+  const rest = (page?: KlinePage) => {
+    server.rest = klinesRest(
+      new Map([['BTCUSDT', [...klineRows('2020-01-09'), ...klineRows('2020-01-10')]]]),
+      page,
+    );
+    return runInProcess(fetchArgs(['--from', '2020-01-09', '--source', 'rest']));
+  };
+  const opens = (stdout: string): number[] => parseLines(stdout).map((c) => Date.parse(String(c.open_time)));
+  const minute = (i: number): string => new Date(FROM + i * 60_000).toISOString();
+
+  it('undamaged pages: 2160 candles, each minute once, exit 0', async () => {
+    const r = await rest();
+    expect(r.code).toBe(0);
+    expect(opens(r.stdout)).toEqual(Array.from({ length: 2160 }, (_, i) => FROM + i * 60_000));
+  });
+
+  it('a short page (500 rows) does not end the range: paging goes on, all 2160 delivered', async () => {
+    const r = await rest((body, n) => (n === 0 ? body.slice(0, 500) : body));
+    expect(r.stderr).not.toMatch(/could not be delivered/);
+    expect(r.code).toBe(0);
+    expect(opens(r.stdout)).toEqual(Array.from({ length: 2160 }, (_, i) => FROM + i * 60_000));
+  });
+
+  it('an empty page: what it should have held is reported missing, exit 1', async () => {
+    const r = await rest((body, n) => (n === 1 ? [] : body));
+    expect(r.code).toBe(1);
+    expect(opens(r.stdout)).toHaveLength(1000);
+    expect(r.stderr).toContain(
+      `REST did not return 1160 candles (open times ${minute(1000)}..${new Date(Date.parse('2020-01-10T12:00:00Z')).toISOString()})`,
+    );
+  });
+
+  it('a page missing one row: that minute is reported missing, the rest delivered, exit 1', async () => {
+    const r = await rest((body, n) => (n === 0 ? body.filter((_, i) => i !== 441) : body));
+    expect(r.code).toBe(1);
+    const got = opens(r.stdout);
+    expect(got).toHaveLength(2159);
+    expect(got).not.toContain(FROM + 441 * 60_000);
+    expect(r.stderr).toContain(`REST did not return 1 candle (open times ${minute(441)}..${minute(442)})`);
+    expect(r.stderr).toMatch(/1 part of the range could not be delivered/);
+  });
+
+  it('a repeated row is dropped and said; no duplicate candles, exit 0', async () => {
+    const r = await rest((body, n) =>
+      n === 0 ? [...body.slice(0, 11), body[10]!, ...body.slice(11)] : body,
+    );
+    expect(r.code).toBe(0);
+    const got = opens(r.stdout);
+    expect(got).toHaveLength(2160);
+    expect(new Set(got).size).toBe(2160);
+    expect(r.stderr).toContain(
+      `warning: BTCUSDT: 1 repeated candle from REST dropped (first: open time ${minute(10)})`,
     );
   });
 });

@@ -196,7 +196,17 @@ export function fetchMarketData(options: FetchOptions): FetchRun {
   report.http = http;
   const restUrl = (options.restUrl ?? exchange.defaultRestUrl).replace(/\/+$/, '');
   const baseUrl = (options.baseUrl ?? exchange.defaultArchiveUrl).replace(/\/+$/, '');
-  const ctx: RestContext = { http, exchange, restUrl, policy: options.policy, now };
+  const ctx: RestContext = {
+    http,
+    exchange,
+    restUrl,
+    policy: options.policy,
+    now,
+    warn: options.warn,
+    missing: (symbol, r, url, reason) =>
+      fail(symbol, `${formatTime(r.from)}..${formatTime(r.to)} from REST`, url, reason, currentCache),
+  };
+  let currentCache: Cache | undefined;
 
   async function* run(): AsyncGenerator<WireRecord[]> {
     let cache: Cache | undefined;
@@ -219,6 +229,7 @@ export function fetchMarketData(options: FetchOptions): FetchRun {
           log: options.log,
         });
       else temp = mkdtempSync(join(tmpdir(), 'tickpipe-fetch-'));
+      currentCache = cache;
       const slots = new Slots(Math.max(1, options.concurrency ?? 4));
       const streams = options.symbols.map((symbol) =>
         symbolStream({ symbol, range: range!, cache, temp, slots }),
