@@ -477,6 +477,7 @@ export function fetchMarketData(options: FetchOptions): FetchRun {
     const labels = { exchange: exchange.id, symbol, interval, inverse: exchange.inverse };
     return (async function* () {
       const entries = listZipEntries(path).filter((e) => !e.name.endsWith('/'));
+      if (entries.length === 0) throw new CorruptInput(url.split('/').pop(), 'the zip file has no entries');
       for (const entry of entries) {
         const name = `${url.split('/').pop()}/${entry.name}`;
         const chunks = readZipEntry(path, entry, { maxBytes: options.maxEntryBytes, signal: options.signal });

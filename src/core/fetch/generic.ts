@@ -26,6 +26,7 @@ import {
   US_PER_MINUTE,
   US_PER_SECOND,
 } from '../records/time.js';
+import { decimalValue } from './rows.js';
 import type { TimedBatch } from './timed.js';
 
 export interface GenericCsvOptions {
@@ -149,7 +150,7 @@ export async function* genericCsv(
   const symbol = labels.symbol ?? symbolFromName(name);
   const timeIs = labels.generic?.timeIs ?? 'open';
   const parser = Readable.from(chunks).pipe(
-    parse({ skip_empty_lines: true, trim: true, info: true, relax_column_count: false }),
+    parse({ bom: true, skip_empty_lines: true, trim: true, info: true, relax_column_count: false }),
   );
   let columns: Map<Field, number> | undefined;
   let interval: Interval | undefined =
@@ -188,8 +189,8 @@ export async function* genericCsv(
     const i = columns!.get(f);
     if (i === undefined) return 0;
     const s = fields[i] ?? '';
-    const n = +s;
-    if (s.length === 0 || !Number.isFinite(n)) {
+    const n = decimalValue(s);
+    if (n === undefined) {
       labels.policy.report(`${source}:${line}`, `expected a number for "${f}", found "${s.slice(0, 40)}"`);
       return undefined;
     }

@@ -9,7 +9,7 @@
 
 import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { DataError, TickpipeError, UsageError } from '../errors.js';
+import { CorruptInput, DataError, TickpipeError, UsageError } from '../errors.js';
 import { gunzipIfCompressed, openInput, READ_CHUNK, type StdinLike } from '../io/input.js';
 import type { ErrorPolicy } from '../io/lines.js';
 import { parseRecords, splitLines } from '../io/lines.js';
@@ -79,7 +79,14 @@ export function readLocalFile(path: string, options: LocalFileOptions): TimedStr
   if (st.isDirectory()) throw new UsageError(`${path}: is a directory, expected a file`);
   const head = sniff(path);
   const name = basename(path);
-  if (head.length >= 4 && head.readUInt32LE(0) === 0x04034b50) return zipFile(path, options);
+  // A zip starts with a local header, or (no entries at all) with its end record.
+  const magic = head.length >= 4 ? head.readUInt32LE(0) : 0;
+  if (magic === 0x04034b50 || magic === 0x06054b50) return zipFile(path, options);
+  if (/\.zip$/i.test(name))
+    throw new CorruptInput(
+      name,
+      `not a valid zip file: ${head.length === 0 ? 'it is empty (0 bytes)' : /^\s*</.test(head.toString('latin1', 0, 64)) ? 'it is an HTML page' : 'no zip signature at its start'}`,
+    );
   const gz = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
   const inner = gz ? name.replace(/\.gz$/i, '') : name;
   const chunks = gz ? gunzipIfCompressed(fileChunks(path, options.signal)) : fileChunks(path, options.signal);
@@ -178,7 +185,17 @@ async function* csvEntry(
     if (dataType === 'klines' && interval === undefined)
       throw new UsageError(`${source}: give --interval (the file name does not say it)`);
     const labels = { exchange: exchange.id, symbol, interval, inverse: exchange.inverse };
-    yield* binanceRows(chunks, source, dataType, labels, options.policy);
+    let rows = 0;
+    for await (const batch of binanceRows(chunks, source, dataType, labels, options.policy)) {
+      rows += batch.keys.length;
+      yield batch;
+    }
+    // An archive file always has rows: none at all is a damaged or wrong file, not "no data".
+    if (rows === 0 && options.policy.skipped === 0)
+      throw new DataError(
+        source,
+        `no ${dataType} rows in the file (it is empty or not a Binance archive file)`,
+      );
     return;
   }
   // Read the header line to tell a Bybit trade archive from a generic OHLCV file.
@@ -200,7 +217,10 @@ async function* csvEntry(
       yield n.value;
     }
   })();
-  const header = headText.split('\n', 1)[0]!.replace(/\r$/, '');
+  const header = headText
+    .split('\n', 1)[0]!
+    .replace(/\r$/, '')
+    .replace(/^\uFEFF/, '');
   if (isBybitTradeHeader(header)) {
     const id = options.exchange ?? (header.startsWith('id,') ? 'bybit_spot' : 'bybit_perpetuals_usd');
     const symbol = options.symbol ?? /^([A-Z0-9]+?)_?\d{4}-\d{2}-\d{2}/.exec(name)?.[1];
