@@ -10,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseLines, runInProcess } from './helpers/cli.js';
 import { describeShared, sharedFile } from './helpers/shared-data.js';
-import { firstZipEntry, makeZip } from './helpers/zip.js';
+import { firstZipEntry, makeZip, makeZip64 } from './helpers/zip.js';
 
 let dir: string;
 beforeEach(() => {
@@ -485,5 +485,20 @@ describe('fetch --file: hostile files are refused with a located error, never re
     expect(skipped.code).toBe(1);
     expect(skipped.stdout).not.toContain('null');
     expect(parseLines(skipped.stdout).map((t) => t.price)).toEqual([96962.51, 96963.5]);
+  });
+
+  it('a crafted zip64 offset: exit 1 with a located message, not a RangeError stack', async () => {
+    const data = Buffer.from(`${rows(10).join('\n')}\n`);
+    const r = await run(
+      'BTCUSDT-1m-2020-01-01.zip',
+      makeZip64('BTCUSDT-1m-2020-01-01.csv', data, { entryOffset: 2n ** 63n }),
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      'tickpipe fetch: error: BTCUSDT-1m-2020-01-01.zip: not a valid zip file: a zip64 value (9223372036854775808) beyond any file size\n',
+    );
+    const whole = await run('BTCUSDT-1m-2020-01-01.zip', makeZip64('BTCUSDT-1m-2020-01-01.csv', data));
+    expect(whole.code).toBe(0);
+    expect(parseLines(whole.stdout)).toHaveLength(10);
   });
 });

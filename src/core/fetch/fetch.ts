@@ -12,13 +12,15 @@
  * report and the cache manifest, the run goes on with the rest, and the command exits 1.
  */
 
-import { createReadStream, mkdtempSync, rmSync, unlinkSync } from 'node:fs';
+import { mkdtempSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CorruptInput, TickpipeError, UsageError } from '../errors.js';
-import { gunzipIfCompressed, READ_CHUNK } from '../io/input.js';
+import { untilAbortedAtLine } from '../io/abortable.js';
+import { fileLines } from '../io/input.js';
 import type { ErrorPolicy } from '../io/lines.js';
 import type { RecordStream } from '../io/stream.js';
+import { listZipEntries, readZipEntry } from '../io/zip.js';
 import { parseInterval } from '../records/interval.js';
 import type { WireRecord } from '../records/record.js';
 import { daysFromCivil, formatTime, US_PER_DAY } from '../records/time.js';
@@ -46,7 +48,6 @@ import {
   untimed,
 } from './timed.js';
 import { BINANCE_DATA_TYPE, binanceArchiveInterval, exchangeById, type Kind } from './venues.js';
-import { listZipEntries, readZipEntry } from './zip.js';
 
 export type SourceMode = 'auto' | 'archive' | 'rest';
 
@@ -464,7 +465,7 @@ export function fetchMarketData(options: FetchOptions): FetchRun {
 
   function parseArchive(symbol: string, path: string, url: string): TimedStream {
     if (exchange.venue === 'bybit') {
-      const chunks = gunzipIfCompressed(fileStream(path, options.signal));
+      const chunks = fileLines(path, options.signal, url.split('/').pop());
       return ascending(
         parseCsv(
           chunks,
@@ -480,7 +481,10 @@ export function fetchMarketData(options: FetchOptions): FetchRun {
       if (entries.length === 0) throw new CorruptInput(url.split('/').pop(), 'the zip file has no entries');
       for (const entry of entries) {
         const name = `${url.split('/').pop()}/${entry.name}`;
-        const chunks = readZipEntry(path, entry, { maxBytes: options.maxEntryBytes, signal: options.signal });
+        const chunks = untilAbortedAtLine(
+          readZipEntry(path, entry, { maxBytes: options.maxEntryBytes, signal: options.signal }),
+          options.signal,
+        );
         yield* binanceRows(chunks, name, BINANCE_DATA_TYPE[kind]!, labels, options.policy);
       }
     })();
@@ -657,6 +661,3 @@ function safeUnlink(path: string): void {
   }
 }
 
-async function* fileStream(path: string, signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
-  for await (const c of createReadStream(path, { highWaterMark: READ_CHUNK, signal })) yield c as Buffer;
-}

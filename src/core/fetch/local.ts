@@ -7,12 +7,14 @@
  * --kind), a Bybit trade archive CSV (by its header), or a generic OHLCV CSV with a header row.
  */
 
-import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { CorruptInput, DataError, TickpipeError, UsageError } from '../errors.js';
-import { gunzipIfCompressed, openInput, READ_CHUNK, type StdinLike } from '../io/input.js';
+import { untilAbortedAtLine } from '../io/abortable.js';
+import { fileLines, openInput, type StdinLike } from '../io/input.js';
 import type { ErrorPolicy } from '../io/lines.js';
 import { parseRecords, splitLines } from '../io/lines.js';
+import { listZipEntries, readZipEntry } from '../io/zip.js';
 import { parseTime } from '../records/time.js';
 import { type BarterConfig, barterRecords } from './barter.js';
 import { binanceRows, parseBinanceFileName } from './binance/csv.js';
@@ -21,7 +23,6 @@ import { type GenericCsvOptions, genericCsv } from './generic.js';
 import { parseCsv } from './rows.js';
 import { ascending, type TimedBatch, type TimedStream } from './timed.js';
 import { BINANCE_DATA_TYPE, EXCHANGES, type Kind } from './venues.js';
-import { listZipEntries, readZipEntry } from './zip.js';
 
 export interface LocalFileOptions {
   readonly exchange?: string | undefined;
@@ -57,9 +58,6 @@ function exchangeFromPath(path: string): string | undefined {
   return undefined;
 }
 
-function fileChunks(path: string, signal: AbortSignal | undefined): AsyncIterable<Buffer> {
-  return createReadStream(path, { highWaterMark: READ_CHUNK, signal }) as AsyncIterable<Buffer>;
-}
 
 /** Reads one local file as a timed stream of normalised records. */
 export function readLocalFile(path: string, options: LocalFileOptions): TimedStream {
@@ -89,7 +87,7 @@ export function readLocalFile(path: string, options: LocalFileOptions): TimedStr
     );
   const gz = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
   const inner = gz ? name.replace(/\.gz$/i, '') : name;
-  const chunks = gz ? gunzipIfCompressed(fileChunks(path, options.signal)) : fileChunks(path, options.signal);
+  const chunks = fileLines(path, options.signal, name);
   return textFile(chunks, path, inner, gz ? undefined : head, options);
 }
 
@@ -97,7 +95,10 @@ async function* zipFile(path: string, options: LocalFileOptions): AsyncGenerator
   const entries = listZipEntries(path).filter((e) => !e.name.endsWith('/'));
   if (entries.length === 0) throw new DataError(basename(path), 'the zip file has no entries');
   for (const entry of entries) {
-    const chunks = readZipEntry(path, entry, { maxBytes: options.maxEntryBytes, signal: options.signal });
+    const chunks = untilAbortedAtLine(
+      readZipEntry(path, entry, { maxBytes: options.maxEntryBytes, signal: options.signal }),
+      options.signal,
+    );
     yield* csvEntry(chunks, `${basename(path)}/${entry.name}`, basename(entry.name), path, options);
   }
 }

@@ -6,6 +6,7 @@
  */
 
 import { DataError } from '../errors.js';
+import { BYBIT_INTERVAL } from '../exchanges/bybit/intervals.js';
 import type { ErrorPolicy } from '../io/lines.js';
 import { parseInterval } from '../records/interval.js';
 import type { WireRecord } from '../records/record.js';
@@ -325,22 +326,6 @@ export async function binanceDepth(ctx: RestContext, symbol: string, limit: numb
     asks: levels(body.asks),
   };
 }
-
-export const BYBIT_INTERVAL: Record<string, string> = {
-  '1m': '1',
-  '3m': '3',
-  '5m': '5',
-  '15m': '15',
-  '30m': '30',
-  '1h': '60',
-  '2h': '120',
-  '4h': '240',
-  '6h': '360',
-  '12h': '720',
-  '1d': 'D',
-  '1w': 'W',
-  '1M': 'M',
-};
 
 /**
  * Bybit v5 klines: `list` is newest first, `[startTime, open, high, low, close, volume, turnover]`
