@@ -403,3 +403,33 @@ describe('fetch --file: SIGINT and SIGTERM exit 130 and 143 after flushing', () 
     });
   });
 });
+
+describe('fetch: a slow drip meets the whole-request deadline, not only the idle timeout', () => {
+  const DAY = '2020-01-05';
+  const PATH = `${KLINES}/BTCUSDT-1m-${DAY}.zip`;
+  const one = (extra: string[]) =>
+    fetchArgs(['--from', DAY, '--to', '2020-01-06', '--source', 'archive', '--timeout', '100ms', ...extra]);
+
+  it('16 bytes every 40 ms never idles 100 ms, and is cut at 20 × --timeout = 2 s: exit 1', async () => {
+    server.addFile(PATH, zipOf(`BTCUSDT-1m-${DAY}.csv`, klineRows(DAY)));
+    server.fault(PATH, { type: 'drip', bytes: 16, everyMs: 40 });
+    const r = await runInProcess(one(['--retries', '0']));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `BTCUSDT daily ${DAY}: failed after 1 attempts: not finished within 2 s (the deadline)`,
+    );
+  });
+
+  it('after the deadline the retry resumes from the bytes it has (Range) and completes', async () => {
+    const good = zipOf(`BTCUSDT-1m-${DAY}.csv`, klineRows(DAY));
+    server.addFile(PATH, good);
+    server.fault(PATH, { type: 'drip', bytes: 64, everyMs: 40 });
+    const r = await runInProcess(one(['--cache', cacheRoot]));
+    expect(r.code).toBe(0);
+    expect(parseLines(r.stdout)).toHaveLength(1440);
+    const zips = server.requests(PATH).filter((l) => l.path === PATH);
+    expect(zips).toHaveLength(2);
+    expect(zips[1]!.range).toMatch(/^bytes=[1-9]\d*-$/);
+    expect(r.stderr).toMatch(/1 retried/);
+  });
+});

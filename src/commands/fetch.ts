@@ -129,7 +129,8 @@ Exit status: 0 when everything asked for was delivered; 1 when something could n
       helpGroup: 'NETWORK',
     }),
     timeout: Flags.string({
-      description: 'Give up on a request after this long without data (then retry).',
+      description:
+        'Give up on a request after this long without data, or after 20 times this in all (a slow drip), then retry (a download resumes).',
       default: '30s',
       helpGroup: 'NETWORK',
     }),

@@ -16,6 +16,8 @@ export type Fault =
   | { type: 'html' }
   | { type: 'reset'; after: number }
   | { type: 'slow'; ms: number }
+  /** The body `bytes` at a time every `everyMs` (a slow drip: never idle long enough to time out). */
+  | { type: 'drip'; bytes: number; everyMs: number }
   | { type: 'bytes'; body: Buffer };
 
 export interface RestReply {
@@ -145,6 +147,20 @@ export class VenueServer {
       });
     }
     const slice = body.subarray(start);
+    if (fault?.type === 'drip') {
+      let at = 0;
+      const timer = setInterval(() => {
+        if (res.destroyed || at >= slice.length) {
+          clearInterval(timer);
+          if (!res.destroyed) res.end();
+          return;
+        }
+        res.write(slice.subarray(at, at + fault.bytes));
+        at += fault.bytes;
+      }, fault.everyMs);
+      res.on('close', () => clearInterval(timer));
+      return;
+    }
     if (fault?.type === 'reset') {
       res.write(slice.subarray(0, fault.after), () => {
         setTimeout(() => req.socket.destroy(), 20);

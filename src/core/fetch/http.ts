@@ -1,7 +1,9 @@
 /**
  * The HTTP client `fetch` uses for archives and REST APIs: node:http(s), no dependencies.
  *
- * - A timeout per request: no response headers, or no body bytes, for `timeoutMs` fails it.
+ * - An idle timeout per request (no response headers, or no body bytes, for `timeoutMs`) and a
+ *   deadline for the whole request (`deadlineMs`, default 20 × `timeoutMs`): either fails it, and
+ *   it is retried (a download resumes with a Range request from what it has).
  * - Retries (up to `retries`) on network errors (resets mid-body included), timeouts and 5xx, with
  *   exponential backoff and full jitter from `retryBaseMs`.
  * - 429 and 418: every request of this client waits `Retry-After` seconds (a shared pause: all
@@ -50,7 +52,10 @@ class Transient extends Error {
 }
 
 export interface HttpOptions {
+  /** Idle limit: no response headers, or no body bytes, for this long fails the request. */
   readonly timeoutMs?: number;
+  /** Whole-request limit, headers to last byte (default DEADLINE_FACTOR × timeoutMs). */
+  readonly deadlineMs?: number;
   readonly retries?: number;
   readonly retryBaseMs?: number;
   readonly retryMaxMs?: number;
@@ -97,6 +102,18 @@ function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** Why a response was cut by this client (a timeout or the deadline), where Node only says "aborted". */
+const CUT = Symbol('cut');
+type Cut = http.IncomingMessage & { [CUT]?: Transient };
+
+/** The reason a body ended early: this client's own cut, or a reset by the other end. */
+function cutShort(res: http.IncomingMessage): Transient {
+  return (res as Cut)[CUT] ?? new Transient('connection reset mid-body');
+}
+
+/** The whole-request deadline is this many idle timeouts (10 minutes at the default 30 s). */
+export const DEADLINE_FACTOR = 20;
+
 export class HttpClient {
   private pausedUntil = 0;
   private readonly weight = new Map<string, { used: number; minute: number }>();
@@ -112,6 +129,10 @@ export class HttpClient {
 
   private get timeoutMs(): number {
     return this.options.timeoutMs ?? 30_000;
+  }
+
+  private get deadlineMs(): number {
+    return this.options.deadlineMs ?? DEADLINE_FACTOR * this.timeoutMs;
   }
 
   private now(): number {
@@ -185,6 +206,17 @@ export class HttpClient {
   /** One request: resolves with the response stream (headers received) or rejects. */
   private open(url: string, headers: Record<string, string>): Promise<http.IncomingMessage> {
     return new Promise((resolve, reject) => {
+      // The idle timeout below resets on every byte, so a server that drips a few bytes a second
+      // would hold a request for ever: the deadline bounds the whole request, headers to last byte.
+      const deadline = this.deadlineMs;
+      let response: http.IncomingMessage | undefined;
+      const timer = setTimeout(() => {
+        const e = new Transient(`not finished within ${formatSeconds(deadline)} (the deadline)`);
+        if (response !== undefined) {
+          (response as Cut)[CUT] = e;
+          response.destroy(e);
+        } else req.destroy(e);
+      }, deadline);
       const u = new URL(url);
       const mod = u.protocol === 'https:' ? https : http;
       const req = mod.request(
@@ -200,16 +232,23 @@ export class HttpClient {
           signal: this.options.signal,
         },
         (res) => {
-          res.setTimeout(this.timeoutMs, () =>
-            res.destroy(new Transient(`no data for ${this.timeoutMs / 1000} s (timeout)`)),
-          );
+          response = res;
+          res.once('close', () => clearTimeout(timer));
+          res.setTimeout(this.timeoutMs, () => {
+            const e = new Transient(`no data for ${this.timeoutMs / 1000} s (timeout)`);
+            (res as Cut)[CUT] = e;
+            res.destroy(e);
+          });
           resolve(res);
         },
       );
       req.setTimeout(this.timeoutMs, () =>
         req.destroy(new Transient(`no response in ${this.timeoutMs / 1000} s (timeout)`)),
       );
-      req.on('error', reject);
+      req.on('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
       req.end();
     });
   }
@@ -341,7 +380,7 @@ export class HttpClient {
           res.on('error', (e) =>
             reject(e instanceof Transient ? e : new Transient(`connection lost: ${e.message}`)),
           );
-          res.on('aborted', () => reject(new Transient('connection reset mid-body')));
+          res.on('aborted', () => reject(cutShort(res)));
           res.on('data', (chunk: Buffer) => {
             if (first) {
               first = false;
@@ -366,7 +405,7 @@ export class HttpClient {
             }
           });
           res.on('end', () => {
-            if (!res.complete) reject(new Transient('connection reset mid-body'));
+            if (!res.complete) reject(cutShort(res));
             // A write that failed (a full disk) fails the download: never resolve over it.
             else out.end((e?: Error | null) => (e ? reject(systemError(part, e)) : resolve()));
           });
@@ -399,6 +438,10 @@ export class HttpClient {
   }
 }
 
+function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))} s`;
+}
+
 function readBody(res: http.IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
@@ -406,9 +449,9 @@ function readBody(res: http.IncomingMessage): Promise<Buffer> {
     res.on('error', (e) =>
       reject(e instanceof Transient ? e : new Transient(`connection lost: ${e.message}`)),
     );
-    res.on('aborted', () => reject(new Transient('connection reset mid-body')));
+    res.on('aborted', () => reject(cutShort(res)));
     res.on('end', () => {
-      if (!res.complete) reject(new Transient('connection reset mid-body'));
+      if (!res.complete) reject(cutShort(res));
       else resolve(Buffer.concat(parts));
     });
   });
