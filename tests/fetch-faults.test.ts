@@ -14,6 +14,7 @@ import {
   openSync,
   readFileSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -431,5 +432,57 @@ describe('fetch: a slow drip meets the whole-request deadline, not only the idle
     expect(zips).toHaveLength(2);
     expect(zips[1]!.range).toMatch(/^bytes=[1-9]\d*-$/);
     expect(r.stderr).toMatch(/1 retried/);
+  });
+});
+
+describe('fetch: kill -9 mid-write, then the same command again', () => {
+  it('the rerun takes over the dead lock, resumes the part file and delivers the day whole', async () => {
+    const DAY = '2020-01-05';
+    const PATH = `${KLINES}/BTCUSDT-1m-${DAY}.zip`;
+    const good = zipOf(`BTCUSDT-1m-${DAY}.csv`, klineRows(DAY));
+    server.addFile(PATH, good);
+    server.fault(PATH, { type: 'drip', bytes: 256, everyMs: 20 });
+    const argv = fetchArgs([
+      '--from',
+      DAY,
+      '--to',
+      '2020-01-06',
+      '--source',
+      'archive',
+      '--cache',
+      cacheRoot,
+    ]);
+    const child = spawn(process.execPath, [BIN, ...argv], {
+      cwd: ROOT,
+      env: { ...process.env, TICKPIPE_NOW: NOW },
+      stdio: ['ignore', 'ignore', 'ignore'],
+    });
+    const part = join(cacheRoot, 'binance', ...PATH.split('/').filter(Boolean));
+    const size = (p: string): number => {
+      try {
+        return statSync(p).size;
+      } catch {
+        return 0;
+      }
+    };
+    for (let waited = 0; size(`${part}.part`) < 1024 && waited < 30_000; waited += 20)
+      await new Promise((r) => setTimeout(r, 20));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('close', r));
+    const kept = size(`${part}.part`);
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThan(good.length);
+    expect(existsSync(part)).toBe(false);
+    expect(existsSync(join(cacheRoot, '.lock'))).toBe(true);
+    const r = await runInProcess([...argv, '--verbose']);
+    expect(r.stderr).toMatch(/which is gone: taking it over/);
+    expect(r.code).toBe(0);
+    expect(parseLines(r.stdout)).toHaveLength(1440);
+    expect(readFileSync(part).equals(good)).toBe(true);
+    const resumed = server
+      .requests(PATH)
+      .filter((l) => l.path === PATH)
+      .at(-1)!;
+    expect(Number(/^bytes=(\d+)-$/.exec(resumed.range ?? '')?.[1])).toBeGreaterThan(0);
   });
 });
