@@ -78,6 +78,8 @@ export interface FetchOptions {
   /** Levels a side for `--kind book`. */
   readonly depthLimit?: number;
   readonly lockWaitMs?: number;
+  /** How often the cache lock's lease is renewed (default 15 s; a lease not renewed for 2 min is stale). */
+  readonly lockHeartbeatMs?: number;
   /** One line per file (--verbose) and other notes. */
   readonly log?: ((message: string) => void) | undefined;
   /** What a user must hear even without --verbose (an unverified file, a healed cache entry). */
@@ -228,6 +230,8 @@ export function fetchMarketData(options: FetchOptions): FetchRun {
           lockWaitMs: options.lockWaitMs,
           signal: options.signal,
           log: options.log,
+          warn: options.warn,
+          ...(options.lockHeartbeatMs === undefined ? {} : { heartbeatMs: options.lockHeartbeatMs }),
         });
       else temp = mkdtempSync(join(tmpdir(), 'tickpipe-fetch-'));
       currentCache = cache;
@@ -660,4 +664,3 @@ function safeUnlink(path: string): void {
     // already gone
   }
 }
-

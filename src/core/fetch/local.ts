@@ -15,11 +15,12 @@ import { fileLines, openInput, type StdinLike } from '../io/input.js';
 import type { ErrorPolicy } from '../io/lines.js';
 import { parseRecords, splitLines } from '../io/lines.js';
 import { listZipEntries, readZipEntry } from '../io/zip.js';
-import { parseTime } from '../records/time.js';
+import { parseInterval } from '../records/interval.js';
+import { parseTime, US_PER_DAY } from '../records/time.js';
 import { type BarterConfig, barterRecords } from './barter.js';
 import { binanceRows, parseBinanceFileName } from './binance/csv.js';
 import { bybitTradeParser, isBybitTradeHeader } from './bybit/csv.js';
-import { type GenericCsvOptions, genericCsv } from './generic.js';
+import { type GenericCsvOptions, genericCsv, intervalFromStep, intervalMismatch } from './generic.js';
 import { parseCsv } from './rows.js';
 import { ascending, type TimedBatch, type TimedStream } from './timed.js';
 import { BINANCE_DATA_TYPE, EXCHANGES, type Kind } from './venues.js';
@@ -57,7 +58,6 @@ function exchangeFromPath(path: string): string | undefined {
   if (p.includes('/spot/') && p.includes('/data/')) return 'binance_spot';
   return undefined;
 }
-
 
 /** Reads one local file as a timed stream of normalised records. */
 export function readLocalFile(path: string, options: LocalFileOptions): TimedStream {
@@ -161,6 +161,29 @@ async function* ndjson(
   }
 }
 
+/** `1mo` (the archive's name) is `1M`. */
+function canonicalInterval(text: string): string {
+  return text === '1mo' ? '1M' : text;
+}
+
+/**
+ * A kline's span (open to close) says its interval: a 1m file read with --interval 1h would label
+ * one-minute candles as hours. Checked on the first candle (months vary in length: 28 to 31 days).
+ */
+function checkKlineSpan(batch: TimedBatch, interval: string, source: string): void {
+  const first = batch.records[0] as { time?: unknown; open_time?: unknown } | undefined;
+  const iv = parseInterval(canonicalInterval(interval));
+  const open = parseTime(first?.open_time);
+  const close = parseTime(first?.time);
+  if (iv === undefined || open === undefined || close === undefined) return;
+  const span = close.us - open.us;
+  const fits =
+    iv.months > 0
+      ? span >= 28 * US_PER_DAY * iv.months && span <= 31 * US_PER_DAY * iv.months
+      : span === iv.us;
+  if (!fits) throw intervalMismatch(source, intervalFromStep(span) ?? `${span / 1_000_000}-second`, interval);
+}
+
 /** One CSV text: which parser, decided from the file name, --kind and the header. */
 async function* csvEntry(
   chunks: AsyncIterable<Buffer>,
@@ -182,12 +205,16 @@ async function* csvEntry(
     const symbol = options.symbol ?? binName?.symbol;
     if (symbol === undefined)
       throw new UsageError(`${source}: give --symbol (the file name does not say it)`);
-    const interval = options.interval ?? binName?.interval;
+    const named = binName?.interval === undefined ? undefined : canonicalInterval(binName.interval);
+    const interval = options.interval ?? named;
     if (dataType === 'klines' && interval === undefined)
       throw new UsageError(`${source}: give --interval (the file name does not say it)`);
+    if (dataType === 'klines' && named !== undefined && canonicalInterval(interval!) !== named)
+      throw intervalMismatch(source, named, interval!);
     const labels = { exchange: exchange.id, symbol, interval, inverse: exchange.inverse };
     let rows = 0;
     for await (const batch of binanceRows(chunks, source, dataType, labels, options.policy)) {
+      if (rows === 0 && dataType === 'klines') checkKlineSpan(batch, interval!, source);
       rows += batch.keys.length;
       yield batch;
     }

@@ -1,0 +1,192 @@
+/**
+ * `fetch` in cron jobs and CI (issue #19): relative dates, the cache folder from the environment
+ * (TICKPIPE_CACHE, XDG), and an --interval that disagrees with the data. Against a loopback archive.
+ */
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { cacheFolder } from '../src/core/fetch/cache.js';
+import { parseWhen } from '../src/core/fetch/dates.js';
+import { parseLines, runInProcess } from './helpers/cli.js';
+import { klineRows, VenueServer, zipOf } from './helpers/venue-server.js';
+
+const KLINES = '/data/spot/daily/klines/BTCUSDT/1m';
+const NOW = '2020-01-10T12:00:00Z';
+const us = (iso: string): number => Date.parse(iso) * 1000;
+
+let server: VenueServer;
+let dir: string;
+beforeAll(() => {
+  process.env.TICKPIPE_NOW = NOW;
+  process.env.TICKPIPE_RETRY_BASE_MS = '5';
+});
+afterAll(() => {
+  delete process.env.TICKPIPE_NOW;
+  delete process.env.TICKPIPE_RETRY_BASE_MS;
+});
+beforeEach(async () => {
+  server = new VenueServer();
+  await server.start();
+  dir = mkdtempSync(join(tmpdir(), 'tickpipe-cron-'));
+  for (let d = 1; d <= 9; d++) {
+    const day = `2020-01-0${d}`;
+    server.addFile(`${KLINES}/BTCUSDT-1m-${day}.zip`, zipOf(`BTCUSDT-1m-${day}.csv`, klineRows(day)));
+  }
+});
+afterEach(async () => {
+  delete process.env.TICKPIPE_CACHE;
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const fetchArgs = (extra: string[]): string[] => [
+  'fetch',
+  '--exchange',
+  'binance_spot',
+  '--symbol',
+  'BTCUSDT',
+  '--kind',
+  'candles',
+  '--interval',
+  '1m',
+  '--base-url',
+  server.url,
+  '--rest-url',
+  server.url,
+  '--source',
+  'archive',
+  ...extra,
+];
+
+describe('relative dates', () => {
+  const now = us('2020-01-10T12:34:56.789Z');
+  it.each([
+    ['now', '2020-01-10T12:34:56.789Z'],
+    ['today', '2020-01-10T00:00:00.000Z'],
+    ['yesterday', '2020-01-09T00:00:00.000Z'],
+    ['-7d', '2020-01-03T00:00:00.000Z'],
+    ['-1w', '2020-01-03T00:00:00.000Z'],
+    ['-12h', '2020-01-10T00:34:56.789Z'],
+    ['-90s', '2020-01-10T12:33:26.789Z'],
+    ['2020-01-01', '2020-01-01T00:00:00.000Z'],
+  ])('%s is %s', (text, expected) => {
+    expect(new Date(parseWhen(text, now)! / 1000).toISOString()).toBe(expected);
+  });
+
+  it.each(['-1.5d', '-x', 'tomorrow', '+1d'])('%s is refused', (text) => {
+    expect(parseWhen(text, now)).toBeUndefined();
+  });
+
+  it('--from -3d --to yesterday: the two whole days before yesterday, from the archive', async () => {
+    const r = await runInProcess(fetchArgs(['--from', '-3d', '--to', 'yesterday']));
+    expect(r.code).toBe(0);
+    const candles = parseLines(r.stdout);
+    expect(candles).toHaveLength(2 * 1440);
+    expect(candles[0]!.open_time).toBe('2020-01-07T00:00:00.000Z');
+    expect(candles.at(-1)!.open_time).toBe('2020-01-08T23:59:00.000Z');
+  });
+
+  it('a bad relative date is a usage error naming the forms', async () => {
+    const r = await runInProcess(fetchArgs(['--from', 'last-week']));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /--from: expected a UTC date .*today, yesterday, now, or a time before now \(-7d, -12h\), found "last-week"/,
+    );
+  });
+});
+
+describe('the cache folder from the environment', () => {
+  it.each([
+    [undefined, {}, undefined],
+    ['/c', {}, '/c'],
+    [undefined, { TICKPIPE_CACHE: '/env' }, '/env'],
+    ['/flag', { TICKPIPE_CACHE: '/env' }, '/flag'],
+    ['none', { TICKPIPE_CACHE: '/env' }, undefined],
+    [undefined, { TICKPIPE_CACHE: '' }, undefined],
+    ['default', {}, '/home/u/.cache/tickpipe'],
+    [undefined, { TICKPIPE_CACHE: 'default', XDG_CACHE_HOME: '/xdg' }, '/xdg/tickpipe'],
+    ['default', { XDG_CACHE_HOME: 'relative/ignored' }, '/home/u/.cache/tickpipe'],
+  ] as const)('--cache %s with %j: %s', (flag, env, expected) => {
+    expect(cacheFolder(flag, env, '/home/u')).toBe(expected);
+  });
+
+  it('TICKPIPE_CACHE keeps a nightly job cached without --cache; --cache none turns it off for a run', async () => {
+    process.env.TICKPIPE_CACHE = join(dir, 'cache');
+    const args = fetchArgs(['--from', '2020-01-05', '--to', '2020-01-06']);
+    const first = await runInProcess(args);
+    expect(first.stderr).toMatch(/1 file \(1 downloaded, 0 from the cache\)/);
+    const second = await runInProcess(args);
+    expect(second.stderr).toMatch(/1 file \(0 downloaded, 1 from the cache\), 0 requests/);
+    expect(second.stdout).toBe(first.stdout);
+    const off = await runInProcess([...args, '--cache', 'none']);
+    expect(off.stderr).toMatch(/1 file \(1 downloaded, 0 from the cache\)/);
+  });
+});
+
+describe('--interval that disagrees with the data points to resampling', () => {
+  const hint = 'resample to 1h with `tickpipe resample --interval 1h`';
+
+  it('a 1m archive zip read with --interval 1h: exit 2, nothing written', async () => {
+    const path = join(dir, 'BTCUSDT-1m-2020-01-05.zip');
+    writeFileSync(path, zipOf('BTCUSDT-1m-2020-01-05.csv', klineRows('2020-01-05')));
+    const r = await runInProcess(['fetch', '--file', path, '--exchange', 'binance_spot', '--interval', '1h']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(
+      `the file holds 1m candles, not 1h: give --interval 1m (or leave it out), and ${hint}`,
+    );
+  });
+
+  it('a renamed file: the candles themselves say 1m', async () => {
+    const path = join(dir, 'klines.csv');
+    writeFileSync(path, `${klineRows('2020-01-05').join('\n')}\n`);
+    const r = await runInProcess([
+      'fetch',
+      '--file',
+      path,
+      '--exchange',
+      'binance_spot',
+      '--kind',
+      'candles',
+      '--symbol',
+      'BTCUSDT',
+      '--interval',
+      '1h',
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`klines.csv: the file holds 1m candles, not 1h`);
+    expect(r.stderr).toContain(hint);
+    const right = await runInProcess([
+      'fetch',
+      '--file',
+      path,
+      '--exchange',
+      'binance_spot',
+      '--kind',
+      'candles',
+      '--symbol',
+      'BTCUSDT',
+      '--interval',
+      '1m',
+    ]);
+    expect(right.code).toBe(0);
+    expect(parseLines(right.stdout)).toHaveLength(1440);
+  });
+
+  it('a generic CSV of minute bars with --interval 1h', async () => {
+    const path = join(dir, 'bars.csv');
+    const rows = Array.from(
+      { length: 120 },
+      (_, i) => `${new Date(Date.UTC(2024, 0, 2) + i * 60_000).toISOString()},1,2,0.5,1.5,10`,
+    );
+    writeFileSync(path, `Datetime,Open,High,Low,Close,Volume\n${rows.join('\n')}\n`);
+    const r = await runInProcess(['fetch', '--file', path, '--interval', '1h']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`bars.csv: the file holds 1m candles, not 1h`);
+    const inferred = await runInProcess(['fetch', '--file', path]);
+    expect(inferred.code).toBe(0);
+    expect(parseLines(inferred.stdout)[0]!.interval).toBe('1m');
+  });
+});
