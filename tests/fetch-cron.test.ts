@@ -4,6 +4,7 @@
  */
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -188,5 +189,118 @@ describe('--interval that disagrees with the data points to resampling', () => {
     const inferred = await runInProcess(['fetch', '--file', path]);
     expect(inferred.code).toBe(0);
     expect(parseLines(inferred.stdout)[0]!.interval).toBe('1m');
+  });
+});
+
+/** A loopback HTTP CONNECT proxy: tunnels each CONNECT to its target and counts them. */
+async function startProxy(): Promise<{ url: string; tunnels: string[]; close: () => Promise<void> }> {
+  const tunnels: string[] = [];
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    sockets.add(client);
+    client.on('close', () => sockets.delete(client));
+    let head = Buffer.alloc(0);
+    const onData = (d: Buffer): void => {
+      head = Buffer.concat([head, d]);
+      const end = head.indexOf('\r\n\r\n');
+      if (end === -1) return;
+      client.off('data', onData);
+      const m = /^CONNECT ([^:\s]+):(\d+) HTTP/.exec(head.toString('latin1'));
+      if (m === null) {
+        client.end('HTTP/1.1 405 Method Not Allowed\r\n\r\n');
+        return;
+      }
+      tunnels.push(`${m[1]}:${m[2]}`);
+      const upstream = net.connect(Number(m[2]), m[1], () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        const rest = head.subarray(end + 4);
+        if (rest.length > 0) upstream.write(rest);
+        client.pipe(upstream).pipe(client);
+      });
+      sockets.add(upstream);
+      upstream.on('close', () => sockets.delete(upstream));
+      upstream.on('error', () => client.destroy());
+      client.on('error', () => upstream.destroy());
+    };
+    client.on('data', onData);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    tunnels,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+describe('HTTP(S)_PROXY and NO_PROXY (undici EnvHttpProxyAgent)', () => {
+  const keys = ['HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy'];
+  const saved = new Map<string, string | undefined>();
+  beforeEach(() => {
+    for (const k of keys) {
+      saved.set(k, process.env[k]);
+      delete process.env[k];
+    }
+  });
+  afterEach(() => {
+    for (const k of keys) {
+      const v = saved.get(k);
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  });
+
+  it('with HTTP_PROXY set, archive and checksum requests go through the proxy; the data is the same', async () => {
+    const direct = await runInProcess(fetchArgs(['--from', '2020-01-05', '--to', '2020-01-07']));
+    expect(direct.code).toBe(0);
+    const proxy = await startProxy();
+    try {
+      process.env.HTTP_PROXY = proxy.url;
+      const r = await runInProcess(fetchArgs(['--from', '2020-01-05', '--to', '2020-01-07']));
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe(direct.stdout);
+      expect(proxy.tunnels.length).toBeGreaterThan(0);
+      expect(new Set(proxy.tunnels)).toEqual(new Set([new URL(server.url).host]));
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('NO_PROXY naming the host bypasses the proxy', async () => {
+    const proxy = await startProxy();
+    try {
+      process.env.HTTP_PROXY = proxy.url;
+      process.env.NO_PROXY = '127.0.0.1';
+      const r = await runInProcess(fetchArgs(['--from', '2020-01-05', '--to', '2020-01-06']));
+      expect(r.code).toBe(0);
+      expect(parseLines(r.stdout)).toHaveLength(1440);
+      expect(proxy.tunnels).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('HTTPS_PROXY alone is for https URLs: a plain http archive is fetched directly', async () => {
+    const proxy = await startProxy();
+    try {
+      process.env.HTTPS_PROXY = proxy.url;
+      const r = await runInProcess(fetchArgs(['--from', '2020-01-05', '--to', '2020-01-06']));
+      expect(r.code).toBe(0);
+      expect(proxy.tunnels).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('a proxy that refuses connections: the request is retried, then reported, exit 1', async () => {
+    const proxy = await startProxy();
+    const url = proxy.url;
+    await proxy.close();
+    process.env.HTTP_PROXY = url;
+    const r = await runInProcess(fetchArgs(['--from', '2020-01-05', '--to', '2020-01-06', '--retries', '1']));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/BTCUSDT daily 2020-01-05: failed after 2 attempts/);
   });
 });

@@ -8,6 +8,8 @@
  *   exponential backoff and full jitter from `retryBaseMs`.
  * - 429 and 418: every request of this client waits `Retry-After` seconds (a shared pause: all
  *   workers stop, as Binance asks), then the request is retried.
+ * - HTTPS_PROXY, HTTP_PROXY and NO_PROXY (or their lower-case forms) are honoured through undici's
+ *   EnvHttpProxyAgent: with a proxy set, requests go through a CONNECT tunnel.
  * - Binance's used-weight header (`X-MBX-USED-WEIGHT-1M`) is tracked: a request that would take the
  *   minute's weight past `weightSafety` of the limit waits for the next minute first.
  * - Downloads stream to disk, resume a partial file with a `Range` request, and refuse an HTML page
@@ -28,6 +30,7 @@ import {
 } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import { type Dispatcher, EnvHttpProxyAgent, request as undiciRequest } from 'undici';
 import { TickpipeError } from '../errors.js';
 import { systemError } from '../io/errno.js';
 
@@ -67,6 +70,8 @@ export interface HttpOptions {
   readonly weightSafety?: number;
   /** Longest Retry-After honoured, in seconds (default 600); a longer one fails the request. */
   readonly maxRetryAfterS?: number;
+  /** The environment HTTP(S)_PROXY and NO_PROXY are read from (default process.env). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
   /** For tests: a clock and a sleep. */
   readonly now?: () => number;
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -124,8 +129,19 @@ export class HttpClient {
   bytes = 0;
   private readonly agentHttp = new http.Agent({ keepAlive: true, maxSockets: 16 });
   private readonly agentHttps = new https.Agent({ keepAlive: true, maxSockets: 16 });
+  /** undici's agent for HTTP(S)_PROXY and NO_PROXY, when a proxy is set in the environment. */
+  private readonly proxy: Dispatcher | undefined;
 
-  constructor(private readonly options: HttpOptions = {}) {}
+  constructor(private readonly options: HttpOptions = {}) {
+    const env = options.env ?? process.env;
+    const set = (name: string): boolean => (env[name] ?? env[name.toUpperCase()] ?? '') !== '';
+    if (set('https_proxy') || set('http_proxy'))
+      this.proxy = new EnvHttpProxyAgent({
+        httpProxy: env.http_proxy ?? env.HTTP_PROXY,
+        httpsProxy: env.https_proxy ?? env.HTTPS_PROXY,
+        noProxy: env.no_proxy ?? env.NO_PROXY,
+      } as ConstructorParameters<typeof EnvHttpProxyAgent>[0]);
+  }
 
   private get timeoutMs(): number {
     return this.options.timeoutMs ?? 30_000;
@@ -146,6 +162,7 @@ export class HttpClient {
   close(): void {
     this.agentHttp.destroy();
     this.agentHttps.destroy();
+    void this.proxy?.close();
   }
 
   private backoff(attempt: number): number {
@@ -205,6 +222,7 @@ export class HttpClient {
 
   /** One request: resolves with the response stream (headers received) or rejects. */
   private open(url: string, headers: Record<string, string>): Promise<http.IncomingMessage> {
+    if (this.proxy !== undefined) return this.openProxied(this.proxy, url, headers);
     return new Promise((resolve, reject) => {
       // The idle timeout below resets on every byte, so a server that drips a few bytes a second
       // would hold a request for ever: the deadline bounds the whole request, headers to last byte.
@@ -251,6 +269,57 @@ export class HttpClient {
       });
       req.end();
     });
+  }
+
+  /**
+   * One request through undici's EnvHttpProxyAgent (a CONNECT tunnel through HTTP(S)_PROXY, direct
+   * for NO_PROXY hosts), with the same idle timeout and deadline. The body is handed on shaped as
+   * the node:http response the callers read (status, headers, `complete`).
+   */
+  private async openProxied(
+    proxy: Dispatcher,
+    url: string,
+    headers: Record<string, string>,
+  ): Promise<http.IncomingMessage> {
+    const deadline = this.deadlineMs;
+    const stop = new AbortController();
+    let body: Cut | undefined;
+    let cut: Transient | undefined;
+    const timer = setTimeout(() => {
+      cut = new Transient(`not finished within ${formatSeconds(deadline)} (the deadline)`);
+      if (body !== undefined) {
+        body[CUT] = cut;
+        body.destroy(cut);
+      } else stop.abort(cut);
+    }, deadline);
+    const signals = [stop.signal, ...(this.options.signal === undefined ? [] : [this.options.signal])];
+    try {
+      const r = await undiciRequest(url, {
+        method: 'GET',
+        headers: {
+          'user-agent': this.options.userAgent ?? 'tickpipe',
+          'accept-encoding': 'identity',
+          ...headers,
+        },
+        dispatcher: proxy,
+        signal: AbortSignal.any(signals),
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+      });
+      const res = r.body as unknown as Cut & { statusCode: number; headers: unknown; complete: boolean };
+      res.statusCode = r.statusCode;
+      res.headers = r.headers;
+      res.complete = false;
+      res.once('end', () => {
+        res.complete = true;
+      });
+      res.once('close', () => clearTimeout(timer));
+      body = res;
+      return res;
+    } catch (error) {
+      clearTimeout(timer);
+      throw cut ?? error;
+    }
   }
 
   /**
