@@ -501,4 +501,15 @@ describe('fetch --file: hostile files are refused with a located error, never re
     expect(whole.code).toBe(0);
     expect(parseLines(whole.stdout)).toHaveLength(10);
   });
+
+  it('a kline that closes before it opens (found by the fuzz target) is refused by place', async () => {
+    const bad = rows(5);
+    bad[3] = bad[3]!.replace(
+      /,(\d+)(,150,)/,
+      (_m, close: string, rest: string) => `,${close.slice(1)}${rest}`,
+    );
+    const r = await run('BTCUSDT-1m-2020-01-01.csv', `${bad.join('\n')}\n`);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/BTCUSDT-1m-2020-01-01\.csv:4: close_time \d+ is not after open_time \d+/);
+  });
 });
