@@ -3,63 +3,33 @@
  * (TICKPIPE_CACHE, XDG), and an --interval that disagrees with the data. Against a loopback archive.
  */
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cacheFolder } from '../src/core/fetch/cache.js';
 import { parseWhen } from '../src/core/fetch/dates.js';
 import { parseLines, runInProcess } from './helpers/cli.js';
-import { klineRows, VenueServer, zipOf } from './helpers/venue-server.js';
+import { candleArgs, klineRows, useVenue, type VenueServer, zipOf } from './helpers/venue-server.js';
 
 const KLINES = '/data/spot/daily/klines/BTCUSDT/1m';
-const NOW = '2020-01-10T12:00:00Z';
 const us = (iso: string): number => Date.parse(iso) * 1000;
 
 let server: VenueServer;
 let dir: string;
-beforeAll(() => {
-  process.env.TICKPIPE_NOW = NOW;
-  process.env.TICKPIPE_RETRY_BASE_MS = '5';
-});
-afterAll(() => {
-  delete process.env.TICKPIPE_NOW;
-  delete process.env.TICKPIPE_RETRY_BASE_MS;
-});
-beforeEach(async () => {
-  server = new VenueServer();
-  await server.start();
-  dir = mkdtempSync(join(tmpdir(), 'tickpipe-cron-'));
-  for (let d = 1; d <= 9; d++) {
-    const day = `2020-01-0${d}`;
-    server.addFile(`${KLINES}/BTCUSDT-1m-${day}.zip`, zipOf(`BTCUSDT-1m-${day}.csv`, klineRows(day)));
+useVenue('tickpipe-cron-', (s, d) => {
+  server = s;
+  dir = d;
+  for (let day = 1; day <= 9; day++) {
+    const date = `2020-01-0${day}`;
+    s.addFile(`${KLINES}/BTCUSDT-1m-${date}.zip`, zipOf(`BTCUSDT-1m-${date}.csv`, klineRows(date)));
   }
 });
-afterEach(async () => {
+afterEach(() => {
   delete process.env.TICKPIPE_CACHE;
-  await server.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
-const fetchArgs = (extra: string[]): string[] => [
-  'fetch',
-  '--exchange',
-  'binance_spot',
-  '--symbol',
-  'BTCUSDT',
-  '--kind',
-  'candles',
-  '--interval',
-  '1m',
-  '--base-url',
-  server.url,
-  '--rest-url',
-  server.url,
-  '--source',
-  'archive',
-  ...extra,
-];
+const fetchArgs = (extra: string[]): string[] => candleArgs(server.url, ['--source', 'archive', ...extra]);
 
 describe('relative dates', () => {
   const now = us('2020-01-10T12:34:56.789Z');
@@ -143,35 +113,25 @@ describe('--interval that disagrees with the data points to resampling', () => {
   it('a renamed file: the candles themselves say 1m', async () => {
     const path = join(dir, 'klines.csv');
     writeFileSync(path, `${klineRows('2020-01-05').join('\n')}\n`);
-    const r = await runInProcess([
-      'fetch',
-      '--file',
-      path,
-      '--exchange',
-      'binance_spot',
-      '--kind',
-      'candles',
-      '--symbol',
-      'BTCUSDT',
-      '--interval',
-      '1h',
-    ]);
+    const renamed = (interval: string) =>
+      runInProcess([
+        'fetch',
+        '--file',
+        path,
+        '--exchange',
+        'binance_spot',
+        '--kind',
+        'candles',
+        '--symbol',
+        'BTCUSDT',
+        '--interval',
+        interval,
+      ]);
+    const r = await renamed('1h');
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`klines.csv: the file holds 1m candles, not 1h`);
     expect(r.stderr).toContain(hint);
-    const right = await runInProcess([
-      'fetch',
-      '--file',
-      path,
-      '--exchange',
-      'binance_spot',
-      '--kind',
-      'candles',
-      '--symbol',
-      'BTCUSDT',
-      '--interval',
-      '1m',
-    ]);
+    const right = await renamed('1m');
     expect(right.code).toBe(0);
     expect(parseLines(right.stdout)).toHaveLength(1440);
   });

@@ -20,9 +20,17 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BIN, parseLines, ROOT, runInProcess } from './helpers/cli.js';
-import { type KlinePage, klineRows, klinesRest, VenueServer, zipOf } from './helpers/venue-server.js';
+import {
+  candleArgs,
+  type KlinePage,
+  klineRows,
+  klinesRest,
+  useVenue,
+  type VenueServer,
+  zipOf,
+} from './helpers/venue-server.js';
 import { makeZip } from './helpers/zip.js';
 
 const KLINES = '/data/spot/daily/klines/BTCUSDT/1m';
@@ -31,42 +39,13 @@ const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 let server: VenueServer;
 let cacheRoot: string;
-
-beforeAll(() => {
-  process.env.TICKPIPE_NOW = NOW;
-  process.env.TICKPIPE_RETRY_BASE_MS = '5';
-});
-afterAll(() => {
-  delete process.env.TICKPIPE_NOW;
-  delete process.env.TICKPIPE_RETRY_BASE_MS;
-});
-beforeEach(async () => {
-  server = new VenueServer();
-  await server.start();
-  cacheRoot = mkdtempSync(join(tmpdir(), 'tickpipe-faults-'));
-});
-afterEach(async () => {
-  await server.close();
-  rmSync(cacheRoot, { recursive: true, force: true });
+useVenue('tickpipe-faults-', (s, d) => {
+  server = s;
+  cacheRoot = d;
 });
 
 function fetchArgs(extra: string[] = []): string[] {
-  return [
-    'fetch',
-    '--exchange',
-    'binance_spot',
-    '--symbol',
-    'BTCUSDT',
-    '--kind',
-    'candles',
-    '--interval',
-    '1m',
-    '--base-url',
-    server.url,
-    '--rest-url',
-    server.url,
-    ...extra,
-  ];
+  return candleArgs(server.url, extra);
 }
 
 /** Serves `days` as stored (uncompressed) zips, so each is ~150 KB whatever the rows. */

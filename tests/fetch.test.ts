@@ -5,17 +5,24 @@
  */
 
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { parseLines, runCli, runInProcess } from './helpers/cli.js';
 import { describeShared, sharedFile } from './helpers/shared-data.js';
-import { klineRows, klinesRest, VenueServer, zipOf } from './helpers/venue-server.js';
+import {
+  candleArgs,
+  klineRows,
+  klinesRest,
+  useVenue,
+  type VenueServer,
+  zipOf,
+} from './helpers/venue-server.js';
 import { firstZipEntry, makeZip } from './helpers/zip.js';
 
 const DAY_MS = 86_400_000;
+const NOW = '2020-01-10T12:00:00Z';
 const KLINES = '/data/spot/daily/klines/BTCUSDT/1m';
 
 interface Candle {
@@ -30,43 +37,13 @@ interface Candle {
 
 let server: VenueServer;
 let cacheRoot: string;
-const NOW = '2020-01-10T12:00:00Z';
-
-beforeAll(() => {
-  process.env.TICKPIPE_NOW = NOW;
-  process.env.TICKPIPE_RETRY_BASE_MS = '5';
-});
-afterAll(() => {
-  delete process.env.TICKPIPE_NOW;
-  delete process.env.TICKPIPE_RETRY_BASE_MS;
-});
-beforeEach(async () => {
-  server = new VenueServer();
-  await server.start();
-  cacheRoot = mkdtempSync(join(tmpdir(), 'tickpipe-fetch-test-'));
-});
-afterEach(async () => {
-  await server.close();
-  rmSync(cacheRoot, { recursive: true, force: true });
+useVenue('tickpipe-fetch-test-', (s, d) => {
+  server = s;
+  cacheRoot = d;
 });
 
 function fetchArgs(extra: string[] = []): string[] {
-  return [
-    'fetch',
-    '--exchange',
-    'binance_spot',
-    '--symbol',
-    'BTCUSDT',
-    '--kind',
-    'candles',
-    '--interval',
-    '1m',
-    '--base-url',
-    server.url,
-    '--rest-url',
-    server.url,
-    ...extra,
-  ];
+  return candleArgs(server.url, extra);
 }
 
 function serveSyntheticDays(days: readonly string[]): Map<string, string[]> {

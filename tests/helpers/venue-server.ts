@@ -6,9 +6,12 @@
  */
 
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { basename } from 'node:path';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { makeZip } from './zip.js';
 
 export type Fault =
@@ -227,4 +230,55 @@ export function klinesRest(rowsBySymbol: Map<string, string[]>, page?: KlinePage
       ]);
     return { body: page === undefined ? body : page(body, pages++, url) };
   };
+}
+
+/** `tickpipe fetch` of BTCUSDT 1m spot candles from the loopback venue at `url`, plus `extra`. */
+export function candleArgs(url: string, extra: readonly string[] = []): string[] {
+  return [
+    'fetch',
+    '--exchange',
+    'binance_spot',
+    '--symbol',
+    'BTCUSDT',
+    '--kind',
+    'candles',
+    '--interval',
+    '1m',
+    '--base-url',
+    url,
+    '--rest-url',
+    url,
+    ...extra,
+  ];
+}
+
+/**
+ * The hooks every fetch test file needs: a fixed now (`TICKPIPE_NOW`) and short retry backoff for
+ * the file, and per test a fresh loopback venue and a temporary folder, handed to `use`.
+ */
+export function useVenue(
+  prefix: string,
+  use: (server: VenueServer, dir: string) => void,
+  now = '2020-01-10T12:00:00Z',
+): void {
+  let server: VenueServer | undefined;
+  let dir: string | undefined;
+  beforeAll(() => {
+    process.env.TICKPIPE_NOW = now;
+    process.env.TICKPIPE_RETRY_BASE_MS = '5';
+  });
+  afterAll(() => {
+    delete process.env.TICKPIPE_NOW;
+    delete process.env.TICKPIPE_RETRY_BASE_MS;
+  });
+  beforeEach(async () => {
+    server = new VenueServer();
+    await server.start();
+    dir = mkdtempSync(join(tmpdir(), prefix));
+    use(server, dir);
+  });
+  afterEach(async () => {
+    await server?.close();
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  });
 }

@@ -480,8 +480,14 @@ export class HttpClient {
           });
         });
       } catch (error) {
-        out.destroy();
         res.destroy();
+        if (error instanceof Transient) {
+          // Keep what was received for the Range resume: let the writes in flight land first.
+          await new Promise<void>((resolve) => {
+            out.once('error', () => resolve());
+            out.end(() => resolve());
+          });
+        } else out.destroy();
         if (error instanceof HttpError) {
           // What was written is not the file: do not resume from it.
           try {
