@@ -84,3 +84,12 @@ describe('zip64', () => {
     expect((error as Error).message).toMatch(message);
   });
 });
+
+describe('entry names', () => {
+  it('control characters in an entry name are escaped before they can reach a terminal', async () => {
+    const path = file(makeZip([{ name: 'a\x1b]0;owned\x07\nb.csv', data: DATA }]));
+    const [entry] = listZipEntries(path);
+    expect(entry!.name).toBe('a\\x1b]0;owned\\x07\\nb.csv');
+    expect((await expand(path)).equals(DATA)).toBe(true);
+  });
+});

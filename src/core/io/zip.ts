@@ -15,6 +15,7 @@ import { basename } from 'node:path';
 import { crc32, createInflateRaw } from 'node:zlib';
 import { CorruptInput } from '../errors.js';
 import { untilAborted } from './abortable.js';
+import { escapeText } from './escape.js';
 import { READ_CHUNK } from './input.js';
 
 export interface ZipEntry {
@@ -121,7 +122,8 @@ function readDirectory(path: string, name: string): ZipEntry[] {
       const extraLen = cd.readUInt16LE(p + 30);
       const commentLen = cd.readUInt16LE(p + 32);
       let offset = cd.readUInt32LE(p + 42);
-      const entryName = cd.toString('utf8', p + 46, p + 46 + nameLen);
+      // Escaped once here: the name reaches messages (`file.zip/name:12: ...`) and nothing else.
+      const entryName = escapeText(cd.toString('utf8', p + 46, p + 46 + nameLen));
       // Zip64: the 32-bit fields that overflowed are in extra field 0x0001, in this order.
       let e = p + 46 + nameLen;
       const extraEnd = e + extraLen;
