@@ -40,7 +40,7 @@ import { homedir, hostname } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { TickpipeError } from '../errors.js';
 import { systemError } from '../io/errno.js';
-import { hashFile } from './http.js';
+import { hashFile } from './disk.js';
 
 export interface ManifestEntry {
   readonly file: string;

@@ -1,5 +1,6 @@
 /**
- * The HTTP client `fetch` uses for archives and REST APIs: node:http(s), no dependencies.
+ * The HTTP client `fetch` uses for archives and REST APIs: retries, rate limits and downloads over
+ * one request at a time (transport.ts: node:http(s), or undici when a proxy is set).
  *
  * - An idle timeout per request (no response headers, or no body bytes, for `timeoutMs`) and a
  *   deadline for the whole request (`deadlineMs`, default 20 × `timeoutMs`): either fails it, and
@@ -18,21 +19,14 @@
  *   what is on disk, not over the bytes received.
  */
 
-import { createHash } from 'node:crypto';
-import {
-  closeSync,
-  createReadStream,
-  createWriteStream,
-  fsyncSync,
-  openSync,
-  statSync,
-  truncateSync,
-} from 'node:fs';
+import { createWriteStream, statSync, truncateSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import { type Dispatcher, EnvHttpProxyAgent, request as undiciRequest } from 'undici';
+import { type Dispatcher, EnvHttpProxyAgent } from 'undici';
 import { TickpipeError } from '../errors.js';
 import { systemError } from '../io/errno.js';
+import { syncAndHash } from './disk.js';
+import { cutShort, describeBody, openDirect, openProxied, readBody, Transient } from './transport.js';
 
 export class HttpError extends TickpipeError {
   constructor(
@@ -41,16 +35,6 @@ export class HttpError extends TickpipeError {
     detail: string,
   ) {
     super(`${url}: ${detail}`);
-  }
-}
-
-/** A failure worth retrying: network error, timeout, 5xx. */
-class Transient extends Error {
-  constructor(
-    message: string,
-    readonly status?: number,
-  ) {
-    super(message);
   }
 }
 
@@ -105,15 +89,6 @@ function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
     };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
-}
-
-/** Why a response was cut by this client (a timeout or the deadline), where Node only says "aborted". */
-const CUT = Symbol('cut');
-type Cut = http.IncomingMessage & { [CUT]?: Transient };
-
-/** The reason a body ended early: this client's own cut, or a reset by the other end. */
-function cutShort(res: http.IncomingMessage): Transient {
-  return (res as Cut)[CUT] ?? new Transient('connection reset mid-body');
 }
 
 /** The whole-request deadline is this many idle timeouts (10 minutes at the default 30 s). */
@@ -222,104 +197,19 @@ export class HttpClient {
 
   /** One request: resolves with the response stream (headers received) or rejects. */
   private open(url: string, headers: Record<string, string>): Promise<http.IncomingMessage> {
-    if (this.proxy !== undefined) return this.openProxied(this.proxy, url, headers);
-    return new Promise((resolve, reject) => {
-      // The idle timeout below resets on every byte, so a server that drips a few bytes a second
-      // would hold a request for ever: the deadline bounds the whole request, headers to last byte.
-      const deadline = this.deadlineMs;
-      let response: http.IncomingMessage | undefined;
-      const timer = setTimeout(() => {
-        const e = new Transient(`not finished within ${formatSeconds(deadline)} (the deadline)`);
-        if (response !== undefined) {
-          (response as Cut)[CUT] = e;
-          response.destroy(e);
-        } else req.destroy(e);
-      }, deadline);
-      const u = new URL(url);
-      const mod = u.protocol === 'https:' ? https : http;
-      const req = mod.request(
-        u,
-        {
-          method: 'GET',
-          headers: {
-            'user-agent': this.options.userAgent ?? 'tickpipe',
-            'accept-encoding': 'identity',
-            ...headers,
-          },
-          agent: u.protocol === 'https:' ? this.agentHttps : this.agentHttp,
-          signal: this.options.signal,
-        },
-        (res) => {
-          response = res;
-          res.once('close', () => clearTimeout(timer));
-          res.setTimeout(this.timeoutMs, () => {
-            const e = new Transient(`no data for ${this.timeoutMs / 1000} s (timeout)`);
-            (res as Cut)[CUT] = e;
-            res.destroy(e);
-          });
-          resolve(res);
-        },
-      );
-      req.setTimeout(this.timeoutMs, () =>
-        req.destroy(new Transient(`no response in ${this.timeoutMs / 1000} s (timeout)`)),
-      );
-      req.on('error', (e) => {
-        clearTimeout(timer);
-        reject(e);
-      });
-      req.end();
-    });
-  }
-
-  /**
-   * One request through undici's EnvHttpProxyAgent (a CONNECT tunnel through HTTP(S)_PROXY, direct
-   * for NO_PROXY hosts), with the same idle timeout and deadline. The body is handed on shaped as
-   * the node:http response the callers read (status, headers, `complete`).
-   */
-  private async openProxied(
-    proxy: Dispatcher,
-    url: string,
-    headers: Record<string, string>,
-  ): Promise<http.IncomingMessage> {
-    const deadline = this.deadlineMs;
-    const stop = new AbortController();
-    let body: Cut | undefined;
-    let cut: Transient | undefined;
-    const timer = setTimeout(() => {
-      cut = new Transient(`not finished within ${formatSeconds(deadline)} (the deadline)`);
-      if (body !== undefined) {
-        body[CUT] = cut;
-        body.destroy(cut);
-      } else stop.abort(cut);
-    }, deadline);
-    const signals = [stop.signal, ...(this.options.signal === undefined ? [] : [this.options.signal])];
-    try {
-      const r = await undiciRequest(url, {
-        method: 'GET',
-        headers: {
-          'user-agent': this.options.userAgent ?? 'tickpipe',
-          'accept-encoding': 'identity',
-          ...headers,
-        },
-        dispatcher: proxy,
-        signal: AbortSignal.any(signals),
-        headersTimeout: this.timeoutMs,
-        bodyTimeout: this.timeoutMs,
-      });
-      const res = r.body as unknown as Cut & { statusCode: number; headers: unknown; complete: boolean };
-      res.statusCode = r.statusCode;
-      res.headers = r.headers;
-      res.complete = false;
-      res.once('end', () => {
-        res.complete = true;
-      });
-      res.once('close', () => clearTimeout(timer));
-      body = res;
-      return res;
-    } catch (error) {
-      clearTimeout(timer);
-      throw cut ?? error;
-    }
+    const request = {
+      url,
+      headers: {
+        'user-agent': this.options.userAgent ?? 'tickpipe',
+        'accept-encoding': 'identity',
+        ...headers,
+      },
+      timeoutMs: this.timeoutMs,
+      deadlineMs: this.deadlineMs,
+      signal: this.options.signal,
+    };
+    if (this.proxy !== undefined) return openProxied(this.proxy, request);
+    return openDirect(new URL(url).protocol === 'https:' ? this.agentHttps : this.agentHttp, request);
   }
 
   /**
@@ -511,59 +401,6 @@ export class HttpClient {
       return { status: 'ok', bytes: total, sha256: onDisk.sha256 };
     });
   }
-}
-
-function formatSeconds(ms: number): string {
-  return `${Number((ms / 1000).toFixed(3))} s`;
-}
-
-function readBody(res: http.IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    res.on('data', (c: Buffer) => parts.push(c));
-    res.on('error', (e) =>
-      reject(e instanceof Transient ? e : new Transient(`connection lost: ${e.message}`)),
-    );
-    res.on('aborted', () => reject(cutShort(res)));
-    res.on('end', () => {
-      if (!res.complete) reject(cutShort(res));
-      else resolve(Buffer.concat(parts));
-    });
-  });
-}
-
-/** Flushes `path` to its device (fsync) and returns the SHA-256 and size of what it holds. */
-export async function syncAndHash(path: string): Promise<{ sha256: string; bytes: number }> {
-  try {
-    const fd = openSync(path, 'r+');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    return await hashFile(path);
-  } catch (error) {
-    if (error instanceof TickpipeError) throw error;
-    throw systemError(path, error);
-  }
-}
-
-/** The SHA-256 and size of a file's bytes. */
-export async function hashFile(path: string): Promise<{ sha256: string; bytes: number }> {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: 256 * 1024 })) {
-    hash.update(chunk as Buffer);
-    bytes += (chunk as Buffer).length;
-  }
-  return { sha256: hash.digest('hex'), bytes };
-}
-
-function describeBody(body: Buffer, headers: http.IncomingHttpHeaders): string {
-  const type = String(headers['content-type'] ?? '');
-  const text = body.toString('utf8', 0, Math.min(body.length, 200));
-  if (type.includes('html') || /^\s*</.test(text)) return 'an HTML page';
-  return `"${text.replace(/\s+/g, ' ').slice(0, 60)}"`;
 }
 
 /** Checks for the zip magic number. */
