@@ -465,3 +465,41 @@ describe('fetch: kill -9 mid-write, then the same command again', () => {
     expect(Number(/^bytes=(\d+)-$/.exec(resumed.range ?? '')?.[1])).toBeGreaterThan(0);
   });
 });
+
+describe('fetch: Bybit v5 klines are checked against the grid too', () => {
+  it('an hour missing from a Bybit page is reported, the other 23 delivered, exit 1', async () => {
+    const start = Date.parse('2020-01-05T00:00:00Z');
+    server.rest = (url) => {
+      if (url.pathname !== '/v5/market/kline') return undefined;
+      const s = Number(url.searchParams.get('start'));
+      const e = Number(url.searchParams.get('end'));
+      const list: string[][] = [];
+      for (let t = start; t < start + 86_400_000; t += 3_600_000)
+        if (t >= s && t <= e && t !== start + 5 * 3_600_000)
+          list.push([String(t), '100', '102', '99', '101', '5', '500']);
+      return { body: { retCode: 0, retMsg: 'OK', result: { list: list.reverse() } } };
+    };
+    const r = await runInProcess([
+      'fetch',
+      '--exchange',
+      'bybit_perpetuals_usd',
+      '--symbol',
+      'BTCUSDT',
+      '--kind',
+      'candles',
+      '--interval',
+      '1h',
+      '--from',
+      '2020-01-05',
+      '--to',
+      '2020-01-06',
+      '--rest-url',
+      server.url,
+    ]);
+    expect(r.code).toBe(1);
+    expect(parseLines(r.stdout)).toHaveLength(23);
+    expect(r.stderr).toContain(
+      'REST did not return 1 candle (open times 2020-01-05T05:00:00.000Z..2020-01-05T06:00:00.000Z)',
+    );
+  });
+});
