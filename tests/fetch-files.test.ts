@@ -10,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseLines, runInProcess } from './helpers/cli.js';
 import { describeShared, sharedFile } from './helpers/shared-data.js';
-import { firstZipEntry, makeZip } from './helpers/zip.js';
+import { firstZipEntry, makeZip, makeZip64 } from './helpers/zip.js';
 
 let dir: string;
 beforeEach(() => {
@@ -355,5 +355,161 @@ describe('fetch --file: made-up files', () => {
     writeFileSync(path, text);
     const r = await runInProcess(['fetch', '--file', path]);
     expect(r.stdout).toBe(text);
+  });
+});
+
+describe('fetch --file: hostile files are refused with a located error, never read as nothing', () => {
+  const DAY_MS = Date.parse('2020-01-01T00:00:00Z');
+  const rows = (n = 1440): string[] =>
+    Array.from({ length: n }, (_, i) => {
+      const o = DAY_MS + i * 60_000;
+      return `${o},100.5,101,99,100.25,1.5,${o + 59_999},150,${i},0.75,75,0`;
+    });
+  const run = (name: string, body: Buffer | string, extra: string[] = []) => {
+    const path = join(dir, name);
+    writeFileSync(path, body);
+    return runInProcess(['fetch', path, '--exchange', 'binance_spot', ...extra]);
+  };
+
+  it('a one-line HTML page named like a venue CSV: exit 1, "an HTML page"', async () => {
+    const r = await run(
+      'BTCUSDT-1m-2020-01-01.csv',
+      '<!DOCTYPE html><html><body>Service unavailable</body></html>\n',
+    );
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('BTCUSDT-1m-2020-01-01.csv:1: expected CSV rows, found an HTML page');
+  });
+
+  it.each([
+    ['a 0-byte zip', Buffer.alloc(0), 'not a valid zip file: it is empty (0 bytes)'],
+    ['a zip with only an end record', makeZip([]), 'the zip file has no entries'],
+    [
+      'an HTML page named .zip',
+      Buffer.from('<html>Not found</html>'),
+      'not a valid zip file: it is an HTML page',
+    ],
+  ])('%s: exit 1 naming the file', async (_name, body, message) => {
+    const r = await run('BTCUSDT-1m-2020-01-01.zip', body);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`BTCUSDT-1m-2020-01-01.zip: ${message}`);
+  });
+
+  it('a Binance-named CSV with no rows at all: exit 1', async () => {
+    const r = await run('BTCUSDT-1m-2020-01-01.csv', '');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/BTCUSDT-1m-2020-01-01\.csv: no klines rows in the file/);
+  });
+
+  it.each([
+    ['the string path', ''],
+    ['a zip', 'zip'],
+  ])('a UTF-8 BOM does not cost the first row (%s): 1440 of 1440', async (_name, how) => {
+    const text = `\uFEFF${rows().join('\n')}\n`;
+    const r =
+      how === 'zip'
+        ? await run(
+            'BTCUSDT-1m-2020-01-01.zip',
+            makeZip([{ name: 'BTCUSDT-1m-2020-01-01.csv', data: Buffer.from(text) }]),
+          )
+        : await run('BTCUSDT-1m-2020-01-01.csv', text);
+    expect(r.code).toBe(0);
+    const out = parseLines(r.stdout);
+    expect(out).toHaveLength(1440);
+    expect(out[0]!.open_time).toBe('2020-01-01T00:00:00.000Z');
+  });
+
+  it('a BOM before a generic CSV header still finds its columns', async () => {
+    const r = await runInProcess([
+      'fetch',
+      '--file',
+      (() => {
+        const p = join(dir, 'orcl.csv');
+        writeFileSync(
+          p,
+          '\uFEFFDate,Open,High,Low,Close,Volume\n2024-01-02,1,2,0.5,1.5,10\n2024-01-03,1,2,0.5,1.5,10\n',
+        );
+        return p;
+      })(),
+    ]);
+    expect(r.code).toBe(0);
+    expect(parseLines(r.stdout)).toHaveLength(2);
+  });
+
+  it('spreadsheet-mangled times (1.57784E+12) are refused where they are, not moved onto other minutes', async () => {
+    const bad = rows(30);
+    bad[2] = bad[2]!.replace(/^\d+/, '1.57784E+12');
+    const r = await run('BTCUSDT-1m-2020-01-01.csv', `${bad.join('\n')}\n`);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      'BTCUSDT-1m-2020-01-01.csv:3: expected epoch milliseconds or microseconds for "open_time", found "1.57784E+12"',
+    );
+    const skipped = await run('BTCUSDT-1m-2020-01-01.csv', `${bad.join('\n')}\n`, ['--on-error', 'skip']);
+    expect(parseLines(skipped.stdout)).toHaveLength(29);
+    expect(skipped.code).toBe(1);
+  });
+
+  it.each(['0x1C1C', 'Infinity', ' 100', '0b101', '1e400'])(
+    'a price written %j is not a number',
+    async (price) => {
+      const bad = rows(3);
+      bad[1] = bad[1]!.replace(',100.5,', `,${price},`);
+      const r = await run('BTCUSDT-1m-2020-01-01.csv', `${bad.join('\n')}\n`);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(
+        `BTCUSDT-1m-2020-01-01.csv:2: expected a number for "open", found "${price}"`,
+      );
+    },
+  );
+
+  it('barter JSON values 1e400 and "abc" are refused by place, never written as null', async () => {
+    const trade = (price: string, id: number) =>
+      `{"Item":{"Ok":{"time_exchange":"2024-12-20T19:05:18.${100 + id}Z","time_received":"2024-12-20T19:05:18.319581Z","exchange":"binance_spot","instrument":0,"kind":{"Trade":{"id":"${id}","price":${price},"amount":0.1,"side":"Buy"}}}}}`;
+    const body = `[${[trade('96962.51', 1), trade('1e400', 2), trade('"abc"', 3), trade('"96963.5"', 4)].join(',')}]`;
+    const path = join(dir, 'market.json');
+    writeFileSync(path, body);
+    const r = await runInProcess(['fetch', '--file', path, '--symbol', 'BTCUSDT']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${path}[1]: expected a finite number for "price", found Infinity`);
+    const skipped = await runInProcess([
+      'fetch',
+      '--file',
+      path,
+      '--symbol',
+      'BTCUSDT',
+      '--on-error',
+      'warn',
+    ]);
+    expect(skipped.stderr).toContain(`${path}[2]: expected a finite number for "price", found "abc"`);
+    expect(skipped.code).toBe(1);
+    expect(skipped.stdout).not.toContain('null');
+    expect(parseLines(skipped.stdout).map((t) => t.price)).toEqual([96962.51, 96963.5]);
+  });
+
+  it('a crafted zip64 offset: exit 1 with a located message, not a RangeError stack', async () => {
+    const data = Buffer.from(`${rows(10).join('\n')}\n`);
+    const r = await run(
+      'BTCUSDT-1m-2020-01-01.zip',
+      makeZip64('BTCUSDT-1m-2020-01-01.csv', data, { entryOffset: 2n ** 63n }),
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      'tickpipe fetch: error: BTCUSDT-1m-2020-01-01.zip: not a valid zip file: a zip64 value (9223372036854775808) beyond any file size\n',
+    );
+    const whole = await run('BTCUSDT-1m-2020-01-01.zip', makeZip64('BTCUSDT-1m-2020-01-01.csv', data));
+    expect(whole.code).toBe(0);
+    expect(parseLines(whole.stdout)).toHaveLength(10);
+  });
+
+  it('a kline that closes before it opens (found by the fuzz target) is refused by place', async () => {
+    const bad = rows(5);
+    bad[3] = bad[3]!.replace(
+      /,(\d+)(,150,)/,
+      (_m, close: string, rest: string) => `,${close.slice(1)}${rest}`,
+    );
+    const r = await run('BTCUSDT-1m-2020-01-01.csv', `${bad.join('\n')}\n`);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/BTCUSDT-1m-2020-01-01\.csv:4: close_time \d+ is not after open_time \d+/);
   });
 });

@@ -5,17 +5,24 @@
  */
 
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { parseLines, runCli, runInProcess } from './helpers/cli.js';
 import { describeShared, sharedFile } from './helpers/shared-data.js';
-import { VenueServer } from './helpers/venue-server.js';
+import {
+  candleArgs,
+  klineRows,
+  klinesRest,
+  useVenue,
+  type VenueServer,
+  zipOf,
+} from './helpers/venue-server.js';
 import { firstZipEntry, makeZip } from './helpers/zip.js';
 
 const DAY_MS = 86_400_000;
+const NOW = '2020-01-10T12:00:00Z';
 const KLINES = '/data/spot/daily/klines/BTCUSDT/1m';
 
 interface Candle {
@@ -28,94 +35,15 @@ interface Candle {
   volume: number;
 }
 
-/** A day of synthetic spot 1m kline rows (no header, milliseconds), as the archive writes them. */
-function klineRows(day: string, base = 100): string[] {
-  const start = Date.parse(`${day}T00:00:00Z`);
-  const rows: string[] = [];
-  for (let i = 0; i < 1440; i++) {
-    const o = start + i * 60_000;
-    const p = (base + (i % 97) / 10).toFixed(8);
-    const h = (base + 1 + (i % 97) / 10).toFixed(8);
-    const l = (base - 1 + (i % 97) / 10).toFixed(8);
-    rows.push(`${o},${p},${h},${l},${p},1.50000000,${o + 59_999},150.00000000,${i},0.75000000,75.00000000,0`);
-  }
-  return rows;
-}
-
-function zipOf(name: string, rows: readonly string[]): Buffer {
-  return makeZip([{ name, data: Buffer.from(`${rows.join('\n')}\n`) }]);
-}
-
-/** Binance /api/v3/klines over `rows` (CSV rows), as the venue answers: arrays, numbers and strings. */
-function klinesRest(rowsBySymbol: Map<string, string[]>) {
-  return (url: URL) => {
-    if (!url.pathname.endsWith('/klines')) return undefined;
-    const rows = rowsBySymbol.get(url.searchParams.get('symbol') ?? '') ?? [];
-    const start = Number(url.searchParams.get('startTime'));
-    const end = Number(url.searchParams.get('endTime'));
-    const limit = Number(url.searchParams.get('limit'));
-    expect(limit).toBeLessThanOrEqual(1000);
-    const body = rows
-      .map((r) => r.split(','))
-      .filter((f) => Number(f[0]) >= start && Number(f[0]) <= end)
-      .slice(0, limit)
-      .map((f) => [
-        Number(f[0]),
-        f[1],
-        f[2],
-        f[3],
-        f[4],
-        f[5],
-        Number(f[6]),
-        f[7],
-        Number(f[8]),
-        f[9],
-        f[10],
-        f[11],
-      ]);
-    return { body };
-  };
-}
-
 let server: VenueServer;
 let cacheRoot: string;
-const NOW = '2020-01-10T12:00:00Z';
-
-beforeAll(() => {
-  process.env.TICKPIPE_NOW = NOW;
-  process.env.TICKPIPE_RETRY_BASE_MS = '5';
-});
-afterAll(() => {
-  delete process.env.TICKPIPE_NOW;
-  delete process.env.TICKPIPE_RETRY_BASE_MS;
-});
-beforeEach(async () => {
-  server = new VenueServer();
-  await server.start();
-  cacheRoot = mkdtempSync(join(tmpdir(), 'tickpipe-fetch-test-'));
-});
-afterEach(async () => {
-  await server.close();
-  rmSync(cacheRoot, { recursive: true, force: true });
+useVenue('tickpipe-fetch-test-', (s, d) => {
+  server = s;
+  cacheRoot = d;
 });
 
 function fetchArgs(extra: string[] = []): string[] {
-  return [
-    'fetch',
-    '--exchange',
-    'binance_spot',
-    '--symbol',
-    'BTCUSDT',
-    '--kind',
-    'candles',
-    '--interval',
-    '1m',
-    '--base-url',
-    server.url,
-    '--rest-url',
-    server.url,
-    ...extra,
-  ];
+  return candleArgs(server.url, extra);
 }
 
 function serveSyntheticDays(days: readonly string[]): Map<string, string[]> {

@@ -34,6 +34,19 @@ export interface Io {
 
 let ioOverride: Io | undefined;
 
+/**
+ * oclif rethrows every error event of process.stdout but EPIPE, which turns a full disk
+ * (`> /dev/full`) into an uncaught stack trace. The writer reports write errors itself (one
+ * located message, exit 1), so the process's stdout gets a listener that leaves them to it.
+ */
+function leaveStdoutErrorsToTheWriter(): void {
+  const stdout = process.stdout;
+  if ((stdout as { tickpipeQuiet?: boolean }).tickpipeQuiet === true) return;
+  for (const listener of stdout.listeners('error')) stdout.off('error', listener as () => void);
+  stdout.on('error', () => {});
+  (stdout as { tickpipeQuiet?: boolean }).tickpipeQuiet = true;
+}
+
 /** Replaces the process's streams, for in-process tests. Pass undefined to restore them. */
 export function setIo(io: Io | undefined): void {
   ioOverride = io;
@@ -141,6 +154,7 @@ export abstract class TickpipeCommand extends Command {
     this.io = currentIo();
     // Decided before parsing, so that a usage error is coloured (or not) as asked.
     setColourMode(colourModeFromArgv(this.argv) ?? 'auto');
+    if (this.io.stdout === process.stdout) leaveStdoutErrorsToTheWriter();
     const onSignal = (signal: NodeJS.Signals): void => {
       const code = signal === 'SIGINT' ? 130 : 143;
       if (this.signalCode !== 0) process.exit(code);

@@ -2,7 +2,9 @@ import { readFileSync, statSync } from 'node:fs';
 import { Args, Flags } from '@oclif/core';
 import { commonFlags, inputFlags, quietFlag, TickpipeCommand } from '../cli/base.js';
 import { TickpipeError, UsageError } from '../core/errors.js';
+import { parseWhen } from '../core/fetch/dates.js';
 import {
+  cacheFolder,
   type FetchReport,
   fetchMarketData,
   KINDS,
@@ -14,11 +16,22 @@ import { checkSymbol } from '../core/fetch/venues.js';
 import { ErrorPolicy, type OnError } from '../core/io/lines.js';
 import { parseDuration, parseTime, US_PER_MS } from '../core/records/time.js';
 
-function timeFlag(name: string, value: string | undefined): number | undefined {
+function timeFlag(name: string, value: string | undefined, now: number): number | undefined {
   if (value === undefined) return undefined;
-  const t = parseTime(value);
+  const t = parseWhen(value, now);
   if (t === undefined)
-    throw new UsageError(`--${name}: expected a UTC date (2024-01-01) or an ISO time, found "${value}"`);
+    throw new UsageError(
+      `--${name}: expected a UTC date (2024-01-01), an ISO time, today, yesterday, now, or a time before now (-7d, -12h), found "${value}"`,
+    );
+  return t;
+}
+
+/** Now, epoch microseconds: TICKPIPE_NOW (an ISO time) when set, else the clock. */
+function nowFromEnv(): number | undefined {
+  const text = process.env.TICKPIPE_NOW;
+  if (text === undefined) return undefined;
+  const t = parseTime(text);
+  if (t === undefined) throw new UsageError(`TICKPIPE_NOW: expected an ISO time, found "${text}"`);
   return t.us;
 }
 
@@ -52,7 +65,7 @@ export default class Fetch extends TickpipeCommand {
 
 Sources: the venue's public archive (data.binance.vision, public.bybit.com) for whole past days and months, and its REST API for the rest (today, a day not published yet) and for instruments and book snapshots. --source auto (the default) takes what it can from the archive and fills the rest from REST, with no overlap and no hole. Every archive file is checked against its published SHA-256 (.CHECKSUM), its zip structure and CRC, and a bound on its expanded size.
 
-Ranges are half-open: --from inclusive, --to exclusive (default: now); each a UTC date or an ISO time. Candles are selected by their open time: --from 2020-01-01 --to 2020-01-04 is three whole days.
+Ranges are half-open: --from inclusive, --to exclusive (default: now); each a UTC date, an ISO time, or relative to now for cron jobs: today, yesterday, -7d (whole days before today), -12h. Candles are selected by their open time: --from 2020-01-01 --to 2020-01-04 is three whole days.
 
 With --cache DIR, downloaded files are kept under DIR with a manifest (DIR/manifest.ndjson: URL, SHA-256, checksum match, rows, first and last time, when). A second identical run downloads nothing and writes the same bytes; a nightly run downloads only what is new. Files are written under a temporary name and renamed when verified; a lock keeps two runs apart; an interrupted download resumes.
 
@@ -129,8 +142,11 @@ Exit status: 0 when everything asked for was delivered; 1 when something could n
       description:
         'Candle interval: 1s (Binance spot), 1m, 3m, 5m, 15m, 30m, 1h, 2h, 4h, 6h, 8h, 12h, 1d, 3d, 1w, 1M.',
     }),
-    from: Flags.string({ description: 'Start, inclusive: a UTC date (2024-01-01) or an ISO time.' }),
-    to: Flags.string({ description: 'End, exclusive (default: now).' }),
+    from: Flags.string({
+      description:
+        'Start, inclusive: a UTC date (2024-01-01), an ISO time, today, yesterday, or before now: -7d (whole days before today), -12h.',
+    }),
+    to: Flags.string({ description: 'End, exclusive (default: now); the same forms as --from.' }),
     source: Flags.string({
       description:
         'Where from: the archive for whole past days and REST for the rest (auto), or only one of them.',
@@ -138,7 +154,8 @@ Exit status: 0 when everything asked for was delivered; 1 when something could n
       default: 'auto',
     }),
     cache: Flags.string({
-      description: 'Keep downloaded files in this folder, with a manifest; reuse them.',
+      description:
+        'Keep downloaded files in this folder, with a manifest; reuse them. Default: $TICKPIPE_CACHE if set. "default" is $XDG_CACHE_HOME/tickpipe (else ~/.cache/tickpipe); "none" turns the cache off for this run.',
     }),
     revalidate: Flags.boolean({
       description:
@@ -157,7 +174,8 @@ Exit status: 0 when everything asked for was delivered; 1 when something could n
       helpGroup: 'NETWORK',
     }),
     timeout: Flags.string({
-      description: 'Give up on a request after this long without data (then retry).',
+      description:
+        'Give up on a request after this long without data, or after 20 times this in all (a slow drip), then retry (a download resumes).',
       default: '30s',
       helpGroup: 'NETWORK',
     }),
@@ -227,8 +245,10 @@ Exit status: 0 when everything asked for was delivered; 1 when something could n
       .flatMap((s) => s.split(','))
       .filter((s) => s.trim().length > 0)
       .map(checkSymbol);
-    const from = timeFlag('from', flags.from);
-    const to = timeFlag('to', flags.to);
+    const now = nowFromEnv();
+    const clock = now ?? Date.now() * 1000;
+    const from = timeFlag('from', flags.from, clock);
+    const to = timeFlag('to', flags.to, clock);
     if (from !== undefined && to !== undefined && from >= to)
       throw new UsageError(`--from ${flags.from} is not before --to ${flags.to}`);
     const policy = new ErrorPolicy(flags['on-error'] as OnError, (m) => this.warn(m));
@@ -295,8 +315,6 @@ Exit status: 0 when everything asked for was delivered; 1 when something could n
     }
     if (flags.exchange === undefined) throw new UsageError('give --exchange (or FILE arguments)');
     if (flags.kind === undefined) throw new UsageError(`give --kind (${KINDS.join(', ')})`);
-    const nowEnv = process.env.TICKPIPE_NOW;
-    const now = nowEnv === undefined ? undefined : timeFlag('TICKPIPE_NOW', nowEnv);
     const run = fetchMarketData({
       exchange: flags.exchange,
       symbols,
@@ -305,7 +323,7 @@ Exit status: 0 when everything asked for was delivered; 1 when something could n
       from,
       to,
       source: flags.source as 'auto' | 'archive' | 'rest',
-      cacheDir: flags.cache,
+      cacheDir: cacheFolder(flags.cache, process.env),
       concurrency: flags.concurrency,
       revalidate: flags.revalidate,
       baseUrl: flags['base-url'],
@@ -324,6 +342,7 @@ Exit status: 0 when everything asked for was delivered; 1 when something could n
       depthLimit: flags.depth,
       lockWaitMs: durationFlag('lock-wait', flags['lock-wait']),
       log,
+      warn: (m) => this.warn(m),
     });
     const report = run.report;
     this.startProgress(

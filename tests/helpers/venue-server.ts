@@ -6,15 +6,21 @@
  */
 
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { basename } from 'node:path';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { makeZip } from './zip.js';
 
 export type Fault =
   | { type: 'status'; status: number; headers?: Record<string, string>; body?: string }
   | { type: 'html' }
   | { type: 'reset'; after: number }
   | { type: 'slow'; ms: number }
+  /** The body `bytes` at a time every `everyMs` (a slow drip: never idle long enough to time out). */
+  | { type: 'drip'; bytes: number; everyMs: number }
   | { type: 'bytes'; body: Buffer };
 
 export interface RestReply {
@@ -144,6 +150,20 @@ export class VenueServer {
       });
     }
     const slice = body.subarray(start);
+    if (fault?.type === 'drip') {
+      let at = 0;
+      const timer = setInterval(() => {
+        if (res.destroyed || at >= slice.length) {
+          clearInterval(timer);
+          if (!res.destroyed) res.end();
+          return;
+        }
+        res.write(slice.subarray(at, at + fault.bytes));
+        at += fault.bytes;
+      }, fault.everyMs);
+      res.on('close', () => clearInterval(timer));
+      return;
+    }
     if (fault?.type === 'reset') {
       res.write(slice.subarray(0, fault.after), () => {
         setTimeout(() => req.socket.destroy(), 20);
@@ -152,4 +172,113 @@ export class VenueServer {
     }
     res.end(slice);
   }
+}
+
+/** A day of synthetic spot 1m kline rows (no header, milliseconds), as the archive writes them. */
+export function klineRows(day: string, base = 100): string[] {
+  const start = Date.parse(`${day}T00:00:00Z`);
+  const rows: string[] = [];
+  for (let i = 0; i < 1440; i++) {
+    const o = start + i * 60_000;
+    const p = (base + (i % 97) / 10).toFixed(8);
+    const h = (base + 1 + (i % 97) / 10).toFixed(8);
+    const l = (base - 1 + (i % 97) / 10).toFixed(8);
+    rows.push(`${o},${p},${h},${l},${p},1.50000000,${o + 59_999},150.00000000,${i},0.75000000,75.00000000,0`);
+  }
+  return rows;
+}
+
+/** A one-CSV zip of `rows`, as the archive packs them. */
+export function zipOf(name: string, rows: readonly string[]): Buffer {
+  return makeZip([{ name, data: Buffer.from(`${rows.join('\n')}\n`) }]);
+}
+
+/** A page of klines as the emulator is about to send it, for faults (drop, repeat, empty). */
+export type KlinePage = (body: unknown[][], page: number, url: URL) => unknown[][];
+
+/**
+ * Binance /api/v3/klines over `rows` (CSV rows), as the venue answers: arrays, numbers and strings.
+ * A limit above the spot maximum (1000) is answered with 400, as Binance does. `page` may damage
+ * each page (its number counts from 0).
+ */
+export function klinesRest(rowsBySymbol: Map<string, string[]>, page?: KlinePage) {
+  let pages = 0;
+  return (url: URL): RestReply | undefined => {
+    if (!url.pathname.endsWith('/klines')) return undefined;
+    const rows = rowsBySymbol.get(url.searchParams.get('symbol') ?? '') ?? [];
+    const start = Number(url.searchParams.get('startTime'));
+    const end = Number(url.searchParams.get('endTime'));
+    const limit = Number(url.searchParams.get('limit'));
+    if (limit > 1000) return { status: 400, body: { code: -1100, msg: 'limit above 1000' } };
+    const body = rows
+      .map((r) => r.split(','))
+      .filter((f) => Number(f[0]) >= start && Number(f[0]) <= end)
+      .slice(0, limit)
+      .map((f) => [
+        Number(f[0]),
+        f[1],
+        f[2],
+        f[3],
+        f[4],
+        f[5],
+        Number(f[6]),
+        f[7],
+        Number(f[8]),
+        f[9],
+        f[10],
+        f[11],
+      ]);
+    return { body: page === undefined ? body : page(body, pages++, url) };
+  };
+}
+
+/** `tickpipe fetch` of BTCUSDT 1m spot candles from the loopback venue at `url`, plus `extra`. */
+export function candleArgs(url: string, extra: readonly string[] = []): string[] {
+  return [
+    'fetch',
+    '--exchange',
+    'binance_spot',
+    '--symbol',
+    'BTCUSDT',
+    '--kind',
+    'candles',
+    '--interval',
+    '1m',
+    '--base-url',
+    url,
+    '--rest-url',
+    url,
+    ...extra,
+  ];
+}
+
+/**
+ * The hooks every fetch test file needs: a fixed now (`TICKPIPE_NOW`) and short retry backoff for
+ * the file, and per test a fresh loopback venue and a temporary folder, handed to `use`.
+ */
+export function useVenue(
+  prefix: string,
+  use: (server: VenueServer, dir: string) => void,
+  now = '2020-01-10T12:00:00Z',
+): void {
+  let server: VenueServer | undefined;
+  let dir: string | undefined;
+  beforeAll(() => {
+    process.env.TICKPIPE_NOW = now;
+    process.env.TICKPIPE_RETRY_BASE_MS = '5';
+  });
+  afterAll(() => {
+    delete process.env.TICKPIPE_NOW;
+    delete process.env.TICKPIPE_RETRY_BASE_MS;
+  });
+  beforeEach(async () => {
+    server = new VenueServer();
+    await server.start();
+    dir = mkdtempSync(join(tmpdir(), prefix));
+    use(server, dir);
+  });
+  afterEach(async () => {
+    await server?.close();
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  });
 }

@@ -6,9 +6,11 @@
 
 import { describe, expect, it } from 'vitest';
 import { binanceRows, klineParser } from '../../src/core/fetch/binance/csv.js';
+import { alignUp, CandleGrid } from '../../src/core/fetch/coverage.js';
 import { Rng } from '../../src/core/generate/random.js';
 import { ErrorPolicy } from '../../src/core/io/lines.js';
 import { batchBytes } from '../../src/core/io/stream.js';
+import { parseInterval } from '../../src/core/records/interval.js';
 
 function digits(rng: Rng, n: number): string {
   let s = '';
@@ -162,6 +164,59 @@ describe('COIN-M klines', () => {
           taker_buy_contracts: 7000,
         },
       ]),
+    );
+  });
+});
+
+describe('CandleGrid: the open times REST owes', () => {
+  const t = (s: string): number => Date.parse(s) * 1000;
+  it.each([
+    ['1m', '2020-01-09T00:00:30Z', '2020-01-09T00:01:00Z'],
+    ['1h', '2020-01-09T00:00:00Z', '2020-01-09T00:00:00Z'],
+    ['3d', '2020-01-10T00:00:00Z', '2020-01-12T00:00:00Z'],
+    ['1w', '2020-01-09T00:00:00Z', '2020-01-13T00:00:00Z'],
+    ['1M', '2020-01-09T00:00:00Z', '2020-02-01T00:00:00Z'],
+    ['1M', '2020-02-01T00:00:00Z', '2020-02-01T00:00:00Z'],
+  ])('%s aligns %s up to %s', (interval, from, expected) => {
+    expect(new Date(alignUp(t(from), parseInterval(interval)!) / 1000).toISOString()).toBe(
+      new Date(expected).toISOString(),
+    );
+  });
+
+  it('a hole and a repeat in 1h candles over a day, with now at 06:30', () => {
+    const grid = new CandleGrid(
+      parseInterval('1h')!,
+      { from: t('2020-01-09T00:00Z'), to: t('2020-01-10T00:00Z') },
+      t('2020-01-09T06:30Z'),
+    );
+    const hours = [0, 1, 1, 2, 4, 5].map((h) => t(`2020-01-09T0${h}:00Z`));
+    expect(hours.map((k) => grid.accept(k))).toEqual([true, true, false, true, true, true]);
+    expect(grid.complete).toBe(true);
+    expect(grid.finish()).toEqual([{ from: t('2020-01-09T03:00Z'), to: t('2020-01-09T04:00Z') }]);
+    expect(grid.duplicates).toBe(1);
+  });
+
+  it('a first candle off the assumed grid moves the grid (no false hole); a late one is a hole', () => {
+    const range = { from: t('2020-01-10T00:00Z'), to: t('2020-01-20T00:00Z') };
+    const venue = new CandleGrid(parseInterval('3d')!, range, t('2020-02-01T00:00Z'));
+    for (const d of ['11', '14', '17']) expect(venue.accept(t(`2020-01-${d}T00:00Z`))).toBe(true);
+    expect(venue.finish()).toEqual([]);
+    const late = new CandleGrid(parseInterval('1h')!, range, t('2020-02-01T00:00Z'));
+    late.accept(t('2020-01-10T01:00Z'));
+    expect(late.holes).toEqual([{ from: t('2020-01-10T00:00Z'), to: t('2020-01-10T01:00Z') }]);
+  });
+
+  it('a tail that never came is one hole up to the last closed candle', () => {
+    const grid = new CandleGrid(
+      parseInterval('1h')!,
+      { from: t('2020-01-09T00:00Z'), to: t('2020-01-10T00:00Z') },
+      t('2020-01-09T06:30Z'),
+    );
+    grid.accept(t('2020-01-09T00:00Z'));
+    const [hole] = grid.finish();
+    expect(hole).toEqual({ from: t('2020-01-09T01:00Z'), to: t('2020-01-09T06:00Z') });
+    expect(grid.describe(hole!)).toBe(
+      '5 candles (open times 2020-01-09T01:00:00.000Z..2020-01-09T06:00:00.000Z)',
     );
   });
 });

@@ -15,11 +15,11 @@
 
 import type WebSocket from 'ws';
 import { UsageError } from '../errors.js';
-import { BYBIT_INTERVAL } from '../fetch/rest.js';
 import type { RecordStream } from '../io/stream.js';
 import type { WireRecord } from '../records/record.js';
 import { BinanceFeed, CONNECTION_LOST } from './binance/feed.js';
 import { BybitFeed } from './bybit/feed.js';
+import { BYBIT_INTERVAL } from './bybit/intervals.js';
 
 export const LIVE_EXCHANGES = [
   'binance_spot',

@@ -19,10 +19,10 @@
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import { DataError, UsageError } from '../errors.js';
-import { listZipEntries, readZipEntry } from '../fetch/zip.js';
 import { gunzipIfCompressed, READ_CHUNK } from '../io/input.js';
 import { splitLines } from '../io/lines.js';
 import type { RecordStream } from '../io/stream.js';
+import { listZipEntries, readZipEntry } from '../io/zip.js';
 import type { WireRecord } from '../records/record.js';
 import { BinanceFeed, type FeedStats } from './binance/feed.js';
 import { BybitFeed } from './bybit/feed.js';

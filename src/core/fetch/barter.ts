@@ -15,11 +15,12 @@
  * The file is read whole (barter's files are small; a large one is better converted once and cached).
  */
 
-import { DataError, UsageError } from '../errors.js';
+import { DataError, describeFound, UsageError } from '../errors.js';
 import type { ErrorPolicy } from '../io/lines.js';
 import { addInterval, parseInterval } from '../records/interval.js';
 import type { WireRecord } from '../records/record.js';
 import { formatTime, parseTime } from '../records/time.js';
+import { decimalValue } from './rows.js';
 import type { TimedBatch } from './timed.js';
 
 export interface BarterConfig {
@@ -137,6 +138,26 @@ export async function* barterRecords(
       symbol,
     };
     const kind = (ev.kind ?? {}) as Record<string, Record<string, unknown>>;
+    const before = records.length;
+    try {
+      if (!event(kind, base, where, t)) continue;
+    } catch (error) {
+      if (!(error instanceof BadValue)) throw error;
+      records.length = before;
+      options.policy.report(where, error.message);
+      continue;
+    }
+    keys.push(t.us);
+  }
+  if (records.length > 0) yield { records, keys };
+
+  /** Appends the record of one event; false (reported) for a kind tickpipe does not read. */
+  function event(
+    kind: Record<string, Record<string, unknown>>,
+    base: { time: string; exchange: string; symbol: string; local_time?: string },
+    where: string,
+    t: NonNullable<ReturnType<typeof parseTime>>,
+  ): boolean {
     if (kind.Trade !== undefined) {
       const k = kind.Trade;
       const id = k.id;
@@ -144,8 +165,8 @@ export async function* barterRecords(
         type: 'trade',
         ...base,
         id: typeof id === 'number' || typeof id === 'string' ? id : str(id),
-        price: Number(k.price),
-        amount: Number(k.amount),
+        price: finite(k.price, 'price'),
+        amount: finite(k.amount, 'amount'),
         side: str(k.side).toLowerCase(),
       });
     } else if (kind.OrderBookL1 !== undefined) {
@@ -156,10 +177,10 @@ export async function* barterRecords(
       records.push({
         type: 'quote',
         ...base,
-        bid_price: Number(k.best_bid?.price),
-        bid_amount: Number(k.best_bid?.amount),
-        ask_price: Number(k.best_ask?.price),
-        ask_amount: Number(k.best_ask?.amount),
+        bid_price: finite(k.best_bid?.price, 'best_bid.price'),
+        bid_amount: finite(k.best_bid?.amount, 'best_bid.amount'),
+        ask_price: finite(k.best_ask?.price, 'best_ask.price'),
+        ask_amount: finite(k.best_ask?.amount, 'best_ask.amount'),
       });
     } else if (kind.Candle !== undefined) {
       const k = kind.Candle;
@@ -174,18 +195,36 @@ export async function* barterRecords(
         time: formatTime(close.us, close.precision),
         interval: options.interval,
         open_time: formatTime(addInterval(close.us, iv, -1), close.precision),
-        open: Number(k.open),
-        high: Number(k.high),
-        low: Number(k.low),
-        close: Number(k.close),
-        volume: Number(k.volume),
-        ...(k.trade_count === undefined ? {} : { trades: Number(k.trade_count) }),
+        open: finite(k.open, 'open'),
+        high: finite(k.high, 'high'),
+        low: finite(k.low, 'low'),
+        close: finite(k.close, 'close'),
+        volume: finite(k.volume, 'volume'),
+        ...(k.trade_count === undefined ? {} : { trades: finite(k.trade_count, 'trade_count') }),
       });
     } else {
       options.policy.report(where, `unsupported event kind ${Object.keys(kind).join(',') || 'none'}`);
-      continue;
+      return false;
     }
-    keys.push(t.us);
+    return true;
   }
-  if (records.length > 0) yield { records, keys };
+}
+
+class BadValue extends Error {}
+
+/** A finite JSON number, or a decimal string; anything else (1e400, "abc", null) is refused. */
+function finite(value: unknown, name: string): number {
+  const n =
+    typeof value === 'number'
+      ? Number.isFinite(value)
+        ? value
+        : undefined
+      : typeof value === 'string'
+        ? decimalValue(value)
+        : undefined;
+  if (n === undefined)
+    throw new BadValue(
+      `expected a finite number for "${name}", found ${typeof value === 'number' ? `${value} (beyond what a double holds)` : describeFound(value)}`,
+    );
+  return n;
 }

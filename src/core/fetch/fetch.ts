@@ -12,13 +12,15 @@
  * report and the cache manifest, the run goes on with the rest, and the command exits 1.
  */
 
-import { createReadStream, mkdtempSync, rmSync, unlinkSync } from 'node:fs';
+import { mkdtempSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CorruptInput, TickpipeError, UsageError } from '../errors.js';
-import { gunzipIfCompressed, READ_CHUNK } from '../io/input.js';
+import { untilAbortedAtLine } from '../io/abortable.js';
+import { fileLines } from '../io/input.js';
 import type { ErrorPolicy } from '../io/lines.js';
 import type { RecordStream } from '../io/stream.js';
+import { listZipEntries, readZipEntry } from '../io/zip.js';
 import { parseInterval } from '../records/interval.js';
 import type { WireRecord } from '../records/record.js';
 import { daysFromCivil, formatTime, US_PER_DAY } from '../records/time.js';
@@ -46,7 +48,6 @@ import {
   untimed,
 } from './timed.js';
 import { BINANCE_DATA_TYPE, binanceArchiveInterval, exchangeById, type Kind } from './venues.js';
-import { listZipEntries, readZipEntry } from './zip.js';
 
 export type SourceMode = 'auto' | 'archive' | 'rest';
 
@@ -77,8 +78,12 @@ export interface FetchOptions {
   /** Levels a side for `--kind book`. */
   readonly depthLimit?: number;
   readonly lockWaitMs?: number;
+  /** How often the cache lock's lease is renewed (default 15 s; a lease not renewed for 2 min is stale). */
+  readonly lockHeartbeatMs?: number;
   /** One line per file (--verbose) and other notes. */
   readonly log?: ((message: string) => void) | undefined;
+  /** What a user must hear even without --verbose (an unverified file, a healed cache entry). */
+  readonly warn?: ((message: string) => void) | undefined;
 }
 
 export interface Failure {
@@ -194,7 +199,17 @@ export function fetchMarketData(options: FetchOptions): FetchRun {
   report.http = http;
   const restUrl = (options.restUrl ?? exchange.defaultRestUrl).replace(/\/+$/, '');
   const baseUrl = (options.baseUrl ?? exchange.defaultArchiveUrl).replace(/\/+$/, '');
-  const ctx: RestContext = { http, exchange, restUrl, policy: options.policy, now };
+  const ctx: RestContext = {
+    http,
+    exchange,
+    restUrl,
+    policy: options.policy,
+    now,
+    warn: options.warn,
+    missing: (symbol, r, url, reason) =>
+      fail(symbol, `${formatTime(r.from)}..${formatTime(r.to)} from REST`, url, reason, currentCache),
+  };
+  let currentCache: Cache | undefined;
 
   async function* run(): AsyncGenerator<WireRecord[]> {
     let cache: Cache | undefined;
@@ -215,8 +230,11 @@ export function fetchMarketData(options: FetchOptions): FetchRun {
           lockWaitMs: options.lockWaitMs,
           signal: options.signal,
           log: options.log,
+          warn: options.warn,
+          ...(options.lockHeartbeatMs === undefined ? {} : { heartbeatMs: options.lockHeartbeatMs }),
         });
       else temp = mkdtempSync(join(tmpdir(), 'tickpipe-fetch-'));
+      currentCache = cache;
       const slots = new Slots(Math.max(1, options.concurrency ?? 4));
       const streams = options.symbols.map((symbol) =>
         symbolStream({ symbol, range: range!, cache, temp, slots }),
@@ -335,6 +353,13 @@ export function fetchMarketData(options: FetchOptions): FetchRun {
     const { file, url } = archiveFile(symbol, unit.period, unit.date);
     let replaces: string | undefined;
     if (cache?.has(file) === true) {
+      const check = await cache.verify(file);
+      if (!check.ok)
+        options.warn?.(
+          `cached ${file} no longer matches its manifest (its SHA-256 is ${check.found}, the manifest says ${cache.entry(file)?.sha256}): downloading it again`,
+        );
+    }
+    if (cache?.has(file) === true) {
       const known = cache.entry(file)?.sha256;
       if (options.revalidate === true && exchange.venue === 'binance') {
         // Binance republishes files now and then: a changed .CHECKSUM means a replaced file.
@@ -403,6 +428,10 @@ export function fetchMarketData(options: FetchOptions): FetchRun {
               return { status: 'failed', url, file, reason };
             }
             checksum = 'matched';
+          } else {
+            options.warn?.(
+              `${url}.CHECKSUM is not published (404): ${file.split('/').pop()} is checked by its zip structure and CRC-32 only`,
+            );
           }
         }
         report.downloaded++;
@@ -440,7 +469,7 @@ export function fetchMarketData(options: FetchOptions): FetchRun {
 
   function parseArchive(symbol: string, path: string, url: string): TimedStream {
     if (exchange.venue === 'bybit') {
-      const chunks = gunzipIfCompressed(fileStream(path, options.signal));
+      const chunks = fileLines(path, options.signal, url.split('/').pop());
       return ascending(
         parseCsv(
           chunks,
@@ -453,9 +482,13 @@ export function fetchMarketData(options: FetchOptions): FetchRun {
     const labels = { exchange: exchange.id, symbol, interval, inverse: exchange.inverse };
     return (async function* () {
       const entries = listZipEntries(path).filter((e) => !e.name.endsWith('/'));
+      if (entries.length === 0) throw new CorruptInput(url.split('/').pop(), 'the zip file has no entries');
       for (const entry of entries) {
         const name = `${url.split('/').pop()}/${entry.name}`;
-        const chunks = readZipEntry(path, entry, { maxBytes: options.maxEntryBytes, signal: options.signal });
+        const chunks = untilAbortedAtLine(
+          readZipEntry(path, entry, { maxBytes: options.maxEntryBytes, signal: options.signal }),
+          options.signal,
+        );
         yield* binanceRows(chunks, name, BINANCE_DATA_TYPE[kind]!, labels, options.policy);
       }
     })();
@@ -630,8 +663,4 @@ function safeUnlink(path: string): void {
   } catch {
     // already gone
   }
-}
-
-async function* fileStream(path: string, signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
-  for await (const c of createReadStream(path, { highWaterMark: READ_CHUNK, signal })) yield c as Buffer;
 }

@@ -26,6 +26,7 @@ import {
   US_PER_MINUTE,
   US_PER_SECOND,
 } from '../records/time.js';
+import { decimalValue } from './rows.js';
 import type { TimedBatch } from './timed.js';
 
 export interface GenericCsvOptions {
@@ -149,13 +150,15 @@ export async function* genericCsv(
   const symbol = labels.symbol ?? symbolFromName(name);
   const timeIs = labels.generic?.timeIs ?? 'open';
   const parser = Readable.from(chunks).pipe(
-    parse({ skip_empty_lines: true, trim: true, info: true, relax_column_count: false }),
+    parse({ bom: true, skip_empty_lines: true, trim: true, info: true, relax_column_count: false }),
   );
   let columns: Map<Field, number> | undefined;
   let interval: Interval | undefined =
     labels.interval === undefined ? undefined : parseInterval(labels.interval);
   if (labels.interval !== undefined && interval === undefined)
     throw new UsageError(`--interval: not an interval: "${labels.interval}"`);
+  // The first 50 rows are held until the interval is inferred, or checked against --interval.
+  let checked = false;
   const pending: Row[] = [];
   let lastUs = Number.NEGATIVE_INFINITY;
 
@@ -188,8 +191,8 @@ export async function* genericCsv(
     const i = columns!.get(f);
     if (i === undefined) return 0;
     const s = fields[i] ?? '';
-    const n = +s;
-    if (s.length === 0 || !Number.isFinite(n)) {
+    const n = decimalValue(s);
+    if (n === undefined) {
       labels.policy.report(`${source}:${line}`, `expected a number for "${f}", found "${s.slice(0, 40)}"`);
       return undefined;
     }
@@ -241,9 +244,11 @@ export async function* genericCsv(
       }
       lastUs = t.us;
       pending.push({ us: t.us, precision: t.precision, open, high, low, close, volume, line });
-      if (interval === undefined) {
+      if (!checked) {
         if (pending.length < 50) continue;
-        interval = inferInterval(pending, source);
+        checked = true;
+        if (interval === undefined) interval = inferInterval(pending, source);
+        else checkGivenInterval(pending, interval, source);
       }
       if (pending.length >= 1024) yield emit(pending.splice(0));
     }
@@ -258,8 +263,35 @@ export async function* genericCsv(
     throw error;
   }
   if (pending.length === 0) return;
+  if (!checked && interval !== undefined) checkGivenInterval(pending, interval, source);
   interval ??= inferInterval(pending, source);
   yield emit(pending);
+}
+
+/**
+ * `--interval` that disagrees with the data: fetch labels candles, it never resamples them (that
+ * would be a silent change of the data), so it says what the data is and where resampling is.
+ */
+export function intervalMismatch(source: string, found: string, asked: string): UsageError {
+  return new UsageError(
+    `${source}: the file holds ${found} candles, not ${asked}: give --interval ${found} (or leave it out), and resample to ${asked} with \`tickpipe resample --interval ${asked}\``,
+  );
+}
+
+/** The median step of the first rows, when there are two or more. */
+function medianStep(rows: readonly Row[]): number | undefined {
+  const steps: number[] = [];
+  for (let i = 1; i < rows.length; i++) steps.push(rows[i]!.us - rows[i - 1]!.us);
+  steps.sort((a, b) => a - b);
+  return steps.length === 0 ? undefined : steps[Math.floor((steps.length - 1) / 2)]!;
+}
+
+/** With --interval given: rows closer together than it are candles of a shorter interval. */
+function checkGivenInterval(rows: readonly Row[], interval: Interval, source: string): void {
+  const step = medianStep(rows);
+  const length = interval.months > 0 ? 28 * US_PER_DAY * interval.months : interval.us;
+  if (step === undefined || step >= length) return;
+  throw intervalMismatch(source, intervalFromStep(step) ?? `${step / 1_000_000}-second`, interval.text);
 }
 
 /**
@@ -267,10 +299,7 @@ export async function* genericCsv(
  * 8-day week, a 3-day weekend) and months of 28 to 31 days do not mislead it.
  */
 function inferInterval(rows: readonly Row[], source: string): Interval {
-  const steps: number[] = [];
-  for (let i = 1; i < rows.length; i++) steps.push(rows[i]!.us - rows[i - 1]!.us);
-  steps.sort((a, b) => a - b);
-  let step = steps.length === 0 ? Number.NaN : steps[Math.floor((steps.length - 1) / 2)]!;
+  let step = medianStep(rows) ?? Number.NaN;
   if (step >= 5 * US_PER_DAY && step <= 8 * US_PER_DAY) step = 7 * US_PER_DAY;
   const text = Number.isFinite(step) ? intervalFromStep(step) : undefined;
   if (text === undefined)

@@ -1,22 +1,32 @@
 /**
- * The HTTP client `fetch` uses for archives and REST APIs: node:http(s), no dependencies.
+ * The HTTP client `fetch` uses for archives and REST APIs: retries, rate limits and downloads over
+ * one request at a time (transport.ts: node:http(s), or undici when a proxy is set).
  *
- * - A timeout per request: no response headers, or no body bytes, for `timeoutMs` fails it.
+ * - An idle timeout per request (no response headers, or no body bytes, for `timeoutMs`) and a
+ *   deadline for the whole request (`deadlineMs`, default 20 × `timeoutMs`): either fails it, and
+ *   it is retried (a download resumes with a Range request from what it has).
  * - Retries (up to `retries`) on network errors (resets mid-body included), timeouts and 5xx, with
  *   exponential backoff and full jitter from `retryBaseMs`.
  * - 429 and 418: every request of this client waits `Retry-After` seconds (a shared pause: all
  *   workers stop, as Binance asks), then the request is retried.
+ * - HTTPS_PROXY, HTTP_PROXY and NO_PROXY (or their lower-case forms) are honoured through undici's
+ *   EnvHttpProxyAgent: with a proxy set, requests go through a CONNECT tunnel.
  * - Binance's used-weight header (`X-MBX-USED-WEIGHT-1M`) is tracked: a request that would take the
  *   minute's weight past `weightSafety` of the limit waits for the next minute first.
- * - Downloads stream to disk with a SHA-256 computed on the way, resume a partial file with a
- *   `Range` request, and refuse an HTML page served with status 200 where a file was expected.
+ * - Downloads stream to disk, resume a partial file with a `Range` request, and refuse an HTML page
+ *   served with status 200 where a file was expected. A write error (a full disk) fails the download
+ *   (never retried, never resolved over); a finished file is fsynced and its SHA-256 is taken over
+ *   what is on disk, not over the bytes received.
  */
 
-import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, statSync, truncateSync } from 'node:fs';
+import { createWriteStream, statSync, truncateSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import { type Dispatcher, EnvHttpProxyAgent } from 'undici';
 import { TickpipeError } from '../errors.js';
+import { systemError } from '../io/errno.js';
+import { syncAndHash } from './disk.js';
+import { cutShort, describeBody, openDirect, openProxied, readBody, Transient } from './transport.js';
 
 export class HttpError extends TickpipeError {
   constructor(
@@ -28,18 +38,11 @@ export class HttpError extends TickpipeError {
   }
 }
 
-/** A failure worth retrying: network error, timeout, 5xx. */
-class Transient extends Error {
-  constructor(
-    message: string,
-    readonly status?: number,
-  ) {
-    super(message);
-  }
-}
-
 export interface HttpOptions {
+  /** Idle limit: no response headers, or no body bytes, for this long fails the request. */
   readonly timeoutMs?: number;
+  /** Whole-request limit, headers to last byte (default DEADLINE_FACTOR × timeoutMs). */
+  readonly deadlineMs?: number;
   readonly retries?: number;
   readonly retryBaseMs?: number;
   readonly retryMaxMs?: number;
@@ -51,6 +54,8 @@ export interface HttpOptions {
   readonly weightSafety?: number;
   /** Longest Retry-After honoured, in seconds (default 600); a longer one fails the request. */
   readonly maxRetryAfterS?: number;
+  /** The environment HTTP(S)_PROXY and NO_PROXY are read from (default process.env). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
   /** For tests: a clock and a sleep. */
   readonly now?: () => number;
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -86,6 +91,9 @@ function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** The whole-request deadline is this many idle timeouts (10 minutes at the default 30 s). */
+export const DEADLINE_FACTOR = 20;
+
 export class HttpClient {
   private pausedUntil = 0;
   private readonly weight = new Map<string, { used: number; minute: number }>();
@@ -96,11 +104,26 @@ export class HttpClient {
   bytes = 0;
   private readonly agentHttp = new http.Agent({ keepAlive: true, maxSockets: 16 });
   private readonly agentHttps = new https.Agent({ keepAlive: true, maxSockets: 16 });
+  /** undici's agent for HTTP(S)_PROXY and NO_PROXY, when a proxy is set in the environment. */
+  private readonly proxy: Dispatcher | undefined;
 
-  constructor(private readonly options: HttpOptions = {}) {}
+  constructor(private readonly options: HttpOptions = {}) {
+    const env = options.env ?? process.env;
+    const set = (name: string): boolean => (env[name] ?? env[name.toUpperCase()] ?? '') !== '';
+    if (set('https_proxy') || set('http_proxy'))
+      this.proxy = new EnvHttpProxyAgent({
+        httpProxy: env.http_proxy ?? env.HTTP_PROXY,
+        httpsProxy: env.https_proxy ?? env.HTTPS_PROXY,
+        noProxy: env.no_proxy ?? env.NO_PROXY,
+      } as ConstructorParameters<typeof EnvHttpProxyAgent>[0]);
+  }
 
   private get timeoutMs(): number {
     return this.options.timeoutMs ?? 30_000;
+  }
+
+  private get deadlineMs(): number {
+    return this.options.deadlineMs ?? DEADLINE_FACTOR * this.timeoutMs;
   }
 
   private now(): number {
@@ -114,6 +137,7 @@ export class HttpClient {
   close(): void {
     this.agentHttp.destroy();
     this.agentHttps.destroy();
+    void this.proxy?.close();
   }
 
   private backoff(attempt: number): number {
@@ -173,34 +197,19 @@ export class HttpClient {
 
   /** One request: resolves with the response stream (headers received) or rejects. */
   private open(url: string, headers: Record<string, string>): Promise<http.IncomingMessage> {
-    return new Promise((resolve, reject) => {
-      const u = new URL(url);
-      const mod = u.protocol === 'https:' ? https : http;
-      const req = mod.request(
-        u,
-        {
-          method: 'GET',
-          headers: {
-            'user-agent': this.options.userAgent ?? 'tickpipe',
-            'accept-encoding': 'identity',
-            ...headers,
-          },
-          agent: u.protocol === 'https:' ? this.agentHttps : this.agentHttp,
-          signal: this.options.signal,
-        },
-        (res) => {
-          res.setTimeout(this.timeoutMs, () =>
-            res.destroy(new Transient(`no data for ${this.timeoutMs / 1000} s (timeout)`)),
-          );
-          resolve(res);
-        },
-      );
-      req.setTimeout(this.timeoutMs, () =>
-        req.destroy(new Transient(`no response in ${this.timeoutMs / 1000} s (timeout)`)),
-      );
-      req.on('error', reject);
-      req.end();
-    });
+    const request = {
+      url,
+      headers: {
+        'user-agent': this.options.userAgent ?? 'tickpipe',
+        'accept-encoding': 'identity',
+        ...headers,
+      },
+      timeoutMs: this.timeoutMs,
+      deadlineMs: this.deadlineMs,
+      signal: this.options.signal,
+    };
+    if (this.proxy !== undefined) return openProxied(this.proxy, request);
+    return openDirect(new URL(url).protocol === 'https:' ? this.agentHttps : this.agentHttp, request);
   }
 
   /**
@@ -320,19 +329,17 @@ export class HttpClient {
         );
       }
       const append = status === 206 && have > 0;
-      const hash = createHash('sha256');
-      if (append) await hashFile(part, hash);
-      else have = 0;
+      if (!append) have = 0;
       const out = createWriteStream(part, { flags: append ? 'a' : 'w' });
       let first = !append;
       let total = have;
       try {
         await new Promise<void>((resolve, reject) => {
-          out.on('error', reject);
+          out.on('error', (e) => reject(systemError(part, e)));
           res.on('error', (e) =>
             reject(e instanceof Transient ? e : new Transient(`connection lost: ${e.message}`)),
           );
-          res.on('aborted', () => reject(new Transient('connection reset mid-body')));
+          res.on('aborted', () => reject(cutShort(res)));
           res.on('data', (chunk: Buffer) => {
             if (first) {
               first = false;
@@ -351,19 +358,26 @@ export class HttpClient {
             }
             total += chunk.length;
             this.bytes += chunk.length;
-            hash.update(chunk);
             if (!out.write(chunk)) {
               res.pause();
               out.once('drain', () => res.resume());
             }
           });
           res.on('end', () => {
-            if (!res.complete) reject(new Transient('connection reset mid-body'));
-            else out.end(resolve);
+            if (!res.complete) reject(cutShort(res));
+            // A write that failed (a full disk) fails the download: never resolve over it.
+            else out.end((e?: Error | null) => (e ? reject(systemError(part, e)) : resolve()));
           });
         });
       } catch (error) {
-        out.destroy();
+        res.destroy();
+        if (error instanceof Transient) {
+          // Keep what was received for the Range resume: let the writes in flight land first.
+          await new Promise<void>((resolve) => {
+            out.once('error', () => resolve());
+            out.end(() => resolve());
+          });
+        } else out.destroy();
         if (error instanceof HttpError) {
           // What was written is not the file: do not resume from it.
           try {
@@ -377,35 +391,16 @@ export class HttpClient {
       const declared = Number(res.headers['content-length']);
       if (Number.isFinite(declared) && total - (append ? have : 0) !== declared)
         throw new Transient(`body of ${total} bytes, Content-Length said ${declared}`);
-      return { status: 'ok', bytes: total, sha256: hash.digest('hex') };
+      // The file is what is on disk, not what was received: flush it to the device, then hash
+      // what is there. (A full disk that dropped bytes shows as a size or checksum mismatch.)
+      const onDisk = await syncAndHash(part);
+      if (onDisk.bytes !== total)
+        throw new TickpipeError(
+          `${part}: ${onDisk.bytes} bytes on disk after writing ${total} (the file system dropped some)`,
+        );
+      return { status: 'ok', bytes: total, sha256: onDisk.sha256 };
     });
   }
-}
-
-function readBody(res: http.IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    res.on('data', (c: Buffer) => parts.push(c));
-    res.on('error', (e) =>
-      reject(e instanceof Transient ? e : new Transient(`connection lost: ${e.message}`)),
-    );
-    res.on('aborted', () => reject(new Transient('connection reset mid-body')));
-    res.on('end', () => {
-      if (!res.complete) reject(new Transient('connection reset mid-body'));
-      else resolve(Buffer.concat(parts));
-    });
-  });
-}
-
-async function hashFile(path: string, hash: ReturnType<typeof createHash>): Promise<void> {
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-}
-
-function describeBody(body: Buffer, headers: http.IncomingHttpHeaders): string {
-  const type = String(headers['content-type'] ?? '');
-  const text = body.toString('utf8', 0, Math.min(body.length, 200));
-  if (type.includes('html') || /^\s*</.test(text)) return 'an HTML page';
-  return `"${text.replace(/\s+/g, ' ').slice(0, 60)}"`;
 }
 
 /** Checks for the zip magic number. */

@@ -7,6 +7,7 @@ import { type LocalFileOptions, readLocalFile } from './local.js';
 import { clip, mergeByTime, type TimeRange, untimed } from './timed.js';
 
 export { parseBarterConfig } from './barter.js';
+export { cacheFolder } from './cache.js';
 export {
   type Failure,
   type FetchOptions,

@@ -7,21 +7,23 @@
  * --kind), a Bybit trade archive CSV (by its header), or a generic OHLCV CSV with a header row.
  */
 
-import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { DataError, TickpipeError, UsageError } from '../errors.js';
-import { gunzipIfCompressed, openInput, READ_CHUNK, type StdinLike } from '../io/input.js';
+import { CorruptInput, DataError, TickpipeError, UsageError } from '../errors.js';
+import { untilAbortedAtLine } from '../io/abortable.js';
+import { fileLines, openInput, type StdinLike } from '../io/input.js';
 import type { ErrorPolicy } from '../io/lines.js';
 import { parseRecords, splitLines } from '../io/lines.js';
-import { parseTime } from '../records/time.js';
+import { listZipEntries, readZipEntry } from '../io/zip.js';
+import { parseInterval } from '../records/interval.js';
+import { parseTime, US_PER_DAY } from '../records/time.js';
 import { type BarterConfig, barterRecords } from './barter.js';
 import { binanceRows, parseBinanceFileName } from './binance/csv.js';
 import { bybitTradeParser, isBybitTradeHeader } from './bybit/csv.js';
-import { type GenericCsvOptions, genericCsv } from './generic.js';
+import { type GenericCsvOptions, genericCsv, intervalFromStep, intervalMismatch } from './generic.js';
 import { parseCsv } from './rows.js';
 import { ascending, type TimedBatch, type TimedStream } from './timed.js';
 import { BINANCE_DATA_TYPE, EXCHANGES, type Kind } from './venues.js';
-import { listZipEntries, readZipEntry } from './zip.js';
 
 export interface LocalFileOptions {
   readonly exchange?: string | undefined;
@@ -59,11 +61,6 @@ function exchangeFromPath(path: string): string | undefined {
   return undefined;
 }
 
-function fileChunks(path: string, options: LocalFileOptions): AsyncIterable<Buffer> {
-  const stream = createReadStream(path, { highWaterMark: READ_CHUNK, signal: options.signal });
-  return counted(stream as AsyncIterable<Buffer>, options.onBytes, 1);
-}
-
 /** `chunks`, telling `onBytes` each chunk's length times `scale` (file bytes per byte). */
 async function* counted(
   chunks: AsyncIterable<Buffer>,
@@ -94,10 +91,17 @@ export function readLocalFile(path: string, options: LocalFileOptions): TimedStr
   if (st.isDirectory()) throw new UsageError(`${path}: is a directory, expected a file`);
   const head = sniff(path);
   const name = basename(path);
-  if (head.length >= 4 && head.readUInt32LE(0) === 0x04034b50) return zipFile(path, options);
+  // A zip starts with a local header, or (no entries at all) with its end record.
+  const magic = head.length >= 4 ? head.readUInt32LE(0) : 0;
+  if (magic === 0x04034b50 || magic === 0x06054b50) return zipFile(path, options);
+  if (/\.zip$/i.test(name))
+    throw new CorruptInput(
+      name,
+      `not a valid zip file: ${head.length === 0 ? 'it is empty (0 bytes)' : /^\s*</.test(head.toString('latin1', 0, 64)) ? 'it is an HTML page' : 'no zip signature at its start'}`,
+    );
   const gz = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
   const inner = gz ? name.replace(/\.gz$/i, '') : name;
-  const chunks = gz ? gunzipIfCompressed(fileChunks(path, options)) : fileChunks(path, options);
+  const chunks = fileLines(path, options.signal, name, options.onBytes);
   return textFile(chunks, path, inner, gz ? undefined : head, options);
 }
 
@@ -105,8 +109,14 @@ async function* zipFile(path: string, options: LocalFileOptions): AsyncGenerator
   const entries = listZipEntries(path).filter((e) => !e.name.endsWith('/'));
   if (entries.length === 0) throw new DataError(basename(path), 'the zip file has no entries');
   for (const entry of entries) {
-    const expanded = readZipEntry(path, entry, { maxBytes: options.maxEntryBytes, signal: options.signal });
-    const chunks = counted(expanded, options.onBytes, entry.size > 0 ? entry.compressedSize / entry.size : 0);
+    const chunks = counted(
+      untilAbortedAtLine(
+        readZipEntry(path, entry, { maxBytes: options.maxEntryBytes, signal: options.signal }),
+        options.signal,
+      ),
+      options.onBytes,
+      entry.size > 0 ? entry.compressedSize / entry.size : 0,
+    );
     yield* csvEntry(chunks, `${basename(path)}/${entry.name}`, basename(entry.name), path, options);
   }
 }
@@ -169,6 +179,29 @@ async function* ndjson(
   }
 }
 
+/** `1mo` (the archive's name) is `1M`. */
+function canonicalInterval(text: string): string {
+  return text === '1mo' ? '1M' : text;
+}
+
+/**
+ * A kline's span (open to close) says its interval: a 1m file read with --interval 1h would label
+ * one-minute candles as hours. Checked on the first candle (months vary in length: 28 to 31 days).
+ */
+function checkKlineSpan(batch: TimedBatch, interval: string, source: string): void {
+  const first = batch.records[0] as { time?: unknown; open_time?: unknown } | undefined;
+  const iv = parseInterval(canonicalInterval(interval));
+  const open = parseTime(first?.open_time);
+  const close = parseTime(first?.time);
+  if (iv === undefined || open === undefined || close === undefined) return;
+  const span = close.us - open.us;
+  const fits =
+    iv.months > 0
+      ? span >= 28 * US_PER_DAY * iv.months && span <= 31 * US_PER_DAY * iv.months
+      : span === iv.us;
+  if (!fits) throw intervalMismatch(source, intervalFromStep(span) ?? `${span / 1_000_000}-second`, interval);
+}
+
 /** One CSV text: which parser, decided from the file name, --kind and the header. */
 async function* csvEntry(
   chunks: AsyncIterable<Buffer>,
@@ -190,11 +223,25 @@ async function* csvEntry(
     const symbol = options.symbol ?? binName?.symbol;
     if (symbol === undefined)
       throw new UsageError(`${source}: give --symbol (the file name does not say it)`);
-    const interval = options.interval ?? binName?.interval;
+    const named = binName?.interval === undefined ? undefined : canonicalInterval(binName.interval);
+    const interval = options.interval ?? named;
     if (dataType === 'klines' && interval === undefined)
       throw new UsageError(`${source}: give --interval (the file name does not say it)`);
+    if (dataType === 'klines' && named !== undefined && canonicalInterval(interval!) !== named)
+      throw intervalMismatch(source, named, interval!);
     const labels = { exchange: exchange.id, symbol, interval, inverse: exchange.inverse };
-    yield* binanceRows(chunks, source, dataType, labels, options.policy);
+    let rows = 0;
+    for await (const batch of binanceRows(chunks, source, dataType, labels, options.policy)) {
+      if (rows === 0 && dataType === 'klines') checkKlineSpan(batch, interval!, source);
+      rows += batch.keys.length;
+      yield batch;
+    }
+    // An archive file always has rows: none at all is a damaged or wrong file, not "no data".
+    if (rows === 0 && options.policy.skipped === 0)
+      throw new DataError(
+        source,
+        `no ${dataType} rows in the file (it is empty or not a Binance archive file)`,
+      );
     return;
   }
   // Read the header line to tell a Bybit trade archive from a generic OHLCV file.
@@ -216,7 +263,10 @@ async function* csvEntry(
       yield n.value;
     }
   })();
-  const header = headText.split('\n', 1)[0]!.replace(/\r$/, '');
+  const header = headText
+    .split('\n', 1)[0]!
+    .replace(/\r$/, '')
+    .replace(/^\uFEFF/, '');
   if (isBybitTradeHeader(header)) {
     const id = options.exchange ?? (header.startsWith('id,') ? 'bybit_spot' : 'bybit_perpetuals_usd');
     const symbol = options.symbol ?? /^([A-Z0-9]+?)_?\d{4}-\d{2}-\d{2}/.exec(name)?.[1];

@@ -6,10 +6,13 @@
  */
 
 import { DataError } from '../errors.js';
+import { BYBIT_INTERVAL } from '../exchanges/bybit/intervals.js';
 import type { ErrorPolicy } from '../io/lines.js';
+import { parseInterval } from '../records/interval.js';
 import type { WireRecord } from '../records/record.js';
 import { formatTime, parseCanonicalTime, US_PER_HOUR, US_PER_MS } from '../records/time.js';
 import { aggTradeParser, klineParser } from './binance/csv.js';
+import { CandleGrid } from './coverage.js';
 import type { HttpClient } from './http.js';
 import { type ParsedRow, RowError, type RowParser } from './rows.js';
 import type { TimedBatch, TimeRange } from './timed.js';
@@ -22,6 +25,20 @@ export interface RestContext {
   readonly policy: ErrorPolicy;
   /** Now, epoch microseconds: candles that have not closed by then are not emitted. */
   readonly now: number;
+  /** A part of the range REST did not deliver: reported as a failure (exit 1). */
+  readonly missing?: ((symbol: string, range: TimeRange, url: string, reason: string) => void) | undefined;
+  /** Said on stderr whatever the verbosity (repeated candles dropped). */
+  readonly warn?: ((message: string) => void) | undefined;
+}
+
+/** Reports what a candle grid found missing or repeated once the paging is over. */
+function closeGrid(ctx: RestContext, symbol: string, grid: CandleGrid, url: string): void {
+  if (grid.duplicates > 0)
+    ctx.warn?.(
+      `${symbol}: ${grid.duplicates} repeated candle${grid.duplicates === 1 ? '' : 's'} from REST dropped (first: open time ${formatTime(grid.firstDuplicate!)})`,
+    );
+  for (const hole of grid.finish())
+    ctx.missing?.(symbol, hole, url, `REST did not return ${grid.describe(hole)}`);
 }
 
 const ms = (us: number): number => Math.floor(us / US_PER_MS);
@@ -59,7 +76,12 @@ function binanceKlineWeight(ex: Exchange): number {
   return ex.id === 'binance_spot' ? 2 : 10;
 }
 
-/** Binance klines over `range` (by open time), paged forward; only closed candles. */
+/**
+ * Binance klines over `range` (by open time), paged forward; only closed candles. A short page does
+ * not end the range (the venue may cap a page below the limit): paging goes on from the last candle
+ * until the range is covered or a page is empty. Every open time on the grid is delivered once or
+ * reported through `ctx.missing`; repeats are dropped (docs/fetch.md, "Faults").
+ */
 export async function* binanceKlines(
   ctx: RestContext,
   symbol: string,
@@ -68,27 +90,29 @@ export async function* binanceKlines(
 ): AsyncGenerator<TimedBatch> {
   const ex = ctx.exchange;
   const parser = klineParser({ exchange: ex.id, symbol, interval, inverse: ex.inverse });
+  const grid = new CandleGrid(parseInterval(interval)!, range, ctx.now);
   let start = range.from;
-  for (;;) {
-    if (start >= range.to) return;
-    const url = `${ctx.restUrl}${ex.rest}/klines?symbol=${symbol}&interval=${interval}&startTime=${ms(start)}&endTime=${ms(range.to) - 1}&limit=${ex.klineLimit}`;
+  let url = '';
+  while (start < range.to && !grid.complete) {
+    url = `${ctx.restUrl}${ex.rest}/klines?symbol=${symbol}&interval=${interval}&startTime=${ms(start)}&endTime=${ms(range.to) - 1}&limit=${ex.klineLimit}`;
     const rows = expectArray(
       await ctx.http.getJson(url, { weight: binanceKlineWeight(ex), weightLimit: ex.weightLimit }),
       url,
     );
-    if (rows.length === 0) return;
+    if (rows.length === 0) break;
     const parsed = parseRows(rows, parser, url, ctx.policy, (r) => (r as unknown[]).map(String));
     // A candle still open at `now` is not a candle yet.
     const closed = parsed.filter(
       (p) => parseCanonicalTime((p.record as unknown as { time: string }).time) <= ctx.now,
     );
-    const inRange = closed.filter((p) => p.key >= range.from && p.key < range.to);
-    if (inRange.length > 0) yield batch(inRange);
+    const kept = closed.filter((p) => p.key >= range.from && p.key < range.to && grid.accept(p.key));
+    if (kept.length > 0) yield batch(kept);
     const last = parsed.at(-1);
-    if (last === undefined || rows.length < ex.klineLimit || closed.length < parsed.length) return;
+    if (last === undefined || closed.length < parsed.length) break;
     if (last.key < start) throw new DataError(url, 'klines went backwards');
     start = last.key + US_PER_MS;
   }
+  closeGrid(ctx, symbol, grid, url || ctx.restUrl);
 }
 
 /**
@@ -303,22 +327,6 @@ export async function binanceDepth(ctx: RestContext, symbol: string, limit: numb
   };
 }
 
-export const BYBIT_INTERVAL: Record<string, string> = {
-  '1m': '1',
-  '3m': '3',
-  '5m': '5',
-  '15m': '15',
-  '30m': '30',
-  '1h': '60',
-  '2h': '120',
-  '4h': '240',
-  '6h': '360',
-  '12h': '720',
-  '1d': 'D',
-  '1w': 'W',
-  '1M': 'M',
-};
-
 /**
  * Bybit v5 klines: `list` is newest first, `[startTime, open, high, low, close, volume, turnover]`
  * (strings). Paged forward in windows of at most `limit` candles so output streams in time order.
@@ -334,10 +342,12 @@ export async function* bybitKlines(
   const code = BYBIT_INTERVAL[interval]!;
   const months = interval === '1M';
   const step = months ? 31 * 24 * US_PER_HOUR : intervalUs;
+  const grid = new CandleGrid(parseInterval(interval)!, range, ctx.now);
+  let url = ctx.restUrl;
   let start = range.from;
   while (start < range.to) {
     const end = Math.min(range.to, start + step * (months ? 1 : ex.klineLimit));
-    const url = `${ctx.restUrl}/v5/market/kline?category=${ex.rest}&symbol=${symbol}&interval=${code}&start=${ms(start)}&end=${ms(end) - 1}&limit=${ex.klineLimit}`;
+    url = `${ctx.restUrl}/v5/market/kline?category=${ex.rest}&symbol=${symbol}&interval=${code}&start=${ms(start)}&end=${ms(end) - 1}&limit=${ex.klineLimit}`;
     const body = (await ctx.http.getJson(url)) as {
       retCode?: unknown;
       retMsg?: unknown;
@@ -359,7 +369,7 @@ export async function* bybitKlines(
       const openUs = openMs * US_PER_MS;
       if (openUs < range.from || openUs >= range.to) continue;
       const closeUs = months ? nextMonth(openUs) : openUs + intervalUs;
-      if (closeUs > ctx.now) continue;
+      if (closeUs > ctx.now || !grid.accept(openUs)) continue;
       records.push({
         type: 'candle',
         time: formatTime(closeUs, 'ms'),
@@ -379,6 +389,7 @@ export async function* bybitKlines(
     if (records.length > 0) yield { records, keys };
     start = end;
   }
+  closeGrid(ctx, symbol, grid, url);
 }
 
 function nextMonth(us: number): number {

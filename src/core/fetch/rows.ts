@@ -4,7 +4,7 @@
  * parsers use.
  */
 
-import { DataError } from '../errors.js';
+import { CorruptInput, DataError } from '../errors.js';
 import { ByteOut } from '../io/bytes.js';
 import { DEFAULT_MAX_LINE_BYTES, type ErrorPolicy, splitLines } from '../io/lines.js';
 import { setBatchBytes } from '../io/stream.js';
@@ -29,11 +29,39 @@ export interface RowParser {
   parse(fields: string[]): ParsedRow;
 }
 
-/** A header row starts with a field that is not a number: `open_time`, `id`, `timestamp`. */
+/**
+ * A header row is names: `open_time`, `id`, `timestamp`, each starting with a letter or `_` (so an
+ * HTML page, `<!DOCTYPE html>`, is not taken for a header and dropped, it is refused as a row).
+ */
 export function startsWithName(fields: string[]): boolean {
-  const f = fields[0] ?? '';
-  const c = f.charCodeAt(0);
-  return f.length > 0 && !(c >= 48 && c <= 57) && c !== 45 && c !== 46;
+  if (fields.length === 0) return false;
+  for (const f of fields) if (!HEADER_NAME.test(f)) return false;
+  return true;
+}
+
+const HEADER_NAME = /^[A-Za-z_][A-Za-z0-9_ ]{0,63}$/;
+
+/**
+ * A decimal as the venues write one (`42000.5`, `-0.1`, `1e-8`), as a finite number; undefined for
+ * anything `Number()` would also read but is not a decimal: `0x1C1C`, `0b1`, ` 1`, `Infinity`, `1e400`.
+ */
+export function decimalValue(s: string): number | undefined {
+  if (!DECIMAL.test(s)) return undefined;
+  const n = +s;
+  return Number.isFinite(n) ? n : undefined;
+}
+
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d{1,4})?$/;
+
+const BOM = '\uFEFF';
+
+/** The first line of an HTML page where CSV rows were expected (a venue's error page saved as a file). */
+function refuseHtml(source: string, firstLine: string): void {
+  if (/^\s*</.test(firstLine))
+    throw new CorruptInput(
+      `${source}:1`,
+      `expected CSV rows, found an HTML page ("${firstLine.slice(0, 40)}")`,
+    );
 }
 
 /**
@@ -56,11 +84,13 @@ export async function* parseCsv(
     let out: ByteOut | undefined;
     let exact = true;
     for (let i = 0; i < lines.length; i++) {
-      const line = lines[i]!;
+      let line = lines[i]!;
+      if (first && line.startsWith(BOM)) line = line.slice(1);
       if (line.length === 0) continue;
       const fields = line.split(',');
       if (first) {
         first = false;
+        refuseHtml(source, line);
         if (parser.isHeader(fields)) continue;
       }
       let row: ParsedRow;
@@ -99,9 +129,8 @@ export function expectColumns(fields: string[], counts: readonly number[], what:
 /** A decimal field as a number. Empty text is an error (Number('') would be 0). */
 export function num(fields: string[], i: number, name: string): number {
   const s = fields[i]!;
-  const n = +s;
-  if (s.length === 0 || !Number.isFinite(n))
-    throw new RowError(`expected a number for "${name}", found "${s.slice(0, 40)}"`);
+  const n = decimalValue(s);
+  if (n === undefined) throw new RowError(`expected a number for "${name}", found "${s.slice(0, 40)}"`);
   return n;
 }
 
@@ -123,6 +152,8 @@ export interface EpochTime {
   precision: TimePrecision;
 }
 
+const EPOCH_DIGITS = /^\d{1,17}$/;
+
 /** Smallest epoch-milliseconds value accepted (1973), as in docs/format.md. */
 const MIN_MS = 1e11;
 
@@ -132,8 +163,9 @@ const MIN_MS = 1e11;
  */
 export function epoch(fields: string[], i: number, name: string, out: EpochTime): void {
   const s = fields[i]!;
-  const n = +s;
-  if (s.length === 0 || !Number.isInteger(n) || n < MIN_MS || n >= 1e17)
+  // Digits only: `1.70027E+12` (a spreadsheet's rounding of a time) is not a time.
+  const n = EPOCH_DIGITS.test(s) ? +s : Number.NaN;
+  if (!Number.isInteger(n) || n < MIN_MS || n >= 1e17)
     throw new RowError(
       `expected epoch milliseconds or microseconds for "${name}", found "${s.slice(0, 40)}"`,
     );
@@ -202,6 +234,8 @@ export async function* parseCsvBytes(
       }
       if (first) {
         first = false;
+        if (buf[s] === 0xef && buf[s + 1] === 0xbb && buf[s + 2] === 0xbf) s += 3;
+        refuseHtml(source, buf.toString('utf8', s, Math.min(e, s + 200)));
         const c = buf[s]!;
         if (
           !(c >= 48 && c <= 57) &&

@@ -51,3 +51,36 @@ export async function* untilAborted<T>(
     }
   }
 }
+
+/**
+ * As `untilAborted`, for bytes that are lines (CSV, NDJSON): the bytes after the last newline seen
+ * are held back until more come, so an interrupt ends the stream at the last complete line (the
+ * line it cut off is dropped, not read as a bad row), and the readers downstream finish normally.
+ * Held bytes are passed on as they are (no copy), ahead of the next chunk.
+ */
+export async function* untilAbortedAtLine(
+  source: AsyncIterable<Buffer>,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<Buffer> {
+  if (signal === undefined) {
+    yield* source;
+    return;
+  }
+  let held: Buffer[] = [];
+  for await (const chunk of untilAborted(source, signal)) {
+    const nl = chunk.lastIndexOf(10);
+    if (nl === -1) {
+      held.push(chunk);
+      continue;
+    }
+    for (const h of held) yield h;
+    held = [];
+    if (nl + 1 === chunk.length) yield chunk;
+    else {
+      yield chunk.subarray(0, nl + 1);
+      held.push(chunk.subarray(nl + 1));
+    }
+  }
+  if (signal.aborted) return;
+  for (const h of held) yield h;
+}

@@ -7,7 +7,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { CorruptInput, TickpipeError, UsageError } from '../errors.js';
-import { untilAborted } from './abortable.js';
+import { untilAborted, untilAbortedAtLine } from './abortable.js';
 
 export interface Input {
   /** The name used in messages: `stdin` or the path as given. */
@@ -68,7 +68,7 @@ export function openInput(path: string | undefined, stdin: StdinLike, signal?: A
   );
   return {
     name,
-    chunks: gunzipIfCompressed(counted),
+    chunks: gunzipIfCompressed(counted, name),
     size,
     bytesRead: () => counter,
     close: () => source.destroy?.(),
@@ -89,7 +89,10 @@ async function* countBytes(
 }
 
 /** Passes bytes through, or gunzips them when the stream starts with the gzip magic number. */
-export async function* gunzipIfCompressed(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+export async function* gunzipIfCompressed(
+  source: AsyncIterable<Buffer>,
+  name?: string,
+): AsyncGenerator<Buffer> {
   const it = source[Symbol.asyncIterator]();
   let first = await it.next();
   // A first chunk of one byte cannot be told apart; read on until two bytes are seen.
@@ -112,10 +115,33 @@ export async function* gunzipIfCompressed(source: AsyncIterable<Buffer>): AsyncG
     try {
       for await (const chunk of gunzip) yield chunk as Buffer;
     } catch (error) {
-      throw new CorruptInput(undefined, `corrupt gzip input: ${(error as Error).message}`);
+      throw new CorruptInput(name, `corrupt gzip input: ${(error as Error).message}`);
     }
     return;
   }
   yield head;
   yield* rest;
+}
+
+/**
+ * The bytes of a file on disk, gunzipped when they are gzip. When `signal` fires they end at the
+ * last complete line, so the readers downstream finish normally (SIGINT and SIGTERM exit 130/143
+ * after flushing, not with an AbortError).
+ */
+export function fileLines(
+  path: string,
+  signal: AbortSignal | undefined,
+  name = path,
+  onBytes?: (n: number) => void,
+): AsyncIterable<Buffer> {
+  const raw = createReadStream(path, { highWaterMark: READ_CHUNK }) as AsyncIterable<Buffer>;
+  return untilAbortedAtLine(gunzipIfCompressed(onBytes ? counted(raw, onBytes) : raw, name), signal);
+}
+
+/** `chunks`, telling `onBytes` each chunk's length (the bytes read from disk, for progress). */
+async function* counted(chunks: AsyncIterable<Buffer>, onBytes: (n: number) => void): AsyncGenerator<Buffer> {
+  for await (const chunk of chunks) {
+    onBytes(chunk.length);
+    yield chunk;
+  }
 }

@@ -7,11 +7,14 @@
  *   writing, reports `closed`, and the pipeline winds down quietly with exit 0.
  * - Never ends the underlying stream when it is the process's stdout, so nothing is cut off.
  * - With a TableFormatter (`--format csv|tsv`), writes records as rows instead (table.ts).
+ * - Any other write error (a full disk: `> /dev/full`) becomes one located error,
+ *   `stdout: no space left on device` (exit 1), raised by the next write or by `flush`.
  */
 
 import type { Writable } from 'node:stream';
 import { serialize, type WireRecord } from '../records/record.js';
 import { ByteOut } from './bytes.js';
+import { systemError } from './errno.js';
 import { type ByteBatch, batchBytes } from './stream.js';
 import type { TableFormatter } from './table.js';
 
@@ -25,6 +28,7 @@ export class NdjsonWriter {
     private readonly out: Writable,
     private readonly onClosed: () => void = () => {},
     private readonly table?: TableFormatter,
+    private readonly name = 'stdout',
   ) {
     out.on('error', this.onError);
     out.on('close', this.onClose);
@@ -35,7 +39,7 @@ export class NdjsonWriter {
       this.closedByReader = true;
       this.onClosed();
     } else {
-      this.failure = error;
+      this.failure ??= systemError(this.name, error);
     }
     this.wake();
   };
@@ -112,11 +116,16 @@ export class NdjsonWriter {
   /** Waits until everything written has been handed to the operating system. */
   async flush(): Promise<void> {
     if (this.failure) throw this.failure;
-    if (this.closedByReader || this.out.destroyed || this.out.writableLength === 0) return;
-    await new Promise<void>((resolve) => {
-      this.waiting = resolve;
-      this.out.once('drain', this.onDrain);
-    });
+    if (!this.closedByReader && !this.out.destroyed && this.out.writableLength > 0) {
+      await new Promise<void>((resolve) => {
+        this.waiting = resolve;
+        this.out.once('drain', this.onDrain);
+      });
+    }
+    // A failed write is reported on the next tick (a file's writes are synchronous, their errors
+    // are not): look once more before calling the output delivered.
+    if (this.failure === undefined && !this.closedByReader)
+      await new Promise<void>((resolve) => setImmediate(resolve));
     if (this.failure) throw this.failure;
   }
 

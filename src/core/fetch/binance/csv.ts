@@ -26,6 +26,7 @@ import {
   parseCsv,
   parseCsvBytes,
   positive,
+  RowError,
   type RowParser,
   startsWithName,
   whole,
@@ -79,6 +80,8 @@ export function klineParser(labels: Labels): RowParser {
       expectColumns(f, [12], 'a kline row');
       epoch(f, 0, 'open_time', t1);
       epoch(f, 6, 'close_time', t2);
+      if (t2.us + unit(t2.precision) <= t1.us)
+        throw new RowError(`close_time ${f[6]} is not after open_time ${f[0]}`);
       const record: Record<string, unknown> = {
         type: 'candle',
         // close_time is the candle's last instant (open + interval - 1 unit).

@@ -204,6 +204,8 @@ export class KlineBytes {
     const closeMicro = closeT >= 1e14;
     const openUs = openMicro ? openT : openT * 1000;
     const closeUs = closeMicro ? closeT + 1 : (closeT + 1) * 1000;
+    // A candle that closes before it opens: the string parser reports it.
+    if (closeUs <= openUs) return undefined;
     // Check every number before writing anything.
     if (!this.decimal(buf, starts[1]!, ends[1]!) || !(this.value > 0)) return undefined;
     const o = this.value;
