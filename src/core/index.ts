@@ -109,6 +109,7 @@ export {
 export { type DrawdownOptions, DrawdownStage, drawdown } from './stats/drawdown-stage.js';
 export { ANNUAL_252, ANNUAL_365, DAILY, parseStatInterval, type StatInterval } from './stats/interval.js';
 export {
+  annualisedReturn,
   cagr,
   calmarRatio,
   convertRate,
