@@ -105,6 +105,15 @@ const COMMANDS: Record<string, Contract> = {
     ignoresUnknown: true,
     bigSample: equity(60_000),
   },
+  // 1m to 1m: every candle is its own bucket, written as it is read, so "in place" is defined (with
+  // coarser buckets an unknown record comes out when read, before the bucket around it closes).
+  resample: {
+    args: ['--interval', '1m', '--quiet'],
+    readsInput: true,
+    bigArgs: ['--interval', '5m', '--quiet'],
+    sample: SAMPLE_CANDLES,
+    bigSample: candles(60_000),
+  },
   // fetch reads records from standard input with --file - (NDJSON passes through, CSV is parsed).
   fetch: {
     args: ['--file', '-', '--quiet'],

@@ -15,6 +15,7 @@ import Drawdown from '../../src/commands/drawdown.js';
 import Fetch from '../../src/commands/fetch.js';
 import Generate from '../../src/commands/generate.js';
 import Orderbook from '../../src/commands/orderbook.js';
+import Resample from '../../src/commands/resample.js';
 import Sanitize from '../../src/commands/sanitize.js';
 import Summarize from '../../src/commands/summarize.js';
 
@@ -35,6 +36,7 @@ const COMMANDS = {
   fetch: Fetch,
   generate: Generate,
   orderbook: Orderbook,
+  resample: Resample,
   sanitize: Sanitize,
   summarize: Summarize,
 };

@@ -95,6 +95,52 @@ export class ExactSum {
   }
 }
 
+/** Decimal places looked for in a value; beyond this a value is treated as off any grid. */
+export const MAX_PLACES = 9;
+export const NO_GRID = MAX_PLACES + 1;
+export const POW10 = Array.from({ length: MAX_PLACES + 1 }, (_, i) => 10 ** i);
+
+/**
+ * The fewest decimal places d (0 to MAX_PLACES) for which x is the double nearest a decimal with d
+ * places, i.e. what parsing that decimal's text gives; NO_GRID when there is none.
+ */
+export function decimalPlaces(x: number): number {
+  if (!Number.isFinite(x) || Math.abs(x) >= 2 ** 40) return NO_GRID;
+  for (let d = 0; d <= MAX_PLACES; d++) {
+    const p = POW10[d]!;
+    if (Math.round(x * p) / p === x) return d;
+  }
+  return NO_GRID;
+}
+
+/**
+ * A running sum that is exact in decimal when its values are decimals of at most MAX_PLACES places
+ * (volumes and prices parsed from text): the double nearest the decimal sum, so a bucket's volume is
+ * the same number however its values were grouped. Values off any such grid give the exactly
+ * rounded sum of the doubles (ExactSum).
+ */
+export class DecimalSum {
+  private readonly s = new ExactSum();
+  private places = 0;
+  private offGrid = false;
+
+  add(x: number): void {
+    this.s.add(x);
+    const d = decimalPlaces(x);
+    if (d === NO_GRID) this.offGrid = true;
+    else if (d > this.places) this.places = d;
+  }
+
+  get value(): number {
+    const sum = this.s.value;
+    if (this.offGrid) return sum;
+    const scale = POW10[this.places]!;
+    const scaled = sum * scale;
+    const units = Math.round(scaled);
+    return Math.abs(units) < 2 ** 51 && Math.abs(scaled - units) < 0.25 ? units / scale : sum;
+  }
+}
+
 const SPLIT = 134_217_729; // 2^27 + 1, Veltkamp's splitter for doubles
 
 /** The exact error of x·x rounded to `p` (Dekker's TwoProduct for a square). */

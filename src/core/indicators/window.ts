@@ -1,4 +1,4 @@
-import { ExactSum } from './exact-sum.js';
+import { decimalPlaces, ExactSum, MAX_PLACES, NO_GRID, POW10 } from './exact-sum.js';
 
 /**
  * A fixed-size window of the last `n` values with their exactly rounded sum and sum of squares
@@ -106,24 +106,6 @@ export class Window {
     for (let i = 0; i < this.count; i++) m = Math.min(m, this.values[i]!);
     return m;
   }
-}
-
-/** Decimal places looked for in a value; beyond this a value is treated as off any grid. */
-const MAX_PLACES = 9;
-const NO_GRID = MAX_PLACES + 1;
-const POW10 = Array.from({ length: MAX_PLACES + 1 }, (_, i) => 10 ** i);
-
-/**
- * The fewest decimal places d (0 to MAX_PLACES) for which x is the double nearest a decimal with d
- * places, i.e. what parsing that decimal's text gives; NO_GRID when there is none.
- */
-export function decimalPlaces(x: number): number {
-  if (!Number.isFinite(x) || Math.abs(x) >= 2 ** 40) return NO_GRID;
-  for (let d = 0; d <= MAX_PLACES; d++) {
-    const p = POW10[d]!;
-    if (Math.round(x * p) / p === x) return d;
-  }
-  return NO_GRID;
 }
 
 /** Throws unless `n` is a whole number >= 1 (`what` names it in the message). */
