@@ -58,3 +58,74 @@ export class WilderAverage extends EMA {
     super(period, 1 / period);
   }
 }
+
+/** Weighted moving average: weights 1..n, the newest value weighing n. */
+export class WMA {
+  private readonly w: Window;
+  private weighted = 0;
+  private steps = 0;
+  value: number | undefined;
+
+  constructor(readonly period: number) {
+    this.w = new Window(period);
+  }
+
+  update(x: number): number | undefined {
+    const n = this.period;
+    const sumBefore = this.w.sum;
+    const out = this.w.push(x);
+    // S_w' = S_w + n x - (sum of the window before, which includes the value leaving)
+    if (Number.isNaN(out)) this.weighted += this.w.size * x;
+    else this.weighted += n * x - sumBefore;
+    // recomputed from the window every n values, so rounding cannot accumulate
+    if (++this.steps >= n && this.w.full) {
+      this.steps = 0;
+      let s = 0;
+      for (let i = 0; i < n; i++) s += (i + 1) * this.w.at(i);
+      this.weighted = s;
+    }
+    this.value = this.w.full ? this.weighted / ((n * (n + 1)) / 2) : undefined;
+    return this.value;
+  }
+}
+
+/** Double EMA: 2 EMA(x) - EMA(EMA(x)). Valid once the outer EMA is (2n - 1 values). */
+export class DEMA {
+  private readonly inner: EMA;
+  private readonly outer: EMA;
+  value: number | undefined;
+
+  constructor(readonly period: number) {
+    this.inner = new EMA(period);
+    this.outer = new EMA(period);
+  }
+
+  update(x: number): number | undefined {
+    const e = this.inner.update(x);
+    const ee = e === undefined ? undefined : this.outer.update(e);
+    this.value = e === undefined || ee === undefined ? undefined : 2 * e - ee;
+    return this.value;
+  }
+}
+
+/** Triple EMA: 3 EMA - 3 EMA(EMA) + EMA(EMA(EMA)). Valid after 3n - 2 values. */
+export class TEMA {
+  private readonly e1: EMA;
+  private readonly e2: EMA;
+  private readonly e3: EMA;
+  value: number | undefined;
+
+  constructor(readonly period: number) {
+    this.e1 = new EMA(period);
+    this.e2 = new EMA(period);
+    this.e3 = new EMA(period);
+  }
+
+  update(x: number): number | undefined {
+    const a = this.e1.update(x);
+    const b = a === undefined ? undefined : this.e2.update(a);
+    const c = b === undefined ? undefined : this.e3.update(b);
+    this.value = a === undefined || b === undefined || c === undefined ? undefined : 3 * a - 3 * b + c;
+    return this.value;
+  }
+}
