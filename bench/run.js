@@ -9,7 +9,7 @@
 //   npm run bench -- --quick      skip the 5M-record memory check
 //   npm run bench -- --runs 5     more runs per figure
 //   npm run bench -- --only stats one or more sections: sanitize, fetch, orderbook, backtest, stats, connect,
-//                                 resample
+//                                 resample, features
 
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
@@ -399,6 +399,21 @@ async function benchResample() {
   );
 }
 
+async function benchFeatures() {
+  // The 1,000,000 generated 1m candles, with three indicators appended to every record.
+  const candles = join(scratch, 'candles-1m.ndjson');
+  console.log(
+    `\nfeatures: ${fmt(N)} generated 1m candles, --add sma:20 --add rsi:14 --add macd:12,26,9, to /dev/null`,
+  );
+  await versus(
+    candles,
+    N,
+    'features (sma, rsi, macd)',
+    [cli, 'features', candles, '--add', 'sma:20', '--add', 'rsi:14', '--add', 'macd:12,26,9'],
+    0.6,
+  );
+}
+
 /** The generated inputs main() writes, for runs of single sections. */
 async function ensureInputs() {
   const candles = join(scratch, 'candles-1m.ndjson');
@@ -417,3 +432,4 @@ if (want('backtest')) await benchBacktest();
 if (want('stats')) await benchStats();
 if (want('connect')) await benchConnect();
 if (want('resample')) await benchResample();
+if (want('features')) await benchFeatures();

@@ -114,6 +114,13 @@ const COMMANDS: Record<string, Contract> = {
     sample: SAMPLE_CANDLES,
     bigSample: candles(60_000),
   },
+  features: {
+    args: ['--add', 'sma:3', '--add', 'macd:3,5,2'],
+    readsInput: true,
+    bigArgs: ['--add', 'sma:3'],
+    sample: SAMPLE_CANDLES,
+    bigSample: candles(60_000),
+  },
   // fetch reads records from standard input with --file - (NDJSON passes through, CSV is parsed).
   fetch: {
     args: ['--file', '-', '--quiet'],

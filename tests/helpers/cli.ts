@@ -12,6 +12,7 @@ import { setIo, type TickpipeCommand } from '../../src/cli/base.js';
 import Backtest from '../../src/commands/backtest.js';
 import Connect from '../../src/commands/connect.js';
 import Drawdown from '../../src/commands/drawdown.js';
+import Features from '../../src/commands/features.js';
 import Fetch from '../../src/commands/fetch.js';
 import Generate from '../../src/commands/generate.js';
 import Orderbook from '../../src/commands/orderbook.js';
@@ -33,6 +34,7 @@ const COMMANDS = {
   backtest: Backtest,
   connect: Connect,
   drawdown: Drawdown,
+  features: Features,
   fetch: Fetch,
   generate: Generate,
   orderbook: Orderbook,
