@@ -15,6 +15,7 @@ import json
 import sys
 
 import backtrader as bt
+from daily_csv import daily_csv
 
 
 class SmaCross(bt.Strategy):
@@ -42,19 +43,7 @@ class BuyAndHold(bt.Strategy):
 
 def run(spec):
     cerebro = bt.Cerebro(stdstats=False)
-    cerebro.adddata(
-        bt.feeds.GenericCSVData(
-            dataname=spec["file"],
-            dtformat="%Y-%m-%d",
-            datetime=0,
-            open=1,
-            high=2,
-            low=3,
-            close=4,
-            volume=-1,
-            openinterest=-1,
-        )
-    )
+    cerebro.adddata(daily_csv(spec["file"]))
     strategy = SmaCross if spec["strategy"] == "sma-cross" else BuyAndHold
     cerebro.addstrategy(strategy, size=spec["size"])
     cerebro.broker.setcash(10000.0)

@@ -21,6 +21,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import backtrader as bt
+from daily_csv import daily_csv
 
 
 def decimal_mean(values):
@@ -72,19 +73,7 @@ class SmaCross(bt.Strategy):
 
 def run(spec, decimal):
     cerebro = bt.Cerebro(stdstats=False)
-    cerebro.adddata(
-        bt.feeds.GenericCSVData(
-            dataname=spec["file"],
-            dtformat="%Y-%m-%d",
-            datetime=0,
-            open=1,
-            high=2,
-            low=3,
-            close=4,
-            volume=-1,
-            openinterest=-1,
-        )
-    )
+    cerebro.adddata(daily_csv(spec["file"]))
     cerebro.addstrategy(SmaCross, fast=spec["fast"], slow=spec["slow"], size=spec["size"], decimal=decimal)
     cerebro.broker.setcash(10000.0)
     cerebro.broker.setcommission(commission=0.001)

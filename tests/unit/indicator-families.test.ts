@@ -8,7 +8,6 @@
 import fc from 'fast-check';
 import * as ts from 'trading-signals';
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../src/core/generate/random.js';
 import {
   AccumulationDistribution,
   ADX,
@@ -34,18 +33,8 @@ import {
   WilliamsR,
   WMA,
 } from '../../src/core/indicators/index.js';
+import { walk } from '../helpers/walk.js';
 
-function walk(n: number, seed = 11) {
-  const rng = new Rng(seed);
-  let p = 100;
-  return Array.from({ length: n }, () => {
-    const open = p;
-    p = Math.max(1, p * (1 + (rng.uniform() - 0.5) * 0.02));
-    const high = Math.max(open, p) * (1 + rng.uniform() * 0.005);
-    const low = Math.min(open, p) * (1 - rng.uniform() * 0.005);
-    return { open, high, low, close: p, volume: 1 + rng.uniform() * 10 };
-  });
-}
 const bars = walk(1500);
 type Bar = (typeof bars)[number];
 

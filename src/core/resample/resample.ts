@@ -169,13 +169,7 @@ export class Resampler implements Stage {
   }
 
   private onTrade(rec: WireRecord, s: Series, out: WireRecord[]): void {
-    const t = this.time(rec, 'time');
-    if (t < s.last)
-      throw this.error(
-        rec,
-        `trade at ${String(rec.time)} is older than the one before; sort first (tickpipe sanitize --reorder-window N)`,
-      );
-    s.last = t;
+    const t = this.inOrder(rec, s);
     const price = rec.price as number;
     const amount = rec.amount as number;
     const bars = this.options.bars;
@@ -198,13 +192,7 @@ export class Resampler implements Stage {
   }
 
   private onMid(rec: WireRecord, s: Series, out: WireRecord[]): void {
-    const t = this.time(rec, 'time');
-    if (t < s.last)
-      throw this.error(
-        rec,
-        `record at ${String(rec.time)} is older than the one before; sort first (tickpipe sanitize --reorder-window N)`,
-      );
-    s.last = t;
+    const t = this.inOrder(rec, s);
     let mid: number | undefined;
     if (rec.type === 'quote') mid = ((rec.bid_price as number) + (rec.ask_price as number)) / 2;
     else {
@@ -285,6 +273,18 @@ export class Resampler implements Stage {
           );
     out.push(s.kind === 'mid' ? ({ ...rec, ticks: bar.count } as WireRecord) : rec);
     this.report.bars++;
+  }
+
+  /** The record's time, checked not to be older than the series' last. */
+  private inOrder(rec: WireRecord, s: Series): number {
+    const t = this.time(rec, 'time');
+    if (t < s.last)
+      throw this.error(
+        rec,
+        `${String(rec.type)} at ${String(rec.time)} is older than the one before; sort first (tickpipe sanitize --reorder-window N)`,
+      );
+    s.last = t;
+    return t;
   }
 
   private time(rec: WireRecord, field: string): number {
