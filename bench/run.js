@@ -8,7 +8,8 @@
 //   npm run bench                 all measurements (writes ~1.8 GB of scratch files under .bench/)
 //   npm run bench -- --quick      skip the 5M-record memory check
 //   npm run bench -- --runs 5     more runs per figure
-//   npm run bench -- --only stats one or more sections: sanitize, fetch, orderbook, backtest, stats, connect
+//   npm run bench -- --only stats one or more sections: sanitize, fetch, orderbook, backtest, stats, connect,
+//                                 resample, features
 
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
@@ -385,6 +386,34 @@ async function benchConnect() {
   );
 }
 
+async function benchResample() {
+  // The 1,000,000 generated 1m candles main() wrote, to hourly candles: one bar per 60 records.
+  const candles = join(scratch, 'candles-1m.ndjson');
+  console.log(`\nresample: ${fmt(N)} generated 1m candles to 1h, records to /dev/null`);
+  await versus(
+    candles,
+    N,
+    'resample --interval 1h',
+    [cli, 'resample', candles, '--interval', '1h', '--quiet'],
+    0.6,
+  );
+}
+
+async function benchFeatures() {
+  // The 1,000,000 generated 1m candles, with three indicators appended to every record.
+  const candles = join(scratch, 'candles-1m.ndjson');
+  console.log(
+    `\nfeatures: ${fmt(N)} generated 1m candles, --add sma:20 --add rsi:14 --add macd:12,26,9, to /dev/null`,
+  );
+  await versus(
+    candles,
+    N,
+    'features (sma, rsi, macd)',
+    [cli, 'features', candles, '--add', 'sma:20', '--add', 'rsi:14', '--add', 'macd:12,26,9'],
+    0.6,
+  );
+}
+
 /** The generated inputs main() writes, for runs of single sections. */
 async function ensureInputs() {
   const candles = join(scratch, 'candles-1m.ndjson');
@@ -402,3 +431,5 @@ if (want('orderbook')) await benchOrderbook();
 if (want('backtest')) await benchBacktest();
 if (want('stats')) await benchStats();
 if (want('connect')) await benchConnect();
+if (want('resample')) await benchResample();
+if (want('features')) await benchFeatures();

@@ -82,7 +82,6 @@ const PENDING: Record<string, string> = {
 
 /** Commands that do not exist yet (other branches build them): any example using one is pending. */
 const PENDING_COMMANDS: Record<string, string> = {
-  resample: 'tickpipe resample does not exist yet (issue 21)',
   sweep: 'tickpipe sweep does not exist yet (issue 17)',
 };
 

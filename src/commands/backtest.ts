@@ -183,8 +183,8 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
       helpGroup: 'SUMMARY',
     }),
     'risk-free': Flags.string({
-      description: 'With --summary: the risk-free rate of return per --summary-interval.',
-      default: '0',
+      description:
+        "With --summary: the risk-free rate of return per --summary-interval (default: the configuration's risk_free_return, as barter's system_config.json gives it, else 0).",
       helpGroup: 'SUMMARY',
     }),
     quiet: quietFlag('No run summary on stderr (records, orders, rejections, fills).'),
@@ -280,9 +280,10 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
       (r) => rejections.observe(r),
     );
     if (flags.summary) {
-      const riskFree = Number(flags['risk-free']);
-      if (flags['risk-free'].trim() === '' || !Number.isFinite(riskFree) || riskFree <= -1)
-        throw new UsageError(`--risk-free: expected a rate such as 0.04, found "${flags['risk-free']}"`);
+      const text = flags['risk-free'] ?? String(config.risk_free_return ?? 0);
+      const riskFree = Number(text);
+      if (text.trim() === '' || !Number.isFinite(riskFree) || riskFree <= -1)
+        throw new UsageError(`--risk-free: expected a rate such as 0.04, found "${text}"`);
       const summarizer = new Summarizer({
         interval: parseStatInterval(flags['summary-interval'], '--summary-interval'),
         period: parseStatInterval(flags['summary-period'], '--summary-period'),

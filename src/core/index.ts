@@ -80,6 +80,15 @@ export { addInterval, type Interval, parseInterval } from './records/interval.js
 export * from './records/record.js';
 export { formatTime, type ParsedTime, parseCanonicalTime, parseDuration, parseTime } from './records/time.js';
 export { RecordValidator, toNumber } from './records/validate.js';
+export { type Bucket, bucketOf, parseTimeZone, type TimeZone, UTC } from './resample/buckets.js';
+export {
+  parseBars,
+  type ResampleOptions,
+  type ResampleReport,
+  Resampler,
+  resample,
+  type ThresholdBars,
+} from './resample/resample.js';
 export {
   CLASS_INFO,
   defaultPolicy,
@@ -109,6 +118,7 @@ export {
 export { type DrawdownOptions, DrawdownStage, drawdown } from './stats/drawdown-stage.js';
 export { ANNUAL_252, ANNUAL_365, DAILY, parseStatInterval, type StatInterval } from './stats/interval.js';
 export {
+  annualisedReturn,
   cagr,
   calmarRatio,
   convertRate,

@@ -107,6 +107,22 @@ const COMMANDS: Record<string, Contract> = {
     ignoresUnknown: true,
     bigSample: equity(60_000),
   },
+  // 1m to 1m: every candle is its own bucket, written as it is read, so "in place" is defined (with
+  // coarser buckets an unknown record comes out when read, before the bucket around it closes).
+  resample: {
+    args: ['--interval', '1m', '--quiet'],
+    readsInput: true,
+    bigArgs: ['--interval', '5m', '--quiet'],
+    sample: SAMPLE_CANDLES,
+    bigSample: candles(60_000),
+  },
+  features: {
+    args: ['--add', 'sma:3', '--add', 'macd:3,5,2'],
+    readsInput: true,
+    bigArgs: ['--add', 'sma:3'],
+    sample: SAMPLE_CANDLES,
+    bigSample: candles(60_000),
+  },
   // report writes one HTML page, not records.
   report: {
     args: ['--quiet'],

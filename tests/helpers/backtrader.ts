@@ -1,15 +1,54 @@
 /**
- * backtrader's semantics written out, as independent references for the agreement tests (we cannot
- * run backtrader here: PyPI is out of reach). Each follows the named backtrader source: what it
- * computes and in which order, not its code.
+ * backtrader's semantics written out, as independent references for the agreement tests, and the
+ * way to run real backtrader (../shared/peers/backtrader, by a Python script in tests/reference/).
+ * Each written-out reference follows the named backtrader source: what it computes and in which
+ * order, not its code.
  */
 
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ROOT } from './cli.js';
 
 export interface Bar {
   readonly date: string;
   readonly open: number;
   readonly close: number;
+  /** The close as written in the file (a decimal), for exact arithmetic. */
+  readonly closeText: string;
+}
+
+/** backtrader's package folder (../shared/peers/backtrader), or undefined where absent. */
+export function backtraderPath(): string | undefined {
+  const dir = resolve(ROOT, '..', 'shared', 'peers', 'backtrader');
+  return existsSync(join(dir, 'backtrader', '__init__.py')) ? dir : undefined;
+}
+
+/** Why real backtrader cannot run here (no peers folder, no python3), or undefined when it can. */
+export function backtraderUnavailable(): string | undefined {
+  if (backtraderPath() === undefined) return '../shared/peers/backtrader not found';
+  const v = spawnSync('python3', ['--version'], { encoding: 'utf8' });
+  return v.status === 0 ? undefined : 'python3 not found';
+}
+
+/** Runs tests/reference/<script> under python3 with backtrader on PYTHONPATH; its stdout as JSON. */
+export function runBacktraderScript<T>(script: string, arg: unknown): T {
+  const r = spawnSync('python3', [join(ROOT, 'tests', 'reference', script), JSON.stringify(arg)], {
+    encoding: 'utf8',
+    env: { ...process.env, PYTHONPATH: backtraderPath() ?? '' },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (r.status !== 0) throw new Error(`${script} failed (${r.status}): ${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
+}
+
+/** A decimal's text as an integer count of 10^-places units ("3.2314" at 6 places: 3231400n). */
+export function decimalUnits(text: string, places: number): bigint {
+  const neg = text.startsWith('-');
+  const [int = '0', frac = ''] = (neg ? text.slice(1) : text).split('.');
+  if (frac.length > places) throw new Error(`${text} has more than ${places} decimal places`);
+  const units = BigInt(int + frac.padEnd(places, '0'));
+  return neg ? -units : units;
 }
 
 /** tickpipe backtest flags for the run smaCrossRun describes (next-open fills are the default). */
@@ -36,15 +75,22 @@ export function readBars(file: string): Bar[] {
     .split('\n')
     .slice(1)
     .map((l) => l.split(','))
-    .map((r) => ({ date: r[0]!, open: Number(r[1]), close: Number(r[4]) }));
+    .map((r) => ({ date: r[0]!, open: Number(r[1]), close: Number(r[4]), closeText: r[4]! }));
 }
 
 /**
- * A long-only SMA(10)/SMA(30) CrossOver strategy with buy(size=10), market orders at the next open and
- * setcommission(commission=0.001), cash 10000: the fills, and the broker value (cash + position x
- * close) at every bar, as backtrader's Cerebro run computes them.
+ * A long-only SMA(fast)/SMA(slow) CrossOver strategy with buy(size), market orders at the next open
+ * and setcommission(commission=0.001), cash 10000: the fills, and the broker value (cash + position x
+ * close) at every bar, as backtrader's Cerebro run computes them, with one difference on purpose: the
+ * two averages are compared exactly, in decimal (window sums of the closes' text in integer units,
+ * cross-multiplied by the periods), so a tie is a tie. backtrader compares `math.fsum(window) /
+ * period` doubles, which agree with this everywhere except where its rounding splits a decimal tie
+ * (tests/backtrader-sma.test.ts runs real backtrader and finds those).
  */
-export function smaCrossRun(rows: readonly Bar[]): {
+export function smaCrossRun(
+  rows: readonly Bar[],
+  { fast = 10, slow = 30, size = 10 }: { fast?: number; slow?: number; size?: number } = {},
+): {
   fills: [string, number][];
   values: number[];
   value: number;
@@ -55,7 +101,9 @@ export function smaCrossRun(rows: readonly Bar[]): {
   let nzd = 0;
   const fills: [string, number][] = [];
   const values: number[] = [];
-  const sma = (i: number, n: number) => rows.slice(i - n + 1, i + 1).reduce((s, r) => s + r.close, 0) / n;
+  const places = Math.max(...rows.map((r) => r.closeText.split('.')[1]?.length ?? 0));
+  const units = rows.map((r) => decimalUnits(r.closeText, places));
+  const sum = (i: number, n: number) => units.slice(i - n + 1, i + 1).reduce((s, u) => s + u, 0n);
   rows.forEach((r, i) => {
     if (pending !== 0) {
       cash -= pending * r.open + Math.abs(pending * r.open) * 0.001;
@@ -64,11 +112,13 @@ export function smaCrossRun(rows: readonly Bar[]): {
       pending = 0;
     }
     values.push(cash + pos * r.close);
-    if (i < 29) return;
-    const d = sma(i, 10) - sma(i, 30);
+    if (i < slow - 1) return;
+    // sign(sum_fast / fast - sum_slow / slow), exactly
+    const diff = sum(i, fast) * BigInt(slow) - sum(i, slow) * BigInt(fast);
+    const d = diff > 0n ? 1 : diff < 0n ? -1 : 0;
     const cross = nzd < 0 && d > 0 ? 1 : nzd > 0 && d < 0 ? -1 : 0;
     if (d !== 0) nzd = d;
-    if (pos === 0 && cross > 0) pending = 10;
+    if (pos === 0 && cross > 0) pending = size;
     else if (pos !== 0 && cross < 0) pending = -pos;
   });
   return { fills, values, value: values.at(-1)! };

@@ -12,10 +12,12 @@ import { setIo, type TickpipeCommand } from '../../src/cli/base.js';
 import Backtest from '../../src/commands/backtest.js';
 import Connect from '../../src/commands/connect.js';
 import Drawdown from '../../src/commands/drawdown.js';
+import Features from '../../src/commands/features.js';
 import Fetch from '../../src/commands/fetch.js';
 import Generate from '../../src/commands/generate.js';
 import Orderbook from '../../src/commands/orderbook.js';
 import Report from '../../src/commands/report.js';
+import Resample from '../../src/commands/resample.js';
 import Sanitize from '../../src/commands/sanitize.js';
 import Summarize from '../../src/commands/summarize.js';
 
@@ -33,10 +35,12 @@ const COMMANDS = {
   backtest: Backtest,
   connect: Connect,
   drawdown: Drawdown,
+  features: Features,
   fetch: Fetch,
   generate: Generate,
   orderbook: Orderbook,
   report: Report,
+  resample: Resample,
   sanitize: Sanitize,
   summarize: Summarize,
 };

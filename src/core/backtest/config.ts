@@ -77,6 +77,8 @@ export interface BacktestConfig {
   seed: number;
   on_disable: 'keep' | 'close';
   strict_instruments: boolean;
+  /** For `--summary`: the risk-free return per summary interval (barter's `risk_free_return`). */
+  risk_free_return?: number | undefined;
 }
 
 export const DEFAULT_CONFIG: BacktestConfig = {
@@ -229,7 +231,12 @@ export function isBarterConfig(v: unknown): boolean {
 export function fromBarter(
   v: Obj,
   source: string,
-): { instruments: InstrumentConfig[]; balances: BalanceConfig[]; execution: Partial<ExecutionConfig> } {
+): {
+  instruments: InstrumentConfig[];
+  balances: BalanceConfig[];
+  execution: Partial<ExecutionConfig>;
+  risk_free_return?: number;
+} {
   const root = isObj(v.system) ? { ...v.system, instruments: v.system.instruments ?? v.instruments } : v;
   const instruments: InstrumentConfig[] = [];
   const list = Array.isArray(root.instruments) ? root.instruments : [];
@@ -269,7 +276,14 @@ export function fromBarter(
       });
     }
   }
-  return { instruments, balances, execution };
+  const rf = v.risk_free_return ?? root.risk_free_return;
+  if (rf === undefined) return { instruments, balances, execution };
+  return {
+    instruments,
+    balances,
+    execution,
+    risk_free_return: num(`${source}: risk_free_return`, rf, -1, true),
+  };
 }
 
 /**
@@ -283,6 +297,7 @@ export function parseConfig(json: unknown, source: string): BacktestConfig {
     cfg.instruments = b.instruments;
     cfg.balances = b.balances;
     Object.assign(cfg.execution, b.execution);
+    if (b.risk_free_return !== undefined) cfg.risk_free_return = b.risk_free_return;
     return cfg;
   }
   if (!isObj(json)) throw new UsageError(`${source}: expected a JSON object`);

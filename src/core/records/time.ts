@@ -208,7 +208,7 @@ const TWO_DIGITS: string[] = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0$
 let cachedDay = Number.NaN;
 let cachedDayPrefix = '';
 
-function civilFromDays(z: number): [number, number, number] {
+export function civilFromDays(z: number): [number, number, number] {
   const zz = z + 719468;
   const era = Math.floor(zz / 146097);
   const doe = zz - era * 146097;

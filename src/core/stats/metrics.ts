@@ -121,6 +121,27 @@ export function cagr(start: number, end: number, elapsedUs: number, interval: St
 }
 
 /**
+ * Annualised return over `periods` return periods of length `period`: the growth compounded to
+ * `interval`, expm1(ln(end / start) / periods * (interval / period)). With `annual_252` and daily
+ * periods this is backtrader's `Returns.rnorm` (252 periods a year, counted, not calendar days); with
+ * `annual_365`, 365 periods a year. -1 when everything was lost.
+ *
+ * @example annualisedReturn(100, 121, 504, DAILY, ANNUAL_252) // { value: 0.1, interval: 'annual_252' } (to rounding)
+ */
+export function annualisedReturn(
+  start: number,
+  end: number,
+  periods: number,
+  period: StatInterval,
+  interval: StatInterval,
+): Metric {
+  if (!(start > 0)) return noMetric(`the starting value ${start} is not positive`, interval);
+  if (!(periods > 0)) return noMetric('no return periods', interval);
+  if (end <= 0) return metric(-1, interval);
+  return metric(Math.expm1((Math.log(end / start) / periods) * (interval.us / period.us)), interval);
+}
+
+/**
  * Win rate: winning positions / closed positions (a position that broke even is neither).
  *
  * @example winRate(3, 4) // { value: 0.75 }

@@ -14,7 +14,7 @@ import { toNumber } from '../records/validate.js';
 import { type DrawdownPeriod, DrawdownStats, DrawdownTracker, periodFields } from './drawdown.js';
 import { ANNUAL_365, DAILY, type StatInterval } from './interval.js';
 import {
-  cagr,
+  annualisedReturn,
   calmarRatio,
   convertRate,
   DownsideDeviation,
@@ -589,7 +589,10 @@ export class Summarizer implements Stage {
     const n = snap.returns.count;
     const stats = p.drawdowns.with(p.tracker.current());
     const maxDd = stats.max?.value ?? 0;
-    const growth = cagr(p.start, p.last, p.lastTime - p.startTime, iv);
+    const growth =
+      p.lastTime > p.startTime
+        ? annualisedReturn(p.start, p.last, n, this.period, iv)
+        : noMetric('the run has no length in time', iv);
     const short = this.enough(n);
     const r = { mean: snap.returns.mean, stdDev: snap.returns.stdDev('sample'), count: n };
     const sd = r.stdDev * Math.sqrt(iv.us / this.period.us);

@@ -1,0 +1,62 @@
+/** Momentum oscillators over one series: RSI and MACD. */
+
+import { EMA, WilderAverage } from './averages.js';
+
+/**
+ * Relative strength index (Wilder): gains and losses between consecutive values, each smoothed with
+ * Wilder's average over `n`; RSI = 100 - 100 / (1 + avg gain / avg loss), 100 when there was no
+ * loss, 50 when the values did not move at all.
+ */
+export class RSI {
+  private prev: number | undefined;
+  private readonly gain: WilderAverage;
+  private readonly loss: WilderAverage;
+  value: number | undefined;
+
+  constructor(readonly period: number) {
+    this.gain = new WilderAverage(period);
+    this.loss = new WilderAverage(period);
+  }
+
+  update(x: number): number | undefined {
+    const prev = this.prev;
+    this.prev = x;
+    if (prev === undefined) return undefined;
+    const g = this.gain.update(x > prev ? x - prev : 0);
+    const l = this.loss.update(x < prev ? prev - x : 0);
+    if (g === undefined || l === undefined) return undefined;
+    this.value = l === 0 ? (g === 0 ? 50 : 100) : 100 - 100 / (1 + g / l);
+    return this.value;
+  }
+}
+
+export interface MacdValue {
+  macd: number;
+  signal: number;
+  histogram: number;
+}
+
+/** MACD: EMA(fast) - EMA(slow), its EMA(signal), and their difference (the histogram). */
+export class MACD {
+  private readonly fast: EMA;
+  private readonly slow: EMA;
+  private readonly signal: EMA;
+  value: MacdValue | undefined;
+
+  constructor(fast = 12, slow = 26, signal = 9) {
+    this.fast = new EMA(fast);
+    this.slow = new EMA(slow);
+    this.signal = new EMA(signal);
+  }
+
+  update(x: number): MacdValue | undefined {
+    const f = this.fast.update(x);
+    const s = this.slow.update(x);
+    if (f === undefined || s === undefined) return undefined;
+    const macd = f - s;
+    const sig = this.signal.update(macd);
+    if (sig === undefined) return undefined;
+    this.value = { macd, signal: sig, histogram: macd - sig };
+    return this.value;
+  }
+}
