@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createEngine, loadStrategy } from '../src/core/backtest/backtest.js';
 import { type BacktestConfig, DEFAULT_CONFIG, parseConfig } from '../src/core/backtest/config.js';
-import { money, moneyText } from '../src/core/backtest/engine.js';
+import { money, moneyText } from '../src/core/backtest/money.js';
 import type { Strategy } from '../src/core/backtest/strategy.js';
 import { collect, fromRecords, runStage } from '../src/core/io/stream.js';
 import { rawOf, serialize, type WireRecord } from '../src/core/records/record.js';

@@ -1,0 +1,140 @@
+/**
+ * The order desk: creates orders, moves them through the life-cycle table (lifecycle.ts) writing an
+ * `order` record per change, activates them when their entry latency has elapsed, and ends them
+ * (cancelled, expired, rejected), releasing what they reserved.
+ */
+
+import { ZERO } from '../backtest/exact.js';
+import type { Clock } from '../engine/clock.js';
+import type { Recorder } from '../engine/records.js';
+import type { BacktestReport } from '../engine/report.js';
+import { TickpipeError } from '../errors.js';
+import type { Instrument } from '../market/instrument.js';
+import { arrivalReference, queueAhead } from '../matching/arrival.js';
+import { releaseAll } from '../portfolio/settle.js';
+import { LIFECYCLE, type OrderEvent } from './lifecycle.js';
+import type { Order, OrderSpec } from './order.js';
+
+export type EndStatus = 'cancelled' | 'expired' | 'rejected';
+const END_EVENT: Readonly<Record<EndStatus, OrderEvent>> = {
+  cancelled: 'cancel',
+  expired: 'expire',
+  rejected: 'reject',
+};
+
+export class OrderDesk {
+  private nextId = 1;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly rec: Recorder,
+    private readonly report: BacktestReport,
+    private readonly latencyUs: number,
+  ) {}
+
+  /** An id for a refusal that never became an order (ids are shared with orders). */
+  takeId(): number {
+    return this.nextId++;
+  }
+
+  /** A new order in state `created`, live after the entry latency. */
+  create(s: OrderSpec): Order {
+    const o: Order = {
+      id: this.nextId++,
+      inst: s.inst,
+      side: s.side,
+      kind: s.kind,
+      price: s.price,
+      amount: s.amount,
+      amountNum: s.amount.toNumber(),
+      filled: ZERO,
+      filledNum: 0,
+      tif: s.tif,
+      postOnly: s.postOnly,
+      reduceOnly: s.reduceOnly,
+      status: 'created',
+      liveUs: this.clock.us + this.latencyUs,
+      cancelUs: Number.POSITIVE_INFINITY,
+      live: false,
+      taker: s.kind === 'market',
+      reserve: undefined,
+      reserved: ZERO,
+      queue: Number.POSITIVE_INFINITY,
+      tag: s.tag,
+      atClose: false,
+    };
+    this.report.orders++;
+    return o;
+  }
+
+  transition(o: Order, event: OrderEvent, reason: string | undefined): void {
+    const next = LIFECYCLE[o.status][event];
+    if (next === undefined)
+      throw new TickpipeError(`internal: order ${o.id} cannot ${event} when ${o.status}`);
+    o.status = next;
+    this.rec.order(o, reason);
+  }
+
+  remove(o: Order): void {
+    const list = o.inst.orders;
+    const i = list.indexOf(o);
+    if (i >= 0) list.splice(i, 1);
+  }
+
+  /** Ends an order: its reservation released, its final state written, off the book. */
+  end(o: Order, status: EndStatus, reason: string | undefined): void {
+    releaseAll(o);
+    this.transition(o, END_EVENT[status], reason);
+    this.remove(o);
+    if (o.reserve !== undefined) this.rec.balance(o.reserve);
+  }
+
+  cancelAll(inst: Instrument, reason: string): void {
+    for (const o of [...inst.orders]) this.end(o, 'cancelled', reason);
+  }
+
+  /** Asks for a cancel, effective after the latency (at once without latency). */
+  requestCancel(inst: Instrument, id: number | 'all'): void {
+    const at = this.clock.us + this.latencyUs;
+    if (id === 'all') {
+      for (const o of inst.orders) if (o.cancelUs === Number.POSITIVE_INFINITY) o.cancelUs = at;
+    } else {
+      const o = inst.orders.find((x) => x.id === id);
+      if (o !== undefined && o.cancelUs === Number.POSITIVE_INFINITY) o.cancelUs = at;
+    }
+    if (this.latencyUs === 0)
+      for (const o of [...inst.orders]) if (o.cancelUs <= this.clock.us) this.end(o, 'cancelled', undefined);
+  }
+
+  /** On a new time: cancels and activations whose latency has elapsed. */
+  due(insts: readonly Instrument[]): void {
+    const now = this.clock.us;
+    for (const inst of insts) {
+      if (inst.orders.length === 0) continue;
+      for (const o of [...inst.orders]) {
+        if (o.cancelUs <= now) this.end(o, 'cancelled', undefined);
+        else if (!o.live && o.liveUs <= now) this.activate(o);
+      }
+    }
+  }
+
+  /**
+   * An order becomes live. A limit learns whether it takes liquidity on arrival and its queue; a
+   * post-only one that would take is rejected; a resting gtc one is accepted (`open`).
+   */
+  activate(o: Order): void {
+    o.live = true;
+    if (o.kind !== 'limit') return;
+    const inst = o.inst;
+    const buy = o.side === 'buy';
+    const p = o.price!;
+    const ref = arrivalReference(inst, buy);
+    o.taker = ref > 0 && (buy ? p >= ref : p <= ref);
+    if (o.postOnly && o.taker) {
+      this.end(o, 'rejected', `post-only ${o.side} at ${p} would take liquidity (market at ${ref})`);
+      return;
+    }
+    o.queue = queueAhead(inst, o);
+    if (o.tif === 'gtc' && !o.taker) this.transition(o, 'accept', undefined);
+  }
+}
