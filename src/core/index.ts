@@ -50,6 +50,7 @@ export { BookSide, type Level } from './book/levels.js';
 export { type OrderbookOptions, type OrderbookReport, OrderbookStage, orderbook } from './book/orderbook.js';
 export { ruleFor, Sequencer } from './book/sequence.js';
 export { Clock } from './engine/clock.js';
+export { type PreparedData, prepareData, runPrepared } from './engine/data.js';
 export { BacktestEngine, DEFAULT_CASH, type EngineOptions } from './engine/engine.js';
 export { FillDesk } from './engine/fills.js';
 export { Recorder } from './engine/records.js';

@@ -37,7 +37,7 @@ import { Balances } from '../portfolio/balances.js';
 import { Fees } from '../portfolio/fees.js';
 import { fundingPayment } from '../portfolio/funding.js';
 import { type WireRecord, whereOf } from '../records/record.js';
-import { formatTime, parseTime, TimeReader } from '../records/time.js';
+import { formatTime, parseTime, type TimePrecision, TimeReader } from '../records/time.js';
 import { TradingState } from '../risk/trading-state.js';
 import { KellyStats } from '../sizing/sizing.js';
 import { Clock } from './clock.js';
@@ -151,19 +151,35 @@ export class BacktestEngine implements Stage {
   // The stage
 
   push(rec: WireRecord, out: WireRecord[]): void {
-    this.rec.out = out;
-    this.report.records++;
     const type = rec.type;
-    if (type === 'instrument') {
-      this.addInstrument(parseInstrument(this.where(rec), rec, true), true);
+    if (!(type in KIND_RANK) && type !== 'funding' && !ENGINE_TYPES.has(type)) {
+      this.rec.out = out;
+      this.report.records++;
+      if (type === 'instrument') this.addInstrument(parseInstrument(this.where(rec), rec, true), true);
       return;
     }
-    if (!(type in KIND_RANK) && type !== 'funding' && !ENGINE_TYPES.has(type)) return;
     // The time read without a ParsedTime object (this runs per record).
     const tr = this.timeReader;
     if (!tr.read(rec.time))
       throw new DataError(this.where(rec), `expected a time for "time", found ${JSON.stringify(rec.time)}`);
-    const us = tr.us;
+    this.step(rec, tr.us, tr.canonical ? (rec.time as string) : undefined, tr.precision, out);
+  }
+
+  /**
+   * One timed record (a market or engine record) whose time was read already: `text` is its time
+   * as written (undefined: formatted from `us` at `precision` when the clock moves). Records of
+   * other types go through `push`. A sweep over pre-parsed data (engine/data.ts) calls this.
+   */
+  step(
+    rec: WireRecord,
+    us: number,
+    text: string | undefined,
+    precision: TimePrecision,
+    out: WireRecord[],
+  ): void {
+    this.rec.out = out;
+    this.report.records++;
+    const type = rec.type;
     const clock = this.clock;
     if (us < clock.us)
       throw new DataError(
@@ -172,7 +188,7 @@ export class BacktestEngine implements Stage {
       );
     if (us > clock.us) {
       this.flushEquity(us);
-      clock.advance(us, tr.canonical ? (rec.time as string) : formatTime(us, tr.precision), tr.precision);
+      clock.advance(us, text ?? formatTime(us, precision), precision);
       this.onNewTime();
     }
     this.current = rec;
