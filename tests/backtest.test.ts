@@ -969,6 +969,7 @@ describeShared("backtest reads barter's system_config.json (shared barter-rs)", 
       exchange: 'binance_spot',
       asset: 'usdt',
       total: 10000,
+      free: 10000, // barter's balance has total and free
     });
     expect(cfg.balances.find((b) => b.asset === 'btc')?.total).toBe(0.1);
   });

@@ -85,7 +85,8 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
     }),
     params: Flags.string({ description: 'Strategy parameters as a JSON object.' }),
     balance: Flags.string({
-      description: 'A starting balance EXCHANGE:ASSET=AMOUNT (repeatable; replaces the configured ones).',
+      description:
+        'A starting balance EXCHANGE:ASSET=AMOUNT, or EXCHANGE:ASSET=AMOUNT,free=AMOUNT to hold the rest outside the run (repeatable; replaces the configured ones).',
       multiple: true,
       default: [],
     }),

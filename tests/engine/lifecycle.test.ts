@@ -20,8 +20,8 @@ const TABLE: Record<OrderStatus, string> = {
   //                 submit accept partial_fill       fill    cancel     expire   reject
   created: '          new    -      -                  -       -          -        -',
   new: '              -      open   partially_filled   filled  cancelled  expired  rejected',
-  open: '             -      -      partially_filled   filled  cancelled  expired  -',
-  partially_filled: '-      -      partially_filled   filled  cancelled  expired  -',
+  open: '             -      -      partially_filled   filled  cancelled  expired  rejected',
+  partially_filled: '-      -      partially_filled   filled  cancelled  expired  rejected',
   filled: '           -      -      -                  -       -          -        -',
   cancelled: '        -      -      -                  -       -          -        -',
   expired: '          -      -      -                  -       -          -        -',

@@ -4,6 +4,7 @@
  */
 
 import { describe, expect, it } from 'vitest';
+import { dec } from '../../src/core/backtest/exact.js';
 import { applyQuote, setTop } from '../../src/core/market/market.js';
 import { bookFills } from '../../src/core/matching/book.js';
 import { candleFills } from '../../src/core/matching/candle.js';
@@ -99,6 +100,7 @@ describe('matching: candles', () => {
       const p = parts();
       p.inst.last = 100.5; // a limit below this is not marketable on arrival
       p.clock.text = 'CLOSE';
+      p.balances.of('x', 'btc').set(dec(1)); // a spot sell needs what it sells
       const o = p.order(k.side, k.kind, k.price, 1, k.tif ?? 'gtc');
       candleFills(p.inst, k.c, p.fills);
       const fills = p.of('fill');

@@ -26,6 +26,16 @@ export interface BalanceConfig {
   exchange: string;
   asset: string;
   total: number;
+  /** What is available to trade (barter's `free`); the rest of `total` is held outside the run. Default: total. */
+  free?: number | undefined;
+}
+
+/** `free`, when given, must be within [0, total]. */
+function balanceFree(where: string, total: number, v: unknown): { free?: number } {
+  if (v === undefined) return {};
+  const free = num(`${where}.free`, v, 0);
+  if (free > total) throw new UsageError(`${where}: free ${free} is more than total ${total}`);
+  return { free };
 }
 
 export interface ExecutionConfig {
@@ -262,10 +272,12 @@ export function fromBarter(
     const exchange = String(state?.exchange ?? ex.mocked_exchange ?? '');
     for (const b of Array.isArray(state?.balances) ? state.balances : []) {
       if (!isObj(b) || !isObj(b.balance)) continue;
+      const total = num(`${source}: balances.balance.total`, b.balance.total, 0);
       balances.push({
         exchange,
         asset: str(`${source}: balances.asset`, b.asset).toLowerCase(),
-        total: num(`${source}: balances.balance.total`, b.balance.total, 0),
+        total,
+        ...balanceFree(`${source}: balances.balance`, total, b.balance.free),
       });
     }
   }
@@ -296,11 +308,13 @@ export function parseConfig(json: unknown, source: string): BacktestConfig {
     cfg.balances = json.balances.map((v, i) => {
       const where = `${source}: balances[${i}]`;
       if (!isObj(v)) throw new UsageError(`${where}: expected an object`);
-      checkKeys(where, v, ['exchange', 'asset', 'total']);
+      checkKeys(where, v, ['exchange', 'asset', 'total', 'free']);
+      const total = num(`${where}.total`, v.total, 0);
       return {
         exchange: str(`${where}.exchange`, v.exchange),
         asset: str(`${where}.asset`, v.asset).toLowerCase(),
-        total: num(`${where}.total`, v.total, 0),
+        total,
+        ...balanceFree(where, total, v.free),
       };
     });
   }
@@ -364,11 +378,15 @@ export function parseConfig(json: unknown, source: string): BacktestConfig {
   return cfg;
 }
 
-/** `--balance binance_spot:usdt=10000` */
+/** `--balance binance_spot:usdt=10000` or `--balance binance_spot:usdt=10000,free=8000` */
 export function parseBalanceFlag(text: string): BalanceConfig {
-  const m = /^([^:=\s]+):([^:=\s]+)=(.+)$/.exec(text);
-  if (m === null) throw new UsageError(`--balance: expected EXCHANGE:ASSET=AMOUNT, found "${text}"`);
-  return { exchange: m[1]!, asset: m[2]!.toLowerCase(), total: num('--balance', m[3], 0) };
+  const m = /^([^:=\s]+):([^:=\s]+)=([^,]+?)(?:,\s*free=(.+))?$/.exec(text);
+  if (m === null)
+    throw new UsageError(
+      `--balance: expected EXCHANGE:ASSET=AMOUNT or EXCHANGE:ASSET=AMOUNT,free=AMOUNT, found "${text}"`,
+    );
+  const total = num('--balance', m[3], 0);
+  return { exchange: m[1]!, asset: m[2]!.toLowerCase(), total, ...balanceFree('--balance', total, m[4]) };
 }
 
 /** `--fees maker=2,taker=5` (bps) */

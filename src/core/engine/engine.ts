@@ -135,7 +135,11 @@ export class BacktestEngine implements Stage {
     for (const ic of cfg.instruments) this.addInstrument(ic, false);
     for (const r of options.instruments ?? [])
       this.addInstrument(parseInstrument(`${options.source ?? 'instruments'}: ${r.symbol}`, r, true), false);
-    for (const b of cfg.balances) this.balances.of(b.exchange, b.asset).set(dec(b.total));
+    for (const b of cfg.balances) {
+      const bal = this.balances.of(b.exchange, b.asset);
+      bal.set(dec(b.total));
+      if (b.free !== undefined) bal.held = dec(b.total).minus(dec(b.free));
+    }
     this.ctx = strategyContext(
       cfg,
       this.clock,
@@ -187,8 +191,11 @@ export class BacktestEngine implements Stage {
         `record at ${rec.time as string} is older than the engine clock (${clock.text}); sort the input first (tickpipe sanitize --reorder-window N)`,
       );
     if (us > clock.us) {
+      const first = !clock.started;
       this.flushEquity(us);
       clock.advance(us, text ?? formatTime(us, precision), precision);
+      // The seeded balances, as they start (what summarize reads as balance_start).
+      if (first) for (const b of this.cfg.balances) this.rec.balance(this.balances.of(b.exchange, b.asset));
       this.onNewTime();
     }
     this.current = rec;
@@ -225,6 +232,9 @@ export class BacktestEngine implements Stage {
     this.rec.out = out;
     if (!this.clock.started) return;
     this.onNewTime();
+    // The clean-up: from here no strategy call opens an order (the strategy still sees its closing
+    // fills); every open order is cancelled and its reservation released.
+    this.placement.ended = true;
     for (const inst of this.instruments.list) this.orders.cancelAll(inst, 'end of input');
     if (this.cfg.close_at_end)
       for (const inst of this.instruments.list) this.fills.closeAtLast(inst, 'end of input');

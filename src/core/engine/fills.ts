@@ -13,7 +13,7 @@ import type { Liquidity, Order } from '../orders/order.js';
 import type { OrderDesk } from '../orders/orders.js';
 import type { Balances } from '../portfolio/balances.js';
 import type { Fees } from '../portfolio/fees.js';
-import { settle } from '../portfolio/settle.js';
+import { refusalAtFill, settle } from '../portfolio/settle.js';
 import type { WireRecord } from '../records/record.js';
 import type { KellyStats } from '../sizing/sizing.js';
 import type { Clock } from './clock.js';
@@ -50,6 +50,19 @@ export class FillDesk implements Execution {
   fill(o: Order, price: number, amount: Dec, liquidity: Liquidity): void {
     if (amount.lessThanOrEqualTo(ZERO)) return;
     const inst = o.inst;
+    const refused = refusalAtFill(
+      this.balances,
+      this.fees,
+      this.cfg.execution.allow_short,
+      o,
+      price,
+      amount,
+      liquidity,
+    );
+    if (refused !== undefined) {
+      this.orders.end(o, 'rejected', refused);
+      return;
+    }
     const s = settle(
       this.balances,
       this.fees,

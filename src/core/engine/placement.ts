@@ -77,8 +77,18 @@ export class Placement {
     this.rec.rejected(this.orders.takeId(), intent, inst, reason);
   }
 
+  /** Set at the end of input: order intents are refused from then on. */
+  ended = false;
+
   /** One intent, made while the engine shows the strategy `rec`. */
   intent(intent: Intent, rec: WireRecord, candle: boolean): void {
+    if (this.ended && typeof intent === 'object' && intent !== null && !('cancel' in intent)) {
+      // The clean-up closes every position itself; an order is refused, saying so.
+      if ('close' in intent) return;
+      const inst = this.instruments.get(intent.exchange ?? rec.exchange, intent.symbol ?? rec.symbol);
+      this.reject(intent, inst, 'end of input: no new orders after the clean-up');
+      return;
+    }
     if (typeof intent !== 'object' || intent === null) {
       this.reject({}, undefined, `malformed intent ${JSON.stringify(intent)}: expected an object`);
       return;

@@ -5,8 +5,11 @@
  *   state \ event     submit  accept  partial_fill      fill    cancel     expire   reject
  *   (created)         new
  *   new                       open    partially_filled  filled  cancelled  expired  rejected
- *   open                              partially_filled  filled  cancelled  expired
- *   partially_filled                  partially_filled  filled  cancelled  expired
+ *   open                              partially_filled  filled  cancelled  expired  rejected
+ *   partially_filled                  partially_filled  filled  cancelled  expired  rejected
+ *
+ * An open or partly filled order is rejected when a fill no longer fits the free balance (spot,
+ * portfolio/settle.ts refusalAtFill).
  *   filled, cancelled, expired, rejected: final
  */
 
@@ -31,12 +34,19 @@ export const LIFECYCLE: Readonly<Record<OrderStatus, Partial<Record<OrderEvent, 
     expire: 'expired',
     reject: 'rejected',
   },
-  open: { partial_fill: 'partially_filled', fill: 'filled', cancel: 'cancelled', expire: 'expired' },
+  open: {
+    partial_fill: 'partially_filled',
+    fill: 'filled',
+    cancel: 'cancelled',
+    expire: 'expired',
+    reject: 'rejected',
+  },
   partially_filled: {
     partial_fill: 'partially_filled',
     fill: 'filled',
     cancel: 'cancelled',
     expire: 'expired',
+    reject: 'rejected',
   },
   filled: {},
   cancelled: {},

@@ -83,6 +83,7 @@ export class OrderDesk {
 
   /** Ends an order: its reservation released, its final state written, off the book. */
   end(o: Order, status: EndStatus, reason: string | undefined): void {
+    if (status === 'rejected') this.report.rejected++;
     releaseAll(o);
     this.transition(o, END_EVENT[status], reason);
     this.remove(o);

@@ -2,8 +2,9 @@
  * A balance per (exchange, asset), in exact decimals (backtest/exact.ts) with numeric shadows for
  * the per-record hot path (marking equity).
  *
- * A balance has a `total`; `free` is the total less what open orders reserve and, for perpetuals,
- * the margin of open positions (|amount| x entry price x contract size / leverage).
+ * A balance has a `total`; `free` is the total less what open orders reserve, for perpetuals the
+ * margin of open positions (|amount| x entry price x contract size / leverage), and what is held
+ * outside the run (a seeded balance whose `free` is below its `total`, barter's `free`).
  */
 
 import { type Exact as Dec, ZERO } from '../backtest/exact.js';
@@ -12,6 +13,7 @@ export class Balance {
   private totalDec: Dec;
   private reservedDec: Dec = ZERO;
   private marginDec: Dec = ZERO;
+  private heldDec: Dec = ZERO;
   /** free, computed on first use after a change (balances are read far more often than changed). */
   private freeDec: Dec | undefined;
   private freeNumber = Number.NaN;
@@ -54,10 +56,20 @@ export class Balance {
     this.freeDec = undefined;
   }
 
+  /** Held outside the run: never available to orders. */
+  get held(): Dec {
+    return this.heldDec;
+  }
+
+  set held(v: Dec) {
+    this.heldDec = v;
+    this.freeDec = undefined;
+  }
+
   get free(): Dec {
     if (this.freeDec === undefined) {
-      // (With nothing held back, the common case between orders, both differences return the total.)
-      this.freeDec = this.totalDec.minus(this.reservedDec).minus(this.marginDec);
+      // (With nothing held back, the common case between orders, the differences return the total.)
+      this.freeDec = this.totalDec.minus(this.reservedDec).minus(this.marginDec).minus(this.heldDec);
       this.freeNumber = this.freeDec.toNumber();
     }
     return this.freeDec;

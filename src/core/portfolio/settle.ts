@@ -1,5 +1,6 @@
 /**
  * The account side of one fill (docs/execution.md, "Accounting"):
+ * - spot: the free balance is checked again first (refusalAtFill): no spot balance goes below zero;
  * - the part of the order's reservation that this fill covers is released (all of it on the last
  *   fill);
  * - the fee is the notional (price x amount x contract size) times the maker or taker rate;
@@ -9,6 +10,7 @@
  */
 
 import { type Exact as Dec, dec, ZERO } from '../backtest/exact.js';
+import { money } from '../backtest/money.js';
 import type { Liquidity, Order } from '../orders/order.js';
 import type { Balance } from './balance.js';
 import type { Balances } from './balances.js';
@@ -22,12 +24,17 @@ export interface Settlement {
   readonly touched: readonly Balance[];
 }
 
+/** The part of `o`'s reservation that a fill of `amount` covers (all of it on the last fill). */
+function partFor(o: Order, amount: Dec): Dec {
+  return o.filled.plus(amount).greaterThanOrEqualTo(o.amount)
+    ? o.reserved
+    : o.reserved.times(amount).dividedBy(o.amount.minus(o.filled));
+}
+
 /** Releases the part of `o`'s reservation that a fill of `amount` covers. */
 export function releaseFor(o: Order, amount: Dec): void {
   if (o.reserve === undefined || o.reserved.isZero()) return;
-  const part = o.filled.plus(amount).greaterThanOrEqualTo(o.amount)
-    ? o.reserved
-    : o.reserved.times(amount).dividedBy(o.amount.minus(o.filled));
+  const part = partFor(o, amount);
   o.reserve.reserved = o.reserve.reserved.minus(part);
   o.reserved = o.reserved.minus(part);
 }
@@ -37,6 +44,38 @@ export function releaseAll(o: Order): void {
   if (o.reserve === undefined) return;
   o.reserve.reserved = o.reserve.reserved.minus(o.reserved);
   o.reserved = ZERO;
+}
+
+/**
+ * The free balance checked again at fill time (spot): a buy needs notional + fee, a sell (without
+ * allow_short) the amount of the base asset, out of the free balance plus what this order reserved
+ * for this part. Returns the reason the fill cannot happen, or undefined. (Prices move between the
+ * order and its fill: a market buy reserved at the last close can fill at a higher open.)
+ */
+export function refusalAtFill(
+  balances: Balances,
+  fees: Fees,
+  allowShort: boolean,
+  o: Order,
+  price: number,
+  amount: Dec,
+  liquidity: Liquidity,
+): string | undefined {
+  const inst = o.inst;
+  if (inst.kind !== 'spot') return undefined;
+  const buy = o.side === 'buy';
+  if (!buy && allowShort) return undefined;
+  const b = balances.of(inst.exchange, buy ? inst.quote : inst.base);
+  const own = o.reserve === b && !o.reserved.isZero() ? partFor(o, amount) : ZERO;
+  const available = b.free.plus(own);
+  let needs = amount;
+  if (buy) {
+    const px = dec(price);
+    const notional = inst.csNum === 1 ? px.times(amount) : px.times(amount).times(inst.cs);
+    needs = notional.plus(notional.times(fees.rate(liquidity)));
+  }
+  if (!needs.greaterThan(available)) return undefined;
+  return `insufficient ${b.asset} at fill: available ${money(available.toNumber())}, needs ${money(needs.toNumber())}${buy ? ' including fees' : ''} (${buy ? 'spot cannot borrow' : 'spot cannot go short; execution.allow_short'})`;
 }
 
 export function settle(
@@ -56,6 +95,8 @@ export function settle(
   const quote = balances.of(inst.exchange, inst.quote);
   releaseFor(o, amount);
   const pos = inst.pos;
+  // (applyFill resets a position that closes, margin included: what it held is read first.)
+  const heldBefore = pos.margin;
   const effect = applyFill(pos, o.side, px, amount, fee, time);
   const touched: Balance[] = [quote];
   if (inst.kind === 'spot') {
@@ -72,7 +113,7 @@ export function settle(
     quote.add(effect.realised.minus(fee));
     const lev = dec(leverage ?? 1);
     const margin = pos.qty.abs().times(pos.entry).times(inst.cs).dividedBy(lev);
-    quote.margin = quote.margin.minus(pos.margin).plus(margin);
+    quote.margin = quote.margin.minus(heldBefore).plus(margin);
     pos.margin = margin;
   }
   return { fee, effect, touched };
