@@ -14,9 +14,9 @@
  */
 
 import { type BacktestOptions, createEngine } from '../backtest/backtest.js';
-import { DataError } from '../errors.js';
 import { type WireRecord, whereOf } from '../records/record.js';
-import { type TimePrecision, TimeReader } from '../records/time.js';
+import type { TimePrecision } from '../records/time.js';
+import { badTime, ClockReader } from './clock.js';
 import type { BacktestReport } from './report.js';
 
 const TIMED = new Set([
@@ -40,13 +40,13 @@ export interface PreparedData {
   readonly precision: readonly TimePrecision[];
 }
 
-/** Reads every record's time once; a timed record without a time is an error located at its line. */
+/** Reads every record's clock time once (engine/clock.ts); a timed record without one is an error located at its line. */
 export function prepareData(records: Iterable<WireRecord>, source?: string): PreparedData {
   const list = [...records];
   const us = new Float64Array(list.length);
   const text: (string | undefined)[] = new Array(list.length);
   const precision: TimePrecision[] = new Array(list.length);
-  const tr = new TimeReader();
+  const cr = new ClockReader();
   for (let i = 0; i < list.length; i++) {
     const rec = list[i]!;
     if (!TIMED.has(rec.type)) {
@@ -54,14 +54,10 @@ export function prepareData(records: Iterable<WireRecord>, source?: string): Pre
       precision[i] = 'ms';
       continue;
     }
-    if (!tr.read(rec.time))
-      throw new DataError(
-        whereOf(rec, source),
-        `expected a time for "time", found ${JSON.stringify(rec.time)}`,
-      );
-    us[i] = tr.us;
-    text[i] = tr.canonical ? (rec.time as string) : undefined;
-    precision[i] = tr.precision;
+    if (!cr.read(rec)) throw badTime(whereOf(rec, source), rec);
+    us[i] = cr.us;
+    text[i] = cr.text;
+    precision[i] = cr.precision;
   }
   return { records: list, us, text, precision };
 }

@@ -2,7 +2,8 @@
  * The event-driven backtest engine, the conductor (docs/backtest.md, docs/execution.md,
  * docs/architecture.md "The engine").
  *
- * One clock: the `time` of the records read. Each record, in order:
+ * One clock: the receive time of the records read (`local_time`, else `time`: engine/clock.ts).
+ * Each record, in order:
  * 1. moves the clock (a record older than the clock is an error), emitting the equity owed for the
  *    times before it, and applies cancels and order activations whose latency has elapsed;
  * 2. updates the instrument's market state and lets the matcher of its data kind fill live orders
@@ -37,10 +38,10 @@ import { Balances } from '../portfolio/balances.js';
 import { Fees } from '../portfolio/fees.js';
 import { fundingPayment } from '../portfolio/funding.js';
 import { type WireRecord, whereOf } from '../records/record.js';
-import { formatTime, parseTime, type TimePrecision, TimeReader } from '../records/time.js';
+import { formatTime, parseTime, type TimePrecision } from '../records/time.js';
 import { TradingState } from '../risk/trading-state.js';
 import { KellyStats } from '../sizing/sizing.js';
-import { Clock } from './clock.js';
+import { badTime, Clock, ClockReader } from './clock.js';
 import { strategyContext } from './context.js';
 import { Control, ENGINE_TYPES } from './control.js';
 import { FillDesk } from './fills.js';
@@ -67,7 +68,7 @@ export class BacktestEngine implements Stage {
   private readonly cfg: BacktestConfig;
   private readonly strategy: Strategy;
   private readonly clock = new Clock();
-  private readonly timeReader = new TimeReader();
+  private readonly clockReader = new ClockReader();
   private readonly rec: Recorder;
   private readonly instruments: Instruments;
   private readonly balances = new Balances();
@@ -162,11 +163,10 @@ export class BacktestEngine implements Stage {
       if (type === 'instrument') this.addInstrument(parseInstrument(this.where(rec), rec, true), true);
       return;
     }
-    // The time read without a ParsedTime object (this runs per record).
-    const tr = this.timeReader;
-    if (!tr.read(rec.time))
-      throw new DataError(this.where(rec), `expected a time for "time", found ${JSON.stringify(rec.time)}`);
-    this.step(rec, tr.us, tr.canonical ? (rec.time as string) : undefined, tr.precision, out);
+    // The clock time read without a ParsedTime object (this runs per record).
+    const cr = this.clockReader;
+    if (!cr.read(rec)) throw badTime(this.where(rec), rec);
+    this.step(rec, cr.us, cr.text, cr.precision, out);
   }
 
   /**
@@ -188,7 +188,7 @@ export class BacktestEngine implements Stage {
     if (us < clock.us)
       throw new DataError(
         this.where(rec),
-        `record at ${rec.time as string} is older than the engine clock (${clock.text}); sort the input first (tickpipe sanitize --reorder-window N)`,
+        `record at ${rec.local_time === undefined ? rec.time : `local_time ${rec.local_time}`} is older than the engine clock (${clock.text}); sort the input first (tickpipe sanitize --reorder-window N)`,
       );
     if (us > clock.us) {
       const first = !clock.started;
