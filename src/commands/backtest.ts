@@ -117,6 +117,12 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
       options: ['next-open', 'close'],
       helpGroup: 'EXECUTION',
     }),
+    'candle-both-legs': Flags.string({
+      description:
+        "Candle data: when one candle's range holds both a bracket's stop and its take-profit, which triggers first (conservative default: the stop).",
+      options: ['stop', 'take_profit'],
+      helpGroup: 'EXECUTION',
+    }),
     'fill-at-touch': Flags.boolean({
       description:
         'Candle data: a resting limit fills when the price only touches it (default: trades through).',
@@ -200,6 +206,8 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
       x.fill_model = flags['fill-model'] as BacktestConfig['execution']['fill_model'];
     if (flags['fill-at'] !== undefined) x.fill_at = flags['fill-at'] as 'next-open' | 'close';
     if (flags['fill-at-touch'] !== undefined) x.fill_at_touch = flags['fill-at-touch'];
+    if (flags['candle-both-legs'] !== undefined)
+      x.candle_both_legs = flags['candle-both-legs'] as 'stop' | 'take_profit';
     if (flags['allow-short'] !== undefined) x.allow_short = flags['allow-short'];
     const risk = config.risk;
     for (const k of [

@@ -3,11 +3,21 @@
 import { describe, expect, it } from 'vitest';
 import { LIFECYCLE, type OrderEvent, type OrderStatus } from '../../src/core/orders/lifecycle.js';
 
-const EVENTS: OrderEvent[] = ['submit', 'accept', 'partial_fill', 'fill', 'cancel', 'expire', 'reject'];
+const EVENTS: OrderEvent[] = [
+  'submit',
+  'accept',
+  'trigger',
+  'partial_fill',
+  'fill',
+  'cancel',
+  'expire',
+  'reject',
+];
 const STATES: OrderStatus[] = [
   'created',
   'new',
   'open',
+  'triggered',
   'partially_filled',
   'filled',
   'cancelled',
@@ -17,15 +27,16 @@ const STATES: OrderStatus[] = [
 
 // docs/execution.md's table, written out again: one row per state, one column per event (- = refused).
 const TABLE: Record<OrderStatus, string> = {
-  //                 submit accept partial_fill       fill    cancel     expire   reject
-  created: '          new    -      -                  -       -          -        -',
-  new: '              -      open   partially_filled   filled  cancelled  expired  rejected',
-  open: '             -      -      partially_filled   filled  cancelled  expired  rejected',
-  partially_filled: '-      -      partially_filled   filled  cancelled  expired  rejected',
-  filled: '           -      -      -                  -       -          -        -',
-  cancelled: '        -      -      -                  -       -          -        -',
-  expired: '          -      -      -                  -       -          -        -',
-  rejected: '         -      -      -                  -       -          -        -',
+  //                 submit accept trigger    partial_fill       fill    cancel     expire   reject
+  created: '          new    -      -          -                  -       -          -        -',
+  new: '              -      open   triggered  partially_filled   filled  cancelled  expired  rejected',
+  open: '             -      -      triggered  partially_filled   filled  cancelled  expired  rejected',
+  triggered: '        -      -      -          partially_filled   filled  cancelled  expired  rejected',
+  partially_filled: '-      -      -          partially_filled   filled  cancelled  expired  rejected',
+  filled: '           -      -      -          -                  -       -          -        -',
+  cancelled: '        -      -      -          -                  -       -          -        -',
+  expired: '          -      -      -          -                  -       -          -        -',
+  rejected: '         -      -      -          -                  -       -          -        -',
 };
 
 describe('order life cycle', () => {

@@ -48,6 +48,8 @@ export interface ExecutionConfig {
   fill_at: FillAt;
   /** A resting limit fills on a candle that only touches its price (default: strictly through). */
   fill_at_touch: boolean;
+  /** One candle's range holds both a bracket's stop and its take-profit: which triggers first. */
+  candle_both_legs: 'stop' | 'take_profit';
   /** Spot accounts may sell what they do not hold. */
   allow_short: boolean;
 }
@@ -100,6 +102,7 @@ export const DEFAULT_CONFIG: BacktestConfig = {
     fill_model: 'auto',
     fill_at: 'next-open',
     fill_at_touch: false,
+    candle_both_legs: 'stop',
     allow_short: false,
   },
   risk: {},
@@ -211,6 +214,7 @@ const EXECUTION_KEYS = [
   'fill_model',
   'fill_at',
   'fill_at_touch',
+  'candle_both_legs',
   'allow_short',
 ] as const;
 const RISK_KEYS = [
@@ -338,6 +342,11 @@ export function parseConfig(json: unknown, source: string): BacktestConfig {
     if (e.fill_at !== undefined)
       x.fill_at = oneOf(`${where}.fill_at`, e.fill_at, ['next-open', 'close'] as const);
     if (e.fill_at_touch !== undefined) x.fill_at_touch = bool(`${where}.fill_at_touch`, e.fill_at_touch);
+    if (e.candle_both_legs !== undefined)
+      x.candle_both_legs = oneOf(`${where}.candle_both_legs`, e.candle_both_legs, [
+        'stop',
+        'take_profit',
+      ] as const);
     if (e.allow_short !== undefined) x.allow_short = bool(`${where}.allow_short`, e.allow_short);
   }
   if (json.risk !== undefined) {

@@ -51,7 +51,7 @@ export function strategyContext(
         (o): OpenOrderView => ({
           id: o.id,
           side: o.side,
-          kind: o.kind,
+          kind: o.type,
           price: o.price,
           amount: o.amount.toNumber(),
           filled_amount: o.filled.toNumber(),

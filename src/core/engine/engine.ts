@@ -33,7 +33,9 @@ import { bookFills } from '../matching/book.js';
 import { candleFills } from '../matching/candle.js';
 import { fillsFrom } from '../matching/model.js';
 import { tradeFills } from '../matching/trade.js';
+import { ConditionalDesk } from '../orders/conditional.js';
 import { OrderDesk } from '../orders/orders.js';
+import { candleEvent, topEvent, tradeEvent } from '../orders/triggers.js';
 import { Balances } from '../portfolio/balances.js';
 import { Fees } from '../portfolio/fees.js';
 import { fundingPayment } from '../portfolio/funding.js';
@@ -79,6 +81,7 @@ export class BacktestEngine implements Stage {
   private readonly orders: OrderDesk;
   private readonly fills: FillDesk;
   private readonly placement: Placement;
+  private readonly conditional: ConditionalDesk;
   private readonly control: Control;
   private readonly ctx: StrategyContext;
   private readonly fillAtClose: boolean;
@@ -108,6 +111,8 @@ export class BacktestEngine implements Stage {
       this.kelly,
       this.strategy.onFill === undefined ? undefined : (fill) => this.call('onFill', fill),
     );
+    this.conditional = new ConditionalDesk(cfg, this.clock, this.orders, this.fills);
+    this.fills.conditional = this.conditional;
     this.placement = new Placement(
       cfg,
       this.clock,
@@ -363,6 +368,8 @@ export class BacktestEngine implements Stage {
         { openUs, open, high, low, openText, fillAtTouch: this.cfg.execution.fill_at_touch },
         this.fills,
       );
+      // Conditional orders after the live ones: one triggered here fills here only at the market.
+      this.conditional.evaluate(inst, candleEvent(open, high, low), openText);
     }
     inst.last = close;
     this.cadence.due = true;
@@ -381,15 +388,20 @@ export class BacktestEngine implements Stage {
     seen(inst, 'trade');
     // The trade is the last price by the time its fills are reported (a strategy's onFill sees it).
     inst.last = price;
-    if (inst.orders.length > 0 && this.fillsFrom(inst, 'trade'))
+    if (inst.orders.length > 0 && this.fillsFrom(inst, 'trade')) {
+      this.conditional.evaluate(inst, tradeEvent(price));
       tradeFills(inst, { price, amount: rec.amount as number, side: rec.side as string }, this.fills);
+    }
     this.call('onRecord', rec);
   }
 
   /** After a new top of book (market/market.ts): orders may fill, then the strategy sees it. */
   private onTop(inst: Instrument, rec: WireRecord, kind: 'quote' | 'book'): void {
     seen(inst, kind);
-    if (inst.orders.length > 0 && this.fillsFrom(inst, kind)) bookFills(inst, undefined, this.fills);
+    if (inst.orders.length > 0 && this.fillsFrom(inst, kind)) {
+      this.conditional.evaluate(inst, topEvent(inst.bid, inst.ask));
+      bookFills(inst, undefined, this.fills);
+    }
     this.call('onRecord', rec);
   }
 

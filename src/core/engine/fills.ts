@@ -9,6 +9,7 @@ import { type Exact as Dec, ZERO } from '../backtest/exact.js';
 import type { Instrument } from '../market/instrument.js';
 import type { Execution } from '../matching/execution.js';
 import { slippedPrice } from '../matching/slippage.js';
+import type { ConditionalDesk } from '../orders/conditional.js';
 import type { Liquidity, Order } from '../orders/order.js';
 import type { OrderDesk } from '../orders/orders.js';
 import type { Balances } from '../portfolio/balances.js';
@@ -21,6 +22,9 @@ import type { Recorder } from './records.js';
 import type { BacktestReport } from './report.js';
 
 export class FillDesk implements Execution {
+  /** OCO groups and brackets (set once the desk exists: it fills through this one). */
+  conditional: ConditionalDesk | undefined;
+
   constructor(
     readonly clock: Clock,
     private readonly cfg: BacktestConfig,
@@ -88,6 +92,7 @@ export class FillDesk implements Execution {
     }
     if (s.effect.opened) this.rec.positionOpened(inst, inst.pos);
     for (const b of s.touched) this.rec.balance(b);
+    if (o.oco !== undefined || o.bracket !== undefined) this.conditional?.afterFill(o, amount);
     this.onFill?.(fillRec);
   }
 

@@ -150,7 +150,12 @@ export class Placement {
         return;
       }
     }
-    const ref = price ?? inst.last;
+    // A trigger price to the tick too; a conditional order is priced (sized, checked, reserved) at
+    // its limit, else its trigger, else (trailing) the last price.
+    let trigger = read.trigger;
+    if (trigger !== undefined && inst.tick !== undefined)
+      trigger = dec(tidy(trigger)).toNearest(inst.tick, ROUND_HALF_UP).toNumber();
+    const ref = price ?? trigger ?? inst.last;
     if (!(ref > 0)) {
       this.reject(intent, inst, `no price known yet for ${inst.symbol}`);
       return;
@@ -210,13 +215,27 @@ export class Placement {
       postOnly: intent.post_only === true,
       reduceOnly,
       tag: intent.tag,
+      type: read.type,
+      cond:
+        read.type === 'market' || read.type === 'limit'
+          ? undefined
+          : {
+              trigger: trigger ?? Number.NaN,
+              trail: read.trail,
+              trailPercent: read.trailPercent,
+              best: Number.NaN,
+              triggeredAt: undefined,
+            },
+      oco: read.oco,
+      bracket: read.bracket,
+      expireUs: read.expireUs,
     });
     if (r.balance !== undefined && !r.amount.isZero()) {
       o.reserve = r.balance;
       o.reserved = r.amount;
       r.balance.reserved = r.balance.reserved.plus(r.amount);
     }
-    o.atClose = kind === 'market' && x.fill_at === 'close' && o.liveUs === this.clock.us && candle;
+    o.atClose = read.type === 'market' && x.fill_at === 'close' && o.liveUs === this.clock.us && candle;
     inst.orders.push(o);
     this.orders.transition(o, 'submit', undefined);
     if (o.reserve !== undefined && !o.reserved.isZero()) this.rec.balance(o.reserve);

@@ -13,6 +13,7 @@ import type { Liquidity, Order } from '../orders/order.js';
 import type { Balance } from '../portfolio/balance.js';
 import type { Position, PositionClose } from '../portfolio/position.js';
 import { attachText, type WireRecord } from '../records/record.js';
+import { formatTime } from '../records/time.js';
 import type { Clock } from './clock.js';
 import type { BacktestReport } from './report.js';
 
@@ -63,19 +64,32 @@ export class Recorder {
       strategy: this.name,
       id: o.id,
       side: o.side,
-      kind: o.kind,
+      kind: o.type,
       amount: o.amountNum,
       price: o.price ?? null,
       time_in_force: o.tif,
       status: o.status,
       filled_amount: o.filledNum,
     };
+    const plain = o.cond === undefined && o.oco === undefined && o.parentId === undefined && o.tif !== 'gtd';
+    if (!plain) {
+      if (o.cond !== undefined) {
+        rec.trigger_price = o.cond.trigger;
+        rec.triggered_at = o.cond.triggeredAt ?? null;
+        if (o.cond.trail !== undefined) rec.trail = o.cond.trail;
+        if (o.cond.trailPercent !== undefined) rec.trail_percent = o.cond.trailPercent;
+      }
+      if (o.oco !== undefined) rec.oco = o.oco;
+      if (o.parentId !== undefined) rec.parent_id = o.parentId;
+      if (o.tif === 'gtd') rec.expire_time = formatTime(o.expireUs, this.clock.precision);
+    }
     if (o.postOnly) rec.post_only = true;
     if (o.reduceOnly) rec.reduce_only = true;
     if (reason !== undefined) rec.reason = reason;
     if (o.tag !== undefined) rec.tag = o.tag;
     // (A tag from a JavaScript strategy may be anything: only a string one goes in the template.)
     if (
+      plain &&
       Number.isFinite(o.amountNum + o.filledNum + (o.price ?? 0)) &&
       (o.tag === undefined || typeof o.tag === 'string')
     )

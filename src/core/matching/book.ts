@@ -12,7 +12,7 @@
 import { dec } from '../backtest/exact.js';
 import { tidy } from '../backtest/money.js';
 import type { Instrument } from '../market/instrument.js';
-import type { Order } from '../orders/order.js';
+import { type Order, rests } from '../orders/order.js';
 import type { Execution } from './execution.js';
 
 export function bookFills(inst: Instrument, _event: undefined, x: Execution): void {
@@ -29,10 +29,10 @@ export function bookFills(inst: Instrument, _event: undefined, x: Execution): vo
     const p = o.price!;
     const crosses = buy ? best <= p : best >= p;
     if (!crosses) {
-      if (o.tif !== 'gtc') x.expire(o, `${o.tif} limit did not cross`);
+      if (!rests(o)) x.expire(o, `${o.tif} limit did not cross`);
       continue;
     }
-    if (o.taker || o.tif !== 'gtc') {
+    if (o.taker || !rests(o)) {
       if (o.postOnly) continue;
       if (o.tif === 'fok' && available(inst, o, p) < o.amount.minus(o.filled).toNumber()) {
         x.expire(o, 'fok: not enough liquidity at or better than the limit');

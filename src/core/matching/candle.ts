@@ -10,6 +10,7 @@
  */
 
 import type { Instrument } from '../market/instrument.js';
+import { rests } from '../orders/order.js';
 import type { Execution } from './execution.js';
 
 export interface CandleEvent {
@@ -45,7 +46,7 @@ export function candleFills(inst: Instrument, c: CandleEvent, x: Execution): voi
       x.fill(o, open, o.amount.minus(o.filled), o.taker ? 'taker' : 'maker');
       continue;
     }
-    if (o.tif !== 'gtc') {
+    if (!rests(o)) {
       x.expire(o, `${o.tif} limit did not cross at the open`);
       continue;
     }

@@ -12,6 +12,7 @@
 import { dec } from '../backtest/exact.js';
 import { tidy } from '../backtest/money.js';
 import type { Instrument } from '../market/instrument.js';
+import { rests } from '../orders/order.js';
 import type { Execution } from './execution.js';
 
 export interface TradeEvent {
@@ -32,10 +33,10 @@ export function tradeFills(inst: Instrument, t: TradeEvent, x: Execution): void 
     const buy = o.side === 'buy';
     const crosses = buy ? price <= p : price >= p;
     if (!crosses) {
-      if (o.tif !== 'gtc') x.expire(o, `${o.tif} limit did not cross`);
+      if (!rests(o)) x.expire(o, `${o.tif} limit did not cross`);
       continue;
     }
-    if (o.taker || o.tif !== 'gtc') {
+    if (o.taker || !rests(o)) {
       if (o.postOnly) continue;
       x.fill(o, price, o.amount.minus(o.filled), 'taker');
       continue;

@@ -2,11 +2,15 @@
  * The order life cycle as one table of (state, event) -> state (docs/execution.md). Any pair not in
  * the table is an engine bug, never a silent state change.
  *
- *   state \ event     submit  accept  partial_fill      fill    cancel     expire   reject
+ *   state \ event     submit  accept  trigger    partial_fill      fill    cancel     expire   reject
  *   (created)         new
- *   new                       open    partially_filled  filled  cancelled  expired  rejected
- *   open                              partially_filled  filled  cancelled  expired  rejected
- *   partially_filled                  partially_filled  filled  cancelled  expired  rejected
+ *   new                       open    triggered  partially_filled  filled  cancelled  expired  rejected
+ *   open                              triggered  partially_filled  filled  cancelled  expired  rejected
+ *   triggered                                    partially_filled  filled  cancelled  expired  rejected
+ *   partially_filled                             partially_filled  filled  cancelled  expired  rejected
+ *
+ * A conditional order (stop, stop_limit, take_profit, trailing_stop) is `open` while it waits for
+ * its trigger and `triggered` once it has (then it executes as a market or limit order).
  *
  * An open or partly filled order is rejected when a fill no longer fits the free balance (spot,
  * portfolio/settle.ts refusalAtFill).
@@ -17,17 +21,27 @@ export type OrderStatus =
   | 'created'
   | 'new'
   | 'open'
+  | 'triggered'
   | 'partially_filled'
   | 'filled'
   | 'cancelled'
   | 'expired'
   | 'rejected';
-export type OrderEvent = 'submit' | 'accept' | 'partial_fill' | 'fill' | 'cancel' | 'expire' | 'reject';
+export type OrderEvent =
+  | 'submit'
+  | 'accept'
+  | 'trigger'
+  | 'partial_fill'
+  | 'fill'
+  | 'cancel'
+  | 'expire'
+  | 'reject';
 
 export const LIFECYCLE: Readonly<Record<OrderStatus, Partial<Record<OrderEvent, OrderStatus>>>> = {
   created: { submit: 'new' },
   new: {
     accept: 'open',
+    trigger: 'triggered',
     partial_fill: 'partially_filled',
     fill: 'filled',
     cancel: 'cancelled',
@@ -35,6 +49,14 @@ export const LIFECYCLE: Readonly<Record<OrderStatus, Partial<Record<OrderEvent, 
     reject: 'rejected',
   },
   open: {
+    trigger: 'triggered',
+    partial_fill: 'partially_filled',
+    fill: 'filled',
+    cancel: 'cancelled',
+    expire: 'expired',
+    reject: 'rejected',
+  },
+  triggered: {
     partial_fill: 'partially_filled',
     fill: 'filled',
     cancel: 'cancelled',

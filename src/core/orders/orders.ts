@@ -13,7 +13,8 @@ import type { Instrument } from '../market/instrument.js';
 import { arrivalReference, queueAhead } from '../matching/arrival.js';
 import { releaseAll } from '../portfolio/settle.js';
 import { LIFECYCLE, type OrderEvent } from './lifecycle.js';
-import type { Order, OrderSpec } from './order.js';
+import { type Order, type OrderSpec, rests } from './order.js';
+import { trailFrom } from './triggers.js';
 
 export type EndStatus = 'cancelled' | 'expired' | 'rejected';
 const END_EVENT: Readonly<Record<EndStatus, OrderEvent>> = {
@@ -62,6 +63,14 @@ export class OrderDesk {
       queue: Number.POSITIVE_INFINITY,
       tag: s.tag,
       atClose: false,
+      type: s.type ?? s.kind,
+      cond: s.cond,
+      oco: s.oco,
+      bracket: s.bracket,
+      children: [],
+      parentId: s.parentId,
+      expireUs: s.expireUs ?? Number.POSITIVE_INFINITY,
+      armed: false,
     };
     this.report.orders++;
     return o;
@@ -72,6 +81,11 @@ export class OrderDesk {
     if (next === undefined)
       throw new TickpipeError(`internal: order ${o.id} cannot ${event} when ${o.status}`);
     o.status = next;
+    this.rec.order(o, reason);
+  }
+
+  /** An order changed without changing state (its amount): written, with the reason. */
+  changed(o: Order, reason: string): void {
     this.rec.order(o, reason);
   }
 
@@ -107,14 +121,15 @@ export class OrderDesk {
       for (const o of [...inst.orders]) if (o.cancelUs <= this.clock.us) this.end(o, 'cancelled', undefined);
   }
 
-  /** On a new time: cancels and activations whose latency has elapsed. */
+  /** On a new time: cancels, good-till-date expiries and activations whose time has come. */
   due(insts: readonly Instrument[]): void {
     const now = this.clock.us;
     for (const inst of insts) {
       if (inst.orders.length === 0) continue;
       for (const o of [...inst.orders]) {
         if (o.cancelUs <= now) this.end(o, 'cancelled', undefined);
-        else if (!o.live && o.liveUs <= now) this.activate(o);
+        else if (o.expireUs <= now) this.end(o, 'expired', 'good till date');
+        else if (!o.live && !o.armed && o.liveUs <= now) this.activate(o);
       }
     }
   }
@@ -124,8 +139,29 @@ export class OrderDesk {
    * post-only one that would take is rejected; a resting gtc one is accepted (`open`).
    */
   activate(o: Order): void {
+    if (o.cond !== undefined && o.cond.triggeredAt === undefined) {
+      this.arm(o);
+      return;
+    }
     o.live = true;
-    if (o.kind !== 'limit') return;
+    if (o.kind === 'limit') this.arrive(o);
+  }
+
+  /** A conditional order waits for its trigger (orders/triggers.ts); a trailing stop starts from the price now. */
+  private arm(o: Order): void {
+    o.armed = true;
+    const inst = o.inst;
+    if (o.type === 'trailing_stop') {
+      const ref =
+        o.side === 'buy' ? (inst.ask > 0 ? inst.ask : inst.last) : inst.bid > 0 ? inst.bid : inst.last;
+      o.cond!.best = ref;
+      o.cond!.trigger = trailFrom(o, ref);
+    }
+    this.transition(o, 'accept', undefined);
+  }
+
+  /** A limit arriving at the market (placed, or a conditional one triggered). */
+  arrive(o: Order): void {
     const inst = o.inst;
     const buy = o.side === 'buy';
     const p = o.price!;
@@ -136,6 +172,6 @@ export class OrderDesk {
       return;
     }
     o.queue = queueAhead(inst, o);
-    if (o.tif === 'gtc' && !o.taker) this.transition(o, 'accept', undefined);
+    if (rests(o) && !o.taker && o.status === 'new') this.transition(o, 'accept', undefined);
   }
 }

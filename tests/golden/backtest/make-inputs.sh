@@ -65,4 +65,7 @@ node -e '
     }
   }
   process.stdout.write(out.map((l) => l + "\n").join(""));' $T/p.ndjson > $D/perpetual-funding/stdin.ndjson
+# Brackets (examples/bracket.js) on trades and on candles.
+$G trades --count 3000 --seed 26 --rate 5 > $D/bracket-trades/stdin.ndjson
+$G candles --count 600 --seed 27 --volatility 0.9 > $D/bracket-candles/stdin.ndjson
 rm -r $T
