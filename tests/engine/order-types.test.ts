@@ -271,4 +271,37 @@ describe('OCO, brackets, good-till-date, reduce-only', () => {
       'malformed intent: a buy bracket needs its stop_loss below its take_profit, found {"stop_loss":110,"take_profit":90}',
     ]);
   });
+
+  it('amend: a resting bid moved up takes effect after the latency, then arrives at the market again', async () => {
+    // Bid 98 for 1; at 1 s amend to 99.5 and 2 with 1500 ms latency: effective at 2.5 s.
+    const { out, orders } = await run(
+      [trade(0, 100), trade(1, 100), trade(2, 99.4), trade(3, 99.4)],
+      { 1: { amend: 1, price: 99.5, amount: 2 }, 0: { side: 'buy', kind: 'limit', price: 98, amount: 1 } },
+      (c) => {
+        c.execution.latency_ms = 1500;
+      },
+    );
+    const amended = out.filter((r) => r.type === 'order' && r.reason === 'amended');
+    expect(amended.map((o) => [o.time, o.price, o.amount])).toEqual([[iso(T0 + 3000), 99.5, 2]]);
+    // The trade at 2 s (99.4) does not reach 98; at 3 s the amended bid 99.5 arrives above the last
+    // price 99.4: marketable, it takes the trade at 99.4.
+    expect(out.filter((r) => r.type === 'fill').map((f) => [f.price, f.amount, f.liquidity, f.time])).toEqual(
+      [[99.4, 2, 'taker', iso(T0 + 3000)]],
+    );
+    expect(orders[0]).toMatchObject({ status: 'filled', price: 99.5, amount: 2 });
+  });
+
+  it('amend: an amount that no longer fits the free balance is refused and the order stays as it was', async () => {
+    const { out } = await run([trade(0, 100), trade(1, 100)], {
+      0: { side: 'buy', kind: 'limit', price: 90, amount: 1 },
+      1: { amend: 1, amount: 5000 },
+    });
+    const o = out.filter((r) => r.type === 'order' && r.id === 1);
+    expect(o.map((r) => [r.status, r.amount, r.reason])).toEqual([
+      ['new', 1, undefined],
+      ['open', 1, undefined],
+      ['open', 1, 'amend refused: insufficient usdt: free 100000, needs 450000 including fees'],
+      ['cancelled', 1, 'end of input'],
+    ]);
+  });
 });

@@ -53,7 +53,17 @@ export interface CancelIntent {
   symbol?: string;
 }
 
-export type Intent = OrderIntent | CloseIntent | CancelIntent;
+/** Amend an open order's price, trigger price or amount; it takes effect after the order latency. */
+export interface AmendIntent {
+  amend: number;
+  price?: number;
+  trigger_price?: number;
+  amount?: number;
+  exchange?: string;
+  symbol?: string;
+}
+
+export type Intent = OrderIntent | CloseIntent | CancelIntent | AmendIntent;
 
 export interface PositionView {
   /** Signed: > 0 long, < 0 short, 0 flat. */

@@ -43,6 +43,7 @@ import { type WireRecord, whereOf } from '../records/record.js';
 import { formatTime, parseTime, type TimePrecision } from '../records/time.js';
 import { TradingState } from '../risk/trading-state.js';
 import { KellyStats } from '../sizing/sizing.js';
+import { Amender } from './amend.js';
 import { badTime, Clock, ClockReader } from './clock.js';
 import { strategyContext } from './context.js';
 import { Control, ENGINE_TYPES } from './control.js';
@@ -136,6 +137,15 @@ export class BacktestEngine implements Stage {
       this.rec,
       (rec) => this.where(rec),
       (rec) => this.call('onDisconnect', rec),
+    );
+    this.placement.amender = new Amender(
+      cfg,
+      this.clock,
+      this.balances,
+      fees,
+      this.orders,
+      this.rec,
+      latencyUs,
     );
     this.fillAtClose = cfg.execution.fill_at === 'close';
     for (const ic of cfg.instruments) this.addInstrument(ic, false);

@@ -32,6 +32,7 @@ import {
 } from '../risk/checks.js';
 import type { TradingState } from '../risk/trading-state.js';
 import { type KellyStats, sizeOrder } from '../sizing/sizing.js';
+import type { Amender } from './amend.js';
 import type { Clock } from './clock.js';
 import type { FillDesk } from './fills.js';
 import type { Recorder } from './records.js';
@@ -79,10 +80,18 @@ export class Placement {
 
   /** Set at the end of input: order intents are refused from then on. */
   ended = false;
+  /** Amends (set once built). */
+  amender: Amender | undefined;
 
   /** One intent, made while the engine shows the strategy `rec`. */
   intent(intent: Intent, rec: WireRecord, candle: boolean): void {
-    if (this.ended && typeof intent === 'object' && intent !== null && !('cancel' in intent)) {
+    if (
+      this.ended &&
+      typeof intent === 'object' &&
+      intent !== null &&
+      !('cancel' in intent) &&
+      !('amend' in intent)
+    ) {
       // The clean-up closes every position itself; an order is refused, saying so.
       if ('close' in intent) return;
       const inst = this.instruments.get(intent.exchange ?? rec.exchange, intent.symbol ?? rec.symbol);
@@ -98,6 +107,10 @@ export class Placement {
     const inst = this.instruments.get(exchange, symbol);
     if ('cancel' in intent) {
       if (inst !== undefined) this.orders.requestCancel(inst, intent.cancel);
+      return;
+    }
+    if ('amend' in intent) {
+      if (inst !== undefined && !this.ended) this.amender?.request(inst, intent);
       return;
     }
     if ('close' in intent) {

@@ -30,7 +30,8 @@ export interface Order {
   readonly inst: Instrument;
   readonly side: Side;
   readonly kind: OrderKind;
-  readonly price: number | undefined;
+  /** (Amends change it.) */
+  price: number | undefined;
   /** (Bracket children grow with their entry's fills and shrink with their sibling's.) */
   amount: Dec;
   amountNum: number;
@@ -71,6 +72,10 @@ export interface Order {
   readonly expireUs: number;
   /** A conditional order whose entry latency has elapsed: it may trigger. */
   armed: boolean;
+  /** An amend asked for, and when it takes effect. */
+  amend:
+    | { readonly atUs: number; readonly price?: number; readonly trigger?: number; readonly amount?: number }
+    | undefined;
 }
 
 /** Whether an order rests when it does not cross (gtc and gtd), rather than expiring (ioc, fok). */

@@ -25,6 +25,8 @@ const END_EVENT: Readonly<Record<EndStatus, OrderEvent>> = {
 
 export class OrderDesk {
   private nextId = 1;
+  /** Applies an amend whose latency has elapsed (engine/amend.ts). */
+  onAmend: ((o: Order) => void) | undefined;
 
   constructor(
     private readonly clock: Clock,
@@ -71,6 +73,7 @@ export class OrderDesk {
       parentId: s.parentId,
       expireUs: s.expireUs ?? Number.POSITIVE_INFINITY,
       armed: false,
+      amend: undefined,
     };
     this.report.orders++;
     return o;
@@ -129,6 +132,7 @@ export class OrderDesk {
       for (const o of [...inst.orders]) {
         if (o.cancelUs <= now) this.end(o, 'cancelled', undefined);
         else if (o.expireUs <= now) this.end(o, 'expired', 'good till date');
+        else if (o.amend !== undefined && o.amend.atUs <= now) this.onAmend?.(o);
         else if (!o.live && !o.armed && o.liveUs <= now) this.activate(o);
       }
     }
