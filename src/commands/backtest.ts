@@ -220,7 +220,7 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
       'daily-loss-limit-percent',
     ] as const) {
       const v = n(k, flags[k], true);
-      if (v !== undefined) risk[k.replaceAll('-', '_') as keyof typeof risk] = v;
+      if (v !== undefined) risk[k.replaceAll('-', '_') as Exclude<keyof typeof risk, 'instruments'>] = v;
     }
     if (flags.balance.length > 0) config.balances = flags.balance.map(parseBalanceFlag);
     if (flags.sizing !== undefined) config.sizing = parseSizingFlag(flags.sizing);

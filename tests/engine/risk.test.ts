@@ -1,12 +1,18 @@
 /** Pre-trade risk (src/core/risk/checks.ts): each named check approves and refuses, with hand-worked figures. */
 
 import { describe, expect, it } from 'vitest';
+import { createEngine } from '../../src/core/backtest/backtest.js';
 import type { RiskConfig } from '../../src/core/backtest/config.js';
+import { DEFAULT_CONFIG, parseConfig } from '../../src/core/backtest/config.js';
 import { dec } from '../../src/core/backtest/exact.js';
+import { collect, fromRecords, runStage } from '../../src/core/io/stream.js';
 import { newInstrument } from '../../src/core/market/instrument.js';
+import type { WireRecord } from '../../src/core/records/record.js';
 import {
+  cooldown,
   GATES,
   LIMITS,
+  limitsFor,
   maxExposure,
   maxLeverage,
   maxOpenOrders,
@@ -19,6 +25,7 @@ import {
   type RiskRequest,
   type RiskView,
   refusal,
+  tradesPerDay,
   tradingEnabled,
   venueConnected,
 } from '../../src/core/risk/checks.js';
@@ -47,6 +54,7 @@ function request(patch: Partial<RiskRequest> = {}, posQty = 0): RiskRequest {
 function view(limits: RiskConfig, patch: Partial<RiskView> = {}): RiskView {
   return {
     limits,
+    nowUs: 0,
     enabled: true,
     venueDown: () => false,
     equity: () => ({ equity: 1000, cash: 1000, exposure: 200 }),
@@ -212,5 +220,96 @@ describe('trading state', () => {
     expect(s.venueDown('x', 'x:BTCUSDT')).toBe(true);
     s.resumed('x', 'BTCUSDT');
     expect(s.venueDown('x', 'x:BTCUSDT')).toBe(false);
+  });
+});
+
+describe('risk per instrument and cooldowns', () => {
+  it("an instrument's own limits override the global ones for it only", () => {
+    const limits = { max_order_notional: 1000, instruments: { 'x:BTCUSDT': { max_order_notional: 40 } } };
+    expect(maxOrderNotional(request(), view(limits))).toBe('order notional 50 exceeds max_order_notional 40');
+    const other = request();
+    (other.inst as { key: string }).key = 'x:ETHUSDT';
+    expect(maxOrderNotional(other, view(limits))).toBeUndefined();
+    expect(limitsFor(limits, request().inst)).toMatchObject({ max_order_notional: 40 });
+  });
+
+  it('a cooldown refuses new orders until it ends, but not reduce-only ones', () => {
+    const r = request();
+    r.inst.cooldownUntilUs = 5_000_000;
+    expect(cooldown(r, view({}, { nowUs: 4_999_999 }))).toBe(
+      'cooldown after a losing trade on BTCUSDT until 1970-01-01T00:00:05.000Z',
+    );
+    expect(cooldown(r, view({}, { nowUs: 5_000_000 }))).toBeUndefined();
+    expect(cooldown({ ...r, reduceOnly: true }, view({}, { nowUs: 0 }))).toBeUndefined();
+  });
+
+  it('max_trades_per_day counts the positions opened today and resets on the next UTC day', () => {
+    const r = request();
+    r.inst.tradesDay = 0;
+    r.inst.tradesToday = 3;
+    expect(tradesPerDay(r, view({ max_trades_per_day: 3 }, { nowUs: 1 }))).toBe(
+      '3 trades on BTCUSDT today: max_trades_per_day is 3',
+    );
+    expect(tradesPerDay(r, view({ max_trades_per_day: 3 }, { nowUs: 86_400_000_000 }))).toBeUndefined();
+  });
+
+  it('risk.instruments is read from the config; a key that is not exchange:symbol or an unknown limit is a usage error', () => {
+    const cfg = parseConfig(
+      { risk: { instruments: { 'x:BTCUSDT': { max_position_amount: 2, cooldown_after_loss_ms: 60000 } } } },
+      'c.json',
+    );
+    expect(cfg.risk.instruments).toEqual({
+      'x:BTCUSDT': { max_position_amount: 2, cooldown_after_loss_ms: 60000 },
+    });
+    expect(() => parseConfig({ risk: { instruments: { BTCUSDT: {} } } }, 'c.json')).toThrow(
+      'the key must be "exchange:symbol"',
+    );
+    expect(() =>
+      parseConfig({ risk: { instruments: { 'x:BTCUSDT': { max_leverage: 2 } } } }, 'c.json'),
+    ).toThrow(/max_leverage/);
+  });
+
+  it('in a run: after a position closes at a loss, the next entry waits for the cooldown', async () => {
+    const T0 = Date.UTC(2024, 0, 1);
+    const c = (i: number, p: number): WireRecord => ({
+      type: 'candle',
+      time: new Date(T0 + (i + 1) * 60_000).toISOString(),
+      exchange: 'x',
+      symbol: 'BTCUSDT',
+      interval: '1m',
+      open_time: new Date(T0 + i * 60_000).toISOString(),
+      open: p,
+      high: p,
+      low: p,
+      close: p,
+      volume: 1,
+    });
+    const cfg = structuredClone(DEFAULT_CONFIG);
+    cfg.instruments = [{ exchange: 'x', symbol: 'BTCUSDT', base: 'btc', quote: 'usdt', kind: 'spot' }];
+    cfg.balances = [{ exchange: 'x', asset: 'usdt', total: 10_000 }];
+    cfg.risk.cooldown_after_loss_ms = 150_000; // 2.5 candles
+    // Buy on 0 (fills at 1's open 100), close on 1 (fills at 2's open 90: a loss at 2 min), then buy every candle.
+    const plan: Record<number, unknown> = { 0: { side: 'buy', amount: 1 }, 1: { close: true } };
+    let i = 0;
+    const strategy = {
+      onRecord: (_r: WireRecord, ctx: { position(): { amount: number } }) =>
+        (plan[i++] ?? (ctx.position().amount === 0 ? { side: 'buy', amount: 1 } : undefined)) as never,
+    };
+    const engine = createEngine({ config: cfg, strategy: { name: 't', strategy, params: {} } });
+    const out = await collect(
+      runStage(fromRecords([c(0, 100), c(1, 100), c(2, 90), c(3, 90), c(4, 90), c(5, 90), c(6, 90)]), engine),
+    );
+    const refused = out
+      .filter((r) => r.type === 'order' && r.status === 'rejected')
+      .map((r) => [r.time, r.reason]);
+    // The loss at 00:03 (candle 2's time): refused at 00:03, 00:04 and 00:05; 00:05:30 ends it, so 00:06 trades.
+    expect(refused).toEqual([
+      ['2024-01-01T00:03:00.000Z', 'cooldown after a losing trade on BTCUSDT until 2024-01-01T00:05:30.000Z'],
+      ['2024-01-01T00:04:00.000Z', 'cooldown after a losing trade on BTCUSDT until 2024-01-01T00:05:30.000Z'],
+      ['2024-01-01T00:05:00.000Z', 'cooldown after a losing trade on BTCUSDT until 2024-01-01T00:05:30.000Z'],
+    ]);
+    expect(out.filter((r) => r.type === 'order' && r.status === 'new').map((r) => r.time)).toContain(
+      '2024-01-01T00:06:00.000Z',
+    );
   });
 });

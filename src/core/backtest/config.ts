@@ -62,6 +62,22 @@ export interface RiskConfig {
   max_exposure_percent?: number | undefined;
   max_open_orders?: number | undefined;
   daily_loss_limit_percent?: number | undefined;
+  /** No new orders on an instrument for this long after one of its positions closes at a loss. */
+  cooldown_after_loss_ms?: number | undefined;
+  /** No new orders on an instrument after this many positions opened on it in a UTC day. */
+  max_trades_per_day?: number | undefined;
+  /** Per-instrument limits keyed `exchange:symbol`, over the global ones (barter's instrument risk limits). */
+  instruments?: Record<string, InstrumentRisk> | undefined;
+}
+
+/** The limits an instrument may set for itself. */
+export interface InstrumentRisk {
+  max_order_notional?: number | undefined;
+  max_position_notional?: number | undefined;
+  max_position_amount?: number | undefined;
+  max_exposure_percent?: number | undefined;
+  cooldown_after_loss_ms?: number | undefined;
+  max_trades_per_day?: number | undefined;
 }
 
 export interface SizingConfig {
@@ -225,6 +241,16 @@ const RISK_KEYS = [
   'max_exposure_percent',
   'max_open_orders',
   'daily_loss_limit_percent',
+  'cooldown_after_loss_ms',
+  'max_trades_per_day',
+] as const;
+const INSTRUMENT_RISK_KEYS = [
+  'max_order_notional',
+  'max_position_notional',
+  'max_position_amount',
+  'max_exposure_percent',
+  'cooldown_after_loss_ms',
+  'max_trades_per_day',
 ] as const;
 
 export const FILL_MODELS = ['auto', 'candle', 'trade', 'book'] as const;
@@ -353,8 +379,24 @@ export function parseConfig(json: unknown, source: string): BacktestConfig {
     const r = json.risk;
     const where = `${source}: risk`;
     if (!isObj(r)) throw new UsageError(`${where}: expected an object`);
-    checkKeys(where, r, RISK_KEYS);
+    checkKeys(where, r, [...RISK_KEYS, 'instruments']);
     for (const k of RISK_KEYS) if (r[k] !== undefined) cfg.risk[k] = num(`${where}.${k}`, r[k], 0, true);
+    if (r.instruments !== undefined) {
+      if (!isObj(r.instruments))
+        throw new UsageError(`${where}.instruments: expected an object keyed "exchange:symbol"`);
+      const per: Record<string, InstrumentRisk> = {};
+      for (const [key, v] of Object.entries(r.instruments)) {
+        const w = `${where}.instruments["${key}"]`;
+        if (!/^[^:]+:[^:]+$/.test(key)) throw new UsageError(`${w}: the key must be "exchange:symbol"`);
+        if (!isObj(v)) throw new UsageError(`${w}: expected an object`);
+        checkKeys(w, v, INSTRUMENT_RISK_KEYS);
+        const limits: InstrumentRisk = {};
+        for (const k of INSTRUMENT_RISK_KEYS)
+          if (v[k] !== undefined) limits[k] = num(`${w}.${k}`, v[k], 0, true);
+        per[key] = limits;
+      }
+      cfg.risk.instruments = per;
+    }
   }
   if (json.sizing !== undefined) {
     const s = json.sizing;

@@ -16,6 +16,8 @@ import type { Balances } from '../portfolio/balances.js';
 import type { Fees } from '../portfolio/fees.js';
 import { refusalAtFill, settle } from '../portfolio/settle.js';
 import type { WireRecord } from '../records/record.js';
+import { US_PER_DAY } from '../records/time.js';
+import { limitsFor } from '../risk/checks.js';
 import type { KellyStats } from '../sizing/sizing.js';
 import type { Clock } from './clock.js';
 import type { Recorder } from './records.js';
@@ -89,8 +91,19 @@ export class FillDesk implements Execution {
       this.report.positionsClosed++;
       this.kelly.record(closed.pnl);
       this.rec.positionClosed(inst, closed);
+      const ms = limitsFor(this.cfg.risk, inst).cooldown_after_loss_ms;
+      if (ms !== undefined && closed.pnl < 0) inst.cooldownUntilUs = this.clock.us + ms * 1000;
     }
-    if (s.effect.opened) this.rec.positionOpened(inst, inst.pos);
+    if (s.effect.opened) {
+      this.rec.positionOpened(inst, inst.pos);
+      // The day's trades (max_trades_per_day): positions opened per UTC day.
+      const day = Math.floor(this.clock.us / US_PER_DAY);
+      if (day !== inst.tradesDay) {
+        inst.tradesDay = day;
+        inst.tradesToday = 0;
+      }
+      inst.tradesToday++;
+    }
     for (const b of s.touched) this.rec.balance(b);
     if (o.oco !== undefined || o.bracket !== undefined) this.conditional?.afterFill(o, amount);
     this.onFill?.(fillRec);

@@ -56,6 +56,9 @@ export class Placement {
     const insts = instruments.list;
     this.risk = {
       limits: cfg.risk,
+      get nowUs() {
+        return clock.us;
+      },
       get enabled() {
         return state.enabled;
       },

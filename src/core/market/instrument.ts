@@ -40,6 +40,10 @@ export interface Instrument {
   readonly head: string;
   /** The quote asset as JSON. */
   readonly quoteJson: string;
+  /** Risk state: no new orders before this time (a cooldown after a loss), and the day's trades. */
+  cooldownUntilUs: number;
+  tradesDay: number;
+  tradesToday: number;
 }
 
 export function newInstrument(ic: InstrumentConfig, strategyName: string): Instrument {
@@ -68,6 +72,9 @@ export function newInstrument(ic: InstrumentConfig, strategyName: string): Instr
     pos: new Position(ic.kind, cs),
     head: `"exchange":${JSON.stringify(ic.exchange)},"symbol":${JSON.stringify(ic.symbol)},"strategy":${JSON.stringify(strategyName)}`,
     quoteJson: JSON.stringify(ic.quote),
+    cooldownUntilUs: Number.NEGATIVE_INFINITY,
+    tradesDay: Number.NaN,
+    tradesToday: 0,
   };
 }
 

@@ -4,10 +4,12 @@
  * refusal rejects the order. Reduce-only orders pass the gates and
  * only the minimum notional of the limits (`REDUCE_ONLY_LIMITS`).
  *
- * - `GATES` run before the order is priced and sized: trading enabled, venue connected;
+ * - `GATES` run before the order is priced and sized: trading enabled, venue connected, the
+ *   instrument's cooldown after a losing trade, its trades today under max_trades_per_day;
  * - `LIMITS` run on the priced, sized order: minimum notional, max_order_notional,
  *   max_position_amount, max_position_notional, max_exposure_percent, max_leverage,
- *   max_open_orders (resting limit orders).
+ *   max_open_orders (resting limit orders). An instrument's own limits (`risk.instruments`, keyed
+ *   `exchange:symbol`) override the global ones for it (limitsFor).
  */
 
 import type { RiskConfig } from '../backtest/config.js';
@@ -31,7 +33,10 @@ export interface RiskRequest {
 
 /** What the checks may read of the account. */
 export interface RiskView {
+  /** The global limits. */
   readonly limits: RiskConfig;
+  /** The clock, for cooldowns and days. */
+  readonly nowUs: number;
   readonly enabled: boolean;
   venueDown(inst: Instrument): boolean;
   /** Equity and exposure now (the object is reused: read it at once). */
@@ -41,6 +46,26 @@ export interface RiskView {
 }
 
 export type RiskCheck = (r: RiskRequest, v: RiskView) => string | undefined;
+
+/** The limits for an instrument: its own (`risk.instruments["exchange:symbol"]`) over the global ones. */
+export function limitsFor(limits: RiskConfig, inst: Instrument): RiskConfig {
+  const own = limits.instruments?.[inst.key];
+  return own === undefined ? limits : { ...limits, ...own };
+}
+
+export const cooldown: RiskCheck = (r, v) =>
+  !r.reduceOnly && v.nowUs < r.inst.cooldownUntilUs
+    ? `cooldown after a losing trade on ${r.inst.symbol} until ${new Date(r.inst.cooldownUntilUs / 1000).toISOString()}`
+    : undefined;
+
+export const tradesPerDay: RiskCheck = (r, v) => {
+  const limit = limitsFor(v.limits, r.inst).max_trades_per_day;
+  if (r.reduceOnly || limit === undefined) return undefined;
+  const today = Math.floor(v.nowUs / 86_400_000_000) === r.inst.tradesDay ? r.inst.tradesToday : 0;
+  return today >= limit
+    ? `${today} trades on ${r.inst.symbol} today: max_trades_per_day is ${limit}`
+    : undefined;
+};
 
 export const tradingEnabled: RiskCheck = (r, v) =>
   !r.reduceOnly && !v.enabled ? 'trading is disabled' : undefined;
@@ -55,24 +80,28 @@ export const minNotional: RiskCheck = (r) =>
     ? `notional ${money(r.notional)} is below the minimum ${r.inst.minNotional}`
     : undefined;
 
-export const maxOrderNotional: RiskCheck = (r, { limits }) =>
-  limits.max_order_notional !== undefined && r.notional > limits.max_order_notional
+export const maxOrderNotional: RiskCheck = (r, v) => {
+  const limits = limitsFor(v.limits, r.inst);
+  return limits.max_order_notional !== undefined && r.notional > limits.max_order_notional
     ? `order notional ${money(r.notional)} exceeds max_order_notional ${limits.max_order_notional}`
     : undefined;
+};
 
 /** The position's signed amount after the order fills. */
 function after(r: RiskRequest): number {
   return r.inst.pos.qtyNum + (r.side === 'buy' ? r.amount : -r.amount);
 }
 
-export const maxPositionAmount: RiskCheck = (r, { limits }) => {
+export const maxPositionAmount: RiskCheck = (r, v) => {
+  const limits = limitsFor(v.limits, r.inst);
   const a = Math.abs(after(r));
   return limits.max_position_amount !== undefined && a > limits.max_position_amount
     ? `position amount ${tidy(a)} would exceed max_position_amount ${limits.max_position_amount}`
     : undefined;
 };
 
-export const maxPositionNotional: RiskCheck = (r, { limits }) => {
+export const maxPositionNotional: RiskCheck = (r, v) => {
+  const limits = limitsFor(v.limits, r.inst);
   const n = Math.abs(after(r)) * r.ref * r.inst.csNum;
   return limits.max_position_notional !== undefined && n > limits.max_position_notional
     ? `position notional ${money(n)} would exceed max_position_notional ${limits.max_position_notional}`
@@ -86,7 +115,7 @@ function exposureAfter(r: RiskRequest, e: Marked): number {
 }
 
 export const maxExposure: RiskCheck = (r, v) => {
-  const limit = v.limits.max_exposure_percent;
+  const limit = limitsFor(v.limits, r.inst).max_exposure_percent;
   if (limit === undefined) return undefined;
   const e = v.equity();
   const exposure = exposureAfter(r, e);
@@ -112,7 +141,7 @@ export const maxOpenOrders: RiskCheck = (r, v) => {
   return resting >= limit ? `${resting} open orders: max_open_orders is ${limit}` : undefined;
 };
 
-export const GATES: readonly RiskCheck[] = [tradingEnabled, venueConnected];
+export const GATES: readonly RiskCheck[] = [tradingEnabled, venueConnected, cooldown, tradesPerDay];
 export const LIMITS: readonly RiskCheck[] = [
   minNotional,
   maxOrderNotional,
