@@ -20,6 +20,12 @@ export interface InstrumentConfig {
   lot_size?: number | undefined;
   min_notional?: number | undefined;
   contract_size?: number | undefined;
+  /** Perpetuals: initial margin as a fraction of notional (default 1 / max_leverage). */
+  initial_margin?: number | undefined;
+  /** Perpetuals: maintenance margin as a fraction of notional; below it, the account is liquidated. */
+  maintenance_margin?: number | undefined;
+  /** Perpetuals: the venue's liquidation fee as a fraction of the notional liquidated (default 0). */
+  liquidation_fee?: number | undefined;
 }
 
 export interface BalanceConfig {
@@ -187,6 +193,9 @@ export const INSTRUMENT_KEYS = [
   'lot_size',
   'min_notional',
   'contract_size',
+  'initial_margin',
+  'maintenance_margin',
+  'liquidation_fee',
 ] as const;
 
 export function parseInstrument(where: string, v: unknown, allowExtra = false): InstrumentConfig {
@@ -206,6 +215,9 @@ export function parseInstrument(where: string, v: unknown, allowExtra = false): 
     lot_size: optNum(`${where}.lot_size`, v.lot_size),
     min_notional: optNum(`${where}.min_notional`, v.min_notional, 0, false),
     contract_size: optNum(`${where}.contract_size`, v.contract_size),
+    initial_margin: optNum(`${where}.initial_margin`, v.initial_margin),
+    maintenance_margin: optNum(`${where}.maintenance_margin`, v.maintenance_margin),
+    liquidation_fee: optNum(`${where}.liquidation_fee`, v.liquidation_fee, 0, false),
   };
 }
 

@@ -39,6 +39,7 @@ import { candleEvent, topEvent, tradeEvent } from '../orders/triggers.js';
 import { Balances } from '../portfolio/balances.js';
 import { Fees } from '../portfolio/fees.js';
 import { fundingPayment } from '../portfolio/funding.js';
+import { marginCall } from '../portfolio/liquidation.js';
 import { type WireRecord, whereOf } from '../records/record.js';
 import { formatTime, parseTime, type TimePrecision } from '../records/time.js';
 import { TradingState } from '../risk/trading-state.js';
@@ -382,6 +383,7 @@ export class BacktestEngine implements Stage {
       this.conditional.evaluate(inst, candleEvent(open, high, low), openText);
     }
     inst.last = close;
+    if (inst.kind === 'perpetual') this.checkMargin(inst);
     this.cadence.due = true;
     this.call('onRecord', rec);
     if (this.fillAtClose && inst.orders.length > 0) {
@@ -398,6 +400,7 @@ export class BacktestEngine implements Stage {
     seen(inst, 'trade');
     // The trade is the last price by the time its fills are reported (a strategy's onFill sees it).
     inst.last = price;
+    if (inst.kind === 'perpetual') this.checkMargin(inst);
     if (inst.orders.length > 0 && this.fillsFrom(inst, 'trade')) {
       this.conditional.evaluate(inst, tradeEvent(price));
       tradeFills(inst, { price, amount: rec.amount as number, side: rec.side as string }, this.fills);
@@ -408,11 +411,19 @@ export class BacktestEngine implements Stage {
   /** After a new top of book (market/market.ts): orders may fill, then the strategy sees it. */
   private onTop(inst: Instrument, rec: WireRecord, kind: 'quote' | 'book'): void {
     seen(inst, kind);
+    if (inst.kind === 'perpetual') this.checkMargin(inst);
     if (inst.orders.length > 0 && this.fillsFrom(inst, kind)) {
       this.conditional.evaluate(inst, topEvent(inst.bid, inst.ask));
       bookFills(inst, undefined, this.fills);
     }
     this.call('onRecord', rec);
+  }
+
+  /** A perpetual's new mark: its account is liquidated when its equity is below maintenance margin. */
+  private checkMargin(inst: Instrument): void {
+    if (inst.maintenanceMargin === undefined || inst.pos.qtyNum === 0) return;
+    const call = marginCall(this.instruments.list, this.balances, inst);
+    if (call !== undefined) this.fills.liquidate(call, this.orders);
   }
 
   /** Funding on an open perpetual position: longs pay a positive rate (amount x mark x contract size x rate). */

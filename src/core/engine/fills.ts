@@ -5,7 +5,8 @@
  */
 
 import type { BacktestConfig } from '../backtest/config.js';
-import { type Exact as Dec, ZERO } from '../backtest/exact.js';
+import { type Exact as Dec, dec, ZERO } from '../backtest/exact.js';
+import { tidy } from '../backtest/money.js';
 import type { Instrument } from '../market/instrument.js';
 import type { Execution } from '../matching/execution.js';
 import { slippedPrice } from '../matching/slippage.js';
@@ -14,6 +15,7 @@ import type { Liquidity, Order } from '../orders/order.js';
 import type { OrderDesk } from '../orders/orders.js';
 import type { Balances } from '../portfolio/balances.js';
 import type { Fees } from '../portfolio/fees.js';
+import type { MarginCall } from '../portfolio/liquidation.js';
 import { refusalAtFill, settle } from '../portfolio/settle.js';
 import type { WireRecord } from '../records/record.js';
 import { US_PER_DAY } from '../records/time.js';
@@ -125,5 +127,20 @@ export class FillDesk implements Execution {
     });
     this.orders.transition(o, 'submit', undefined);
     this.fillMarket(o, inst.last);
+  }
+
+  /** Liquidates an account under its maintenance margin (portfolio/liquidation.ts). */
+  liquidate(call: MarginCall, orders: OrderDesk): void {
+    for (const i of call.positions) {
+      const quote = this.balances.of(i.exchange, i.quote);
+      const fee = dec(tidy(Math.abs(i.pos.qtyNum) * i.last * i.csNum * i.liquidationFee));
+      this.rec.liquidation(i, fee.toNumber(), call.equity, call.maintenance);
+      orders.cancelAll(i, 'liquidation');
+      this.closeAtLast(i, 'liquidation');
+      if (!fee.isZero()) {
+        quote.add(fee.negated());
+        this.rec.balance(quote);
+      }
+    }
   }
 }

@@ -231,6 +231,23 @@ export class Recorder {
     this.out.push(rec);
   }
 
+  liquidation(inst: Instrument, fee: number, equity: number, maintenance: number): void {
+    this.out.push({
+      type: 'liquidation',
+      time: this.clock.text,
+      exchange: inst.exchange,
+      symbol: inst.symbol,
+      strategy: this.name,
+      side: inst.pos.side,
+      amount: Math.abs(inst.pos.qtyNum),
+      price: inst.last,
+      equity: money(equity),
+      maintenance_margin: money(maintenance),
+      fee,
+      fee_asset: inst.quote,
+    });
+  }
+
   tradingState(enabled: boolean, reason: string): void {
     this.out.push({ type: 'trading_state', time: this.clock.text, enabled, reason, strategy: this.name });
   }

@@ -40,6 +40,10 @@ export interface Instrument {
   readonly head: string;
   /** The quote asset as JSON. */
   readonly quoteJson: string;
+  /** Perpetual margin rates (fractions of notional), when configured. */
+  readonly initialMargin: Dec | undefined;
+  readonly maintenanceMargin: number | undefined;
+  readonly liquidationFee: number;
   /** Risk state: no new orders before this time (a cooldown after a loss), and the day's trades. */
   cooldownUntilUs: number;
   tradesDay: number;
@@ -72,6 +76,9 @@ export function newInstrument(ic: InstrumentConfig, strategyName: string): Instr
     pos: new Position(ic.kind, cs),
     head: `"exchange":${JSON.stringify(ic.exchange)},"symbol":${JSON.stringify(ic.symbol)},"strategy":${JSON.stringify(strategyName)}`,
     quoteJson: JSON.stringify(ic.quote),
+    initialMargin: ic.initial_margin === undefined ? undefined : dec(ic.initial_margin),
+    maintenanceMargin: ic.maintenance_margin,
+    liquidationFee: ic.liquidation_fee ?? 0,
     cooldownUntilUs: Number.NEGATIVE_INFINITY,
     tradesDay: Number.NaN,
     tradesToday: 0,

@@ -60,12 +60,14 @@ export function reservationFor(
     }
   } else if (!reduceOnly) {
     balance = balances.of(inst.exchange, inst.quote);
-    const lev = dec(cfg.risk.max_leverage ?? 1);
-    reserved = dec(tidy(ref * slip))
+    const value = dec(tidy(ref * slip))
       .times(amount)
-      .times(inst.cs)
-      .dividedBy(lev)
-      .plus(dec(notional).times(fees.worst));
+      .times(inst.cs);
+    const margin =
+      inst.initialMargin === undefined
+        ? value.dividedBy(dec(cfg.risk.max_leverage ?? 1))
+        : value.times(inst.initialMargin);
+    reserved = margin.plus(dec(notional).times(fees.worst));
   }
   if (balance !== undefined && reserved.greaterThan(balance.free))
     return `insufficient ${balance.asset}: free ${money(balance.free.toNumber())}, needs ${money(reserved.toNumber())} including fees`;

@@ -6,7 +6,8 @@
  * - the fee is the notional (price x amount x contract size) times the maker or taker rate;
  * - spot: a buy moves notional + fee from the quote asset to the base asset, a sell the reverse;
  * - perpetual: the quote balance takes the realised PnL less the fee, and the position's margin
- *   (|amount| x entry x contract size / leverage) replaces the one held before.
+ *   (|amount| x entry x contract size x the instrument's initial margin, else / leverage) replaces
+ *   the one held before.
  */
 
 import { type Exact as Dec, dec, ZERO } from '../backtest/exact.js';
@@ -111,8 +112,11 @@ export function settle(
     touched.push(base);
   } else {
     quote.add(effect.realised.minus(fee));
-    const lev = dec(leverage ?? 1);
-    const margin = pos.qty.abs().times(pos.entry).times(inst.cs).dividedBy(lev);
+    const value = pos.qty.abs().times(pos.entry).times(inst.cs);
+    const margin =
+      inst.initialMargin === undefined
+        ? value.dividedBy(dec(leverage ?? 1))
+        : value.times(inst.initialMargin);
     quote.margin = quote.margin.minus(heldBefore).plus(margin);
     pos.margin = margin;
   }
