@@ -336,6 +336,12 @@ export class BacktestEngine implements Stage {
     if (cadence.candles) return;
     const end = cadence.boundary(clock.us, nextUs);
     if (Number.isNaN(end)) return;
+    // An interval that ends exactly at the next record's time is written after the records of
+    // that time (they belong to it), not before them with the state they have not changed yet.
+    if (end === nextUs) {
+      cadence.due = true;
+      return;
+    }
     const saved = clock.text;
     clock.text = formatTime(end, clock.precision);
     this.emitEquity(end);
