@@ -62,7 +62,7 @@ export function parts(patch: (c: BacktestConfig) => void = () => {}, ic: Instrum
       reduceOnly: false,
       tag: undefined,
     });
-    inst.orders.push(o);
+    orders.add(o);
     orders.transition(o, 'submit', undefined);
     if (o.liveUs <= clock.us) orders.activate(o);
     return o;

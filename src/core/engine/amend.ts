@@ -53,6 +53,7 @@ export class Amender {
       ...(a.amount === undefined ? {} : { amount: a.amount }),
     };
     if (this.latencyUs === 0) this.apply(o);
+    else this.orders.watch(inst);
   }
 
   private apply(o: Order): void {

@@ -320,7 +320,7 @@ export class BacktestEngine implements Stage {
   private onNewTime(): void {
     // Daily loss limit: trading resumes on the next UTC day.
     if (this.state.resumes(this.clock.us)) this.rec.tradingState(true, 'new UTC day');
-    this.orders.due(this.instruments.list);
+    this.orders.due();
   }
 
   /** Emits the equity owed before the clock moves to `nextUs`. */

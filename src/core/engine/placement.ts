@@ -252,7 +252,7 @@ export class Placement {
       r.balance.reserved = r.balance.reserved.plus(r.amount);
     }
     o.atClose = read.type === 'market' && x.fill_at === 'close' && o.liveUs === this.clock.us && candle;
-    inst.orders.push(o);
+    this.orders.add(o);
     this.orders.transition(o, 'submit', undefined);
     if (o.reserve !== undefined && !o.reserved.isZero()) this.rec.balance(o.reserve);
     if (o.liveUs <= this.clock.us) this.orders.activate(o);

@@ -12,6 +12,8 @@ import { Position } from '../portfolio/position.js';
 
 export interface Instrument {
   readonly key: string;
+  /** Its place in the registry's list (the order instruments are visited in). */
+  index: number;
   readonly exchange: string;
   readonly symbol: string;
   readonly base: string;
@@ -54,6 +56,7 @@ export function newInstrument(ic: InstrumentConfig, strategyName: string): Instr
   const cs = dec(ic.contract_size ?? 1);
   return {
     key: `${ic.exchange}:${ic.symbol}`,
+    index: -1,
     exchange: ic.exchange,
     symbol: ic.symbol,
     base: ic.base,

@@ -31,6 +31,7 @@ export class Instruments {
       return prev;
     }
     const inst = newInstrument(ic, this.strategyName);
+    inst.index = this.list.length;
     this.map.set(inst.key, inst);
     this.list.push(inst);
     if (!fromStream) this.firstConfigured ??= inst;

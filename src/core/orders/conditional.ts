@@ -148,7 +148,7 @@ export class ConditionalDesk {
         parentId: o.id,
       });
       o.children.push(c);
-      o.inst.orders.push(c);
+      this.orders.add(c);
       this.orders.transition(c, 'submit', undefined);
       if (c.liveUs <= this.clock.us) this.orders.activate(c);
       return c;
