@@ -266,6 +266,91 @@ async function benchBacktest() {
   }
 }
 
+/** Writes `records` trades over `symbols` symbols (round robin, one record per millisecond) to `to`. */
+async function writeTrades(to, symbols, records) {
+  const { createWriteStream } = await import('node:fs');
+  const out = createWriteStream(to);
+  const t0 = Date.UTC(2024, 0, 1);
+  let chunk = '';
+  for (let k = 0; k < records; k++) {
+    const i = k % symbols;
+    const price = 100 + (i % 50) + ((k * 7919) % 200) / 100;
+    chunk += `{"type":"trade","time":"${new Date(t0 + k).toISOString()}","exchange":"binance_spot","symbol":"S${i}USDT","id":${k + 1},"price":${price},"amount":1,"side":"${k % 2 ? 'buy' : 'sell'}"}\n`;
+    if (chunk.length > 1 << 20) {
+      if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
+      chunk = '';
+    }
+  }
+  out.end(chunk);
+  await new Promise((r) => out.once('finish', r));
+}
+
+/**
+ * backtest-100k-symbols (#20 item 11): buy-and-hold over 100,000 symbols against the same number
+ * of records on one symbol; the per-record time must stay within 3x (no scans over all the
+ * instruments per record). And backtest-bracket-trades: examples/bracket.js on 1,000,000 trades.
+ */
+async function benchBacktestScale() {
+  const records = 300_000;
+  const many = join(scratch, 'trades-100k-symbols.ndjson');
+  const one = join(scratch, 'trades-1-symbol.ndjson');
+  if (!existsSync(many)) await writeTrades(many, 100_000, records);
+  if (!existsSync(one)) await writeTrades(one, 1, records);
+  const argv = (file) => [
+    cli,
+    'backtest',
+    file,
+    '--strategy',
+    'buy-and-hold',
+    '--sizing',
+    'fixed-notional:1',
+    '--balance',
+    'binance_spot:usdt=1000000000',
+    '--quiet',
+  ];
+  const a = [];
+  const b = [];
+  for (let i = 0; i < RUNS; i++) {
+    a.push((await measure(argv(one))).seconds);
+    const r = await measure(argv(many));
+    b.push(r.seconds);
+    if (i === 0)
+      console.log(
+        `\nbacktest-100k-symbols: buy-and-hold, ${fmt(records)} trades; peak RSS ${r.rssMiB.toFixed(0)} MiB`,
+      );
+  }
+  const ratio = median(b) / median(a);
+  console.log(
+    `${'1 symbol'.padEnd(54)}${fmt(records / median(a)).padStart(12)}\n${'100,000 symbols'.padEnd(54)}${fmt(records / median(b)).padStart(12)}  time ${ratio.toFixed(2)}x of 1 symbol, <= 3  ${ratio <= 3 ? 'met' : 'MISSED'}`,
+  );
+  const trades = join(scratch, 'trades-1m.ndjson');
+  if (!existsSync(trades))
+    await measure([cli, 'generate', 'trades', '--count', String(N), '--seed', '42', '--rate', '5'], {
+      stdoutTo: trades,
+    });
+  console.log(`\nbacktest-bracket-trades: examples/bracket.js over ${fmt(N)} generated trades`);
+  await versus(
+    trades,
+    N,
+    'backtest --strategy ./examples/bracket.js (trades)',
+    [
+      cli,
+      'backtest',
+      trades,
+      '--strategy',
+      join(root, 'examples', 'bracket.js'),
+      '--param',
+      'stop_bps=5',
+      '--param',
+      'target_bps=8',
+      '--sizing',
+      'fixed-amount:0.01',
+      '--quiet',
+    ],
+    0.3,
+  );
+}
+
 /** Copies the lines of `from` whose type is `type` to `to`; returns the lines of each. */
 async function extract(from, to, type) {
   const { createReadStream, createWriteStream } = await import('node:fs');
@@ -428,7 +513,10 @@ if (want('sanitize')) await main();
 else await ensureInputs();
 if (want('fetch')) await benchFetch();
 if (want('orderbook')) await benchOrderbook();
-if (want('backtest')) await benchBacktest();
+if (want('backtest')) {
+  await benchBacktest();
+  await benchBacktestScale();
+}
 if (want('stats')) await benchStats();
 if (want('connect')) await benchConnect();
 if (want('resample')) await benchResample();

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createEngine, loadStrategy } from '../src/core/backtest/backtest.js';
 import { type BacktestConfig, DEFAULT_CONFIG, parseConfig } from '../src/core/backtest/config.js';
-import { money, moneyText } from '../src/core/backtest/engine.js';
+import { money, moneyText } from '../src/core/backtest/money.js';
 import type { Strategy } from '../src/core/backtest/strategy.js';
 import { collect, fromRecords, runStage } from '../src/core/io/stream.js';
 import { rawOf, serialize, type WireRecord } from '../src/core/records/record.js';
@@ -969,6 +969,7 @@ describeShared("backtest reads barter's system_config.json (shared barter-rs)", 
       exchange: 'binance_spot',
       asset: 'usdt',
       total: 10000,
+      free: 10000, // barter's balance has total and free
     });
     expect(cfg.balances.find((b) => b.asset === 'btc')?.total).toBe(0.1);
   });

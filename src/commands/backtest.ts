@@ -13,6 +13,7 @@ import {
   parseFeesFlag,
   parseParamFlag,
   parseSizingFlag,
+  splitBalanceFlags,
 } from '../core/backtest/config.js';
 import { RejectionTally } from '../core/backtest/rejections.js';
 import { BUILTIN_STRATEGIES } from '../core/backtest/strategies.js';
@@ -92,7 +93,7 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
     params: Flags.string({ description: 'Strategy parameters as a JSON object.' }),
     balance: Flags.string({
       description:
-        'A starting balance EXCHANGE:ASSET=AMOUNT (repeatable, or comma-separated; replaces the configured ones).',
+        'A starting balance EXCHANGE:ASSET=AMOUNT, or EXCHANGE:ASSET=AMOUNT,free=AMOUNT to hold the rest outside the run (repeatable, or comma-separated: binance_spot:usdt=10000,binance_spot:btc=1; replaces the configured ones).',
       multiple: true,
       multipleNonGreedy: true,
       default: [],
@@ -122,6 +123,12 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
     'fill-at': Flags.string({
       description: "Candle data: market orders fill at the next candle's open, or the signal candle's close.",
       options: ['next-open', 'close'],
+      helpGroup: 'EXECUTION',
+    }),
+    'candle-both-legs': Flags.string({
+      description:
+        "Candle data: when one candle's range holds both a bracket's stop and its take-profit, which triggers first (conservative default: the stop).",
+      options: ['stop', 'take_profit'],
       helpGroup: 'EXECUTION',
     }),
     'fill-at-touch': Flags.boolean({
@@ -207,6 +214,8 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
       x.fill_model = flags['fill-model'] as BacktestConfig['execution']['fill_model'];
     if (flags['fill-at'] !== undefined) x.fill_at = flags['fill-at'] as 'next-open' | 'close';
     if (flags['fill-at-touch'] !== undefined) x.fill_at_touch = flags['fill-at-touch'];
+    if (flags['candle-both-legs'] !== undefined)
+      x.candle_both_legs = flags['candle-both-legs'] as 'stop' | 'take_profit';
     if (flags['allow-short'] !== undefined) x.allow_short = flags['allow-short'];
     const risk = config.risk;
     for (const k of [
@@ -219,10 +228,9 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
       'daily-loss-limit-percent',
     ] as const) {
       const v = n(k, flags[k], true);
-      if (v !== undefined) risk[k.replaceAll('-', '_') as keyof typeof risk] = v;
+      if (v !== undefined) risk[k.replaceAll('-', '_') as Exclude<keyof typeof risk, 'instruments'>] = v;
     }
-    if (flags.balance.length > 0)
-      config.balances = flags.balance.flatMap((b) => b.split(',')).map(parseBalanceFlag);
+    if (flags.balance.length > 0) config.balances = splitBalanceFlags(flags.balance).map(parseBalanceFlag);
     if (flags.sizing !== undefined) config.sizing = parseSizingFlag(flags.sizing);
     if (flags['close-at-end'] !== undefined) config.close_at_end = flags['close-at-end'];
     if (flags['on-disable'] !== undefined) config.on_disable = flags['on-disable'] as 'keep' | 'close';

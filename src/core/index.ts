@@ -17,7 +17,6 @@ export {
   isBarterConfig,
   parseConfig,
 } from './backtest/config.js';
-export { BacktestEngine, type BacktestReport, DEFAULT_CASH, type EngineOptions } from './backtest/engine.js';
 export {
   ATR,
   Bollinger,
@@ -33,7 +32,7 @@ export {
   WilderAverage,
   ZScore,
 } from './backtest/indicators.js';
-export { LIFECYCLE, type OrderEvent, type OrderStatus } from './backtest/orders.js';
+export { money, moneyText, tidy } from './backtest/money.js';
 export { BUILTIN_STRATEGIES } from './backtest/strategies.js';
 export type {
   CancelIntent,
@@ -50,6 +49,12 @@ export { OrderBook } from './book/book.js';
 export { BookSide, type Level } from './book/levels.js';
 export { type OrderbookOptions, type OrderbookReport, OrderbookStage, orderbook } from './book/orderbook.js';
 export { ruleFor, Sequencer } from './book/sequence.js';
+export { Clock } from './engine/clock.js';
+export { type PreparedData, prepareData, runPrepared } from './engine/data.js';
+export { BacktestEngine, DEFAULT_CASH, type EngineOptions } from './engine/engine.js';
+export { FillDesk } from './engine/fills.js';
+export { Recorder } from './engine/records.js';
+export type { BacktestReport } from './engine/report.js';
 export { DataError, StopRequested, TickpipeError, UsageError } from './errors.js';
 export { BinanceFeed } from './exchanges/binance/feed.js';
 export { BybitFeed } from './exchanges/bybit/feed.js';
@@ -76,6 +81,26 @@ export {
 export { readRecords, writeAll } from './io/pipeline.js';
 export { collect, fromRecords, type RecordStream, runStage, type Stage, toRecords } from './io/stream.js';
 export { NdjsonWriter } from './io/writer.js';
+export { type Instrument, newInstrument, splitSymbol } from './market/instrument.js';
+export { Instruments } from './market/instruments.js';
+export { type DataKind, KIND_RANK } from './market/market.js';
+export { EquityCadence } from './marks/cadence.js';
+export { type Marked, Marks } from './marks/equity.js';
+export { bookFills } from './matching/book.js';
+export { type CandleEvent, candleFills } from './matching/candle.js';
+export type { Execution, Matcher } from './matching/execution.js';
+export { fillsFrom } from './matching/model.js';
+export { type TradeEvent, tradeFills } from './matching/trade.js';
+export { readIntent } from './orders/intent.js';
+export { LIFECYCLE, type OrderEvent, type OrderStatus } from './orders/lifecycle.js';
+export type { Order, OrderSpec } from './orders/order.js';
+export { OrderDesk } from './orders/orders.js';
+export { Balance } from './portfolio/balance.js';
+export { Balances } from './portfolio/balances.js';
+export { Fees } from './portfolio/fees.js';
+export { applyFill, Position } from './portfolio/position.js';
+export { reservationFor } from './portfolio/reserve.js';
+export { settle } from './portfolio/settle.js';
 export { addInterval, type Interval, parseInterval } from './records/interval.js';
 export * from './records/record.js';
 export { formatTime, type ParsedTime, parseCanonicalTime, parseDuration, parseTime } from './records/time.js';
@@ -89,6 +114,8 @@ export {
   resample,
   type ThresholdBars,
 } from './resample/resample.js';
+export * as riskChecks from './risk/checks.js';
+export { TradingState } from './risk/trading-state.js';
 export {
   CLASS_INFO,
   defaultPolicy,
@@ -106,6 +133,7 @@ export {
   Sanitizer,
   sanitize,
 } from './sanitize/sanitize.js';
+export { KellyStats, sizeOrder } from './sizing/sizing.js';
 export {
   type DrawdownPeriod,
   DrawdownStats,

@@ -5,12 +5,12 @@
 
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { BacktestEngine } from '../engine/engine.js';
 import { DataError, TickpipeError, UsageError } from '../errors.js';
 import { TypeCounts, tap } from '../io/count.js';
 import { type RecordStream, runStage } from '../io/stream.js';
 import type { WireRecord } from '../records/record.js';
 import type { BacktestConfig } from './config.js';
-import { BacktestEngine } from './engine.js';
 import { indicators } from './indicators.js';
 import { BUILTIN_STRATEGIES, builtinStrategy } from './strategies.js';
 import type { Strategy, StrategyFactory } from './strategy.js';

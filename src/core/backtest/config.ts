@@ -20,12 +20,28 @@ export interface InstrumentConfig {
   lot_size?: number | undefined;
   min_notional?: number | undefined;
   contract_size?: number | undefined;
+  /** Perpetuals: initial margin as a fraction of notional (default 1 / max_leverage). */
+  initial_margin?: number | undefined;
+  /** Perpetuals: maintenance margin as a fraction of notional; below it, the account is liquidated. */
+  maintenance_margin?: number | undefined;
+  /** Perpetuals: the venue's liquidation fee as a fraction of the notional liquidated (default 0). */
+  liquidation_fee?: number | undefined;
 }
 
 export interface BalanceConfig {
   exchange: string;
   asset: string;
   total: number;
+  /** What is available to trade (barter's `free`); the rest of `total` is held outside the run. Default: total. */
+  free?: number | undefined;
+}
+
+/** `free`, when given, must be within [0, total]. */
+function balanceFree(where: string, total: number, v: unknown): { free?: number } {
+  if (v === undefined) return {};
+  const free = num(`${where}.free`, v, 0);
+  if (free > total) throw new UsageError(`${where}: free ${free} is more than total ${total}`);
+  return { free };
 }
 
 export interface ExecutionConfig {
@@ -38,6 +54,8 @@ export interface ExecutionConfig {
   fill_at: FillAt;
   /** A resting limit fills on a candle that only touches its price (default: strictly through). */
   fill_at_touch: boolean;
+  /** One candle's range holds both a bracket's stop and its take-profit: which triggers first. */
+  candle_both_legs: 'stop' | 'take_profit';
   /** Spot accounts may sell what they do not hold. */
   allow_short: boolean;
 }
@@ -50,6 +68,22 @@ export interface RiskConfig {
   max_exposure_percent?: number | undefined;
   max_open_orders?: number | undefined;
   daily_loss_limit_percent?: number | undefined;
+  /** No new orders on an instrument for this long after one of its positions closes at a loss. */
+  cooldown_after_loss_ms?: number | undefined;
+  /** No new orders on an instrument after this many positions opened on it in a UTC day. */
+  max_trades_per_day?: number | undefined;
+  /** Per-instrument limits keyed `exchange:symbol`, over the global ones (barter's instrument risk limits). */
+  instruments?: Record<string, InstrumentRisk> | undefined;
+}
+
+/** The limits an instrument may set for itself. */
+export interface InstrumentRisk {
+  max_order_notional?: number | undefined;
+  max_position_notional?: number | undefined;
+  max_position_amount?: number | undefined;
+  max_exposure_percent?: number | undefined;
+  cooldown_after_loss_ms?: number | undefined;
+  max_trades_per_day?: number | undefined;
 }
 
 export interface SizingConfig {
@@ -92,6 +126,7 @@ export const DEFAULT_CONFIG: BacktestConfig = {
     fill_model: 'auto',
     fill_at: 'next-open',
     fill_at_touch: false,
+    candle_both_legs: 'stop',
     allow_short: false,
   },
   risk: {},
@@ -160,6 +195,9 @@ export const INSTRUMENT_KEYS = [
   'lot_size',
   'min_notional',
   'contract_size',
+  'initial_margin',
+  'maintenance_margin',
+  'liquidation_fee',
 ] as const;
 
 export function parseInstrument(where: string, v: unknown, allowExtra = false): InstrumentConfig {
@@ -179,6 +217,9 @@ export function parseInstrument(where: string, v: unknown, allowExtra = false): 
     lot_size: optNum(`${where}.lot_size`, v.lot_size),
     min_notional: optNum(`${where}.min_notional`, v.min_notional, 0, false),
     contract_size: optNum(`${where}.contract_size`, v.contract_size),
+    initial_margin: optNum(`${where}.initial_margin`, v.initial_margin),
+    maintenance_margin: optNum(`${where}.maintenance_margin`, v.maintenance_margin),
+    liquidation_fee: optNum(`${where}.liquidation_fee`, v.liquidation_fee, 0, false),
   };
 }
 
@@ -203,6 +244,7 @@ const EXECUTION_KEYS = [
   'fill_model',
   'fill_at',
   'fill_at_touch',
+  'candle_both_legs',
   'allow_short',
 ] as const;
 const RISK_KEYS = [
@@ -213,6 +255,16 @@ const RISK_KEYS = [
   'max_exposure_percent',
   'max_open_orders',
   'daily_loss_limit_percent',
+  'cooldown_after_loss_ms',
+  'max_trades_per_day',
+] as const;
+const INSTRUMENT_RISK_KEYS = [
+  'max_order_notional',
+  'max_position_notional',
+  'max_position_amount',
+  'max_exposure_percent',
+  'cooldown_after_loss_ms',
+  'max_trades_per_day',
 ] as const;
 
 export const FILL_MODELS = ['auto', 'candle', 'trade', 'book'] as const;
@@ -269,10 +321,12 @@ export function fromBarter(
     const exchange = String(state?.exchange ?? ex.mocked_exchange ?? '');
     for (const b of Array.isArray(state?.balances) ? state.balances : []) {
       if (!isObj(b) || !isObj(b.balance)) continue;
+      const total = num(`${source}: balances.balance.total`, b.balance.total, 0);
       balances.push({
         exchange,
         asset: str(`${source}: balances.asset`, b.asset).toLowerCase(),
-        total: num(`${source}: balances.balance.total`, b.balance.total, 0),
+        total,
+        ...balanceFree(`${source}: balances.balance`, total, b.balance.free),
       });
     }
   }
@@ -311,11 +365,13 @@ export function parseConfig(json: unknown, source: string): BacktestConfig {
     cfg.balances = json.balances.map((v, i) => {
       const where = `${source}: balances[${i}]`;
       if (!isObj(v)) throw new UsageError(`${where}: expected an object`);
-      checkKeys(where, v, ['exchange', 'asset', 'total']);
+      checkKeys(where, v, ['exchange', 'asset', 'total', 'free']);
+      const total = num(`${where}.total`, v.total, 0);
       return {
         exchange: str(`${where}.exchange`, v.exchange),
         asset: str(`${where}.asset`, v.asset).toLowerCase(),
-        total: num(`${where}.total`, v.total, 0),
+        total,
+        ...balanceFree(where, total, v.free),
       };
     });
   }
@@ -339,14 +395,35 @@ export function parseConfig(json: unknown, source: string): BacktestConfig {
     if (e.fill_at !== undefined)
       x.fill_at = oneOf(`${where}.fill_at`, e.fill_at, ['next-open', 'close'] as const);
     if (e.fill_at_touch !== undefined) x.fill_at_touch = bool(`${where}.fill_at_touch`, e.fill_at_touch);
+    if (e.candle_both_legs !== undefined)
+      x.candle_both_legs = oneOf(`${where}.candle_both_legs`, e.candle_both_legs, [
+        'stop',
+        'take_profit',
+      ] as const);
     if (e.allow_short !== undefined) x.allow_short = bool(`${where}.allow_short`, e.allow_short);
   }
   if (json.risk !== undefined) {
     const r = json.risk;
     const where = `${source}: risk`;
     if (!isObj(r)) throw new UsageError(`${where}: expected an object`);
-    checkKeys(where, r, RISK_KEYS);
+    checkKeys(where, r, [...RISK_KEYS, 'instruments']);
     for (const k of RISK_KEYS) if (r[k] !== undefined) cfg.risk[k] = num(`${where}.${k}`, r[k], 0, true);
+    if (r.instruments !== undefined) {
+      if (!isObj(r.instruments))
+        throw new UsageError(`${where}.instruments: expected an object keyed "exchange:symbol"`);
+      const per: Record<string, InstrumentRisk> = {};
+      for (const [key, v] of Object.entries(r.instruments)) {
+        const w = `${where}.instruments["${key}"]`;
+        if (!/^[^:]+:[^:]+$/.test(key)) throw new UsageError(`${w}: the key must be "exchange:symbol"`);
+        if (!isObj(v)) throw new UsageError(`${w}: expected an object`);
+        checkKeys(w, v, INSTRUMENT_RISK_KEYS);
+        const limits: InstrumentRisk = {};
+        for (const k of INSTRUMENT_RISK_KEYS)
+          if (v[k] !== undefined) limits[k] = num(`${w}.${k}`, v[k], 0, true);
+        per[key] = limits;
+      }
+      cfg.risk.instruments = per;
+    }
   }
   if (json.sizing !== undefined) {
     const s = json.sizing;
@@ -379,11 +456,29 @@ export function parseConfig(json: unknown, source: string): BacktestConfig {
   return cfg;
 }
 
-/** `--balance binance_spot:usdt=10000` */
+/** `--balance binance_spot:usdt=10000` or `--balance binance_spot:usdt=10000,free=8000` */
+/**
+ * `--balance` values, each of which may hold several balances separated by commas
+ * (`binance_spot:usdt=10000,binance_spot:btc=1`): one text per balance, a `free=AMOUNT` piece
+ * staying with the balance before it (`binance_spot:usdt=10000,free=8000`).
+ */
+export function splitBalanceFlags(values: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const piece of values.flatMap((v) => v.split(','))) {
+    if (/^\s*free=/.test(piece) && out.length > 0) out[out.length - 1] += `,${piece.trim()}`;
+    else out.push(piece.trim());
+  }
+  return out;
+}
+
 export function parseBalanceFlag(text: string): BalanceConfig {
-  const m = /^([^:=\s]+):([^:=\s]+)=(.+)$/.exec(text);
-  if (m === null) throw new UsageError(`--balance: expected EXCHANGE:ASSET=AMOUNT, found "${text}"`);
-  return { exchange: m[1]!, asset: m[2]!.toLowerCase(), total: num('--balance', m[3], 0) };
+  const m = /^([^:=\s]+):([^:=\s]+)=([^,]+?)(?:,\s*free=(.+))?$/.exec(text);
+  if (m === null)
+    throw new UsageError(
+      `--balance: expected EXCHANGE:ASSET=AMOUNT or EXCHANGE:ASSET=AMOUNT,free=AMOUNT, found "${text}"`,
+    );
+  const total = num('--balance', m[3], 0);
+  return { exchange: m[1]!, asset: m[2]!.toLowerCase(), total, ...balanceFree('--balance', total, m[4]) };
 }
 
 /** `--fees maker=2,taker=5` (bps) */

@@ -8,15 +8,29 @@ import type { WireRecord } from '../records/record.js';
 import type { Indicators } from './indicators.js';
 
 export type Side = 'buy' | 'sell';
-export type TimeInForce = 'gtc' | 'ioc' | 'fok';
+export type TimeInForce = 'gtc' | 'ioc' | 'fok' | 'gtd';
+export type OrderIntentKind = 'market' | 'limit' | 'stop' | 'stop_limit' | 'take_profit' | 'trailing_stop';
 
 /** An order a strategy wants. Missing `exchange`/`symbol` mean the record's; a missing `amount` is sized. */
 export interface OrderIntent {
   side: Side;
-  kind?: 'market' | 'limit';
+  /** Default: `limit` with a price, else `market` (docs/execution.md, "Order types"). */
+  kind?: OrderIntentKind;
+  /** The limit price (limit, stop_limit, take_profit as a limit). */
   price?: number;
+  /** stop, stop_limit, take_profit: the price that triggers it. */
+  trigger_price?: number;
+  /** trailing_stop: the distance from the best price, in price or in percent. */
+  trail?: number;
+  trail_percent?: number;
+  /** One-cancels-other group: when one order of the group fills or triggers, the others are cancelled. */
+  oco?: string;
+  /** On a market or limit entry: a stop-loss and a take-profit, active when the entry fills. */
+  bracket?: { stop_loss: number; take_profit: number };
   amount?: number;
   time_in_force?: TimeInForce;
+  /** time_in_force gtd: the event time it expires at (ISO or epoch ms). */
+  expire_time?: string | number;
   post_only?: boolean;
   reduce_only?: boolean;
   exchange?: string;
@@ -39,7 +53,17 @@ export interface CancelIntent {
   symbol?: string;
 }
 
-export type Intent = OrderIntent | CloseIntent | CancelIntent;
+/** Amend an open order's price, trigger price or amount; it takes effect after the order latency. */
+export interface AmendIntent {
+  amend: number;
+  price?: number;
+  trigger_price?: number;
+  amount?: number;
+  exchange?: string;
+  symbol?: string;
+}
+
+export type Intent = OrderIntent | CloseIntent | CancelIntent | AmendIntent;
 
 export interface PositionView {
   /** Signed: > 0 long, < 0 short, 0 flat. */
@@ -50,7 +74,7 @@ export interface PositionView {
 export interface OpenOrderView {
   readonly id: number;
   readonly side: Side;
-  readonly kind: 'market' | 'limit';
+  readonly kind: OrderIntentKind;
   readonly price: number | undefined;
   readonly amount: number;
   readonly filled_amount: number;

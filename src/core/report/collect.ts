@@ -5,10 +5,10 @@
  * Every account record is also handed to a Summarizer, so the tear sheet is summarize's own.
  */
 
-import { applyFill, Position } from '../backtest/account.js';
 import { dec } from '../backtest/exact.js';
 import { DataError } from '../errors.js';
 import type { Stage } from '../io/stream.js';
+import { applyFill, Position } from '../portfolio/position.js';
 import { type WireRecord, whereOf } from '../records/record.js';
 import { formatTime, parseTime } from '../records/time.js';
 import { toNumber } from '../records/validate.js';

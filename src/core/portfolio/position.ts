@@ -1,89 +1,14 @@
 /**
- * The simulated account: balances per (exchange, asset) and positions per instrument, in exact
- * decimals (exact.ts: scaled integers, decimal.js beyond them), with numeric shadows kept for the
- * per-record hot path (marking equity).
+ * A position per instrument and how a fill changes it, in exact decimals (backtest/exact.ts).
  *
- * - A balance has a `total`; `free` is the total less what open orders reserve and, for perpetuals,
- *   the margin of open positions (|amount| x entry price x contract size / leverage).
- * - Spot: a buy moves quote to base (notional + fee out of the quote asset); a sell the reverse.
- * - Perpetuals: only realised PnL, fees and funding touch the quote balance.
  * - A position is the run's net amount of an instrument: it opens when the amount leaves zero and
  *   closes when it returns there (a fill that crosses zero closes one and opens the other).
+ * - Spot: a buy moves quote to base (notional + fee out of the quote asset); a sell the reverse
+ *   (portfolio/settle.ts). Perpetuals: only realised PnL, fees and funding touch the quote balance.
  */
 
-import type { InstrumentKind } from './config.js';
-import { type Exact as Dec, ZERO } from './exact.js';
-
-export class Balance {
-  private totalDec: Dec;
-  private reservedDec: Dec = ZERO;
-  private marginDec: Dec = ZERO;
-  /** free, computed on first use after a change (balances are read far more often than changed). */
-  private freeDec: Dec | undefined;
-  private freeNumber = Number.NaN;
-  totalNum: number;
-
-  /** `"exchange":...,"asset":...` as JSON, for the balance records built as text. */
-  readonly head: string;
-
-  constructor(
-    readonly exchange: string,
-    readonly asset: string,
-    total: Dec,
-  ) {
-    this.totalDec = total;
-    this.totalNum = total.toNumber();
-    this.head = `"exchange":${JSON.stringify(exchange)},"asset":${JSON.stringify(asset)}`;
-  }
-
-  get total(): Dec {
-    return this.totalDec;
-  }
-
-  /** What open orders hold back. */
-  get reserved(): Dec {
-    return this.reservedDec;
-  }
-
-  set reserved(v: Dec) {
-    this.reservedDec = v;
-    this.freeDec = undefined;
-  }
-
-  /** The margin of open perpetual positions. */
-  get margin(): Dec {
-    return this.marginDec;
-  }
-
-  set margin(v: Dec) {
-    this.marginDec = v;
-    this.freeDec = undefined;
-  }
-
-  get free(): Dec {
-    if (this.freeDec === undefined) {
-      // (With nothing held back, the common case between orders, both differences return the total.)
-      this.freeDec = this.totalDec.minus(this.reservedDec).minus(this.marginDec);
-      this.freeNumber = this.freeDec.toNumber();
-    }
-    return this.freeDec;
-  }
-
-  get freeNum(): number {
-    if (this.freeDec === undefined) this.free;
-    return this.freeNumber;
-  }
-
-  set(total: Dec): void {
-    this.totalDec = total;
-    this.totalNum = total.toNumber();
-    this.freeDec = undefined;
-  }
-
-  add(delta: Dec): void {
-    this.set(this.totalDec.plus(delta));
-  }
-}
+import type { InstrumentKind } from '../backtest/config.js';
+import { type Exact as Dec, ZERO } from '../backtest/exact.js';
 
 export interface PositionClose {
   /** The closed position's figures, for its `position` record. */

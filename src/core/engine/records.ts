@@ -1,0 +1,268 @@
+/**
+ * The engine's output records (docs/format.md): `balance`, `order`, `fill`, `position`, `equity`,
+ * `trading_state`, `funding_payment`. The frequent ones get their JSON built directly (attached as
+ * the record's text, which the writer writes as it is); tests check it equals JSON.stringify of the
+ * record.
+ */
+
+import type { Exact as Dec } from '../backtest/exact.js';
+import { money, moneyText, tidy } from '../backtest/money.js';
+import type { OrderIntent } from '../backtest/strategy.js';
+import type { Instrument } from '../market/instrument.js';
+import type { Liquidity, Order } from '../orders/order.js';
+import type { Balance } from '../portfolio/balance.js';
+import type { Position, PositionClose } from '../portfolio/position.js';
+import { attachText, type WireRecord } from '../records/record.js';
+import { formatTime } from '../records/time.js';
+import type { Clock } from './clock.js';
+import type { BacktestReport } from './report.js';
+
+export class Recorder {
+  /** Where records go: the batch of the record being processed. */
+  out: WireRecord[] = [];
+  private equityHead: string | undefined;
+  private equityTail: string | undefined;
+  /** The last equity figures written and their text. */
+  private readonly equityText = {
+    equity: Number.NaN,
+    equityText: '',
+    cash: Number.NaN,
+    cashText: '',
+    exposure: Number.NaN,
+    exposureText: '',
+  };
+
+  constructor(
+    private readonly clock: Clock,
+    /** Written on every record (`strategy`). */
+    readonly name: string,
+    private readonly report: BacktestReport,
+  ) {}
+
+  balance(b: Balance): void {
+    const t = this.clock.text;
+    const rec: WireRecord = {
+      type: 'balance',
+      time: t,
+      exchange: b.exchange,
+      asset: b.asset,
+      total: b.totalNum,
+      free: b.freeNum,
+    };
+    // A balance record follows every fill and order.
+    attachText(rec, `{"type":"balance","time":"${t}",${b.head},"total":${b.totalNum},"free":${b.freeNum}}`);
+    this.out.push(rec);
+  }
+
+  order(o: Order, reason: string | undefined): void {
+    const t = this.clock.text;
+    const rec: Record<string, unknown> = {
+      type: 'order',
+      time: t,
+      exchange: o.inst.exchange,
+      symbol: o.inst.symbol,
+      strategy: this.name,
+      id: o.id,
+      side: o.side,
+      kind: o.type,
+      amount: o.amountNum,
+      price: o.price ?? null,
+      time_in_force: o.tif,
+      status: o.status,
+      filled_amount: o.filledNum,
+    };
+    const plain = o.cond === undefined && o.oco === undefined && o.parentId === undefined && o.tif !== 'gtd';
+    if (!plain) {
+      if (o.cond !== undefined) {
+        rec.trigger_price = o.cond.trigger;
+        rec.triggered_at = o.cond.triggeredAt ?? null;
+        if (o.cond.trail !== undefined) rec.trail = o.cond.trail;
+        if (o.cond.trailPercent !== undefined) rec.trail_percent = o.cond.trailPercent;
+      }
+      if (o.oco !== undefined) rec.oco = o.oco;
+      if (o.parentId !== undefined) rec.parent_id = o.parentId;
+      if (o.tif === 'gtd') rec.expire_time = formatTime(o.expireUs, this.clock.precision);
+    }
+    if (o.postOnly) rec.post_only = true;
+    if (o.reduceOnly) rec.reduce_only = true;
+    if (reason !== undefined) rec.reason = reason;
+    if (o.tag !== undefined) rec.tag = o.tag;
+    // (A tag from a JavaScript strategy may be anything: only a string one goes in the template.)
+    if (
+      plain &&
+      Number.isFinite(o.amountNum + o.filledNum + (o.price ?? 0)) &&
+      (o.tag === undefined || typeof o.tag === 'string')
+    )
+      attachText(
+        rec,
+        `{"type":"order","time":"${t}",${o.inst.head},"id":${o.id},"side":"${o.side}","kind":"${o.kind}","amount":${o.amountNum},"price":${o.price ?? null},"time_in_force":"${o.tif}","status":"${o.status}","filled_amount":${o.filledNum}${o.postOnly ? ',"post_only":true' : ''}${o.reduceOnly ? ',"reduce_only":true' : ''}${reason === undefined ? '' : `,"reason":${JSON.stringify(reason)}`}${o.tag === undefined ? '' : `,"tag":${JSON.stringify(o.tag)}`}}`,
+      );
+    this.out.push(rec as WireRecord);
+  }
+
+  /** An intent refused before it became an order: an order record with status `rejected`, counted. */
+  rejected(id: number, intent: Partial<OrderIntent>, inst: Instrument | undefined, reason: string): void {
+    this.report.rejected++;
+    this.report.orders++;
+    const rec: Record<string, unknown> = {
+      type: 'order',
+      time: this.clock.text,
+      exchange: inst?.exchange ?? intent.exchange ?? null,
+      symbol: inst?.symbol ?? intent.symbol ?? null,
+      strategy: this.name,
+      id,
+      side: intent.side ?? null,
+      kind: intent.kind ?? (intent.price === undefined ? 'market' : 'limit'),
+      amount: typeof intent.amount === 'number' ? intent.amount : null,
+      price: typeof intent.price === 'number' ? intent.price : null,
+      time_in_force: intent.time_in_force ?? 'gtc',
+      status: 'rejected',
+      filled_amount: 0,
+      reason,
+    };
+    this.out.push(rec as WireRecord);
+  }
+
+  fill(o: Order, price: number, amount: Dec, fee: Dec, liquidity: Liquidity): WireRecord {
+    const t = this.clock.text;
+    const inst = o.inst;
+    const rec: WireRecord = {
+      type: 'fill',
+      time: t,
+      exchange: inst.exchange,
+      symbol: inst.symbol,
+      strategy: this.name,
+      order_id: o.id,
+      side: o.side,
+      price,
+      amount: amount.toNumber(),
+      fee: fee.toNumber(),
+      fee_asset: inst.quote,
+      liquidity,
+    };
+    if (Number.isFinite(price + (rec.amount as number) + (rec.fee as number)))
+      attachText(
+        rec,
+        `{"type":"fill","time":"${t}",${inst.head},"order_id":${o.id},"side":"${o.side}","price":${price},"amount":${rec.amount},"fee":${rec.fee},"fee_asset":${inst.quoteJson},"liquidity":"${liquidity}"}`,
+      );
+    this.out.push(rec);
+    return rec;
+  }
+
+  positionClosed(inst: Instrument, c: PositionClose): void {
+    const t = this.clock.text;
+    const rec = {
+      type: 'position',
+      time: t,
+      exchange: inst.exchange,
+      symbol: inst.symbol,
+      strategy: this.name,
+      status: 'closed',
+      side: c.side,
+      amount: c.amount,
+      entry_price: tidy(c.entry_price),
+      exit_price: tidy(c.exit_price),
+      pnl: c.pnl,
+      fees: c.fees,
+      time_open: c.time_open,
+      time_close: t,
+    };
+    if (Number.isFinite(rec.amount + rec.entry_price + rec.exit_price + rec.pnl + rec.fees))
+      attachText(
+        rec,
+        `{"type":"position","time":"${t}",${inst.head},"status":"closed","side":"${c.side}","amount":${rec.amount},"entry_price":${rec.entry_price},"exit_price":${rec.exit_price},"pnl":${rec.pnl},"fees":${rec.fees},"time_open":${JSON.stringify(c.time_open)},"time_close":"${t}"}`,
+      );
+    this.out.push(rec);
+  }
+
+  positionOpened(inst: Instrument, pos: Position): void {
+    const t = this.clock.text;
+    const rec = {
+      type: 'position',
+      time: t,
+      exchange: inst.exchange,
+      symbol: inst.symbol,
+      strategy: this.name,
+      status: 'open',
+      side: pos.side,
+      amount: Math.abs(pos.qtyNum),
+      entry_price: tidy(pos.entryNum),
+      exit_price: null,
+      pnl: -pos.feesNum,
+      fees: pos.feesNum,
+      time_open: pos.timeOpen,
+      time_close: null,
+    };
+    if (Number.isFinite(rec.amount + rec.entry_price + rec.fees))
+      attachText(
+        rec,
+        `{"type":"position","time":"${t}",${inst.head},"status":"open","side":"${rec.side}","amount":${rec.amount},"entry_price":${rec.entry_price},"exit_price":null,"pnl":${rec.pnl},"fees":${rec.fees},"time_open":${JSON.stringify(pos.timeOpen)},"time_close":null}`,
+      );
+    this.out.push(rec);
+  }
+
+  equity(asset: string, e: { equity: number; cash: number; exposure: number }): void {
+    const t = this.clock.text;
+    const equity = money(e.equity);
+    const cash = money(e.cash);
+    const exposure = money(e.exposure);
+    // Between fills cash does not change, nor equity while flat: reuse their text.
+    const f = this.equityText;
+    if (equity !== f.equity) {
+      f.equity = equity;
+      f.equityText = moneyText(equity);
+    }
+    if (cash !== f.cash) {
+      f.cash = cash;
+      f.cashText = moneyText(cash);
+    }
+    if (exposure !== f.exposure) {
+      f.exposure = exposure;
+      f.exposureText = moneyText(exposure);
+    }
+    const rec: WireRecord = { type: 'equity', time: t, asset, equity, cash, exposure, strategy: this.name };
+    // One equity record per candle is most of what a run writes.
+    this.equityTail ??= `,"strategy":${JSON.stringify(this.name)}}`;
+    this.equityHead ??= `","asset":${JSON.stringify(asset)},"equity":`;
+    attachText(
+      rec,
+      `{"type":"equity","time":"${t}${this.equityHead}${f.equityText},"cash":${f.cashText},"exposure":${f.exposureText}${this.equityTail}`,
+    );
+    this.out.push(rec);
+  }
+
+  liquidation(inst: Instrument, fee: number, equity: number, maintenance: number): void {
+    this.out.push({
+      type: 'liquidation',
+      time: this.clock.text,
+      exchange: inst.exchange,
+      symbol: inst.symbol,
+      strategy: this.name,
+      side: inst.pos.side,
+      amount: Math.abs(inst.pos.qtyNum),
+      price: inst.last,
+      equity: money(equity),
+      maintenance_margin: money(maintenance),
+      fee,
+      fee_asset: inst.quote,
+    });
+  }
+
+  tradingState(enabled: boolean, reason: string): void {
+    this.out.push({ type: 'trading_state', time: this.clock.text, enabled, reason, strategy: this.name });
+  }
+
+  fundingPayment(inst: Instrument, rate: number, mark: number, amount: number): void {
+    this.out.push({
+      type: 'funding_payment',
+      time: this.clock.text,
+      exchange: inst.exchange,
+      symbol: inst.symbol,
+      rate,
+      mark_price: mark,
+      amount,
+      asset: inst.quote,
+      strategy: this.name,
+    });
+  }
+}

@@ -1,0 +1,40 @@
+/** The instruments the engine knows, by `exchange:symbol`, in the order they became known. */
+
+import type { InstrumentConfig } from '../backtest/config.js';
+import { UsageError } from '../errors.js';
+import { type Instrument, newInstrument, updateRules } from './instrument.js';
+
+export class Instruments {
+  private readonly map = new Map<string, Instrument>();
+  readonly list: Instrument[] = [];
+  /** The first instrument configured (not read from the stream): its quote asset is the account's. */
+  firstConfigured: Instrument | undefined;
+
+  constructor(private readonly strategyName: string) {}
+
+  get(exchange: unknown, symbol: unknown): Instrument | undefined {
+    return this.map.get(`${String(exchange)}:${String(symbol)}`);
+  }
+
+  /** Adds an instrument, or updates the rules of a known one. */
+  add(ic: InstrumentConfig, fromStream: boolean): Instrument {
+    // Coin-margined (inverse) contracts settle PnL in the base coin, (1/entry - 1/exit) per unit of
+    // contract value: the accounting here is linear in the quote asset, so they are refused rather
+    // than simulated wrongly.
+    if (/coin|inverse/.test(ic.exchange))
+      throw new UsageError(
+        `${ic.exchange} ${ic.symbol}: inverse (coin-margined) contracts are not simulated; the engine's PnL is linear in the quote asset (docs/execution.md)`,
+      );
+    const prev = this.map.get(`${ic.exchange}:${ic.symbol}`);
+    if (prev !== undefined) {
+      updateRules(prev, ic);
+      return prev;
+    }
+    const inst = newInstrument(ic, this.strategyName);
+    inst.index = this.list.length;
+    this.map.set(inst.key, inst);
+    this.list.push(inst);
+    if (!fromStream) this.firstConfigured ??= inst;
+    return inst;
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * A balance per (exchange, asset), in exact decimals (backtest/exact.ts) with numeric shadows for
+ * the per-record hot path (marking equity).
+ *
+ * A balance has a `total`; `free` is the total less what open orders reserve, for perpetuals the
+ * margin of open positions (|amount| x entry price x contract size / leverage), and what is held
+ * outside the run (a seeded balance whose `free` is below its `total`, barter's `free`).
+ */
+
+import { type Exact as Dec, ZERO } from '../backtest/exact.js';
+
+export class Balance {
+  private totalDec: Dec;
+  private reservedDec: Dec = ZERO;
+  private marginDec: Dec = ZERO;
+  private heldDec: Dec = ZERO;
+  /** free, computed on first use after a change (balances are read far more often than changed). */
+  private freeDec: Dec | undefined;
+  private freeNumber = Number.NaN;
+  totalNum: number;
+
+  /** `"exchange":...,"asset":...` as JSON, for the balance records built as text. */
+  readonly head: string;
+
+  constructor(
+    readonly exchange: string,
+    readonly asset: string,
+    total: Dec,
+  ) {
+    this.totalDec = total;
+    this.totalNum = total.toNumber();
+    this.head = `"exchange":${JSON.stringify(exchange)},"asset":${JSON.stringify(asset)}`;
+  }
+
+  get total(): Dec {
+    return this.totalDec;
+  }
+
+  /** What open orders hold back. */
+  get reserved(): Dec {
+    return this.reservedDec;
+  }
+
+  set reserved(v: Dec) {
+    this.reservedDec = v;
+    this.freeDec = undefined;
+  }
+
+  /** The margin of open perpetual positions. */
+  get margin(): Dec {
+    return this.marginDec;
+  }
+
+  set margin(v: Dec) {
+    this.marginDec = v;
+    this.freeDec = undefined;
+  }
+
+  /** Held outside the run: never available to orders. */
+  get held(): Dec {
+    return this.heldDec;
+  }
+
+  set held(v: Dec) {
+    this.heldDec = v;
+    this.freeDec = undefined;
+  }
+
+  get free(): Dec {
+    if (this.freeDec === undefined) {
+      // (With nothing held back, the common case between orders, the differences return the total.)
+      this.freeDec = this.totalDec.minus(this.reservedDec).minus(this.marginDec).minus(this.heldDec);
+      this.freeNumber = this.freeDec.toNumber();
+    }
+    return this.freeDec;
+  }
+
+  get freeNum(): number {
+    if (this.freeDec === undefined) this.free;
+    return this.freeNumber;
+  }
+
+  set(total: Dec): void {
+    this.totalDec = total;
+    this.totalNum = total.toNumber();
+    this.freeDec = undefined;
+  }
+
+  add(delta: Dec): void {
+    this.set(this.totalDec.plus(delta));
+  }
+}

@@ -1,0 +1,35 @@
+/** The account's balances by (exchange, asset); a balance is created (at zero) on first use. */
+
+import { ZERO } from '../backtest/exact.js';
+import { Balance } from './balance.js';
+
+export class Balances {
+  private readonly map = new Map<string, Balance>();
+  /** Bumped when a balance is created (equity marking plans depend on the set). */
+  version = 0;
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  /** The balance, created at zero when new. */
+  of(exchange: string, asset: string): Balance {
+    const k = `${exchange}:${asset}`;
+    let b = this.map.get(k);
+    if (b === undefined) {
+      b = new Balance(exchange, asset, ZERO);
+      this.map.set(k, b);
+      this.version++;
+    }
+    return b;
+  }
+
+  /** The balance if it exists. */
+  find(exchange: string, asset: string): Balance | undefined {
+    return this.map.get(`${exchange}:${asset}`);
+  }
+
+  all(): IterableIterator<Balance> {
+    return this.map.values();
+  }
+}

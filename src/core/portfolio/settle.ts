@@ -1,0 +1,124 @@
+/**
+ * The account side of one fill (docs/execution.md, "Accounting"):
+ * - spot: the free balance is checked again first (refusalAtFill): no spot balance goes below zero;
+ * - the part of the order's reservation that this fill covers is released (all of it on the last
+ *   fill);
+ * - the fee is the notional (price x amount x contract size) times the maker or taker rate;
+ * - spot: a buy moves notional + fee from the quote asset to the base asset, a sell the reverse;
+ * - perpetual: the quote balance takes the realised PnL less the fee, and the position's margin
+ *   (|amount| x entry x contract size x the instrument's initial margin, else / leverage) replaces
+ *   the one held before.
+ */
+
+import { type Exact as Dec, dec, ZERO } from '../backtest/exact.js';
+import { money } from '../backtest/money.js';
+import type { Liquidity, Order } from '../orders/order.js';
+import type { Balance } from './balance.js';
+import type { Balances } from './balances.js';
+import type { Fees } from './fees.js';
+import { applyFill, type FillEffect } from './position.js';
+
+export interface Settlement {
+  readonly fee: Dec;
+  readonly effect: FillEffect;
+  /** The balances that changed, quote first. */
+  readonly touched: readonly Balance[];
+}
+
+/** The part of `o`'s reservation that a fill of `amount` covers (all of it on the last fill). */
+function partFor(o: Order, amount: Dec): Dec {
+  return o.filled.plus(amount).greaterThanOrEqualTo(o.amount)
+    ? o.reserved
+    : o.reserved.times(amount).dividedBy(o.amount.minus(o.filled));
+}
+
+/** Releases the part of `o`'s reservation that a fill of `amount` covers. */
+export function releaseFor(o: Order, amount: Dec): void {
+  if (o.reserve === undefined || o.reserved.isZero()) return;
+  const part = partFor(o, amount);
+  o.reserve.reserved = o.reserve.reserved.minus(part);
+  o.reserved = o.reserved.minus(part);
+}
+
+/** Releases all that `o` still reserves (the order ended). */
+export function releaseAll(o: Order): void {
+  if (o.reserve === undefined) return;
+  o.reserve.reserved = o.reserve.reserved.minus(o.reserved);
+  o.reserved = ZERO;
+}
+
+/**
+ * The free balance checked again at fill time (spot): a buy needs notional + fee, a sell (without
+ * allow_short) the amount of the base asset, out of the free balance plus what this order reserved
+ * for this part. Returns the reason the fill cannot happen, or undefined. (Prices move between the
+ * order and its fill: a market buy reserved at the last close can fill at a higher open.)
+ */
+export function refusalAtFill(
+  balances: Balances,
+  fees: Fees,
+  allowShort: boolean,
+  o: Order,
+  price: number,
+  amount: Dec,
+  liquidity: Liquidity,
+): string | undefined {
+  const inst = o.inst;
+  if (inst.kind !== 'spot') return undefined;
+  const buy = o.side === 'buy';
+  if (!buy && allowShort) return undefined;
+  const b = balances.of(inst.exchange, buy ? inst.quote : inst.base);
+  const own = o.reserve === b && !o.reserved.isZero() ? partFor(o, amount) : ZERO;
+  const available = b.free.plus(own);
+  let needs = amount;
+  if (buy) {
+    const px = dec(price);
+    const notional = inst.csNum === 1 ? px.times(amount) : px.times(amount).times(inst.cs);
+    needs = notional.plus(notional.times(fees.rate(liquidity)));
+  }
+  if (!needs.greaterThan(available)) return undefined;
+  return `insufficient ${b.asset} at fill: available ${money(available.toNumber())}, needs ${money(needs.toNumber())}${buy ? ' including fees' : ''} (${buy ? 'spot cannot borrow' : 'spot cannot go short; execution.allow_short'})`;
+}
+
+export function settle(
+  balances: Balances,
+  fees: Fees,
+  leverage: number | undefined,
+  o: Order,
+  price: number,
+  amount: Dec,
+  liquidity: Liquidity,
+  time: string,
+): Settlement {
+  const inst = o.inst;
+  const px = dec(price);
+  const notional = inst.csNum === 1 ? px.times(amount) : px.times(amount).times(inst.cs);
+  const fee = notional.times(fees.rate(liquidity));
+  const quote = balances.of(inst.exchange, inst.quote);
+  releaseFor(o, amount);
+  const pos = inst.pos;
+  // (applyFill resets a position that closes, margin included: what it held is read first.)
+  const heldBefore = pos.margin;
+  const effect = applyFill(pos, o.side, px, amount, fee, time);
+  const touched: Balance[] = [quote];
+  if (inst.kind === 'spot') {
+    const base = balances.of(inst.exchange, inst.base);
+    if (o.side === 'buy') {
+      quote.add(notional.plus(fee).negated());
+      base.add(amount);
+    } else {
+      quote.add(notional.minus(fee));
+      base.add(amount.negated());
+    }
+    touched.push(base);
+  } else {
+    quote.add(effect.realised.minus(fee));
+    const value = pos.qty.abs().times(pos.entry).times(inst.cs);
+    const margin =
+      inst.initialMargin === undefined
+        ? value.dividedBy(dec(leverage ?? 1))
+        : value.times(inst.initialMargin);
+    quote.margin = quote.margin.minus(heldBefore).plus(margin);
+    pos.margin = margin;
+  }
+  return { fee, effect, touched };
+}
