@@ -253,7 +253,8 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
       instruments = all.filter((r) => r.type === 'instrument');
       if (instruments.length === 0) throw new UsageError(`${flags.instruments}: no "instrument" records`);
     }
-    const input = this.records(args.file, flags);
+    const { input: raw, policy, maxLineBytes } = this.rawInput(args.file, flags);
+    const input = readRecords(raw, policy, maxLineBytes);
     const engine = createEngine({
       config,
       strategy,
@@ -261,7 +262,7 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
       warn: (m) => this.warn(m),
       ...(instruments === undefined ? {} : { instruments }),
     });
-    let output = backtest(input, engine);
+    let output = backtest(input, engine, { source: this.inputName, policy });
     if (flags.summary) {
       const riskFree = Number(flags['risk-free']);
       if (flags['risk-free'].trim() === '' || !Number.isFinite(riskFree) || riskFree <= -1)

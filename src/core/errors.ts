@@ -39,6 +39,8 @@ export class StopRequested extends Error {}
 export function describeFound(value: unknown): string {
   if (value === undefined) return 'nothing';
   let text: string;
+  // JSON.stringify writes a number out of a double's range (1e400 read as Infinity) as null.
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   try {
     text = JSON.stringify(value) ?? String(value);
   } catch {

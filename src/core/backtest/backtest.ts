@@ -6,7 +6,9 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TickpipeError, UsageError } from '../errors.js';
+import type { ErrorPolicy } from '../io/lines.js';
 import { type RecordStream, runStage } from '../io/stream.js';
+import { MarketIntake, validateMarket } from '../records/intake.js';
 import type { WireRecord } from '../records/record.js';
 import type { BacktestConfig } from './config.js';
 import { BacktestEngine } from './engine.js';
@@ -123,7 +125,15 @@ export function createEngine(options: BacktestOptions): BacktestEngine {
   });
 }
 
-/** Runs the engine over a stream: market records in, the account's records out. */
-export function backtest(input: RecordStream, engine: BacktestEngine): RecordStream {
-  return runStage(input, engine);
+/**
+ * Runs the engine over a stream: market records in, the account's records out. Market records are
+ * validated first (records/intake.ts): one that fails goes to `policy` with its place (`source:line`),
+ * or throws without one; none reaches the engine.
+ */
+export function backtest(
+  input: RecordStream,
+  engine: BacktestEngine,
+  options: { readonly source?: string; readonly policy?: ErrorPolicy } = {},
+): RecordStream {
+  return runStage(validateMarket(input, new MarketIntake(options.source, options.policy)), engine);
 }
