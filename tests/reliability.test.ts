@@ -90,3 +90,81 @@ describe('backtest validates market records before the engine sees them (#20 ite
     expect(a.stdout).toBe(b.stdout);
   });
 });
+
+/** A generic-venue book: a snapshot, then deltas with sequences 1..n (each moves the best bid). */
+function books(n: number, corrupt?: { at: number; sequence: string }): string[] {
+  const t = (i: number) => `2024-01-01T00:00:${String(i).padStart(2, '0')}.000Z`;
+  const out = [
+    `{"type":"book","time":"${t(0)}","exchange":"x","symbol":"S","snapshot":true,"bids":[[100,1]],"asks":[[200,1]],"sequence":0}`,
+  ];
+  for (let i = 1; i <= n; i++) {
+    const seq = corrupt?.at === i ? corrupt.sequence : String(i);
+    out.push(
+      `{"type":"book","time":"${t(i)}","exchange":"x","symbol":"S","snapshot":false,"bids":[[${100 + i},1]],"asks":[],"sequence":${seq}}`,
+    );
+  }
+  return out;
+}
+const text = (lines: string[]) => `${lines.join('\n')}\n`;
+
+describe('orderbook refuses sequences that are not safe integers (#20 item 6)', () => {
+  it('a delta with sequence 1e20 is refused with its place and exit 1, even with --quiet', async () => {
+    const r = await runInProcess(['orderbook', '--quiet'], text(books(29, { at: 10, sequence: '1e20' })));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      'stdin:11: expected a whole number (0 to 2^53-1) for "sequence", found 100000000000000000000',
+    );
+  });
+
+  it.each(['100000000000000000000', '1e20', '-1', '1.5', '"abc"', 'true'])(
+    'with --on-error skip, sequence %s is left out and the later deltas are applied: the output is that of the input without it',
+    async (bad) => {
+      const lines = books(29, { at: 10, sequence: bad });
+      const skipped = await runInProcess(['orderbook', '--quiet', '--on-error', 'skip'], text(lines));
+      const without = await runInProcess(['orderbook', '--quiet'], text(lines.filter((_, i) => i !== 10)));
+      expect(skipped.stdout).toBe(without.stdout);
+      // Every delta but the refused one moved the best bid: 28 quotes after the snapshot's.
+      expect(parseLines(skipped.stdout)).toHaveLength(29);
+      expect(skipped.code).toBe(1);
+      expect(skipped.stderr).toMatch(/1 bad line skipped \(first: stdin:11: /);
+    },
+  );
+
+  it('a sequence given as a string of digits is read exactly', async () => {
+    const r = await runInProcess(['orderbook', '--quiet'], text(books(3, { at: 2, sequence: '"2"' })));
+    expect(r.code).toBe(0);
+    expect(parseLines(r.stdout).map((q) => q.sequence)).toEqual([0, 1, 2, 3]);
+  });
+});
+
+describe('sanitize: one corrupt time or sequence costs that record only (#20 item 6)', () => {
+  const trades = (n: number) =>
+    Array.from(
+      { length: n },
+      (_, i) =>
+        `{"type":"trade","time":"2024-01-01T00:00:${String(i).padStart(2, '0')}.000Z","exchange":"x","symbol":"S","id":${i + 1},"price":${100 + (i % 3)},"amount":1,"side":"buy"}`,
+    );
+
+  it.each([
+    ['a far-future time', '"2286-11-20T17:46:40.000Z"'],
+    ['an epoch time in 2286', '10000000000000000'],
+  ])('%s is a schema problem: 28 of 29 written, and the report says which line', async (_n, time) => {
+    const lines = trades(29);
+    lines[5] = lines[5]!.replace(/"time":"[^"]+"/, `"time":${time}`);
+    const r = await runInProcess(['sanitize'], text(lines));
+    expect(parseLines(r.stdout)).toHaveLength(28);
+    expect(r.stdout).toBe(text(lines.filter((_, i) => i !== 5)));
+    expect(r.stderr).toMatch(
+      /29 records read from stdin, 28 written; problems found:\n {2}schema +1 +dropped\n +stdin:6: expected a time from 1970-01-01 to before 2100-01-01/,
+    );
+    const strict = await runInProcess(['sanitize', '--strict', '--quiet'], text(lines));
+    expect(strict.code).toBe(1);
+  });
+
+  it('a book delta with sequence 1e20 is a schema problem; the deltas after it are kept', async () => {
+    const lines = books(28, { at: 9, sequence: '1e20' });
+    const r = await runInProcess(['sanitize'], text(lines));
+    expect(r.stdout).toBe(text(lines.filter((_, i) => i !== 9)));
+    expect(r.stderr).toMatch(/stdin:10: expected a whole number \(0 to 2\^53-1\) for "sequence"/);
+  });
+});

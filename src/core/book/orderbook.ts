@@ -17,7 +17,7 @@
  * same bytes for the same input (tests/orderbook.test.ts).
  */
 
-import { DataError } from '../errors.js';
+import { DataError, describeFound } from '../errors.js';
 import { ByteOut } from '../io/bytes.js';
 import {
   DEFAULT_MAX_LINE_BYTES,
@@ -38,6 +38,7 @@ import {
 import { decimalPlaces, POW10, writeFixed } from '../records/number-text.js';
 import { attachText, lineOf, rawOf, serialize, type WireRecord } from '../records/record.js';
 import { formatTime, type TimePrecision, TimeReader } from '../records/time.js';
+import { safeSequence } from '../records/validate.js';
 import { OrderBook } from './book.js';
 import { BookScan, scanBook } from './scan.js';
 import { ruleFor, Sequencer } from './sequence.js';
@@ -58,6 +59,11 @@ export interface OrderbookOptions {
   readonly strict?: boolean;
   /** Name of the input, for messages. */
   readonly source?: string;
+  /**
+   * What a book record with a sequence that is not a safe integer does (`--on-error`): it is never
+   * applied; without a policy it throws.
+   */
+  readonly policy?: ErrorPolicy;
 }
 
 export interface OrderbookReport {
@@ -70,6 +76,8 @@ export interface OrderbookReport {
   gaps: number;
   crossed: number;
   uncrossedLevels: number;
+  /** Book records refused (a sequence that is not a safe integer). */
+  refused: number;
   firstGap: string | undefined;
   firstCrossed: string | undefined;
 }
@@ -165,6 +173,28 @@ function sameBytes(s: Uint8Array, start: number, end: number, bytes: Uint8Array)
   return true;
 }
 
+/** A sequence field that was present but not a number or a string of digits. */
+const INVALID = -1;
+
+/** A record's sequence field as a number: its value when a safe integer (or digits of one), else INVALID. */
+function sequenceField(v: unknown): number {
+  const n = safeSequence(v);
+  return Number.isNaN(n) ? INVALID : n;
+}
+
+function validSequence(n: number): boolean {
+  return Number.isSafeInteger(n) && n >= 0;
+}
+
+/** True when the update's sequence, and its first and previous sequence where given, are safe integers. */
+function sequencesValid(u: BookScan): boolean {
+  return (
+    validSequence(u.sequence) &&
+    (Number.isNaN(u.firstSequence) || validSequence(u.firstSequence)) &&
+    (Number.isNaN(u.prevSequence) || validSequence(u.prevSequence))
+  );
+}
+
 export class OrderbookStage implements Stage {
   readonly report: OrderbookReport = {
     books: 0,
@@ -175,6 +205,7 @@ export class OrderbookStage implements Stage {
     gaps: 0,
     crossed: 0,
     uncrossedLevels: 0,
+    refused: 0,
     firstGap: undefined,
     firstCrossed: undefined,
   };
@@ -235,9 +266,13 @@ export class OrderbookStage implements Stage {
     this.levelsOf(rec, 'bids', line, u);
     this.levelsOf(rec, 'asks', line, u);
     u.snapshot = rec.snapshot === true;
-    u.sequence = Number(rec.sequence ?? 0);
-    u.firstSequence = rec.first_sequence === undefined ? Number.NaN : Number(rec.first_sequence);
-    u.prevSequence = rec.prev_sequence === undefined ? Number.NaN : Number(rec.prev_sequence);
+    u.sequence = rec.sequence === undefined ? 0 : sequenceField(rec.sequence);
+    u.firstSequence = rec.first_sequence === undefined ? Number.NaN : sequenceField(rec.first_sequence);
+    u.prevSequence = rec.prev_sequence === undefined ? Number.NaN : sequenceField(rec.prev_sequence);
+    if (!sequencesValid(u)) {
+      this.refuseSequence(u, line, rec);
+      return;
+    }
     let st = this.last;
     if (st === undefined || st.symbol !== symbol || st.exchange !== exchange)
       st = this.bookOf(exchange, symbol);
@@ -319,6 +354,10 @@ export class OrderbookStage implements Stage {
     }
     const book = st.book;
     const sequence = u.sequence;
+    if (!sequencesValid(u)) {
+      this.refuseSequence(u, line);
+      return;
+    }
     if (u.snapshot) {
       st.seq.snapshot(sequence);
       book.clear();
@@ -381,6 +420,31 @@ export class OrderbookStage implements Stage {
       return;
     }
     this.emitChange(st, time, out);
+  }
+
+  /**
+   * A sequence that is not a safe integer (1e20, -1, 1.5, "abc") cannot be compared exactly: the
+   * update is refused with its place rather than applied (one such would make every later update of
+   * its book look stale).
+   */
+  private refuseSequence(u: BookScan, line: number | undefined, rec?: WireRecord): void {
+    this.report.refused++;
+    const field = !validSequence(u.sequence)
+      ? 'sequence'
+      : !Number.isNaN(u.firstSequence) && !validSequence(u.firstSequence)
+        ? 'first_sequence'
+        : 'prev_sequence';
+    const value =
+      rec !== undefined
+        ? rec[field]
+        : field === 'sequence'
+          ? u.sequence
+          : field === 'first_sequence'
+            ? u.firstSequence
+            : u.prevSequence;
+    const detail = `expected a whole number (0 to 2^53-1) for "${field}", found ${describeFound(value)}`;
+    if (this.options.policy === undefined) throw new DataError(this.where(line), detail);
+    this.options.policy.report(this.where(line), detail);
   }
 
   /** Sets an update's levels, bids then asks, in their order (as OrderBook.apply does). */
@@ -673,6 +737,7 @@ export function formatOrderbookReport(r: OrderbookReport): string {
   ];
   if (r.stale > 0) parts.push(`${r.stale} stale dropped`);
   if (r.unsynced > 0) parts.push(`${r.unsynced} before a snapshot dropped`);
+  if (r.refused > 0) parts.push(`${r.refused} refused (sequence not a safe integer)`);
   parts.push(`${r.gaps} gap${r.gaps === 1 ? '' : 's'}`);
   if (r.crossed > 0)
     parts.push(
