@@ -68,7 +68,7 @@ export function openInput(path: string | undefined, stdin: StdinLike, signal?: A
   );
   return {
     name,
-    chunks: gunzipIfCompressed(counted),
+    chunks: gunzipIfCompressed(counted, name),
     size,
     bytesRead: () => counter,
     close: () => source.destroy?.(),
@@ -88,8 +88,15 @@ async function* countBytes(
   }
 }
 
-/** Passes bytes through, or gunzips them when the stream starts with the gzip magic number. */
-export async function* gunzipIfCompressed(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+/**
+ * Passes bytes through, or gunzips them when the stream starts with the gzip magic number. A corrupt
+ * stream is a CorruptInput naming `name` (`capture.gz: corrupt gzip input: ...`); an error of the
+ * source itself is passed on as it is.
+ */
+export async function* gunzipIfCompressed(
+  source: AsyncIterable<Buffer>,
+  name?: string,
+): AsyncGenerator<Buffer> {
   const it = source[Symbol.asyncIterator]();
   let first = await it.next();
   // A first chunk of one byte cannot be told apart; read on until two bytes are seen.
@@ -108,11 +115,23 @@ export async function* gunzipIfCompressed(source: AsyncIterable<Buffer>): AsyncG
     }
     // Output chunks of READ_CHUNK, not zlib's 16 KiB: a quarter of the round trips to the thread
     // that inflates (measured: a gzipped capture read and parsed about a quarter faster).
-    const gunzip = Readable.from(all(), { objectMode: false }).pipe(createGunzip({ chunkSize: READ_CHUNK }));
+    // pipe() forwards no errors: the source's go to gunzip by hand (an unhandled 'error' event on the
+    // source would otherwise end the process, as an interrupt during a gzip capture did).
+    const from = Readable.from(all(), { objectMode: false });
+    const gunzip = createGunzip({ chunkSize: READ_CHUNK });
+    let sourceError: unknown;
+    from.on('error', (error) => {
+      sourceError = error;
+      gunzip.destroy(error);
+    });
+    from.pipe(gunzip);
     try {
       for await (const chunk of gunzip) yield chunk as Buffer;
     } catch (error) {
-      throw new CorruptInput(undefined, `corrupt gzip input: ${(error as Error).message}`);
+      if (sourceError !== undefined && error === sourceError) throw error;
+      throw new CorruptInput(name, `corrupt gzip input: ${(error as Error).message}`);
+    } finally {
+      from.destroy();
     }
     return;
   }

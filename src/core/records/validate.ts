@@ -252,6 +252,7 @@ export class RecordValidator {
     this.num(rec.bid_amount, 'bid_amount', 'nonnegative');
     this.num(rec.ask_price, 'ask_price', 'positive');
     this.num(rec.ask_amount, 'ask_amount', 'nonnegative');
+    if (rec.sequence !== undefined) this.sequence(rec.sequence, 'sequence');
   }
 
   private checkBook(rec: WireRecord): void {
