@@ -53,21 +53,19 @@ interface Frame {
 }
 
 function head(path: string, flag: string): Buffer {
-  let fd: number;
+  let fd: number | undefined;
   try {
     fd = openSync(path, 'r');
+    const b = Buffer.alloc(4);
+    const n = readSync(fd, b, 0, 4, 0);
+    return b.subarray(0, n);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new UsageError(
       `${flag} ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, expected a capture file' : (error as Error).message}`,
     );
-  }
-  try {
-    const b = Buffer.alloc(4);
-    const n = readSync(fd, b, 0, 4, 0);
-    return b.subarray(0, n);
   } finally {
-    closeSync(fd);
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
