@@ -168,3 +168,45 @@ describe('sanitize: one corrupt time or sequence costs that record only (#20 ite
     expect(r.stderr).toMatch(/stdin:10: expected a whole number \(0 to 2\^53-1\) for "sequence"/);
   });
 });
+
+describe('text from input is escaped before it reaches stderr or the report (#20 item 10)', () => {
+  const ESC = '\u001b';
+  const evil = `BTC${ESC}]0;pwned\u0007\n  schema  99  dropped\u009b2J\u202e`;
+  const escaped = 'BTC\\x1b]0;pwned\\x07\\x0a  schema  99  dropped\\u{009b}2J\\u{202e}';
+  const unsafe = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/;
+
+  it('sanitize: a symbol with escapes and a newline is one escaped line in the report and the JSON report', async () => {
+    const trade = (id: number, price: string) =>
+      `{"type":"trade","time":"2024-01-01T00:00:0${id}.000Z","exchange":"x","symbol":${JSON.stringify(evil)},"id":1,"price":${price},"amount":1,"side":"buy"}`;
+    const r = await runInProcess(['sanitize'], `${trade(1, '1')}\n${trade(2, '2')}\n`);
+    expect(r.stderr).not.toMatch(unsafe);
+    expect(r.stderr).toContain(`x ${escaped} trade id 1 was already seen (line 1) with other values`);
+    // The report has exactly its own lines: the head, the class, the example.
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(3);
+  });
+
+  it('a bad line quoting control characters: the located error is escaped (--on-error warn and fail)', async () => {
+    // V8's message quotes the line.
+    const line = `${ESC}]0;pwned\u0007`;
+    for (const mode of ['warn', 'fail']) {
+      const r = await runInProcess(['sanitize', '--on-error', mode], `${line}\n`);
+      expect(r.stderr).toMatch(/stdin:1: invalid JSON: /);
+      expect(r.stderr).toContain('\\x1b]0;pwned\\x07');
+      expect(r.stderr).not.toMatch(unsafe);
+      expect(r.code).toBe(1);
+    }
+  });
+
+  it('orderbook: a gap in a book whose symbol carries escapes reports it escaped, also under --strict', async () => {
+    const book = (seq: number, snapshot: boolean) =>
+      `{"type":"book","time":"2024-01-01T00:00:0${seq}.000Z","exchange":"x","symbol":${JSON.stringify(evil)},"snapshot":${snapshot},"bids":[[1,1]],"asks":[[2,1]],"sequence":${seq},"prev_sequence":${seq - 1}}`;
+    const input = `${book(1, true)}\n${book(3, false)}\n`;
+    const r = await runInProcess(['orderbook'], input);
+    expect(r.stderr).toContain(`first gap: stdin:2: x ${escaped} book sequence gap: expected 1, found 2`);
+    expect(r.stderr).not.toMatch(unsafe);
+    const strict = await runInProcess(['orderbook', '--strict'], input);
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toContain(`stdin:2: x ${escaped} book sequence gap`);
+    expect(strict.stderr).not.toMatch(unsafe);
+  });
+});

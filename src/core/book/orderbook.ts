@@ -37,6 +37,7 @@ import {
 } from '../io/stream.js';
 import { decimalPlaces, POW10, writeFixed } from '../records/number-text.js';
 import { attachText, lineOf, rawOf, serialize, type WireRecord } from '../records/record.js';
+import { escapeText } from '../records/text.js';
 import { formatTime, type TimePrecision, TimeReader } from '../records/time.js';
 import { safeSequence } from '../records/validate.js';
 import { OrderBook } from './book.js';
@@ -744,7 +745,8 @@ export function formatOrderbookReport(r: OrderbookReport): string {
       `${r.crossed} crossed${r.uncrossedLevels > 0 ? ` (${r.uncrossedLevels} stale levels removed)` : ''}`,
     );
   let text = parts.join(', ');
-  if (r.firstGap !== undefined) text += `\n  first gap: ${r.firstGap}`;
-  if (r.firstCrossed !== undefined) text += `\n  first crossed: ${r.firstCrossed}`;
+  // These quote the input (a symbol, the file's name): escaped, one line each.
+  if (r.firstGap !== undefined) text += `\n  first gap: ${escapeText(r.firstGap)}`;
+  if (r.firstCrossed !== undefined) text += `\n  first crossed: ${escapeText(r.firstCrossed)}`;
   return text;
 }

@@ -7,6 +7,7 @@
  */
 
 import type { WireRecord } from '../records/record.js';
+import { escapeText } from '../records/text.js';
 import { RecordValidator } from '../records/validate.js';
 
 const DECIMAL = /^-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?$/;
@@ -36,7 +37,7 @@ export class FeedIntake {
     if (problem === undefined) return this.validator.record;
     this.refused++;
     const symbol = typeof rec.symbol === 'string' ? ` ${rec.symbol}` : '';
-    this.onProblem?.(`${rec.type}${symbol} refused: ${problem}`);
+    this.onProblem?.(escapeText(`${rec.type}${symbol} refused: ${problem}`));
     return undefined;
   }
 }

@@ -272,7 +272,7 @@ async function* run(o: LiveOptions, stats: LiveStats): AsyncGenerator<WireRecord
       ingest(raw, { symbol, ...body });
     } catch (error) {
       if (stopped) return;
-      o.log?.(`${symbol} depth snapshot failed (${(error as Error).message}); retrying`);
+      o.log?.(escapeText(`${symbol} depth snapshot failed (${(error as Error).message}); retrying`));
       later(1000, () => {
         if (feed instanceof BinanceFeed && feed.needsSnapshot(symbol)) void takeSnapshot(symbol);
       });
@@ -397,7 +397,7 @@ async function* run(o: LiveOptions, stats: LiveStats): AsyncGenerator<WireRecord
       st.attempt++;
       // Jitter over the upper half: no thundering herd, never much sooner than planned.
       const wait = Math.round(delay / 2 + (random() * delay) / 2);
-      o.log?.(`connection lost (${reason}); reconnecting in ${wait} ms`);
+      o.log?.(`connection lost (${escapeText(reason)}); reconnecting in ${wait} ms`);
       later(wait, () => connect(st, 'current'));
     };
     socket.on('open', () => {
