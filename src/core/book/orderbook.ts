@@ -39,7 +39,7 @@ import { decimalPlaces, POW10, writeFixed } from '../records/number-text.js';
 import { attachText, lineOf, rawOf, serialize, type WireRecord } from '../records/record.js';
 import { escapeText } from '../records/text.js';
 import { formatTime, type TimePrecision, TimeReader } from '../records/time.js';
-import { safeSequence } from '../records/validate.js';
+import { MAX_MAGNITUDE, MIN_POSITIVE, safeSequence, toNumber } from '../records/validate.js';
 import { OrderBook } from './book.js';
 import { BookScan, scanBook } from './scan.js';
 import { ruleFor, Sequencer } from './sequence.js';
@@ -183,6 +183,18 @@ function sequenceField(v: unknown): number {
   return Number.isNaN(n) ? INVALID : n;
 }
 
+/** A level's price and amount within the wire format's bounds (docs/format.md, "Validation"). */
+function levelInBounds(price: number, amount: number): boolean {
+  return price >= MIN_POSITIVE && price <= MAX_MAGNITUDE && amount >= 0 && amount <= MAX_MAGNITUDE;
+}
+
+/** True when every level the scan read is within bounds (else the record path refuses the line). */
+function scannedInBounds(u: BookScan): boolean {
+  for (let i = 0; i < u.bidCount; i++) if (!levelInBounds(u.bidPrices[i]!, u.bidAmounts[i]!)) return false;
+  for (let i = 0; i < u.askCount; i++) if (!levelInBounds(u.askPrices[i]!, u.askAmounts[i]!)) return false;
+  return true;
+}
+
 function validSequence(n: number): boolean {
   return Number.isSafeInteger(n) && n >= 0;
 }
@@ -288,6 +300,7 @@ export class OrderbookStage implements Stage {
   pushScanned(s: Buffer, u: BookScan, line: number): boolean {
     // Byte mode only: what it emits goes to the sink.
     if (this.sink === undefined) throw new Error('OrderbookStage.pushScanned: call sinkInto first');
+    if (!scannedInBounds(u)) return false;
     const time = s.toString('latin1', u.timeStart, u.timeEnd);
     const t = this.timeReader;
     if (!t.read(time) || !t.canonical) return false;
@@ -480,19 +493,13 @@ export class OrderbookStage implements Stage {
       const l = (v as unknown[])[i] as unknown[];
       const p = l?.[0];
       const a = l?.[1];
-      let price: number;
-      let amount: number;
-      if (typeof p === 'number' && typeof a === 'number') {
-        price = p;
-        amount = a;
-      } else {
-        price = Number(p);
-        amount = Number(a);
-      }
-      if (!(price > 0) || !(amount >= 0) || !Number.isFinite(price) || !Number.isFinite(amount))
+      // JSON numbers, or decimal strings as venues send them: never Number() of anything (true is 1).
+      const price = toNumber(p);
+      const amount = toNumber(a);
+      if (!levelInBounds(price, amount))
         throw new DataError(
           this.where(line),
-          `expected [price > 0, amount >= 0] in "${field}", found ${JSON.stringify(l)}`,
+          `expected [price, amount] with 1e-18 <= price <= 1e18 and 0 <= amount <= 1e18 in "${field}", found ${describeFound(l)}`,
         );
       prices[i] = price;
       amounts[i] = amount;

@@ -32,6 +32,11 @@ export class FeedIntake {
    * The record as it goes out (normalised by the validator where needed), or undefined when it is
    * refused (counted, and said to onProblem with the record's type and symbol).
    */
+  /** Says something about the message being read (not a record: the message itself was not understood). */
+  say(detail: string): void {
+    this.onProblem?.(detail);
+  }
+
   check(rec: WireRecord): WireRecord | undefined {
     const problem = this.validator.check(rec);
     if (problem === undefined) return this.validator.record;

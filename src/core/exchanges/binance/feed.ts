@@ -107,6 +107,12 @@ export class BinanceFeed {
     this.intake = new FeedIntake(onProblem);
   }
 
+  /** A message that is not one this parser knows: counted, and said (the first few) like a refusal. */
+  private notUnderstood(): void {
+    this.stats.malformed++;
+    this.intake.say('message not understood (not a venue message this parser knows)');
+  }
+
   /** The record validated, or undefined (counted as refused). */
   private valid(rec: Raw): WireRecord | undefined {
     const ok = this.intake.check(rec as WireRecord);
@@ -131,7 +137,7 @@ export class BinanceFeed {
       wrapped !== null && typeof wrapped === 'object' && 'data' in wrapped ? wrapped.data : msg
     ) as Raw | null;
     if (data === null || typeof data !== 'object') {
-      this.stats.malformed++;
+      this.notUnderstood();
       return;
     }
     const local = formatTime(localUs, 'us');
@@ -143,9 +149,9 @@ export class BinanceFeed {
     else if (e === 'kline') this.kline(data, local, out);
     else if ('lastUpdateId' in data) this.snapshot(data, localUs, undefined, out);
     else if (e === CONNECTION_LOST) this.connectionLost(data, local, out);
-    else if ('result' in data || 'id' in data)
+    else if ('id' in data && ('result' in data || 'error' in data))
       return; // a subscription reply
-    else this.stats.malformed++;
+    else this.notUnderstood();
   }
 
   /**
@@ -156,7 +162,7 @@ export class BinanceFeed {
     const sym = (typeof body.symbol === 'string' ? body.symbol : (symbol ?? this.lastSymbol))?.toUpperCase();
     const L = body.lastUpdateId;
     if (sym === undefined || typeof L !== 'number') {
-      this.stats.malformed++;
+      this.notUnderstood();
       return;
     }
     const rec = this.valid({

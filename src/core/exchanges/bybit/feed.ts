@@ -65,6 +65,12 @@ export class BybitFeed {
     this.intake = new FeedIntake(onProblem);
   }
 
+  /** A message that is not one this parser knows: counted, and said (the first few) like a refusal. */
+  private notUnderstood(): void {
+    this.stats.malformed++;
+    this.intake.say('message not understood (not a venue message this parser knows)');
+  }
+
   /** The record validated, or undefined (counted as refused). */
   private valid(rec: Raw): WireRecord | undefined {
     const ok = this.intake.check(rec as WireRecord);
@@ -77,7 +83,7 @@ export class BybitFeed {
     this.stats.messages++;
     const m = msg as Raw | null;
     if (m === null || typeof m !== 'object') {
-      this.stats.malformed++;
+      this.notUnderstood();
       return;
     }
     const topic = typeof m.topic === 'string' ? m.topic : '';
@@ -96,7 +102,7 @@ export class BybitFeed {
       });
     } else if ('op' in m || 'success' in m || 'ret_msg' in m)
       return; // subscribe / pong replies
-    else this.stats.malformed++;
+    else this.notUnderstood();
   }
 
   private book(m: Raw, local: string | undefined, out: WireRecord[]): void {
@@ -108,7 +114,7 @@ export class BybitFeed {
       typeof d.s !== 'string' ||
       d.u === undefined
     ) {
-      this.stats.malformed++;
+      this.notUnderstood();
       return;
     }
     const symbol = d.s;
@@ -157,12 +163,12 @@ export class BybitFeed {
 
   private trades(m: Raw, local: string | undefined, out: WireRecord[]): void {
     if (!Array.isArray(m.data)) {
-      this.stats.malformed++;
+      this.notUnderstood();
       return;
     }
     for (const t of m.data as (Raw | null)[]) {
       if (t === null || typeof t !== 'object') {
-        this.stats.malformed++;
+        this.notUnderstood();
         continue;
       }
       const rec: Raw = { type: 'trade', time: t.T === undefined ? (local ?? '') : ms(t.T) };
@@ -182,7 +188,7 @@ export class BybitFeed {
 
   private kline(m: Raw, topic: string, local: string | undefined, out: WireRecord[]): void {
     if (!Array.isArray(m.data)) {
-      this.stats.malformed++;
+      this.notUnderstood();
       return;
     }
     const symbol = topic.split('.')[2] ?? '';
