@@ -103,6 +103,34 @@ interface State {
   /** The last best bid and ask prices whose decimal places were counted, and the counts. */
   readonly decPrice: [number, number];
   readonly decPlaces: [number, number];
+  /** Another book whose name hashes alike (OrderbookStage.byHash). */
+  nextSameHash: State | undefined;
+}
+
+/** FNV-1a over bytes, continued from `h`. */
+function fnv(h: number, b: Uint8Array, start: number, end: number): number {
+  for (let i = start; i < end; i++) h = Math.imul(h ^ b[i]!, 16_777_619);
+  return h;
+}
+
+/** The hash of a book's name: its exchange's bytes, a separator, its symbol's bytes (a small integer). */
+function bytesHash(exchange: Uint8Array, symbol: Uint8Array): number {
+  return (
+    fnv(Math.imul(fnv(2_166_136_261, exchange, 0, exchange.length), 16_777_619), symbol, 0, symbol.length) >>>
+    2
+  );
+}
+
+/** `bytesHash` of the exchange and symbol a scanned line names, read in place. */
+function nameHash(s: Uint8Array, u: BookScan): number {
+  return (
+    fnv(
+      Math.imul(fnv(2_166_136_261, s, u.exchangeStart, u.exchangeEnd), 16_777_619),
+      s,
+      u.symbolStart,
+      u.symbolEnd,
+    ) >>> 2
+  );
 }
 
 /**
@@ -223,6 +251,8 @@ export class OrderbookStage implements Stage {
     firstCrossed: undefined,
   };
   private readonly books = new Map<string, State>();
+  /** The books by a hash of their exchange's and symbol's bytes (the byte path), chained on collisions. */
+  private readonly byHash = new Map<number, State>();
   private last: State | undefined;
   private readonly timeReader = new TimeReader();
   private readonly levels: number;
@@ -304,17 +334,31 @@ export class OrderbookStage implements Stage {
     const time = s.toString('latin1', u.timeStart, u.timeEnd);
     const t = this.timeReader;
     if (!t.read(time) || !t.canonical) return false;
-    // The same book as the last line's, mostly: compared as bytes, no strings made.
+    // The same book as the last line's, mostly: compared as bytes, no strings made. Another book is
+    // found by a hash of its name's bytes, still without a string (with many books, building and
+    // hashing a key string per line was a sixth of the time).
     let st = this.last;
     if (
       st === undefined ||
       !sameBytes(s, u.symbolStart, u.symbolEnd, st.symbolBytes) ||
       !sameBytes(s, u.exchangeStart, u.exchangeEnd, st.exchangeBytes)
     ) {
-      st = this.bookOf(
-        s.toString('utf8', u.exchangeStart, u.exchangeEnd),
-        s.toString('utf8', u.symbolStart, u.symbolEnd),
-      );
+      const h = nameHash(s, u);
+      st = this.byHash.get(h);
+      while (
+        st !== undefined &&
+        !(
+          sameBytes(s, u.symbolStart, u.symbolEnd, st.symbolBytes) &&
+          sameBytes(s, u.exchangeStart, u.exchangeEnd, st.exchangeBytes)
+        )
+      )
+        st = st.nextSameHash;
+      if (st === undefined)
+        st = this.bookOf(
+          s.toString('utf8', u.exchangeStart, u.exchangeEnd),
+          s.toString('utf8', u.symbolStart, u.symbolEnd),
+        );
+      this.last = st;
     }
     this.apply(st, u, time, t.us, t.precision, line, NO_RECORDS);
     return true;
@@ -343,8 +387,12 @@ export class OrderbookStage implements Stage {
         pendingEnd: Number.NaN,
         decPrice: [Number.NaN, Number.NaN],
         decPlaces: [0, 0],
+        nextSameHash: undefined,
       };
       this.books.set(key, st);
+      const h = bytesHash(st.exchangeBytes, st.symbolBytes);
+      st.nextSameHash = this.byHash.get(h);
+      this.byHash.set(h, st);
       this.report.books++;
     }
     this.last = st;
