@@ -18,6 +18,14 @@ export interface Case {
 const T0 = Date.UTC(2024, 0, 1);
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** An object's JSON text from raw JSON texts of its fields (an empty text leaves a field out). */
+function object(fields: Record<string, string>): string {
+  return `{${Object.entries(fields)
+    .filter(([, v]) => v !== '')
+    .map(([k, v]) => `${JSON.stringify(k)}:${v}`)
+    .join(',')}}`;
+}
+
 /** A valid candle `i` minutes in, as JSON text with `patch` fields replaced by raw JSON text. */
 export function candle(i: number, patch: Record<string, string> = {}): string {
   const close = 100 + (i % 5);
@@ -35,10 +43,7 @@ export function candle(i: number, patch: Record<string, string> = {}): string {
     volume: '1.5',
     ...patch,
   };
-  return `{${Object.entries(fields)
-    .filter(([, v]) => v !== '')
-    .map(([k, v]) => `${JSON.stringify(k)}:${v}`)
-    .join(',')}}`;
+  return object(fields);
 }
 
 export function trade(i: number, patch: Record<string, string> = {}): string {
@@ -53,10 +58,7 @@ export function trade(i: number, patch: Record<string, string> = {}): string {
     side: '"buy"',
     ...patch,
   };
-  return `{${Object.entries(fields)
-    .filter(([, v]) => v !== '')
-    .map(([k, v]) => `${JSON.stringify(k)}:${v}`)
-    .join(',')}}`;
+  return object(fields);
 }
 
 export function book(i: number, patch: Record<string, string> = {}): string {
@@ -71,10 +73,7 @@ export function book(i: number, patch: Record<string, string> = {}): string {
     sequence: String(i),
     ...patch,
   };
-  return `{${Object.entries(fields)
-    .filter(([, v]) => v !== '')
-    .map(([k, v]) => `${JSON.stringify(k)}:${v}`)
-    .join(',')}}`;
+  return object(fields);
 }
 
 /** Good records of one type around a hostile line (at index 2 of 5). */

@@ -9,6 +9,7 @@
 import type { WireRecord } from '../records/record.js';
 import { escapeText } from '../records/text.js';
 import { RecordValidator } from '../records/validate.js';
+import type { FeedStats } from './binance/feed.js';
 
 const DECIMAL = /^-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?$/;
 
@@ -21,28 +22,35 @@ export function venueNumber(v: unknown): unknown {
   return v;
 }
 
+/** A feed's counters, all zero. */
+export function newFeedStats(): FeedStats {
+  return { messages: 0, malformed: 0, refused: 0, gaps: 0, staleDropped: 0, bufferDropped: 0 };
+}
+
 export class FeedIntake {
-  /** Records refused so far. */
-  refused = 0;
   private readonly validator = new RecordValidator();
 
-  constructor(private readonly onProblem?: (detail: string) => void) {}
+  constructor(
+    private readonly stats: FeedStats,
+    private readonly onProblem?: (detail: string) => void,
+  ) {}
+
+  /** A message that is not one the parser knows: counted, and said (like a refusal). */
+  notUnderstood(): void {
+    this.stats.malformed++;
+    this.onProblem?.('message not understood (not a venue message this parser knows)');
+  }
 
   /**
    * The record as it goes out (normalised by the validator where needed), or undefined when it is
    * refused (counted, and said to onProblem with the record's type and symbol).
    */
-  /** Says something about the message being read (not a record: the message itself was not understood). */
-  say(detail: string): void {
-    this.onProblem?.(detail);
-  }
-
-  check(rec: WireRecord): WireRecord | undefined {
-    const problem = this.validator.check(rec);
+  valid(rec: Record<string, unknown>): WireRecord | undefined {
+    const problem = this.validator.check(rec as WireRecord);
     if (problem === undefined) return this.validator.record;
-    this.refused++;
+    this.stats.refused++;
     const symbol = typeof rec.symbol === 'string' ? ` ${rec.symbol}` : '';
-    this.onProblem?.(escapeText(`${rec.type}${symbol} refused: ${problem}`));
+    this.onProblem?.(escapeText(`${String(rec.type)}${symbol} refused: ${problem}`));
     return undefined;
   }
 }

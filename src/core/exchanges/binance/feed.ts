@@ -23,7 +23,7 @@
 import { ruleFor, Sequencer } from '../../book/sequence.js';
 import { attachText, type WireRecord } from '../../records/record.js';
 import { formatTime, parseCanonicalTime, US_PER_MS } from '../../records/time.js';
-import { FeedIntake, venueNumber } from '../intake.js';
+import { FeedIntake, newFeedStats, venueNumber } from '../intake.js';
 import { type ScannedLevels, scanLevels } from './levels-text.js';
 
 /**
@@ -83,14 +83,7 @@ function ms(v: unknown): string | undefined {
 }
 
 export class BinanceFeed {
-  readonly stats: FeedStats = {
-    messages: 0,
-    malformed: 0,
-    refused: 0,
-    gaps: 0,
-    staleDropped: 0,
-    bufferDropped: 0,
-  };
+  readonly stats: FeedStats = newFeedStats();
   private readonly symbols = new Map<string, SymbolState>();
   private readonly intake: FeedIntake;
   private lastSymbol: string | undefined;
@@ -104,20 +97,15 @@ export class BinanceFeed {
     onProblem?: (detail: string) => void,
   ) {
     this.exchangeJson = JSON.stringify(exchange);
-    this.intake = new FeedIntake(onProblem);
+    this.intake = new FeedIntake(this.stats, onProblem);
   }
 
-  /** A message that is not one this parser knows: counted, and said (the first few) like a refusal. */
   private notUnderstood(): void {
-    this.stats.malformed++;
-    this.intake.say('message not understood (not a venue message this parser knows)');
+    this.intake.notUnderstood();
   }
 
-  /** The record validated, or undefined (counted as refused). */
   private valid(rec: Raw): WireRecord | undefined {
-    const ok = this.intake.check(rec as WireRecord);
-    if (ok === undefined) this.stats.refused++;
-    return ok;
+    return this.intake.valid(rec);
   }
 
   private state(symbol: string): SymbolState {

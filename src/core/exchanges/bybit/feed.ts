@@ -16,7 +16,7 @@ import type { WireRecord } from '../../records/record.js';
 import { formatTime, US_PER_MS } from '../../records/time.js';
 import type { FeedStats } from '../binance/feed.js';
 import { CONNECTION_LOST, levels } from '../binance/feed.js';
-import { FeedIntake, venueNumber } from '../intake.js';
+import { FeedIntake, newFeedStats, venueNumber } from '../intake.js';
 
 type Raw = Record<string, unknown>;
 
@@ -43,14 +43,7 @@ function ms(v: unknown): unknown {
 }
 
 export class BybitFeed {
-  readonly stats: FeedStats = {
-    messages: 0,
-    malformed: 0,
-    refused: 0,
-    gaps: 0,
-    staleDropped: 0,
-    bufferDropped: 0,
-  };
+  readonly stats: FeedStats = newFeedStats();
   private readonly books = new Map<string, Sequencer>();
   private readonly intake: FeedIntake;
 
@@ -62,20 +55,15 @@ export class BybitFeed {
     readonly exchange: string,
     onProblem?: (detail: string) => void,
   ) {
-    this.intake = new FeedIntake(onProblem);
+    this.intake = new FeedIntake(this.stats, onProblem);
   }
 
-  /** A message that is not one this parser knows: counted, and said (the first few) like a refusal. */
   private notUnderstood(): void {
-    this.stats.malformed++;
-    this.intake.say('message not understood (not a venue message this parser knows)');
+    this.intake.notUnderstood();
   }
 
-  /** The record validated, or undefined (counted as refused). */
   private valid(rec: Raw): WireRecord | undefined {
-    const ok = this.intake.check(rec as WireRecord);
-    if (ok === undefined) this.stats.refused++;
-    return ok;
+    return this.intake.valid(rec);
   }
 
   /** One message (already JSON-parsed); `localUs` when it was received, if known. */
