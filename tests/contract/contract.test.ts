@@ -227,7 +227,7 @@ describe('signals', () => {
   ] as const)(
     '%s: sanitize stops reading, flushes what it owes and its report, exits %d',
     async (signal, expected) => {
-      const child = spawn(process.execPath, [BIN, 'sanitize', '--reorder-window', '100'], {
+      const child = spawn(process.execPath, [BIN, 'sanitize', '--reorder-window', '10'], {
         cwd: ROOT,
         stdio: ['pipe', 'pipe', 'pipe'],
       });
@@ -239,9 +239,12 @@ describe('signals', () => {
       child.stderr.on('data', (d: Buffer) => {
         err += d;
       });
-      // Input arrives and then stalls, as a live feed does; the 30 records sit in the reorder buffer.
+      // Input arrives and then stalls, as a live feed does: 20 records come out, the last 10 sit in
+      // the reorder buffer. The first output says the command is running (no fixed wait: under load
+      // a start-up can take longer than any sleep).
+      const ready = new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
       child.stdin.write(SAMPLE_CANDLES);
-      await new Promise((r) => setTimeout(r, 1500));
+      await ready;
       child.kill(signal);
       const code = await new Promise<number | null>((r) => child.on('close', r));
       expect(code).toBe(expected);
