@@ -6,7 +6,7 @@
  */
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -189,6 +189,40 @@ describeShared('connect live (loopback Binance spot, frames of the shared hftbac
     const sent = frames.filter((f) => f.raw.includes('"e":"trade"')).length;
     expect(trades(records)).toHaveLength(sent);
     await consistent(records, lines);
+  });
+
+  it('the command with --record: a data:null frame does not end the session; the recording is complete under its name', async () => {
+    const { frames, snapshot } = capture();
+    const venue = new WsVenue(frames, snapshot, { inject: { 30: '{"stream":"btcusdt@trade","data":null}' } });
+    venues.push(venue);
+    await venue.listen();
+    const dir = mkdtempSync(join(tmpdir(), 'tickpipe-live-'));
+    const rec = join(dir, 'session.gz');
+    const live = await runCli([
+      'connect',
+      '--exchange',
+      'binance_spot',
+      '--symbols',
+      'btcusdt',
+      '--channels',
+      'trades,quotes,book',
+      '--endpoint',
+      venue.ws,
+      '--rest-endpoint',
+      venue.restUrl,
+      '--record',
+      rec,
+      '--max-records',
+      '300',
+    ]);
+    expect(live.code).toBe(0);
+    expect(live.stderr).toMatch(/warning: message not understood/);
+    expect(parseLines(live.stdout)).toHaveLength(300);
+    // Before: a TypeError in the socket handler killed the process, leaving only session.gz.<pid>.tmp.
+    expect(readdirSync(dir)).toEqual(['session.gz']);
+    const replay = await runCli(['connect', '--replay', rec, '--exchange', 'binance_spot', '--quiet']);
+    expect(replay.code).toBe(0);
+    expect(replay.stdout.startsWith(live.stdout)).toBe(true);
   });
 
   it('a silent connection is dead after --stale-after: replaced, with a disconnect record', async () => {
