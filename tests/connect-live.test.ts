@@ -191,9 +191,10 @@ describeShared('connect live (loopback Binance spot, frames of the shared hftbac
     await consistent(records, lines);
   });
 
-  it('the command with --record: a data:null frame does not end the session; the recording is complete under its name', async () => {
+  /** `connect --record` in a process against a venue with `faults`, ended by --max-records. */
+  async function recorded(faults: Faults, maxRecords: number, extra: string[] = []) {
     const { frames, snapshot } = capture();
-    const venue = new WsVenue(frames, snapshot, { inject: { 30: '{"stream":"btcusdt@trade","data":null}' } });
+    const venue = new WsVenue(frames, snapshot, faults);
     venues.push(venue);
     await venue.listen();
     const dir = mkdtempSync(join(tmpdir(), 'tickpipe-live-'));
@@ -213,8 +214,17 @@ describeShared('connect live (loopback Binance spot, frames of the shared hftbac
       '--record',
       rec,
       '--max-records',
-      '300',
+      String(maxRecords),
+      ...extra,
     ]);
+    return { dir, rec, live };
+  }
+
+  it('the command with --record: a data:null frame does not end the session; the recording is complete under its name', async () => {
+    const { dir, rec, live } = await recorded(
+      { inject: { 30: '{"stream":"btcusdt@trade","data":null}' } },
+      300,
+    );
     expect(live.code).toBe(0);
     expect(live.stderr).toMatch(/warning: message not understood/);
     expect(parseLines(live.stdout)).toHaveLength(300);
@@ -278,30 +288,7 @@ describeShared('connect live (loopback Binance spot, frames of the shared hftbac
   });
 
   it('the command: --record FILE.gz, --max-records ends it with exit 0, and --replay of the recording gives the same bytes', async () => {
-    const { frames, snapshot } = capture();
-    const venue = new WsVenue(frames, snapshot, { dropEvery: 600 });
-    venues.push(venue);
-    await venue.listen();
-    const dir = mkdtempSync(join(tmpdir(), 'tickpipe-live-'));
-    const rec = join(dir, 'session.gz');
-    const live = await runCli([
-      'connect',
-      '--exchange',
-      'binance_spot',
-      '--symbols',
-      'btcusdt',
-      '--channels',
-      'trades,quotes,book',
-      '--endpoint',
-      venue.ws,
-      '--rest-endpoint',
-      venue.restUrl,
-      '--record',
-      rec,
-      '--max-records',
-      '1200',
-      '--quiet',
-    ]);
+    const { rec, live } = await recorded({ dropEvery: 600 }, 1200, ['--quiet']);
     expect(live.stderr).toBe('');
     expect(live.code).toBe(0);
     expect(parseLines(live.stdout)).toHaveLength(1200);
@@ -338,7 +325,15 @@ describeShared('connect live (loopback Binance spot, frames of the shared hftbac
         out += d;
       });
       await new Promise<void>((r) => venue.onDone(r));
-      await new Promise((r) => setTimeout(r, 300));
+      // Ready when more than 1,000 records are out (a condition, not a fixed wait: under load the
+      // child can take longer than any sleep to read what the venue sent).
+      await new Promise<void>((resolve) => {
+        const check = (): void => {
+          if (out.split('\n').length > 1001) resolve();
+        };
+        child.stdout.on('data', check);
+        check();
+      });
       child.kill(signal);
       const exit = await new Promise<number | null>((r) => child.on('close', r));
       expect(exit).toBe(code);
