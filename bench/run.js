@@ -9,10 +9,10 @@
 //   npm run bench -- --quick      skip the 5M-record memory check
 //   npm run bench -- --runs 5     more runs per figure
 //   npm run bench -- --only stats one or more sections: sanitize, fetch, orderbook, backtest, stats, connect,
-//                                 resample, features
+//                                 resample, features, sanitize-100k-symbols, orderbook-100k-symbols
 
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -499,6 +499,73 @@ async function benchFeatures() {
   );
 }
 
+/**
+ * Scale in series (issue #20 item 11): the same number of records over 1 symbol and over 100,000,
+ * interleaved (every record of a round goes to another symbol), so a per-record cost that grows
+ * with the series count shows as a ratio. Target: time per record at 100,000 symbols within 3x of
+ * the 1-symbol run. Memory per series: (peak RSS at 100k - peak RSS at 1) / 100,000.
+ */
+const SERIES_RECORDS = 600_000;
+
+/** `records` lines of `kind` (trade or book) spread round-robin over `symbols` symbols. */
+function seriesFile(kind, symbols) {
+  const file = join(scratch, `${kind}-${symbols}-symbols.ndjson`);
+  if (existsSync(file)) return file;
+  const fd = openSync(file, 'w');
+  const t0 = Date.UTC(2024, 0, 1);
+  const perSymbol = SERIES_RECORDS / symbols;
+  let chunk = '';
+  for (let i = 0; i < SERIES_RECORDS; i++) {
+    const s = i % symbols;
+    const k = Math.floor(i / symbols); // this symbol's k-th record
+    const time = new Date(t0 + i).toISOString();
+    const symbol = `S${String(s).padStart(6, '0')}USDT`;
+    const p = 100 + ((k * 7 + s) % 13) / 100;
+    if (kind === 'trade')
+      chunk += `{"type":"trade","time":"${time}","exchange":"binance_spot","symbol":"${symbol}","id":${k + 1},"price":${p},"amount":0.5,"side":"${k % 2 ? 'sell' : 'buy'}"}\n`;
+    else if (k === 0)
+      chunk += `{"type":"book","time":"${time}","exchange":"binance_spot","symbol":"${symbol}","snapshot":true,"bids":[[${p},1],[99,2],[98,3]],"asks":[[${p + 1},1],[102,2],[103,3]],"sequence":0}\n`;
+    else
+      chunk += `{"type":"book","time":"${time}","exchange":"binance_spot","symbol":"${symbol}","snapshot":false,"bids":[[${p},${(k % 5) + 1}]],"asks":[[${p + 1},${(k % 3) + 1}]],"sequence":${k},"first_sequence":${k}}\n`;
+    if (chunk.length > 1 << 20) {
+      writeSync(fd, chunk);
+      chunk = '';
+    }
+  }
+  writeSync(fd, chunk);
+  closeSync(fd);
+  if (!Number.isInteger(perSymbol)) throw new Error('records must divide evenly over the symbols');
+  return file;
+}
+
+async function benchSeries(name, kind, argv) {
+  const one = seriesFile(kind, 1);
+  const many = seriesFile(kind, 100_000);
+  console.log(
+    `\n${name}: ${fmt(SERIES_RECORDS)} ${kind} records over 1 symbol, then over 100,000 (interleaved)`,
+  );
+  const t1 = [];
+  const tN = [];
+  let r1 = 0;
+  let rN = 0;
+  for (let i = 0; i < RUNS; i++) {
+    const a = await measure([...argv(one)]);
+    const b = await measure([...argv(many)]);
+    t1.push(a.seconds);
+    tN.push(b.seconds);
+    r1 = Math.max(r1, a.rssMiB);
+    rN = Math.max(rN, b.rssMiB);
+  }
+  const per1 = (median(t1) / SERIES_RECORDS) * 1e9;
+  const perN = (median(tN) / SERIES_RECORDS) * 1e9;
+  const ratio = perN / per1;
+  console.log(`${'1 symbol'.padEnd(54)}${`${per1.toFixed(0)} ns/record`.padStart(16)}  ${r1.toFixed(0)} MiB`);
+  console.log(
+    `${'100,000 symbols'.padEnd(54)}${`${perN.toFixed(0)} ns/record`.padStart(16)}  ${rN.toFixed(0)} MiB  ${ratio.toFixed(2)}x  <= 3x${ratio <= 3 ? '  met' : '  MISSED'}`,
+  );
+  console.log(`memory per series: ${(((rN - r1) * 2 ** 20) / 100_000).toFixed(0)} bytes`);
+}
+
 /** The generated inputs main() writes, for runs of single sections. */
 async function ensureInputs() {
   const candles = join(scratch, 'candles-1m.ndjson');
@@ -521,3 +588,7 @@ if (want('stats')) await benchStats();
 if (want('connect')) await benchConnect();
 if (want('resample')) await benchResample();
 if (want('features')) await benchFeatures();
+if (want('sanitize-100k-symbols'))
+  await benchSeries('sanitize-100k-symbols', 'trade', (f) => [cli, 'sanitize', f, '--quiet']);
+if (want('orderbook-100k-symbols'))
+  await benchSeries('orderbook-100k-symbols', 'book', (f) => [cli, 'orderbook', f, '--quiet']);

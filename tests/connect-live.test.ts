@@ -6,14 +6,14 @@
  */
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
-import { connectLive, type LiveOptions, links } from '../src/core/exchanges/live.js';
+import { connectLive, type LiveOptions, type LiveStats, links } from '../src/core/exchanges/live.js';
 import { collect } from '../src/core/io/stream.js';
 import { listZipEntries, readZipEntry } from '../src/core/io/zip.js';
 import type { WireRecord } from '../src/core/records/record.js';
@@ -45,7 +45,7 @@ describeShared('connect live (loopback Binance spot, frames of the shared hftbac
     const stop = new AbortController();
     const lines: string[] = [];
     const logs: string[] = [];
-    const stats = { frames: 0, malformed: 0, connections: 0, snapshots: 0 };
+    const stats: LiveStats = { frames: 0, malformed: 0, refused: 0, connections: 0, snapshots: 0 };
     // Once the venue has sent everything, end when the client has read all of it (or, where a
     // dropped connection lost frames in flight, a second later).
     venue.onDone(() => {
@@ -132,6 +132,109 @@ describeShared('connect live (loopback Binance spot, frames of the shared hftbac
     await consistent(records, lines);
   });
 
+  // Hostile frames (#20 item 3): each used to silence its stream, crash the session or be written wrong.
+  const E = 1_723_161_260_000;
+  const hostileTrade = (t: string, p = '"61800.00"') =>
+    `{"stream":"btcusdt@trade","data":{"e":"trade","E":${E},"s":"BTCUSDT","t":${t},"p":${p},"q":"0.001","T":${E},"m":false}}`;
+
+  it('a trade id of 2^53-1 is one trade more, not the end of the trade stream', async () => {
+    const { records, lines, frames, stats } = await session({
+      inject: { 100: hostileTrade('9007199254740991') },
+    });
+    const sent = frames.filter((f) => f.raw.includes('"e":"trade"')).length;
+    // Every trade the venue published, and the hostile one (a valid trade, if an odd id).
+    expect(trades(records)).toHaveLength(sent + 1);
+    expect(trades(records)).toContain(9007199254740991);
+    expect(stats.refused ?? 0).toBe(0);
+    await consistent(records, lines);
+  });
+
+  it('a bookTicker u of 1e400 is refused and said; every later quote still arrives', async () => {
+    const bad = `{"stream":"btcusdt@bookTicker","data":{"u":1e400,"s":"BTCUSDT","b":"61829.76","B":"2.1","a":"61829.77","A":"0.02"}}`;
+    const warnings: string[] = [];
+    const { records, lines, frames, stats } = await session(
+      { inject: { 100: bad } },
+      { warn: (m) => warnings.push(m) },
+    );
+    const sent = frames.filter((f) => f.raw.includes('@bookTicker')).length;
+    expect(records.filter((r) => r.type === 'quote')).toHaveLength(sent);
+    expect(warnings).toEqual([
+      'quote BTCUSDT refused: expected a whole number (0 to 2^53-1) for "sequence", found Infinity',
+    ]);
+    expect(stats.refused).toBe(1);
+    await consistent(records, lines);
+  });
+
+  it('a trade with p:"abc" is refused and said, never written with "price":null or a 1970 time', async () => {
+    const warnings: string[] = [];
+    const { records, lines } = await session(
+      { inject: { 50: hostileTrade('1', '"abc"'), 60: hostileTrade('2', '1e400') } },
+      { warn: (m) => warnings.push(m) },
+    );
+    expect(warnings).toEqual([
+      'trade BTCUSDT refused: expected a positive number for "price", found "abc"',
+      'trade BTCUSDT refused: expected a positive number for "price", found Infinity',
+    ]);
+    for (const r of records.filter((x) => x.type === 'trade')) {
+      expect(typeof r.price).toBe('number');
+      expect(String(r.time)).toMatch(/^2024-08-08T/);
+    }
+    await consistent(records, lines);
+  });
+
+  it('{"stream":...,"data":null} is counted as not understood; the session goes on', async () => {
+    const { records, lines, frames } = await session({
+      inject: { 100: '{"stream":"btcusdt@trade","data":null}' },
+    });
+    const sent = frames.filter((f) => f.raw.includes('"e":"trade"')).length;
+    expect(trades(records)).toHaveLength(sent);
+    await consistent(records, lines);
+  });
+
+  /** `connect --record` in a process against a venue with `faults`, ended by --max-records. */
+  async function recorded(faults: Faults, maxRecords: number, extra: string[] = []) {
+    const { frames, snapshot } = capture();
+    const venue = new WsVenue(frames, snapshot, faults);
+    venues.push(venue);
+    await venue.listen();
+    const dir = mkdtempSync(join(tmpdir(), 'tickpipe-live-'));
+    const rec = join(dir, 'session.gz');
+    const live = await runCli([
+      'connect',
+      '--exchange',
+      'binance_spot',
+      '--symbol',
+      'btcusdt',
+      '--channels',
+      'trades,quotes,book',
+      '--endpoint',
+      venue.ws,
+      '--rest-url',
+      new URL(venue.restUrl).origin,
+      '--record',
+      rec,
+      '--max-records',
+      String(maxRecords),
+      ...extra,
+    ]);
+    return { dir, rec, live };
+  }
+
+  it('the command with --record: a data:null frame does not end the session; the recording is complete under its name', async () => {
+    const { dir, rec, live } = await recorded(
+      { inject: { 30: '{"stream":"btcusdt@trade","data":null}' } },
+      300,
+    );
+    expect(live.code).toBe(0);
+    expect(live.stderr).toMatch(/warning: message not understood/);
+    expect(parseLines(live.stdout)).toHaveLength(300);
+    // Before: a TypeError in the socket handler killed the process, leaving only session.gz.<pid>.tmp.
+    expect(readdirSync(dir)).toEqual(['session.gz']);
+    const replay = await runCli(['connect', '--replay', rec, '--exchange', 'binance_spot', '--quiet']);
+    expect(replay.code).toBe(0);
+    expect(replay.stdout.startsWith(live.stdout)).toBe(true);
+  });
+
   it('a silent connection is dead after --stale-after: replaced, with a disconnect record', async () => {
     const { records, lines, stats } = await session({ silentAt: 300 }, { staleAfterMs: 400 });
     expect(stats.connections).toBe(2);
@@ -185,30 +288,7 @@ describeShared('connect live (loopback Binance spot, frames of the shared hftbac
   });
 
   it('the command: --record FILE.gz, --max-records ends it with exit 0, and --replay of the recording gives the same bytes', async () => {
-    const { frames, snapshot } = capture();
-    const venue = new WsVenue(frames, snapshot, { dropEvery: 600 });
-    venues.push(venue);
-    await venue.listen();
-    const dir = mkdtempSync(join(tmpdir(), 'tickpipe-live-'));
-    const rec = join(dir, 'session.gz');
-    const live = await runCli([
-      'connect',
-      '--exchange',
-      'binance_spot',
-      '--symbol',
-      'btcusdt',
-      '--channels',
-      'trades,quotes,book',
-      '--endpoint',
-      venue.ws,
-      '--rest-url',
-      new URL(venue.restUrl).origin,
-      '--record',
-      rec,
-      '--max-records',
-      '1200',
-      '--quiet',
-    ]);
+    const { rec, live } = await recorded({ dropEvery: 600 }, 1200, ['--quiet']);
     expect(live.stderr).toBe('');
     expect(live.code).toBe(0);
     expect(parseLines(live.stdout)).toHaveLength(1200);

@@ -233,8 +233,20 @@ describe('orderbook', () => {
   it('a bad level is a located error', async () => {
     const r = await runInProcess(['orderbook'], nd([{ ...snapshot, bids: [[-1, 2]] }]));
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/stdin:1: expected \[price > 0, amount >= 0\] in "bids", found \[-1,2\]/);
+    expect(r.stderr).toContain(
+      'stdin:1: expected [price, amount] with 1e-18 <= price <= 1e18 and 0 <= amount <= 1e18 in "bids", found [-1,2]',
+    );
   });
+
+  it.each([['true'], ['"0x1C1C"'], ['" 4200"'], ['[4200]'], ['1e300']])(
+    'a level price of %s is refused, never read with Number() (true would be 1)',
+    async (price) => {
+      const line = JSON.stringify({ ...snapshot, bids: [[0, 2]] }).replace('[[0,2]]', `[[${price},2]]`);
+      const r = await runInProcess(['orderbook'], `${line}\n`);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/stdin:1: expected \[price, amount\] with 1e-18 <= price/);
+    },
+  );
 });
 
 describe('orderbook: quotes built as text', () => {

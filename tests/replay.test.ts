@@ -287,45 +287,73 @@ describe('BinanceFeed: quote, trade and depth text', () => {
     return out.map((r) => ({ record: r, built: rawOf(r), written: serialize(r) }));
   };
 
-  it('a symbol that needs escaping, an exponent-sized amount and a big sequence are written as JSON.stringify writes them', () => {
+  it('a symbol that needs escaping, an exponent-sized amount and the largest safe sequence are written as JSON.stringify writes them', () => {
     const [q, t] = text([
       {
         stream: 'x@bookTicker',
         data: {
           e: 'bookTicker',
-          E: 1,
-          u: 2 ** 60,
+          E: 1_723_161_255_030,
+          u: 2 ** 53 - 1,
           s: 'A"B\\C',
           b: '0.00000010',
-          B: '1e25',
+          B: '1e17',
           a: '61800.30',
           A: '0',
         },
       },
-      { stream: 'x@trade', data: { e: 'trade', E: 5, T: 4, s: 'ÉTH', t: 9, p: '1.50', q: '0.000', m: true } },
+      {
+        stream: 'x@trade',
+        data: {
+          e: 'trade',
+          E: 1_723_161_255_031,
+          T: 1_723_161_255_030,
+          s: 'ÉTH',
+          t: 9,
+          p: '1.50',
+          q: '0.010',
+          m: true,
+        },
+      },
     ]);
     for (const r of [q!, t!]) {
       expect(r.built).toBeDefined();
       expect(r.written).toBe(JSON.stringify(r.record));
     }
-    expect(JSON.parse(q!.written)).toMatchObject({ symbol: 'A"B\\C', bid_price: 1e-7, bid_amount: 1e25 });
+    expect(JSON.parse(q!.written)).toMatchObject({ symbol: 'A"B\\C', bid_price: 1e-7, bid_amount: 1e17 });
     expect(t!.written).toBe(
-      '{"type":"trade","time":"1970-01-01T00:00:00.004Z","local_time":"2024-08-08T23:54:15.030314Z","exchange":"binance_futures_usd","symbol":"ÉTH","id":9,"price":1.5,"amount":0,"side":"sell"}',
+      '{"type":"trade","time":"2024-08-08T23:54:15.030Z","local_time":"2024-08-08T23:54:15.030314Z","exchange":"binance_futures_usd","symbol":"ÉTH","id":9,"price":1.5,"amount":0.01,"side":"sell"}',
     );
   });
 
-  it('values the template would print differently leave the record to JSON.stringify (null for a bad number, a string id as a string)', () => {
-    const [q, t, agg] = text([
-      { data: { e: 'bookTicker', E: 1, u: '7', s: 'X', b: 'abc', B: '1', a: '2', A: '3' } },
-      { data: { e: 'trade', E: 1, s: 'X', t: '9', p: '1', q: '2', m: false } },
-      { data: { e: 'aggTrade', E: 1, s: 'X', a: 3, f: 1, l: 2, p: '1', q: '2', m: false } },
+  it('a value that is not a number is refused and said, never written as null; digit strings are read as their numbers', () => {
+    const problems: string[] = [];
+    const feed = new BinanceFeed('binance_futures_usd', (m) => problems.push(m));
+    const out: WireRecord[] = [];
+    const E = 1_723_161_255_030;
+    for (const m of [
+      { data: { e: 'bookTicker', E, u: 5, s: 'X', b: 'abc', B: '1', a: '2', A: '3' } },
+      { data: { e: 'bookTicker', E, u: Number.POSITIVE_INFINITY, s: 'X', b: '1', B: '1', a: '2', A: '3' } },
+      { data: { e: 'trade', E, T: E, s: 'X', t: 1, p: 'abc', q: '2', m: false } },
+      { data: { e: 'trade', E, T: 'abc', s: 'X', t: 2, p: '1', q: '2', m: false } },
+      { data: { e: 'bookTicker', E, u: '7', s: 'X', b: '1', B: '1', a: '2', A: '3' } },
+      { data: { e: 'trade', E, T: E, s: 'X', t: '9', p: '1', q: '2', m: false } },
+      { data: { e: 'aggTrade', E, T: E, s: 'X', a: 3, f: 1, l: 2, p: '1', q: '2', m: false } },
+    ])
+      feed.frame(m, 1_723_161_255_030_314, out);
+    expect(problems).toEqual([
+      'quote X refused: expected a positive number for "bid_price", found "abc"',
+      'quote X refused: expected a whole number (0 to 2^53-1) for "sequence", found Infinity',
+      'trade X refused: expected a positive number for "price", found "abc"',
+      'trade X refused: expected an ISO-8601 time or epoch milliseconds/microseconds for "time", found "abc"',
     ]);
-    for (const r of [q!, t!, agg!]) {
-      expect(r.built).toBeUndefined();
-      expect(r.written).toBe(JSON.stringify(r.record));
-    }
-    expect(JSON.parse(q!.written)).toMatchObject({ sequence: '7', bid_price: null });
-    expect(JSON.parse(t!.written)).toMatchObject({ id: '9' });
-    expect(JSON.parse(agg!.written)).toMatchObject({ id: 3, first_id: 1, last_id: 2 });
+    expect(feed.stats.refused).toBe(4);
+    expect(out.map((r) => [r.type, r.sequence ?? r.id])).toEqual([
+      ['quote', 7],
+      ['trade', '9'],
+      ['trade', 3],
+    ]);
+    for (const r of out) expect(serialize(r)).toBe(JSON.stringify(r));
+    expect(out[2]).toMatchObject({ first_id: 1, last_id: 2 });
   });
 });

@@ -274,7 +274,8 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
       instruments = all.filter((r) => r.type === 'instrument');
       if (instruments.length === 0) throw new UsageError(`${flags.instruments}: no "instrument" records`);
     }
-    const input = this.records(args.file, flags);
+    const { input: raw, policy, maxLineBytes } = this.rawInput(args.file, flags);
+    const input = readRecords(raw, policy, maxLineBytes);
     const engine = createEngine({
       config,
       strategy,
@@ -284,7 +285,7 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
     });
     const rejections = new RejectionTally();
     let output: RecordStream = tap(
-      backtest(input, engine, config.execution.fill_model, this.inputName),
+      backtest(input, engine, { source: this.inputName, policy, fillModel: config.execution.fill_model }),
       (r) => rejections.observe(r),
     );
     if (flags.summary) {

@@ -106,8 +106,16 @@ Live (without --replay): --exchange, --symbol and --channels (trades, quotes, bo
       return;
     }
     let stats:
-      | { frames: number; gaps: number; staleDropped: number; malformed: number; exchange: string }
+      | {
+          frames: number;
+          gaps: number;
+          staleDropped: number;
+          malformed: number;
+          refused: number;
+          exchange: string;
+        }
       | undefined;
+    const warn = this.refusals();
     this.startProgress(flags.progress);
     await this.write(
       replayCapture(flags.replay, {
@@ -119,14 +127,28 @@ Live (without --replay): --exchange, --symbol and --channels (trades, quotes, bo
         onStats: (s) => {
           stats = s;
         },
+        warn,
       }),
     );
     if (stats !== undefined)
       this.summary(
-        `${stats.exchange}: ${stats.frames} messages, ${stats.gaps} book gap${stats.gaps === 1 ? '' : 's'}, ${stats.staleDropped} stale updates dropped${stats.malformed > 0 ? `, ${stats.malformed} not understood` : ''}`,
+        `${stats.exchange}: ${stats.frames} messages, ${stats.gaps} book gap${stats.gaps === 1 ? '' : 's'}, ${stats.staleDropped} stale updates dropped${stats.malformed > 0 ? `, ${stats.malformed} not understood` : ''}${stats.refused > 0 ? `, ${stats.refused} records refused` : ''}`,
         flags.quiet,
-        stats.gaps > 0 || stats.malformed > 0,
+        stats.gaps > 0 || stats.malformed > 0 || stats.refused > 0,
       );
+  }
+
+  /**
+   * Where records the venue parser refused are said: on stderr, with --quiet too (data was left
+   * out), the first ten in full and the rest counted in the summary.
+   */
+  private refusals(): (message: string) => void {
+    let n = 0;
+    return (message) => {
+      n++;
+      if (n <= 10) this.warn(message);
+      if (n === 10) this.warn('further refused records are only counted');
+    };
   }
 
   /** A live session: connectLive with the recording, signals, duration and record count. */
@@ -158,7 +180,7 @@ Live (without --replay): --exchange, --symbol and --channels (trades, quotes, bo
     if (staleUs === undefined)
       throw new UsageError(`--stale-after: expected a duration such as 30s, found "${flags['stale-after']}"`);
     const recorder = flags.record === undefined ? undefined : openRecording(flags.record);
-    const stats = { frames: 0, malformed: 0, connections: 0, snapshots: 0 };
+    const stats = { frames: 0, malformed: 0, refused: 0, connections: 0, snapshots: 0 };
     this.startProgress(flags.progress);
     try {
       await this.write(
@@ -181,6 +203,7 @@ Live (without --replay): --exchange, --symbol and --channels (trades, quotes, bo
             log: (m) => {
               if (!flags.quiet) this.say(m);
             },
+            warn: this.refusals(),
           },
           stats,
         ),
@@ -189,9 +212,9 @@ Live (without --replay): --exchange, --symbol and --channels (trades, quotes, bo
       await recorder?.close();
     }
     this.summary(
-      `${flags.exchange}: ${stats.frames} messages over ${stats.connections} connection${stats.connections === 1 ? '' : 's'}, ${stats.snapshots} book snapshots${stats.malformed > 0 ? `, ${stats.malformed} malformed frames skipped` : ''}`,
+      `${flags.exchange}: ${stats.frames} messages over ${stats.connections} connection${stats.connections === 1 ? '' : 's'}, ${stats.snapshots} book snapshots${stats.malformed > 0 ? `, ${stats.malformed} malformed frames skipped` : ''}${(stats.refused ?? 0) > 0 ? `, ${stats.refused} records refused` : ''}`,
       flags.quiet,
-      stats.malformed > 0,
+      stats.malformed > 0 || (stats.refused ?? 0) > 0,
     );
   }
 }

@@ -93,6 +93,7 @@ A sequence gap writes a "disconnect" record for that book (with the expected and
       uncross: flags.uncross,
       strict: flags.strict,
       source: this.inputName,
+      policy,
     });
     await this.write(
       orderbookNdjson(

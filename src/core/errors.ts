@@ -3,6 +3,8 @@
  * exit codes (docs/cli.md): a UsageError exits 2, any other TickpipeError exits 1.
  */
 
+import { escapeText } from './records/text.js';
+
 export class TickpipeError extends Error {
   readonly exitCode: 1 | 2 = 1;
 }
@@ -14,11 +16,16 @@ export class UsageError extends TickpipeError {
 
 /** Input data is wrong at a known place: `stdin:42: expected a number for "price", found "abc"`. */
 export class DataError extends TickpipeError {
-  constructor(
-    readonly where: string,
-    readonly detail: string,
-  ) {
-    super(`${where}: ${detail}`);
+  readonly where: string;
+  readonly detail: string;
+
+  /** Both parts may quote input: they are escaped (records/text.ts), so the message is one safe line. */
+  constructor(where: string, detail: string) {
+    const w = escapeText(where);
+    const d = escapeText(detail);
+    super(`${w}: ${d}`);
+    this.where = w;
+    this.detail = d;
   }
 }
 
@@ -28,7 +35,7 @@ export class DataError extends TickpipeError {
  */
 export class CorruptInput extends TickpipeError {
   constructor(where: string | undefined, detail: string) {
-    super(where === undefined ? detail : `${where}: ${detail}`);
+    super(escapeText(where === undefined ? detail : `${where}: ${detail}`));
   }
 }
 
@@ -39,6 +46,8 @@ export class StopRequested extends Error {}
 export function describeFound(value: unknown): string {
   if (value === undefined) return 'nothing';
   let text: string;
+  // JSON.stringify writes a number out of a double's range (1e400 read as Infinity) as null.
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   try {
     text = JSON.stringify(value) ?? String(value);
   } catch {

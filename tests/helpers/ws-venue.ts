@@ -26,6 +26,8 @@ export interface Faults {
   paceMs?: number;
   /** Refuse this many connection attempts after the first connection ends. */
   refuseReconnects?: number;
+  /** Hostile frames: each sent (to every connection) before the frame at its index. */
+  inject?: Record<number, string>;
 }
 
 interface Frame {
@@ -201,6 +203,11 @@ export class WsVenue {
       if (faults.malformedAt === i) {
         for (const s of this.sockets) s.ws.send('{"stream":"btcusdt@trade","data":{"e":"trade",');
         delete faults.malformedAt;
+      }
+      const hostile = faults.inject?.[i];
+      if (hostile !== undefined) {
+        for (const s of this.sockets) s.ws.send(hostile);
+        delete faults.inject![i];
       }
       if (faults.shutdownAt === i) {
         // The notice, then 50 more frames on the old connection before the venue closes it.

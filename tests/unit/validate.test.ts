@@ -127,7 +127,42 @@ describe('RecordValidator', () => {
     [
       'a fractional sequence',
       { ...book, sequence: 1.5 },
-      'expected a whole number for "sequence", found 1.5',
+      'expected a whole number (0 to 2^53-1) for "sequence", found 1.5',
+    ],
+    [
+      'a sequence of 1e20 (not a safe integer: compared as a float it would swallow every later one)',
+      { ...book, sequence: 1e20 },
+      'expected a whole number (0 to 2^53-1) for "sequence", found 100000000000000000000',
+    ],
+    [
+      'a first_sequence of 2^53',
+      { ...book, first_sequence: 2 ** 53 },
+      'expected a whole number (0 to 2^53-1) for "first_sequence", found 9007199254740992',
+    ],
+    [
+      'a trade id of 2^53 (not exact in a double)',
+      { ...trade, id: 2 ** 53 },
+      'expected a non-empty string or a whole number from -(2^53-1) to 2^53-1 for "id", found 9007199254740992',
+    ],
+    [
+      'a price of 1e300 (out of the documented range)',
+      { ...trade, price: 1e300 },
+      'expected a positive number from 1e-18 to 1e18 for "price", found 1e+300',
+    ],
+    [
+      'a price of 1e-300',
+      { ...trade, price: 1e-300 },
+      'expected a positive number from 1e-18 to 1e18 for "price", found 1e-300',
+    ],
+    [
+      'a time in the year 2286 (far future)',
+      { ...trade, time: '2286-11-20T17:46:40.000Z' },
+      'expected a time from 1970-01-01 to before 2100-01-01 for "time", found "2286-11-20T17:46:40.000Z"',
+    ],
+    [
+      'an epoch time (µs) in the year 2286',
+      { ...trade, time: 1e16 },
+      'expected a time from 1970-01-01 to before 2100-01-01 for "time", found 10000000000000000',
     ],
     [
       'an unknown instrument kind',
@@ -156,6 +191,14 @@ describe('RecordValidator', () => {
     expect(out.open).toBe(42000.1);
     expect(out.time).toBe('2024-01-01T00:01:00.000Z');
     expect(out.open_time).toBe('2024-01-01T00:00:00.000000Z');
+  });
+
+  it('reads a sequence given as a string of digits as its exact number; 2^53-1 is accepted', () => {
+    const [problem, out] = check({ ...book, sequence: '9007199254740991' });
+    expect(problem).toBeUndefined();
+    expect(out.sequence).toBe(9007199254740991);
+    expect(check({ ...book, sequence: '9007199254740992' })[0]).toMatch(/whole number \(0 to 2\^53-1\)/);
+    expect(check({ ...trade, id: 2 ** 53 - 1 })[0]).toBeUndefined();
   });
 
   it('normalises book levels given as decimal strings', () => {

@@ -8,7 +8,9 @@ import { pathToFileURL } from 'node:url';
 import { BacktestEngine } from '../engine/engine.js';
 import { DataError, TickpipeError, UsageError } from '../errors.js';
 import { TypeCounts, tap } from '../io/count.js';
+import type { ErrorPolicy } from '../io/lines.js';
 import { type RecordStream, runStage } from '../io/stream.js';
+import { MarketIntake, validateMarket } from '../records/intake.js';
 import type { WireRecord } from '../records/record.js';
 import type { BacktestConfig } from './config.js';
 import { indicators } from './indicators.js';
@@ -131,19 +133,29 @@ const FILLED_FROM: Record<BacktestConfig['execution']['fill_model'], readonly st
 };
 
 /**
- * Runs the engine over a stream: market records in, the account's records out. An input of records
- * none of which `fillModel` can fill from (candles under `--fill-model trade`, equity records) is a
- * DataError at the end, after the output: a run that could fill nothing says so (exit 1).
+ * Runs the engine over a stream: market records in, the account's records out. Market records are
+ * validated first (records/intake.ts): one that fails goes to `policy` with its place (`source:line`),
+ * or throws without one; none reaches the engine. An input of records none of which the fill model
+ * can fill from (candles under `--fill-model trade`, equity records) is a DataError at the end,
+ * after the output: a run that could fill nothing says so (exit 1).
  */
 export async function* backtest(
   input: RecordStream,
   engine: BacktestEngine,
-  fillModel: BacktestConfig['execution']['fill_model'] = 'auto',
-  source = 'input',
+  options: {
+    readonly source?: string;
+    readonly policy?: ErrorPolicy;
+    readonly fillModel?: BacktestConfig['execution']['fill_model'];
+  } = {},
 ): AsyncGenerator<WireRecord[]> {
+  const source = options.source ?? 'input';
+  const fillModel = options.fillModel ?? 'auto';
   const counts = new TypeCounts();
   yield* runStage(
-    tap(input, (r) => counts.add(r)),
+    validateMarket(
+      tap(input, (r) => counts.add(r)),
+      new MarketIntake(options.source, options.policy),
+    ),
     engine,
   );
   const needed = FILLED_FROM[fillModel];

@@ -17,7 +17,7 @@
  * same bytes for the same input (tests/orderbook.test.ts).
  */
 
-import { DataError } from '../errors.js';
+import { DataError, describeFound } from '../errors.js';
 import { ByteOut } from '../io/bytes.js';
 import {
   DEFAULT_MAX_LINE_BYTES,
@@ -37,7 +37,9 @@ import {
 } from '../io/stream.js';
 import { decimalPlaces, POW10, writeFixed } from '../records/number-text.js';
 import { attachText, lineOf, rawOf, serialize, type WireRecord } from '../records/record.js';
+import { escapeText } from '../records/text.js';
 import { formatTime, type TimePrecision, TimeReader } from '../records/time.js';
+import { MAX_MAGNITUDE, MIN_POSITIVE, safeSequence, toNumber } from '../records/validate.js';
 import { OrderBook } from './book.js';
 import { BookScan, scanBook } from './scan.js';
 import { ruleFor, Sequencer } from './sequence.js';
@@ -58,6 +60,11 @@ export interface OrderbookOptions {
   readonly strict?: boolean;
   /** Name of the input, for messages. */
   readonly source?: string;
+  /**
+   * What a book record with a sequence that is not a safe integer does (`--on-error`): it is never
+   * applied; without a policy it throws.
+   */
+  readonly policy?: ErrorPolicy;
 }
 
 export interface OrderbookReport {
@@ -70,6 +77,8 @@ export interface OrderbookReport {
   gaps: number;
   crossed: number;
   uncrossedLevels: number;
+  /** Book records refused (a sequence that is not a safe integer). */
+  refused: number;
   firstGap: string | undefined;
   firstCrossed: string | undefined;
 }
@@ -94,6 +103,34 @@ interface State {
   /** The last best bid and ask prices whose decimal places were counted, and the counts. */
   readonly decPrice: [number, number];
   readonly decPlaces: [number, number];
+  /** Another book whose name hashes alike (OrderbookStage.byHash). */
+  nextSameHash: State | undefined;
+}
+
+/** FNV-1a over bytes, continued from `h`. */
+function fnv(h: number, b: Uint8Array, start: number, end: number): number {
+  for (let i = start; i < end; i++) h = Math.imul(h ^ b[i]!, 16_777_619);
+  return h;
+}
+
+/** The hash of a book's name: its exchange's bytes, a separator, its symbol's bytes (a small integer). */
+function bytesHash(exchange: Uint8Array, symbol: Uint8Array): number {
+  return (
+    fnv(Math.imul(fnv(2_166_136_261, exchange, 0, exchange.length), 16_777_619), symbol, 0, symbol.length) >>>
+    2
+  );
+}
+
+/** `bytesHash` of the exchange and symbol a scanned line names, read in place. */
+function nameHash(s: Uint8Array, u: BookScan): number {
+  return (
+    fnv(
+      Math.imul(fnv(2_166_136_261, s, u.exchangeStart, u.exchangeEnd), 16_777_619),
+      s,
+      u.symbolStart,
+      u.symbolEnd,
+    ) >>> 2
+  );
 }
 
 /**
@@ -165,6 +202,40 @@ function sameBytes(s: Uint8Array, start: number, end: number, bytes: Uint8Array)
   return true;
 }
 
+/** A sequence field that was present but not a number or a string of digits. */
+const INVALID = -1;
+
+/** A record's sequence field as a number: its value when a safe integer (or digits of one), else INVALID. */
+function sequenceField(v: unknown): number {
+  const n = safeSequence(v);
+  return Number.isNaN(n) ? INVALID : n;
+}
+
+/** A level's price and amount within the wire format's bounds (docs/format.md, "Validation"). */
+function levelInBounds(price: number, amount: number): boolean {
+  return price >= MIN_POSITIVE && price <= MAX_MAGNITUDE && amount >= 0 && amount <= MAX_MAGNITUDE;
+}
+
+/** True when every level the scan read is within bounds (else the record path refuses the line). */
+function scannedInBounds(u: BookScan): boolean {
+  for (let i = 0; i < u.bidCount; i++) if (!levelInBounds(u.bidPrices[i]!, u.bidAmounts[i]!)) return false;
+  for (let i = 0; i < u.askCount; i++) if (!levelInBounds(u.askPrices[i]!, u.askAmounts[i]!)) return false;
+  return true;
+}
+
+function validSequence(n: number): boolean {
+  return Number.isSafeInteger(n) && n >= 0;
+}
+
+/** True when the update's sequence, and its first and previous sequence where given, are safe integers. */
+function sequencesValid(u: BookScan): boolean {
+  return (
+    validSequence(u.sequence) &&
+    (Number.isNaN(u.firstSequence) || validSequence(u.firstSequence)) &&
+    (Number.isNaN(u.prevSequence) || validSequence(u.prevSequence))
+  );
+}
+
 export class OrderbookStage implements Stage {
   readonly report: OrderbookReport = {
     books: 0,
@@ -175,10 +246,13 @@ export class OrderbookStage implements Stage {
     gaps: 0,
     crossed: 0,
     uncrossedLevels: 0,
+    refused: 0,
     firstGap: undefined,
     firstCrossed: undefined,
   };
   private readonly books = new Map<string, State>();
+  /** The books by a hash of their exchange's and symbol's bytes (the byte path), chained on collisions. */
+  private readonly byHash = new Map<number, State>();
   private last: State | undefined;
   private readonly timeReader = new TimeReader();
   private readonly levels: number;
@@ -235,9 +309,13 @@ export class OrderbookStage implements Stage {
     this.levelsOf(rec, 'bids', line, u);
     this.levelsOf(rec, 'asks', line, u);
     u.snapshot = rec.snapshot === true;
-    u.sequence = Number(rec.sequence ?? 0);
-    u.firstSequence = rec.first_sequence === undefined ? Number.NaN : Number(rec.first_sequence);
-    u.prevSequence = rec.prev_sequence === undefined ? Number.NaN : Number(rec.prev_sequence);
+    u.sequence = rec.sequence === undefined ? 0 : sequenceField(rec.sequence);
+    u.firstSequence = rec.first_sequence === undefined ? Number.NaN : sequenceField(rec.first_sequence);
+    u.prevSequence = rec.prev_sequence === undefined ? Number.NaN : sequenceField(rec.prev_sequence);
+    if (!sequencesValid(u)) {
+      this.refuseSequence(u, line, rec);
+      return;
+    }
     let st = this.last;
     if (st === undefined || st.symbol !== symbol || st.exchange !== exchange)
       st = this.bookOf(exchange, symbol);
@@ -252,20 +330,35 @@ export class OrderbookStage implements Stage {
   pushScanned(s: Buffer, u: BookScan, line: number): boolean {
     // Byte mode only: what it emits goes to the sink.
     if (this.sink === undefined) throw new Error('OrderbookStage.pushScanned: call sinkInto first');
+    if (!scannedInBounds(u)) return false;
     const time = s.toString('latin1', u.timeStart, u.timeEnd);
     const t = this.timeReader;
     if (!t.read(time) || !t.canonical) return false;
-    // The same book as the last line's, mostly: compared as bytes, no strings made.
+    // The same book as the last line's, mostly: compared as bytes, no strings made. Another book is
+    // found by a hash of its name's bytes, still without a string (with many books, building and
+    // hashing a key string per line was a sixth of the time).
     let st = this.last;
     if (
       st === undefined ||
       !sameBytes(s, u.symbolStart, u.symbolEnd, st.symbolBytes) ||
       !sameBytes(s, u.exchangeStart, u.exchangeEnd, st.exchangeBytes)
     ) {
-      st = this.bookOf(
-        s.toString('utf8', u.exchangeStart, u.exchangeEnd),
-        s.toString('utf8', u.symbolStart, u.symbolEnd),
-      );
+      const h = nameHash(s, u);
+      st = this.byHash.get(h);
+      while (
+        st !== undefined &&
+        !(
+          sameBytes(s, u.symbolStart, u.symbolEnd, st.symbolBytes) &&
+          sameBytes(s, u.exchangeStart, u.exchangeEnd, st.exchangeBytes)
+        )
+      )
+        st = st.nextSameHash;
+      if (st === undefined)
+        st = this.bookOf(
+          s.toString('utf8', u.exchangeStart, u.exchangeEnd),
+          s.toString('utf8', u.symbolStart, u.symbolEnd),
+        );
+      this.last = st;
     }
     this.apply(st, u, time, t.us, t.precision, line, NO_RECORDS);
     return true;
@@ -294,8 +387,12 @@ export class OrderbookStage implements Stage {
         pendingEnd: Number.NaN,
         decPrice: [Number.NaN, Number.NaN],
         decPlaces: [0, 0],
+        nextSameHash: undefined,
       };
       this.books.set(key, st);
+      const h = bytesHash(st.exchangeBytes, st.symbolBytes);
+      st.nextSameHash = this.byHash.get(h);
+      this.byHash.set(h, st);
       this.report.books++;
     }
     this.last = st;
@@ -319,6 +416,10 @@ export class OrderbookStage implements Stage {
     }
     const book = st.book;
     const sequence = u.sequence;
+    if (!sequencesValid(u)) {
+      this.refuseSequence(u, line);
+      return;
+    }
     if (u.snapshot) {
       st.seq.snapshot(sequence);
       book.clear();
@@ -383,6 +484,31 @@ export class OrderbookStage implements Stage {
     this.emitChange(st, time, out);
   }
 
+  /**
+   * A sequence that is not a safe integer (1e20, -1, 1.5, "abc") cannot be compared exactly: the
+   * update is refused with its place rather than applied (one such would make every later update of
+   * its book look stale).
+   */
+  private refuseSequence(u: BookScan, line: number | undefined, rec?: WireRecord): void {
+    this.report.refused++;
+    const field = !validSequence(u.sequence)
+      ? 'sequence'
+      : !Number.isNaN(u.firstSequence) && !validSequence(u.firstSequence)
+        ? 'first_sequence'
+        : 'prev_sequence';
+    const value =
+      rec !== undefined
+        ? rec[field]
+        : field === 'sequence'
+          ? u.sequence
+          : field === 'first_sequence'
+            ? u.firstSequence
+            : u.prevSequence;
+    const detail = `expected a whole number (0 to 2^53-1) for "${field}", found ${describeFound(value)}`;
+    if (this.options.policy === undefined) throw new DataError(this.where(line), detail);
+    this.options.policy.report(this.where(line), detail);
+  }
+
   /** Sets an update's levels, bids then asks, in their order (as OrderBook.apply does). */
   private setLevels(book: OrderBook, u: BookScan): void {
     const bids = book.bids;
@@ -415,19 +541,13 @@ export class OrderbookStage implements Stage {
       const l = (v as unknown[])[i] as unknown[];
       const p = l?.[0];
       const a = l?.[1];
-      let price: number;
-      let amount: number;
-      if (typeof p === 'number' && typeof a === 'number') {
-        price = p;
-        amount = a;
-      } else {
-        price = Number(p);
-        amount = Number(a);
-      }
-      if (!(price > 0) || !(amount >= 0) || !Number.isFinite(price) || !Number.isFinite(amount))
+      // JSON numbers, or decimal strings as venues send them: never Number() of anything (true is 1).
+      const price = toNumber(p);
+      const amount = toNumber(a);
+      if (!levelInBounds(price, amount))
         throw new DataError(
           this.where(line),
-          `expected [price > 0, amount >= 0] in "${field}", found ${JSON.stringify(l)}`,
+          `expected [price, amount] with 1e-18 <= price <= 1e18 and 0 <= amount <= 1e18 in "${field}", found ${describeFound(l)}`,
         );
       prices[i] = price;
       amounts[i] = amount;
@@ -673,13 +793,15 @@ export function formatOrderbookReport(r: OrderbookReport): string {
   ];
   if (r.stale > 0) parts.push(`${r.stale} stale dropped`);
   if (r.unsynced > 0) parts.push(`${r.unsynced} before a snapshot dropped`);
+  if (r.refused > 0) parts.push(`${r.refused} refused (sequence not a safe integer)`);
   parts.push(`${r.gaps} gap${r.gaps === 1 ? '' : 's'}`);
   if (r.crossed > 0)
     parts.push(
       `${r.crossed} crossed${r.uncrossedLevels > 0 ? ` (${r.uncrossedLevels} stale levels removed)` : ''}`,
     );
   let text = parts.join(', ');
-  if (r.firstGap !== undefined) text += `\n  first gap: ${r.firstGap}`;
-  if (r.firstCrossed !== undefined) text += `\n  first crossed: ${r.firstCrossed}`;
+  // These quote the input (a symbol, the file's name): escaped, one line each.
+  if (r.firstGap !== undefined) text += `\n  first gap: ${escapeText(r.firstGap)}`;
+  if (r.firstCrossed !== undefined) text += `\n  first crossed: ${escapeText(r.firstCrossed)}`;
   return text;
 }

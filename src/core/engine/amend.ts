@@ -60,17 +60,30 @@ export class Amender {
     const a = o.amend!;
     o.amend = undefined;
     const inst = o.inst;
-    const refuse = (why: string) => this.orders.changed(o, `amend refused: ${why}`);
-    if (a.price !== undefined && o.kind !== 'limit') return refuse('a market execution has no price');
-    if (a.trigger !== undefined && o.cond === undefined) return refuse('not a conditional order');
-    if (o.type === 'trailing_stop' && a.trigger !== undefined) return refuse('a trailing stop trails');
+    const refuse = (why: string): void => {
+      this.orders.changed(o, `amend refused: ${why}`);
+    };
+    if (a.price !== undefined && o.kind !== 'limit') {
+      refuse('a market execution has no price');
+      return;
+    }
+    if (a.trigger !== undefined && o.cond === undefined) {
+      refuse('not a conditional order');
+      return;
+    }
+    if (o.type === 'trailing_stop' && a.trigger !== undefined) {
+      refuse('a trailing stop trails');
+      return;
+    }
     const near = (p: number) =>
       inst.tick === undefined ? p : dec(tidy(p)).toNearest(inst.tick, ROUND_HALF_UP).toNumber();
     const price = a.price === undefined ? o.price : near(a.price);
     let amount = a.amount === undefined ? o.amount : dec(tidy(a.amount));
     if (inst.lot !== undefined) amount = amount.toNearest(inst.lot, ROUND_DOWN);
-    if (!amount.greaterThan(o.filled))
-      return refuse(`amount ${a.amount} is not above the filled ${o.filledNum}`);
+    if (!amount.greaterThan(o.filled)) {
+      refuse(`amount ${a.amount} is not above the filled ${o.filledNum}`);
+      return;
+    }
     const ref = price ?? (a.trigger === undefined ? (o.cond?.trigger ?? inst.last) : near(a.trigger));
     // The reservation again, for the rest at the new price: the old one counts as free meanwhile.
     const old = o.reserved;
@@ -94,7 +107,8 @@ export class Amender {
         o.reserved = old;
         o.reserve.reserved = o.reserve.reserved.plus(old);
       }
-      return refuse(r);
+      refuse(r);
+      return;
     }
     if (o.reserve !== undefined && !r.amount.isZero()) {
       o.reserved = r.amount;

@@ -17,6 +17,7 @@ import type WebSocket from 'ws';
 import { UsageError } from '../errors.js';
 import type { RecordStream } from '../io/stream.js';
 import type { WireRecord } from '../records/record.js';
+import { escapeText } from '../records/text.js';
 import { BinanceFeed, CONNECTION_LOST } from './binance/feed.js';
 import { BybitFeed } from './bybit/feed.js';
 import { BYBIT_INTERVAL } from './bybit/intervals.js';
@@ -79,6 +80,11 @@ export interface LiveOptions {
   readonly record?: (line: string) => void;
   /** Diagnostics (connections, reconnects, malformed frames). */
   readonly log?: (message: string) => void;
+  /**
+   * Records refused at the boundary (a price that is not a number, a sequence beyond 2^53): each is
+   * said here (`connect` prints these even with --quiet: data was left out).
+   */
+  readonly warn?: (message: string) => void;
   /** For tests: the jitter source. */
   readonly random?: () => number;
 }
@@ -86,6 +92,8 @@ export interface LiveOptions {
 export interface LiveStats {
   frames: number;
   malformed: number;
+  /** Records the venue parser refused (exchanges/intake.ts). */
+  refused?: number;
   connections: number;
   snapshots: number;
 }
@@ -96,6 +104,9 @@ export interface Link {
   readonly subscribe: readonly string[];
   readonly symbols: readonly string[];
 }
+
+/** How long a new connection's messages are checked against what the one before it delivered. */
+const OVERLAP_MS = 2_000;
 
 /** Streams a Binance connection may carry. */
 export const BINANCE_MAX_STREAMS = 1024;
@@ -164,9 +175,9 @@ export function links(o: LiveOptions): Link[] {
  * [stream, key], the key increasing along the stream; undefined for messages that are not ordered.
  */
 function streamKey(msg: unknown): [string, number] | undefined {
-  const m = msg as { stream?: unknown; data?: Record<string, unknown>; topic?: unknown } | null;
+  const m = msg as { stream?: unknown; data?: Record<string, unknown> | null; topic?: unknown } | null;
   if (m === null || typeof m !== 'object') return undefined;
-  if (typeof m.stream === 'string' && m.data !== undefined) {
+  if (typeof m.stream === 'string' && m.data !== null && typeof m.data === 'object') {
     const d = m.data;
     const key =
       d.e === 'trade'
@@ -177,7 +188,8 @@ function streamKey(msg: unknown): [string, number] | undefined {
             ? (d.k as { t?: unknown } | undefined)?.t
             : d.u;
     if (d.e === 'kline' && (d.k as { x?: unknown } | undefined)?.x !== true) return undefined;
-    return typeof key === 'number' ? [m.stream, key] : undefined;
+    // Only a key that compares exactly orders a stream (a trade id of 1e400 would pass every later one).
+    return Number.isSafeInteger(key) ? [m.stream, key as number] : undefined;
   }
   return undefined;
 }
@@ -200,7 +212,8 @@ async function* run(o: LiveOptions, stats: LiveStats): AsyncGenerator<WireRecord
   const { default: WebSocket } = await import('ws');
   const plan = links(o);
   const binance = o.exchange.startsWith('binance');
-  const feed = binance ? new BinanceFeed(o.exchange) : new BybitFeed(o.exchange);
+  const onProblem = (detail: string): void => o.warn?.(detail);
+  const feed = binance ? new BinanceFeed(o.exchange, onProblem) : new BybitFeed(o.exchange, onProblem);
   const books = binance && o.channels.includes('book');
   const now = clockNs();
   const random = o.random ?? Math.random;
@@ -269,7 +282,7 @@ async function* run(o: LiveOptions, stats: LiveStats): AsyncGenerator<WireRecord
       ingest(raw, { symbol, ...body });
     } catch (error) {
       if (stopped) return;
-      o.log?.(`${symbol} depth snapshot failed (${(error as Error).message}); retrying`);
+      o.log?.(escapeText(`${symbol} depth snapshot failed (${(error as Error).message}); retrying`));
       later(1000, () => {
         if (feed instanceof BinanceFeed && feed.needsSnapshot(symbol)) void takeSnapshot(symbol);
       });
@@ -284,16 +297,47 @@ async function* run(o: LiveOptions, stats: LiveStats): AsyncGenerator<WireRecord
 
   let gapsSeen = 0;
 
-  // What an overlapping connection delivers twice is dropped before it is recorded.
-  const lastKey = new Map<string, number>();
-  const fresh = (msg: unknown): boolean => {
+  // What an overlapping connection delivers twice is dropped before it is recorded. A connection's
+  // own messages are never dropped (a venue orders each stream); another connection's are while their
+  // keys are at or below the last one delivered, for at most OVERLAP_MS from its first such message.
+  // One corrupt key (a trade id of 2^53-1) would otherwise silence its stream for the rest of the run.
+  interface StreamPlace {
+    key: number;
+    conn: object;
+    /** A connection whose messages are behind `key`, and since when. */
+    behind: object | undefined;
+    behindSince: number;
+  }
+  const lastKey = new Map<string, StreamPlace>();
+  const fresh = (msg: unknown, conn: object): boolean => {
     const k = streamKey(msg);
     if (k === undefined) return true;
     const last = lastKey.get(k[0]);
-    if (last !== undefined && k[1] <= last) return false;
-    lastKey.set(k[0], k[1]);
+    if (last === undefined) {
+      lastKey.set(k[0], { key: k[1], conn, behind: undefined, behindSince: 0 });
+      return true;
+    }
+    if (last.conn !== conn) {
+      if (k[1] <= last.key) {
+        const t = Date.now();
+        if (last.behind !== conn) {
+          last.behind = conn;
+          last.behindSince = t;
+        }
+        if (t - last.behindSince < OVERLAP_MS) return false;
+        o.log?.(
+          `${escapeText(k[0])}: the new connection's keys stayed behind the last one seen (${last.key}); following them`,
+        );
+      }
+      last.conn = conn;
+      last.behind = undefined;
+    }
+    last.key = k[1];
     return true;
   };
+  // An unexpected failure inside a socket's handler ends the session with that error (the recording
+  // is still closed and renamed by the caller), rather than the process with an uncaught exception.
+  let failure: unknown;
 
   interface Conn {
     readonly socket: WebSocket;
@@ -363,7 +407,7 @@ async function* run(o: LiveOptions, stats: LiveStats): AsyncGenerator<WireRecord
       st.attempt++;
       // Jitter over the upper half: no thundering herd, never much sooner than planned.
       const wait = Math.round(delay / 2 + (random() * delay) / 2);
-      o.log?.(`connection lost (${reason}); reconnecting in ${wait} ms`);
+      o.log?.(`connection lost (${escapeText(reason)}); reconnecting in ${wait} ms`);
       later(wait, () => connect(st, 'current'));
     };
     socket.on('open', () => {
@@ -387,13 +431,20 @@ async function* run(o: LiveOptions, stats: LiveStats): AsyncGenerator<WireRecord
         st.next = undefined;
         o.log?.('switched to the new connection');
       }
-      const raw = data.toString();
+      try {
+        onFrame(c, data.toString());
+      } catch (error) {
+        failure ??= error;
+        stop();
+      }
+    });
+    const onFrame = (c: Conn, raw: string): void => {
       let msg: unknown;
       try {
         msg = JSON.parse(raw);
       } catch {
         stats.malformed++;
-        o.log?.(`malformed frame skipped: ${raw.slice(0, 60)}`);
+        o.log?.(`malformed frame skipped: ${escapeText(raw.slice(0, 60))}`);
         return;
       }
       stats.frames++;
@@ -404,14 +455,15 @@ async function* run(o: LiveOptions, stats: LiveStats): AsyncGenerator<WireRecord
         if (st.next === undefined && st.current === c) connect(st, 'next');
         return;
       }
-      if (!fresh(msg)) return;
+      if (!fresh(msg, c)) return;
       ingest(raw, msg);
+      stats.refused = feed.stats.refused;
       // A sequence gap leaves its book waiting for a snapshot: only then is there one to take.
       if (feed.stats.gaps !== gapsSeen) {
         gapsSeen = feed.stats.gaps;
         resync(st.link.symbols);
       }
-    });
+    };
     socket.on('close', (code) => ended(`closed (${code})`));
     socket.on('error', (error) => ended(`error: ${error.message}`));
   };
@@ -478,4 +530,5 @@ async function* run(o: LiveOptions, stats: LiveStats): AsyncGenerator<WireRecord
     feed.finish(tail);
     if (tail.length > 0 && emitted < max) yield tail.slice(0, max - emitted);
   }
+  if (failure !== undefined) throw failure;
 }

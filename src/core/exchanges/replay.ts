@@ -19,6 +19,7 @@
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import { DataError, UsageError } from '../errors.js';
+import { untilAborted } from '../io/abortable.js';
 import { gunzipIfCompressed, READ_CHUNK } from '../io/input.js';
 import { splitLines } from '../io/lines.js';
 import type { RecordStream } from '../io/stream.js';
@@ -36,6 +37,8 @@ export interface ReplayOptions {
   /** Stop after this many records. */
   readonly maxRecords?: number | undefined;
   readonly onStats?: (stats: FeedStats & { frames: number; exchange: string }) => void;
+  /** Each record the venue parser refused, located (`capture.gz:42: trade BTCUSDT refused: ...`). */
+  readonly warn?: (message: string) => void;
 }
 
 interface Frame {
@@ -49,26 +52,43 @@ interface Frame {
   readonly symbol?: string;
 }
 
-function head(path: string): Buffer {
-  const fd = openSync(path, 'r');
+function head(path: string, flag: string): Buffer {
+  let fd: number | undefined;
   try {
+    fd = openSync(path, 'r');
     const b = Buffer.alloc(4);
     const n = readSync(fd, b, 0, 4, 0);
     return b.subarray(0, n);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(
+      `${flag} ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, expected a capture file' : (error as Error).message}`,
+    );
   } finally {
-    closeSync(fd);
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
-async function* bytesOf(path: string, signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
-  const h = head(path);
+/**
+ * A capture's bytes (a zip's entries, or the file gunzipped when it is gzip). An interrupt ends the
+ * bytes where they are (untilAborted), so the replay finishes and flushes like any other command.
+ */
+async function* bytesOf(
+  path: string,
+  signal: AbortSignal | undefined,
+  flag = '--replay',
+): AsyncGenerator<Buffer> {
+  const h = head(path, flag);
   if (h.length === 4 && h.readUInt32LE(0) === 0x04034b50) {
-    for (const entry of listZipEntries(path).filter((e) => !e.name.endsWith('/')))
-      yield* readZipEntry(path, entry, { signal });
+    for (const entry of listZipEntries(path).filter((e) => !e.name.endsWith('/'))) {
+      if (signal?.aborted === true) return;
+      yield* untilAborted(readZipEntry(path, entry), signal);
+    }
     return;
   }
   yield* gunzipIfCompressed(
-    createReadStream(path, { highWaterMark: READ_CHUNK, signal }) as AsyncIterable<Buffer>,
+    untilAborted(createReadStream(path, { highWaterMark: READ_CHUNK }) as AsyncIterable<Buffer>, signal),
+    basename(path),
   );
 }
 
@@ -139,7 +159,7 @@ function nsToUs(line: string, n: number): number {
 async function restFrames(path: string): Promise<Frame[]> {
   const out: Frame[] = [];
   const name = basename(path);
-  for await (const { lines, firstLine } of splitLines(bytesOf(path, undefined), name)) {
+  for await (const { lines, firstLine } of splitLines(bytesOf(path, undefined, '--rest-file'), name)) {
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
       if (line.length === 0) continue;
@@ -176,6 +196,21 @@ function inferExchange(msg: unknown): string | undefined {
   return undefined;
 }
 
+/** Waits `ms`; false, at once, when `signal` fires first. */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+  if (signal?.aborted === true) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const done = (ok: boolean): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      resolve(ok);
+    };
+    const onAbort = (): void => done(false);
+    const timer = setTimeout(() => done(true), ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 /** Replays a capture as a stream of normalised records. */
 export function replayCapture(path: string, options: ReplayOptions = {}): RecordStream {
   return run(path, options);
@@ -201,9 +236,13 @@ async function* run(path: string, options: ReplayOptions): AsyncGenerator<WireRe
       throw new DataError(`${f.file}:${f.line}`, `invalid JSON: ${(error as Error).message}`);
     }
   };
+  /** The frame being fed, for locating what the parser refuses. */
+  let at: Frame | undefined;
+  const onProblem = (detail: string): void =>
+    options.warn?.(at === undefined ? detail : `${at.file}:${at.line}: ${detail}`);
   const makeFeed = (id: string): BinanceFeed | BybitFeed => {
-    if (id.startsWith('binance')) return new BinanceFeed(id);
-    if (id.startsWith('bybit')) return new BybitFeed(id);
+    if (id.startsWith('binance')) return new BinanceFeed(id, onProblem);
+    if (id.startsWith('bybit')) return new BybitFeed(id, onProblem);
     throw new UsageError(
       `--exchange: cannot replay "${id}" (binance_spot, binance_futures_usd, binance_futures_coin, bybit_spot, bybit_perpetuals_usd)`,
     );
@@ -211,6 +250,7 @@ async function* run(path: string, options: ReplayOptions): AsyncGenerator<WireRe
   /** Feeds a frame: as text where the feed reads it so (Binance depth updates), else parsed. */
   const feedFrame = (f: Frame, parsed?: unknown): void => {
     frameCount++;
+    at = f;
     if (feed instanceof BinanceFeed) {
       if (f.symbol !== undefined)
         feed.snapshot((parsed ?? parse(f)) as Record<string, unknown>, f.localUs ?? 0, f.symbol, out);
@@ -257,10 +297,10 @@ async function* run(path: string, options: ReplayOptions): AsyncGenerator<WireRe
       while (restAt < rest.length && f.localUs !== undefined && rest[restAt]!.localUs! <= f.localUs) {
         const r = rest[restAt++]!;
         const wait = process(r);
-        if (wait > 0) yield* pause(wait);
+        if (wait > 0 && !(yield* pause(wait))) return report();
       }
       const wait = process(f);
-      if (wait > 0) yield* pause(wait);
+      if (wait > 0 && !(yield* pause(wait))) return report();
     }
     if (out.length >= 512) {
       const room = max - emitted;
@@ -277,7 +317,7 @@ async function* run(path: string, options: ReplayOptions): AsyncGenerator<WireRe
   }
   for (; restAt < rest.length; restAt++) {
     const wait = process(rest[restAt]!);
-    if (wait > 0) yield* pause(wait);
+    if (wait > 0 && !(yield* pause(wait))) return report();
   }
   if (feed === undefined && pending.length > 0) {
     exchange = 'binance_spot';
@@ -288,18 +328,24 @@ async function* run(path: string, options: ReplayOptions): AsyncGenerator<WireRe
   if (out.length > 0) yield out.slice(0, Math.max(0, max - emitted));
   report();
 
-  /** Writes what is ready, waits `ms`, then feeds the held frame. */
-  async function* pause(ms: number): AsyncGenerator<WireRecord[]> {
+  /**
+   * Writes what is ready (at most what --max-records leaves), waits `ms` or until the signal, then
+   * feeds the held frame. Returns false when the replay is over: the record count reached, or the
+   * signal fired (the held frame is then not fed: its time had not come).
+   */
+  async function* pause(ms: number): AsyncGenerator<WireRecord[], boolean> {
     if (out.length > 0) {
-      emitted += out.length;
-      const ready = out;
+      const ready = out.length > max - emitted ? out.slice(0, max - emitted) : out;
       out = [];
-      yield ready;
+      emitted += ready.length;
+      if (ready.length > 0) yield ready;
     }
-    await new Promise((r) => setTimeout(r, ms));
+    if (emitted >= max) return false;
+    if (!(await sleep(ms, options.signal))) return false;
     const h = held!;
     held = undefined;
     feedFrame(h);
+    return true;
   }
 
   function report(): void {

@@ -88,7 +88,11 @@ async function* countBytes(
   }
 }
 
-/** Passes bytes through, or gunzips them when the stream starts with the gzip magic number. */
+/**
+ * Passes bytes through, or gunzips them when the stream starts with the gzip magic number. A corrupt
+ * stream is a CorruptInput naming `name` (`capture.gz: corrupt gzip input: ...`); an error of the
+ * source itself is passed on as it is.
+ */
 export async function* gunzipIfCompressed(
   source: AsyncIterable<Buffer>,
   name?: string,
@@ -111,11 +115,23 @@ export async function* gunzipIfCompressed(
     }
     // Output chunks of READ_CHUNK, not zlib's 16 KiB: a quarter of the round trips to the thread
     // that inflates (measured: a gzipped capture read and parsed about a quarter faster).
-    const gunzip = Readable.from(all(), { objectMode: false }).pipe(createGunzip({ chunkSize: READ_CHUNK }));
+    // pipe() forwards no errors: the source's go to gunzip by hand (an unhandled 'error' event on the
+    // source would otherwise end the process, as an interrupt during a gzip capture did).
+    const from = Readable.from(all(), { objectMode: false });
+    const gunzip = createGunzip({ chunkSize: READ_CHUNK });
+    let sourceError: unknown;
+    from.on('error', (error) => {
+      sourceError = error;
+      gunzip.destroy(error);
+    });
+    from.pipe(gunzip);
     try {
       for await (const chunk of gunzip) yield chunk as Buffer;
     } catch (error) {
+      if (sourceError !== undefined && error === sourceError) throw error;
       throw new CorruptInput(name, `corrupt gzip input: ${(error as Error).message}`);
+    } finally {
+      from.destroy();
     }
     return;
   }

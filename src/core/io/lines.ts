@@ -144,10 +144,12 @@ export class ErrorPolicy {
 
   /** Handles a located problem: throws in `fail` mode, else counts it (and warns in `warn` mode). */
   report(where: string, detail: string): void {
-    if (this.mode === 'fail') throw new DataError(where, detail);
+    // DataError escapes what the message quotes of the input (records/text.ts): one safe line.
+    const error = new DataError(where, detail);
+    if (this.mode === 'fail') throw error;
     this.skipped++;
-    if (this.firstProblem === undefined) this.firstProblem = `${where}: ${detail}`;
-    if (this.mode === 'warn') this.warn(`${where}: ${detail}`);
+    if (this.firstProblem === undefined) this.firstProblem = error.message;
+    if (this.mode === 'warn') this.warn(error.message);
   }
 }
 

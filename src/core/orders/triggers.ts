@@ -32,7 +32,14 @@ export interface TriggerEvent {
 }
 
 export function tradeEvent(price: number): TriggerEvent {
-  return { buyHigh: price, buyLow: price, sellHigh: price, sellLow: price, open: Number.NaN, close: Number.NaN };
+  return {
+    buyHigh: price,
+    buyLow: price,
+    sellHigh: price,
+    sellLow: price,
+    open: Number.NaN,
+    close: Number.NaN,
+  };
 }
 
 export function topEvent(bid: number, ask: number): TriggerEvent {

@@ -14,6 +14,19 @@ import { derive, type WireRecord } from './record.js';
 import { formatTime, parseCanonicalTime, parseTime, type TimePrecision } from './time.js';
 
 const DECIMAL = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
+const DIGITS = /^\d{1,16}$/;
+
+/**
+ * The bounds of a market record's numbers (docs/format.md, "Validation"): every price, amount,
+ * volume and rate is a finite number of magnitude at most 1e18, and a positive one at least 1e-18,
+ * so that products and sums of them (a notional, an equity) stay finite and exact decimal arithmetic
+ * stays cheap; times lie in [1970-01-01, 2100-01-01); sequences and numeric ids are safe integers
+ * (or strings of their digits), compared exactly.
+ */
+export const MAX_MAGNITUDE = 1e18;
+export const MIN_POSITIVE = 1e-18;
+/** 2100-01-01T00:00:00Z in epoch microseconds: later times are taken as corrupt. */
+export const MAX_TIME_US = 4_102_444_800_000_000;
 
 type Bound = 'positive' | 'nonnegative' | 'any';
 
@@ -22,6 +35,41 @@ const BOUND_TEXT: Record<Bound, string> = {
   nonnegative: 'a non-negative number',
   any: 'a number',
 };
+
+/** What a number of the right kind but too large or too small is told it should have been. */
+const RANGE_TEXT: Record<Bound, string> = {
+  positive: 'a positive number from 1e-18 to 1e18',
+  nonnegative: 'a non-negative number up to 1e18',
+  any: 'a number from -1e18 to 1e18',
+};
+
+/** True when `n` has the sign `bound` asks for (NaN and the infinities never do). */
+function signOk(n: number, bound: Bound): boolean {
+  if (!Number.isFinite(n)) return false;
+  return bound === 'positive' ? n > 0 : bound === 'nonnegative' ? n >= 0 : true;
+}
+
+/** True when `n` (finite) is within the documented bounds for `bound`. */
+function inBounds(n: number, bound: Bound): boolean {
+  if (bound === 'positive') return n >= MIN_POSITIVE && n <= MAX_MAGNITUDE;
+  if (bound === 'nonnegative') return n >= 0 && n <= MAX_MAGNITUDE;
+  return n >= -MAX_MAGNITUDE && n <= MAX_MAGNITUDE;
+}
+
+/**
+ * A sequence number or numeric id: a non-negative safe integer, or a string of at most 16 decimal
+ * digits whose value is one (returned as that number); NaN for anything else (1e20, 1.5, "abc", true).
+ */
+export function safeSequence(v: unknown): number {
+  if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0 ? v : Number.NaN;
+  if (typeof v === 'string' && DIGITS.test(v)) {
+    const n = Number(v);
+    return Number.isSafeInteger(n) ? n : Number.NaN;
+  }
+  return Number.NaN;
+}
+
+const SEQUENCE_TEXT = 'a whole number (0 to 2^53-1)';
 
 export const KNOWN_KINDS = new Set(['spot', 'perpetual', 'future']);
 
@@ -120,8 +168,8 @@ export class RecordValidator {
       this.fail(field, BOUND_TEXT[bound], v);
       return Number.NaN;
     }
-    if (!Number.isFinite(n) || (bound === 'positive' && !(n > 0)) || (bound === 'nonnegative' && !(n >= 0))) {
-      this.fail(field, BOUND_TEXT[bound], v);
+    if (!inBounds(n, bound)) {
+      this.fail(field, signOk(n, bound) ? RANGE_TEXT[bound] : BOUND_TEXT[bound], v);
       return Number.NaN;
     }
     return n;
@@ -134,7 +182,9 @@ export class RecordValidator {
       const us = parseCanonicalTime(v);
       if (!Number.isNaN(us)) {
         this.precision = v.length === 27 ? 'us' : 'ms';
-        return us;
+        if (us >= 0 && us < MAX_TIME_US) return us;
+        this.fail(field, 'a time from 1970-01-01 to before 2100-01-01', v);
+        return Number.NaN;
       }
     }
     if (v === undefined && optional) return Number.NaN;
@@ -144,6 +194,10 @@ export class RecordValidator {
       return Number.NaN;
     }
     this.precision = parsed.precision;
+    if (!(parsed.us >= 0 && parsed.us < MAX_TIME_US)) {
+      this.fail(field, 'a time from 1970-01-01 to before 2100-01-01', v);
+      return Number.NaN;
+    }
     if (!parsed.canonical) this.set(field, formatTime(parsed.us, parsed.precision));
     return parsed.us;
   }
@@ -181,8 +235,10 @@ export class RecordValidator {
   private checkTrade(rec: WireRecord): void {
     this.market(rec);
     const id = rec.id;
-    if (!((typeof id === 'string' && id.length > 0) || (typeof id === 'number' && Number.isFinite(id)))) {
-      this.fail('id', 'a string or number', id);
+    if (
+      !((typeof id === 'string' && id.length > 0) || (typeof id === 'number' && Number.isSafeInteger(id)))
+    ) {
+      this.fail('id', 'a non-empty string or a whole number from -(2^53-1) to 2^53-1', id);
     }
     this.num(rec.price, 'price', 'positive');
     this.num(rec.amount, 'amount', 'positive');
@@ -196,6 +252,7 @@ export class RecordValidator {
     this.num(rec.bid_amount, 'bid_amount', 'nonnegative');
     this.num(rec.ask_price, 'ask_price', 'positive');
     this.num(rec.ask_amount, 'ask_amount', 'nonnegative');
+    if (rec.sequence !== undefined) this.sequence(rec.sequence, 'sequence');
   }
 
   private checkBook(rec: WireRecord): void {
@@ -203,10 +260,16 @@ export class RecordValidator {
     if (typeof rec.snapshot !== 'boolean') this.fail('snapshot', 'true or false', rec.snapshot);
     this.levels(rec, 'bids');
     this.levels(rec, 'asks');
-    const seq = this.num(rec.sequence, 'sequence', 'nonnegative');
-    if (!Number.isNaN(seq) && !Number.isInteger(seq)) this.fail('sequence', 'a whole number', rec.sequence);
-    if (rec.first_sequence !== undefined) this.num(rec.first_sequence, 'first_sequence', 'nonnegative');
-    if (rec.prev_sequence !== undefined) this.num(rec.prev_sequence, 'prev_sequence', 'nonnegative');
+    this.sequence(rec.sequence, 'sequence');
+    if (rec.first_sequence !== undefined) this.sequence(rec.first_sequence, 'first_sequence');
+    if (rec.prev_sequence !== undefined) this.sequence(rec.prev_sequence, 'prev_sequence');
+  }
+
+  /** A sequence field: a safe integer (a string of its digits is normalised to the number). */
+  private sequence(v: unknown, field: string): void {
+    const n = safeSequence(v);
+    if (Number.isNaN(n)) this.fail(field, SEQUENCE_TEXT, v);
+    else if (typeof v === 'string') this.set(field, n);
   }
 
   private levels(rec: WireRecord, field: 'bids' | 'asks'): void {
@@ -224,12 +287,20 @@ export class RecordValidator {
       }
       const p = toNumber(level[0]);
       const a = toNumber(level[1]);
-      if (!(p > 0) || !Number.isFinite(p)) {
-        this.fail(`${field}[${i}]`, 'a positive price', level[0]);
+      if (!inBounds(p, 'positive')) {
+        this.fail(
+          `${field}[${i}]`,
+          signOk(p, 'positive') ? 'a positive price from 1e-18 to 1e18' : 'a positive price',
+          level[0],
+        );
         return;
       }
-      if (!(a >= 0) || !Number.isFinite(a)) {
-        this.fail(`${field}[${i}]`, 'a non-negative amount', level[1]);
+      if (!inBounds(a, 'nonnegative')) {
+        this.fail(
+          `${field}[${i}]`,
+          signOk(a, 'nonnegative') ? 'a non-negative amount up to 1e18' : 'a non-negative amount',
+          level[1],
+        );
         return;
       }
       if ((typeof level[0] !== 'number' || typeof level[1] !== 'number') && normalised === undefined) {

@@ -1,10 +1,12 @@
+import { escapeText } from '../records/text.js';
 import { CLASS_INFO, PROBLEM_CLASSES } from './policy.js';
 import type { SanitizeReport } from './sanitize.js';
 
 const ACTION_TEXT = { drop: 'dropped', fix: 'fixed', fail: 'failed', keep: 'kept', flag: 'flagged' } as const;
 
 /** The human report `sanitize` prints on stderr: one line when clean, a table of classes otherwise. */
-export function formatReport(report: SanitizeReport, source: string): string {
+export function formatReport(report: SanitizeReport, name: string): string {
+  const source = escapeText(name);
   const lines: string[] = [];
   const found = PROBLEM_CLASSES.filter((c) => (report.problems[c]?.count ?? 0) > 0);
   const head = `${report.records_in.toLocaleString('en-US')} records read from ${source}, ${report.records_out.toLocaleString('en-US')} written`;

@@ -18,6 +18,7 @@ import type { RecordStream, Stage } from '../io/stream.js';
 import { runStage } from '../io/stream.js';
 import { addInterval, type Interval } from '../records/interval.js';
 import { derive, lineOf, rawOf, type WireRecord } from '../records/record.js';
+import { escapeText } from '../records/text.js';
 import { formatTime, type TimePrecision } from '../records/time.js';
 import { RecordValidator } from '../records/validate.js';
 import { Calendar } from './calendar.js';
@@ -203,7 +204,8 @@ export class Sanitizer implements Stage {
       this.report.problems[cls] = count;
     }
     count.count++;
-    if (count.examples.length < this.examples) count.examples.push({ line, message });
+    // The message quotes the record (its symbol, its values): escaped, so a report line is one line.
+    if (count.examples.length < this.examples) count.examples.push({ line, message: escapeText(message) });
     if (action === 'fail') {
       throw new SanitizeFailure(`${this.source}:${line ?? '?'}`, `${cls}: ${message} (--policy ${cls}=fail)`);
     }

@@ -23,6 +23,7 @@
 import { ruleFor, Sequencer } from '../../book/sequence.js';
 import { attachText, type WireRecord } from '../../records/record.js';
 import { formatTime, parseCanonicalTime, US_PER_MS } from '../../records/time.js';
+import { FeedIntake, newFeedStats, venueNumber } from '../intake.js';
 import { type ScannedLevels, scanLevels } from './levels-text.js';
 
 /**
@@ -45,6 +46,8 @@ interface SymbolState {
 export interface FeedStats {
   messages: number;
   malformed: number;
+  /** Records refused at the boundary (a price that is not a number, a sequence beyond 2^53, ...). */
+  refused: number;
   gaps: number;
   staleDropped: number;
   bufferDropped: number;
@@ -52,12 +55,14 @@ export interface FeedStats {
 
 type Raw = Record<string, unknown>;
 
-function levels(v: unknown): [number, number][] {
-  if (!Array.isArray(v)) return [];
-  const out: [number, number][] = new Array(v.length);
+/** A venue's levels as [price, amount] numbers; anything else is kept as found, for the validator to refuse. */
+export function levels(v: unknown): unknown {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) return v;
+  const out: unknown[] = new Array(v.length);
   for (let i = 0; i < v.length; i++) {
-    const l = v[i] as unknown[];
-    out[i] = [Number(l[0]), Number(l[1])];
+    const l: unknown = v[i];
+    out[i] = Array.isArray(l) ? [venueNumber(l[0]), venueNumber(l[1])] : l;
   }
   return out;
 }
@@ -78,15 +83,29 @@ function ms(v: unknown): string | undefined {
 }
 
 export class BinanceFeed {
-  readonly stats: FeedStats = { messages: 0, malformed: 0, gaps: 0, staleDropped: 0, bufferDropped: 0 };
+  readonly stats: FeedStats = newFeedStats();
   private readonly symbols = new Map<string, SymbolState>();
+  private readonly intake: FeedIntake;
   private lastSymbol: string | undefined;
 
   /** `exchange`: binance_spot, binance_futures_usd or binance_futures_coin (decides the book rule). */
   private readonly exchangeJson: string;
 
-  constructor(readonly exchange: string) {
+  /** `onProblem` hears of every record refused at the boundary (see exchanges/intake.ts). */
+  constructor(
+    readonly exchange: string,
+    onProblem?: (detail: string) => void,
+  ) {
     this.exchangeJson = JSON.stringify(exchange);
+    this.intake = new FeedIntake(this.stats, onProblem);
+  }
+
+  private notUnderstood(): void {
+    this.intake.notUnderstood();
+  }
+
+  private valid(rec: Raw): WireRecord | undefined {
+    return this.intake.valid(rec);
   }
 
   private state(symbol: string): SymbolState {
@@ -106,7 +125,7 @@ export class BinanceFeed {
       wrapped !== null && typeof wrapped === 'object' && 'data' in wrapped ? wrapped.data : msg
     ) as Raw | null;
     if (data === null || typeof data !== 'object') {
-      this.stats.malformed++;
+      this.notUnderstood();
       return;
     }
     const local = formatTime(localUs, 'us');
@@ -118,9 +137,9 @@ export class BinanceFeed {
     else if (e === 'kline') this.kline(data, local, out);
     else if ('lastUpdateId' in data) this.snapshot(data, localUs, undefined, out);
     else if (e === CONNECTION_LOST) this.connectionLost(data, local, out);
-    else if ('result' in data || 'id' in data)
+    else if ('id' in data && ('result' in data || 'error' in data))
       return; // a subscription reply
-    else this.stats.malformed++;
+    else this.notUnderstood();
   }
 
   /**
@@ -131,12 +150,10 @@ export class BinanceFeed {
     const sym = (typeof body.symbol === 'string' ? body.symbol : (symbol ?? this.lastSymbol))?.toUpperCase();
     const L = body.lastUpdateId;
     if (sym === undefined || typeof L !== 'number') {
-      this.stats.malformed++;
+      this.notUnderstood();
       return;
     }
-    const st = this.state(sym);
-    if (st.held !== undefined) out.push(st.held as WireRecord);
-    st.held = {
+    const rec = this.valid({
       type: 'book',
       time: ms(body.E) ?? formatTime(localUs, 'us'),
       local_time: formatTime(localUs, 'us'),
@@ -146,7 +163,11 @@ export class BinanceFeed {
       bids: levels(body.bids),
       asks: levels(body.asks),
       sequence: L,
-    };
+    });
+    if (rec === undefined) return;
+    const st = this.state(sym);
+    if (st.held !== undefined) out.push(st.held as WireRecord);
+    st.held = { ...rec };
     st.seq.snapshot(L);
     st.synced = true;
     const held = st.buffer;
@@ -190,15 +211,13 @@ export class BinanceFeed {
   }
 
   private depth(d: Raw, local: string, out: WireRecord[], bids?: ScannedLevels, asks?: ScannedLevels): void {
-    const symbol = String(d.s);
-    this.lastSymbol = symbol;
     const time = ms(d.E) ?? local;
     const rec: Raw = {
       type: 'book',
       time,
       local_time: local,
       exchange: this.exchange,
-      symbol,
+      symbol: d.s,
       snapshot: false,
       bids: bids?.levels ?? levels(d.b),
       asks: asks?.levels ?? levels(d.a),
@@ -206,8 +225,13 @@ export class BinanceFeed {
       first_sequence: d.U,
     };
     if (d.pu !== undefined) rec.prev_sequence = d.pu;
+    const ok = this.valid(rec);
+    if (ok === undefined) return;
+    const symbol = d.s as string;
+    this.lastSymbol = symbol;
     // The record's JSON text, from the scanned levels' text (records are not changed after this).
     if (
+      ok === rec &&
       bids !== undefined &&
       asks !== undefined &&
       typeof d.u === 'number' &&
@@ -220,14 +244,14 @@ export class BinanceFeed {
       );
     const st = this.state(symbol);
     if (!st.synced) {
-      st.buffer.push(rec as WireRecord);
+      st.buffer.push(ok);
       if (st.buffer.length > MAX_BUFFER) {
         st.buffer.shift();
         this.stats.bufferDropped++;
       }
       return;
     }
-    this.check(st, rec as WireRecord, out);
+    this.check(st, ok, out);
   }
 
   private check(st: SymbolState, rec: WireRecord, out: WireRecord[]): void {
@@ -313,11 +337,11 @@ export class BinanceFeed {
   // number) leaves the record to JSON.stringify.
   private ticker(d: Raw, local: string, out: WireRecord[]): void {
     const time = ms(d.E) ?? local;
-    const symbol = String(d.s);
-    const bp = Number(d.b);
-    const ba = Number(d.B);
-    const ap = Number(d.a);
-    const aa = Number(d.A);
+    const symbol = d.s;
+    const bp = venueNumber(d.b);
+    const ba = venueNumber(d.B);
+    const ap = venueNumber(d.a);
+    const aa = venueNumber(d.A);
     const u = d.u;
     const rec = {
       type: 'quote',
@@ -331,21 +355,24 @@ export class BinanceFeed {
       ask_amount: aa,
       sequence: u,
     };
-    if (typeof u === 'number' && Number.isFinite(u + bp + ba + ap + aa))
+    const ok = this.valid(rec);
+    if (ok === undefined) return;
+    if (ok === rec && typeof symbol === 'string')
       attachText(
         rec,
         `{"type":"quote","time":"${time}","local_time":"${local}","exchange":${this.exchangeJson},"symbol":${quoted(symbol)},"bid_price":${bp},"bid_amount":${ba},"ask_price":${ap},"ask_amount":${aa},"sequence":${u}}`,
       );
-    out.push(rec);
+    out.push(ok);
   }
 
   private trade(d: Raw, local: string, out: WireRecord[]): void {
-    const time = ms(d.T) ?? ms(d.E) ?? local;
-    const symbol = String(d.s);
+    // A trade time that is there but not a time is refused, not replaced by the receive time.
+    const time = d.T === undefined ? (ms(d.E) ?? local) : (ms(d.T) ?? d.T);
+    const symbol = d.s;
     const agg = d.e === 'aggTrade';
     const id = agg ? d.a : d.t;
-    const price = Number(d.p);
-    const amount = Number(d.q);
+    const price = venueNumber(d.p);
+    const amount = venueNumber(d.q);
     const side = d.m === true ? 'sell' : 'buy';
     const rec: Raw = {
       type: 'trade',
@@ -361,34 +388,38 @@ export class BinanceFeed {
     if (agg) {
       rec.first_id = d.f;
       rec.last_id = d.l;
-    } else if (typeof id === 'number' && Number.isFinite(id + price + amount)) {
+    }
+    const ok = this.valid(rec);
+    if (ok === undefined) return;
+    if (ok === rec && !agg && typeof id === 'number' && typeof symbol === 'string') {
       attachText(
         rec,
         `{"type":"trade","time":"${time}","local_time":"${local}","exchange":${this.exchangeJson},"symbol":${quoted(symbol)},"id":${id},"price":${price},"amount":${amount},"side":"${side}"}`,
       );
     }
-    out.push(rec as WireRecord);
+    out.push(ok);
   }
 
   private kline(d: Raw, local: string, out: WireRecord[]): void {
     const k = d.k as Raw | undefined;
-    if (k === undefined || k.x !== true) return;
-    out.push({
+    if (k === null || typeof k !== 'object' || k.x !== true) return;
+    const rec = this.valid({
       type: 'candle',
-      time: ms((k.T as number) + 1) ?? local,
+      time: typeof k.T === 'number' ? (ms(k.T + 1) ?? k.T) : k.T,
       local_time: local,
       exchange: this.exchange,
-      symbol: String(k.s ?? d.s),
-      interval: String(k.i),
-      open_time: ms(k.t) ?? local,
-      open: Number(k.o),
-      high: Number(k.h),
-      low: Number(k.l),
-      close: Number(k.c),
-      volume: Number(k.v),
-      quote_volume: Number(k.q),
-      trades: Number(k.n),
-      taker_buy_volume: Number(k.V),
+      symbol: k.s ?? d.s,
+      interval: k.i,
+      open_time: ms(k.t) ?? k.t,
+      open: venueNumber(k.o),
+      high: venueNumber(k.h),
+      low: venueNumber(k.l),
+      close: venueNumber(k.c),
+      volume: venueNumber(k.v),
+      quote_volume: venueNumber(k.q),
+      trades: venueNumber(k.n),
+      taker_buy_volume: venueNumber(k.V),
     });
+    if (rec !== undefined) out.push(rec);
   }
 }

@@ -15,7 +15,8 @@ import { Sequencer } from '../../book/sequence.js';
 import type { WireRecord } from '../../records/record.js';
 import { formatTime, US_PER_MS } from '../../records/time.js';
 import type { FeedStats } from '../binance/feed.js';
-import { CONNECTION_LOST } from '../binance/feed.js';
+import { CONNECTION_LOST, levels } from '../binance/feed.js';
+import { FeedIntake, newFeedStats, venueNumber } from '../intake.js';
 
 type Raw = Record<string, unknown>;
 
@@ -35,29 +36,42 @@ const INTERVALS: Record<string, string> = {
   M: '1M',
 };
 
-function levels(v: unknown): [number, number][] {
-  if (!Array.isArray(v)) return [];
-  return v.map((l) => [Number((l as unknown[])[0]), Number((l as unknown[])[1])] as [number, number]);
-}
-
-function ms(v: unknown): string | undefined {
-  const n = Number(v);
-  return v !== undefined && Number.isFinite(n) ? formatTime(n * US_PER_MS, 'ms') : undefined;
+/** Epoch milliseconds (a number or its digits) as a time; what is not one is returned as found, for the validator to refuse. */
+function ms(v: unknown): unknown {
+  const n = venueNumber(v);
+  return typeof n === 'number' && Number.isFinite(n) ? formatTime(n * US_PER_MS, 'ms') : v;
 }
 
 export class BybitFeed {
-  readonly stats: FeedStats = { messages: 0, malformed: 0, gaps: 0, staleDropped: 0, bufferDropped: 0 };
+  readonly stats: FeedStats = newFeedStats();
   private readonly books = new Map<string, Sequencer>();
+  private readonly intake: FeedIntake;
 
-  /** `exchange`: bybit_spot or bybit_perpetuals_usd. */
-  constructor(readonly exchange: string) {}
+  /**
+   * `exchange`: bybit_spot or bybit_perpetuals_usd. `onProblem` hears of every record refused at the
+   * boundary (exchanges/intake.ts).
+   */
+  constructor(
+    readonly exchange: string,
+    onProblem?: (detail: string) => void,
+  ) {
+    this.intake = new FeedIntake(this.stats, onProblem);
+  }
+
+  private notUnderstood(): void {
+    this.intake.notUnderstood();
+  }
+
+  private valid(rec: Raw): WireRecord | undefined {
+    return this.intake.valid(rec);
+  }
 
   /** One message (already JSON-parsed); `localUs` when it was received, if known. */
   frame(msg: unknown, localUs: number | undefined, out: WireRecord[]): void {
     this.stats.messages++;
     const m = msg as Raw | null;
     if (m === null || typeof m !== 'object') {
-      this.stats.malformed++;
+      this.notUnderstood();
       return;
     }
     const topic = typeof m.topic === 'string' ? m.topic : '';
@@ -76,23 +90,24 @@ export class BybitFeed {
       });
     } else if ('op' in m || 'success' in m || 'ret_msg' in m)
       return; // subscribe / pong replies
-    else this.stats.malformed++;
+    else this.notUnderstood();
   }
 
   private book(m: Raw, local: string | undefined, out: WireRecord[]): void {
-    const d = m.data as Raw | undefined;
-    if (d === undefined || typeof d.s !== 'string' || typeof d.u !== 'number') {
-      this.stats.malformed++;
+    const d = m.data as Raw | null | undefined;
+    if (
+      d === undefined ||
+      d === null ||
+      typeof d !== 'object' ||
+      typeof d.s !== 'string' ||
+      d.u === undefined
+    ) {
+      this.notUnderstood();
       return;
     }
     const symbol = d.s;
-    let seq = this.books.get(symbol);
-    if (seq === undefined) {
-      seq = new Sequencer('bybit');
-      this.books.set(symbol, seq);
-    }
     const snapshot = m.type === 'snapshot' || d.u === 1;
-    const time = ms(m.ts) ?? local ?? '';
+    const time = m.ts === undefined ? (local ?? '') : ms(m.ts);
     const rec: Raw = { type: 'book', time };
     if (local !== undefined) rec.local_time = local;
     Object.assign(rec, {
@@ -103,13 +118,21 @@ export class BybitFeed {
       asks: levels(d.a),
       sequence: d.u,
     });
+    const ok = this.valid(rec);
+    if (ok === undefined) return;
+    let seq = this.books.get(symbol);
+    if (seq === undefined) {
+      seq = new Sequencer('bybit');
+      this.books.set(symbol, seq);
+    }
+    const u = d.u as number;
     if (snapshot) {
-      seq.snapshot(d.u);
-      out.push(rec as WireRecord);
+      seq.snapshot(u);
+      out.push(ok);
       return;
     }
-    const v = seq.check({ sequence: d.u });
-    if (v === 'apply') out.push(rec as WireRecord);
+    const v = seq.check({ sequence: u });
+    if (v === 'apply') out.push(ok);
     else if (v === 'stale') this.stats.staleDropped++;
     else if (v === 'gap') {
       this.stats.gaps++;
@@ -128,47 +151,54 @@ export class BybitFeed {
 
   private trades(m: Raw, local: string | undefined, out: WireRecord[]): void {
     if (!Array.isArray(m.data)) {
-      this.stats.malformed++;
+      this.notUnderstood();
       return;
     }
-    for (const t of m.data as Raw[]) {
-      const rec: Raw = { type: 'trade', time: ms(t.T) ?? local ?? '' };
+    for (const t of m.data as (Raw | null)[]) {
+      if (t === null || typeof t !== 'object') {
+        this.notUnderstood();
+        continue;
+      }
+      const rec: Raw = { type: 'trade', time: t.T === undefined ? (local ?? '') : ms(t.T) };
       if (local !== undefined) rec.local_time = local;
       Object.assign(rec, {
         exchange: this.exchange,
-        symbol: String(t.s),
-        id: String(t.i),
-        price: Number(t.p),
-        amount: Number(t.v),
+        symbol: t.s,
+        id: typeof t.i === 'number' ? String(t.i) : t.i,
+        price: venueNumber(t.p),
+        amount: venueNumber(t.v),
         side: t.S === 'Sell' ? 'sell' : 'buy',
       });
-      out.push(rec as WireRecord);
+      const ok = this.valid(rec);
+      if (ok !== undefined) out.push(ok);
     }
   }
 
   private kline(m: Raw, topic: string, local: string | undefined, out: WireRecord[]): void {
     if (!Array.isArray(m.data)) {
-      this.stats.malformed++;
+      this.notUnderstood();
       return;
     }
     const symbol = topic.split('.')[2] ?? '';
-    for (const k of m.data as Raw[]) {
-      if (k.confirm !== true) continue;
-      const rec: Raw = { type: 'candle', time: ms(Number(k.end) + 1) ?? local ?? '' };
+    for (const k of m.data as (Raw | null)[]) {
+      if (k === null || typeof k !== 'object' || k.confirm !== true) continue;
+      const end = venueNumber(k.end);
+      const rec: Raw = { type: 'candle', time: typeof end === 'number' ? ms(end + 1) : k.end };
       if (local !== undefined) rec.local_time = local;
       Object.assign(rec, {
         exchange: this.exchange,
         symbol,
         interval: INTERVALS[String(k.interval)] ?? String(k.interval),
         open_time: ms(k.start),
-        open: Number(k.open),
-        high: Number(k.high),
-        low: Number(k.low),
-        close: Number(k.close),
-        volume: Number(k.volume),
-        quote_volume: Number(k.turnover),
+        open: venueNumber(k.open),
+        high: venueNumber(k.high),
+        low: venueNumber(k.low),
+        close: venueNumber(k.close),
+        volume: venueNumber(k.volume),
+        quote_volume: venueNumber(k.turnover),
       });
-      out.push(rec as WireRecord);
+      const ok = this.valid(rec);
+      if (ok !== undefined) out.push(ok);
     }
   }
 }
