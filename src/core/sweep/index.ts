@@ -1,0 +1,120 @@
+/**
+ * The sweep's one core call: market records in (read and prepared once), `sweep_run` records and a
+ * `sweep_summary` out. Everything a run could refuse (an unknown parameter or configuration key, a
+ * malformed range, too many runs, a shard out of range, a resume file of another sweep) is a usage
+ * error before the first run.
+ */
+
+import { prepareData } from '../engine/data.js';
+import { UsageError } from '../errors.js';
+import type { RecordStream } from '../io/stream.js';
+import type { WireRecord } from '../records/record.js';
+import { isFigure, type Objective } from './figures.js';
+import { parseShard, planGrid, resumedRuns, shardJobs } from './plan.js';
+import { engineFor, type SweepContext } from './run.js';
+import { checkConfigDimension, type Dimension, isConfigKey, parseDimension, parseSpecFile } from './space.js';
+import { mergeRuns, sweep } from './sweep.js';
+import { Where } from './where.js';
+
+export interface SweepRequest {
+  readonly grid: readonly string[];
+  readonly space?: { readonly json: unknown; readonly source: string };
+  readonly where?: string;
+  readonly maxRuns: number;
+  readonly objective: {
+    readonly metric: string;
+    readonly direction: 'maximize' | 'minimize';
+    readonly minTrades: number;
+  };
+  readonly top: number;
+  readonly ctx: SweepContext;
+  readonly threads: number;
+  readonly shard?: string;
+  readonly shardCount?: number;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly resume?: { readonly records: readonly WireRecord[]; readonly source: string };
+  readonly timings: boolean;
+  readonly stopped?: () => boolean;
+  readonly warn?: (message: string) => void;
+  readonly onProgress?: (done: number, total: number) => void;
+  /** Told the number of failed runs once the summary is written. */
+  readonly onFailed?: (failed: number) => void;
+}
+
+function checkObjective(o: SweepRequest['objective']): Objective {
+  if (!isFigure(o.metric))
+    throw new UsageError(
+      `--${o.direction} ${o.metric}: not a figure of sweep_run records (one of: total_return, annualised_return, sharpe_ratio, sortino_ratio, calmar_ratio, max_drawdown, trades, win_rate, profit_factor, fees)`,
+    );
+  return o as Objective;
+}
+
+/** The dimensions of --grid and --space, checked (configuration keys and values, strategy parameters). */
+export function dimensionsOf(req: SweepRequest): { dims: Dimension[]; where: Where | undefined } {
+  const dims = req.grid.map((g) => parseDimension(g));
+  let whereText = req.where;
+  if (req.space !== undefined) {
+    const spec = parseSpecFile(req.space.json, req.space.source);
+    dims.push(...spec.dims);
+    if (spec.where !== undefined)
+      whereText = whereText === undefined ? spec.where : `(${spec.where}) and (${whereText})`;
+  }
+  for (const d of dims) if (isConfigKey(d.key)) checkConfigDimension(d, req.ctx.config);
+  const where =
+    whereText === undefined
+      ? undefined
+      : Where.parse(
+          whereText,
+          dims.map((d) => d.key),
+        );
+  return { dims, where };
+}
+
+export async function* runSweep(input: RecordStream, req: SweepRequest, source = 'stdin'): RecordStream {
+  const objective = checkObjective(req.objective);
+  const { dims, where } = dimensionsOf(req);
+  const all = planGrid(dims, where, req.maxRuns);
+  const shard = req.shard === undefined ? undefined : parseShard(req.shard, req.env ?? {}, req.shardCount);
+  const jobs = shardJobs(all, shard);
+  const done = req.resume === undefined ? undefined : resumedRuns(all, req.resume.records, req.resume.source);
+  const ctx: SweepContext = { ...req.ctx, source };
+  // An unknown strategy parameter is the same for every run: a usage error now, not N failed runs.
+  await engineFor(ctx, all[0]!.params, () => {});
+  const records: WireRecord[] = [];
+  for await (const batch of input) for (const r of batch) records.push(r);
+  if (records.length === 0) return; // no data, no runs (an empty input gives no output)
+  const data = prepareData(records, source);
+  let failed = 0;
+  for await (const batch of sweep(data, {
+    ctx,
+    jobs,
+    ...(done === undefined ? {} : { done }),
+    objective,
+    threads: req.threads,
+    top: req.top,
+    timings: req.timings,
+    stopped: req.stopped ?? (() => false),
+    ...(req.onProgress === undefined ? {} : { onProgress: req.onProgress }),
+    ...(req.warn === undefined ? {} : { warn: req.warn }),
+  })) {
+    for (const r of batch) if (r.type === 'sweep_summary') failed = Number(r.failed);
+    yield batch;
+  }
+  req.onFailed?.(failed);
+}
+
+/** `--merge`: shards' records (any order, summaries among them) ranked as one sweep. */
+export async function* mergeSweep(
+  records: readonly WireRecord[],
+  objective: SweepRequest['objective'],
+  top: number,
+  onFailed?: (failed: number) => void,
+): RecordStream {
+  const o = checkObjective(objective);
+  if (!records.some((r) => r.type === 'sweep_run')) return;
+  const out = mergeRuns(records, o, top);
+  onFailed?.(Number(out[out.length - 1]!.failed));
+  yield out;
+}
+
+export { FIGURES } from './figures.js';
