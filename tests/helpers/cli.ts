@@ -17,6 +17,7 @@ import Generate from '../../src/commands/generate.js';
 import Orderbook from '../../src/commands/orderbook.js';
 import Sanitize from '../../src/commands/sanitize.js';
 import Summarize from '../../src/commands/summarize.js';
+import Sweep from '../../src/commands/sweep.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = join(ROOT, 'bin', 'run.js');
@@ -37,6 +38,7 @@ const COMMANDS = {
   orderbook: Orderbook,
   sanitize: Sanitize,
   summarize: Summarize,
+  sweep: Sweep,
 };
 
 let config: Config | undefined;
