@@ -4,7 +4,7 @@
  * same run, a failing run, and usage errors with their place.
  */
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -373,5 +373,47 @@ export function create(p) {
     const r = await runInProcess(['sweep', ...BASE, '--grid', 'fast=5,10', '--param', 'slow=30'], candles);
     const first = r.stdout.split('\n')[0]!;
     expect(Object.keys(JSON.parse(first))).toEqual(['type', 'run', 'fast', ...FIGURES]);
+  });
+
+  it('--keep N writes the best runs in full, byte for byte what backtest writes for them', async () => {
+    const keepDir = join(dir, 'kept');
+    const r = await runInProcess(
+      [
+        'sweep',
+        ...BASE,
+        '--param',
+        'slow=30',
+        '--grid',
+        'fast=5,10,15',
+        '--keep',
+        '2',
+        '--keep-dir',
+        keepDir,
+      ],
+      candles,
+    );
+    expect(r.code).toBe(0);
+    const best = parseLines(r.stdout).at(-1)!.best as { run: number; fast: number }[];
+    expect(r.stderr).toMatch(/the best 2 runs in full/);
+    for (const b of best.slice(0, 2)) {
+      const bt = await runInProcess(
+        ['backtest', ...BASE.slice(0, 4), '--param', `fast=${b.fast}`, '--param', 'slow=30', '-q'],
+        candles,
+      );
+      expect(readFileSync(join(keepDir, `run-${b.run}.ndjson`), 'utf8')).toBe(bt.stdout);
+    }
+    expect(existsSync(join(keepDir, `run-${best[2]!.run}.ndjson`))).toBe(false);
+  });
+
+  it('--timings adds wall_ms and nothing else', async () => {
+    const args = ['sweep', ...BASE, '--param', 'slow=30', '--grid', 'fast=5,10'];
+    const plain = parseLines((await runInProcess(args, candles)).stdout);
+    const timed = parseLines((await runInProcess([...args, '--timings'], candles)).stdout);
+    for (let i = 0; i < 2; i++) {
+      const { wall_ms, ...rest } = timed[i]!;
+      expect(wall_ms).toBeGreaterThan(0);
+      expect(rest).toEqual(plain[i]);
+    }
+    expect(plain[0]).not.toHaveProperty('wall_ms');
   });
 });

@@ -160,6 +160,16 @@ A failed run is a record with its "error" and the sweep goes on; the exit code i
       description: 'A partial result of this sweep: its runs are written again, not run.',
       helpGroup: 'RUN',
     }),
+    keep: Flags.integer({
+      description: 'Also write the full backtest output of the best N runs, one file per run in --keep-dir.',
+      min: 1,
+      helpGroup: 'OBJECTIVE',
+    }),
+    'keep-dir': Flags.string({
+      description: 'Where --keep writes run-<id>.ndjson.',
+      default: 'sweep-runs',
+      helpGroup: 'OBJECTIVE',
+    }),
     timings: Flags.boolean({
       description: "Add each run's wall time (wall_ms); the output then differs from run to run.",
       default: false,
@@ -237,6 +247,17 @@ A failed run is a record with its "error" and the sweep goes on; the exit code i
               },
             }),
         timings: flags.timings,
+        ...(flags.keep === undefined
+          ? {}
+          : {
+              keep: {
+                count: flags.keep,
+                dir: flags['keep-dir'],
+                onKept: (kept: string[]) => {
+                  if (!flags.quiet) this.say(`the best ${kept.length} runs in full: ${kept.join(', ')}`);
+                },
+              },
+            }),
         stopped: () => this.abort.signal.aborted,
         warn: (m) => this.warn(m),
         onFailed: (n) => {

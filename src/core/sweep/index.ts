@@ -10,6 +10,7 @@ import { UsageError } from '../errors.js';
 import type { RecordStream } from '../io/stream.js';
 import type { WireRecord } from '../records/record.js';
 import { isFigure, type Objective } from './figures.js';
+import { keepRuns } from './keep.js';
 import { parseShard, planGrid, resumedRuns, shardJobs } from './plan.js';
 import { engineFor, type SweepContext } from './run.js';
 import { checkConfigDimension, type Dimension, isConfigKey, parseDimension, parseSpecFile } from './space.js';
@@ -37,6 +38,12 @@ export interface SweepRequest {
   readonly stopped?: () => boolean;
   readonly warn?: (message: string) => void;
   readonly onProgress?: (done: number, total: number) => void;
+  /** `--keep N`: the full output of the best N runs into `dir`; `onKept` is told the files. */
+  readonly keep?: {
+    readonly count: number;
+    readonly dir: string;
+    readonly onKept?: (files: string[]) => void;
+  };
   /** Told the number of failed runs once the summary is written. */
   readonly onFailed?: (failed: number) => void;
 }
@@ -84,7 +91,7 @@ export async function* runSweep(input: RecordStream, req: SweepRequest, source =
   for await (const batch of input) for (const r of batch) records.push(r);
   if (records.length === 0) return; // no data, no runs (an empty input gives no output)
   const data = prepareData(records, source);
-  let failed = 0;
+  let summary: WireRecord | undefined;
   for await (const batch of sweep(data, {
     ctx,
     jobs,
@@ -97,8 +104,19 @@ export async function* runSweep(input: RecordStream, req: SweepRequest, source =
     ...(req.onProgress === undefined ? {} : { onProgress: req.onProgress }),
     ...(req.warn === undefined ? {} : { warn: req.warn }),
   })) {
-    for (const r of batch) if (r.type === 'sweep_summary') failed = Number(r.failed);
+    for (const r of batch) if (r.type === 'sweep_summary') summary = r;
     yield batch;
+  }
+  const failed = Number(summary?.failed ?? 0);
+  if (req.keep !== undefined && summary !== undefined && !(req.stopped?.() ?? false)) {
+    const best = new Set((summary.best as { run: number }[]).slice(0, req.keep.count).map((b) => b.run));
+    const files = await keepRuns(
+      data,
+      ctx,
+      jobs.filter((j) => best.has(j.run)),
+      req.keep.dir,
+    );
+    req.keep.onKept?.(files);
   }
   req.onFailed?.(failed);
 }
