@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../src/core/backtest/config.js';
 import { FIGURES } from '../src/core/sweep/figures.js';
 import { parseShard, planGrid, shardJobs } from '../src/core/sweep/plan.js';
+import { planRandom } from '../src/core/sweep/random.js';
 import {
   applyConfig,
   expandGrid,
@@ -204,6 +205,49 @@ describe('sweep: the plan', () => {
     ['auto', { JOB_COMPLETION_INDEX: '4' }, 4, /JOB_COMPLETION_INDEX=4: the shard is out of range/],
   ])('--shard %s with %j is a usage error', (text, env, count, message) => {
     expect(() => parseShard(text, env, count)).toThrow(message);
+  });
+});
+
+describe('sweep: random search', () => {
+  const values = (jobs: ReturnType<typeof planRandom>, k: number) =>
+    jobs.map((j) => j.params[k]![1] as number);
+
+  it('uniform, log-uniform, whole-number and list dimensions have their distributions', () => {
+    const dims = ['u=10..20', 'l=0.001..1000:log', 'i=1..6', 'c=a,b,c', 's=0..1:0.5'].map((t) =>
+      parseDimension(t),
+    );
+    const jobs = planRandom(dims, undefined, 20_000, 11);
+    const u = values(jobs, 0);
+    const l = values(jobs, 1);
+    const i = values(jobs, 2);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    // Uniform on [10, 20]: mean 15, sd 10/sqrt(12) = 2.89; the mean of 20,000 is within 0.1 (5 sigma).
+    expect(Math.min(...u)).toBeGreaterThanOrEqual(10);
+    expect(Math.max(...u)).toBeLessThanOrEqual(20);
+    expect(Math.abs(mean(u) - 15)).toBeLessThan(0.1);
+    // Log-uniform on [1e-3, 1e3]: ln x uniform on [-6.91, 6.91], so half of them below 1 and a sixth per decade.
+    expect(Math.abs(mean(l.map(Math.log)))).toBeLessThan(0.15);
+    expect(Math.abs(l.filter((x) => x < 1).length / l.length - 0.5)).toBeLessThan(0.02);
+    expect(Math.abs(l.filter((x) => x >= 10 && x < 100).length / l.length - 1 / 6)).toBeLessThan(0.02);
+    // Whole numbers 1..6 each about a sixth, both ends included.
+    for (let k = 1; k <= 6; k++)
+      expect(Math.abs(i.filter((x) => x === k).length / i.length - 1 / 6)).toBeLessThan(0.02);
+    expect(i.every(Number.isInteger)).toBe(true);
+    expect(new Set(jobs.map((j) => j.params[3]![1]))).toEqual(new Set(['a', 'b', 'c']));
+    expect(new Set(values(jobs, 4))).toEqual(new Set([0, 0.5, 1]));
+  });
+
+  it('the same seed draws the same runs, another seed others; --where is honoured', () => {
+    const dims = [parseDimension('fast=2..50'), parseDimension('slow=10..200')];
+    const where = Where.parse('fast < slow / 2', ['fast', 'slow']);
+    const a = planRandom(dims, where, 200, 1);
+    expect(planRandom(dims, where, 200, 1)).toEqual(a);
+    expect(planRandom(dims, where, 200, 2)).not.toEqual(a);
+    expect(a.every((j) => (j.params[0]![1] as number) < (j.params[1]![1] as number) / 2)).toBe(true);
+    expect(a.map((j) => j.run)).toEqual(Array.from({ length: 200 }, (_, k) => k + 1));
+    expect(() => planRandom(dims, Where.parse('fast > 1000', ['fast', 'slow']), 5, 1)).toThrow(
+      /only 0 of 5 samples kept/,
+    );
   });
 });
 

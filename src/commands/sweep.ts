@@ -90,6 +90,12 @@ A failed run is a record with its "error" and the sweep goes on; the exit code i
         "Keep the runs this is true of: comparisons, + - * / %, and/or/not over the parameters ('fast < slow').",
       helpGroup: 'SPACE',
     }),
+    samples: Flags.integer({
+      description:
+        'Random search: draw this many points (seeded by --seed) instead of the grid; a..b ranges uniform, a..b:log log-uniform.',
+      min: 1,
+      helpGroup: 'SPACE',
+    }),
     'max-runs': Flags.integer({
       description: 'Refuse a grid of more runs than this.',
       default: 100_000,
@@ -219,6 +225,7 @@ A failed run is a record with its "error" and the sweep goes on; the exit code i
         ...(flags.space === undefined ? {} : { space: { json: readJson(flags.space), source: flags.space } }),
         ...(flags.where === undefined ? {} : { where: flags.where }),
         maxRuns: flags['max-runs'],
+        ...(flags.samples === undefined ? {} : { samples: flags.samples, seed: flags.seed ?? 0 }),
         objective,
         top: flags.top,
         ctx: {

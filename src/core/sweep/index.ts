@@ -12,6 +12,7 @@ import type { WireRecord } from '../records/record.js';
 import { isFigure, type Objective } from './figures.js';
 import { keepRuns } from './keep.js';
 import { parseShard, planGrid, resumedRuns, shardJobs } from './plan.js';
+import { planRandom } from './random.js';
 import { engineFor, type SweepContext } from './run.js';
 import { checkConfigDimension, type Dimension, isConfigKey, parseDimension, parseSpecFile } from './space.js';
 import { mergeRuns, sweep } from './sweep.js';
@@ -22,6 +23,9 @@ export interface SweepRequest {
   readonly space?: { readonly json: unknown; readonly source: string };
   readonly where?: string;
   readonly maxRuns: number;
+  /** Random search: this many points drawn with `seed` instead of the grid. */
+  readonly samples?: number;
+  readonly seed?: number;
   readonly objective: {
     readonly metric: string;
     readonly direction: 'maximize' | 'minimize';
@@ -80,7 +84,12 @@ export function dimensionsOf(req: SweepRequest): { dims: Dimension[]; where: Whe
 export async function* runSweep(input: RecordStream, req: SweepRequest, source = 'stdin'): RecordStream {
   const objective = checkObjective(req.objective);
   const { dims, where } = dimensionsOf(req);
-  const all = planGrid(dims, where, req.maxRuns);
+  if (req.samples !== undefined && req.samples > req.maxRuns)
+    throw new UsageError(`--samples ${req.samples} is more than --max-runs ${req.maxRuns}`);
+  const all =
+    req.samples === undefined
+      ? planGrid(dims, where, req.maxRuns)
+      : planRandom(dims, where, req.samples, req.seed ?? 0);
   const shard = req.shard === undefined ? undefined : parseShard(req.shard, req.env ?? {}, req.shardCount);
   const jobs = shardJobs(all, shard);
   const done = req.resume === undefined ? undefined : resumedRuns(all, req.resume.records, req.resume.source);

@@ -13,7 +13,8 @@ import type { Where } from './where.js';
 /** Keys of a `sweep_run` record that are not parameters. */
 export const RESERVED = new Set<string>(['type', 'run', 'error', 'wall_ms', ...FIGURES]);
 
-export function planGrid(dims: readonly Dimension[], where: Where | undefined, maxRuns: number): Job[] {
+/** Each parameter once, none named like a column of sweep_run records, at least one. */
+export function checkDimensions(dims: readonly Dimension[]): void {
   if (dims.length === 0)
     throw new UsageError('an empty search space: give --grid KEY=VALUES (or --space FILE, or --samples N)');
   const seen = new Set<string>();
@@ -25,6 +26,10 @@ export function planGrid(dims: readonly Dimension[], where: Where | undefined, m
       );
     seen.add(d.key);
   }
+}
+
+export function planGrid(dims: readonly Dimension[], where: Where | undefined, maxRuns: number): Job[] {
+  checkDimensions(dims);
   const size = gridSize(dims);
   if (size > maxRuns)
     throw new UsageError(
