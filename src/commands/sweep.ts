@@ -166,6 +166,15 @@ A failed run is a record with its "error" and the sweep goes on; the exit code i
       description: 'A partial result of this sweep: its runs are written again, not run.',
       helpGroup: 'RUN',
     }),
+    'walk-forward': Flags.string({
+      description:
+        'train=D,test=D[,step=D][,anchored]: optimise on each training window, run the winner on the test window after it; sweep_fold records, then the stitched out-of-sample run.',
+      helpGroup: 'WALK-FORWARD',
+    }),
+    split: Flags.string({
+      description: 'One fold: optimise on this fraction of the time span (0.7), test on the rest.',
+      helpGroup: 'WALK-FORWARD',
+    }),
     keep: Flags.integer({
       description: 'Also write the full backtest output of the best N runs, one file per run in --keep-dir.',
       min: 1,
@@ -254,6 +263,8 @@ A failed run is a record with its "error" and the sweep goes on; the exit code i
               },
             }),
         timings: flags.timings,
+        ...(flags['walk-forward'] === undefined ? {} : { walkForward: flags['walk-forward'] }),
+        ...(flags.split === undefined ? {} : { split: splitFraction(flags.split) }),
         ...(flags.keep === undefined
           ? {}
           : {
@@ -283,6 +294,13 @@ A failed run is a record with its "error" and the sweep goes on; the exit code i
     if (failed > 0)
       throw new TickpipeError(`${failed} run${failed === 1 ? '' : 's'} failed (see their "error")`);
   }
+}
+
+function splitFraction(text: string): number {
+  const f = Number(text);
+  if (text.trim() === '' || !(f > 0 && f < 1))
+    throw new UsageError(`--split: expected a fraction between 0 and 1 (0.7), found "${text}"`);
+  return f;
 }
 
 /** A result file's records (sweep_run, sweep_summary), read like any input. */

@@ -12,10 +12,12 @@ import type { WireRecord } from '../records/record.js';
 import { isFigure, type Objective } from './figures.js';
 import { keepRuns } from './keep.js';
 import { parseShard, planGrid, resumedRuns, shardJobs } from './plan.js';
+import { makeRunner } from './pool.js';
 import { planRandom } from './random.js';
 import { engineFor, type SweepContext } from './run.js';
 import { checkConfigDimension, type Dimension, isConfigKey, parseDimension, parseSpecFile } from './space.js';
 import { mergeRuns, sweep } from './sweep.js';
+import { parseWalkForward, planFolds, planSplit, walkForward } from './walk.js';
 import { Where } from './where.js';
 
 export interface SweepRequest {
@@ -48,6 +50,9 @@ export interface SweepRequest {
     readonly dir: string;
     readonly onKept?: (files: string[]) => void;
   };
+  /** Walk-forward folds (`train=180d,test=30d[,step=30d][,anchored]`), or a one-fold `split` fraction. */
+  readonly walkForward?: string;
+  readonly split?: number;
   /** Told the number of failed runs once the summary is written. */
   readonly onFailed?: (failed: number) => void;
 }
@@ -90,6 +95,23 @@ export async function* runSweep(input: RecordStream, req: SweepRequest, source =
     req.samples === undefined
       ? planGrid(dims, where, req.maxRuns)
       : planRandom(dims, where, req.samples, req.seed ?? 0);
+  const walk = req.walkForward === undefined ? undefined : parseWalkForward(req.walkForward);
+  if (walk !== undefined || req.split !== undefined) {
+    const flag = walk !== undefined ? '--walk-forward' : '--split';
+    if (walk !== undefined && req.split !== undefined)
+      throw new UsageError('--walk-forward and --split: give one');
+    const config = dims.find((d) => isConfigKey(d.key));
+    if (config !== undefined)
+      throw new UsageError(
+        `${flag}: varies strategy parameters only (one account runs through the folds); --grid ${config.key} is a configuration key`,
+      );
+    for (const [given, name] of [
+      [req.shard, '--shard'],
+      [req.resume, '--resume'],
+      [req.keep, '--keep'],
+    ] as const)
+      if (given !== undefined) throw new UsageError(`${flag} cannot be combined with ${name}`);
+  }
   const shard = req.shard === undefined ? undefined : parseShard(req.shard, req.env ?? {}, req.shardCount);
   const jobs = shardJobs(all, shard);
   const done = req.resume === undefined ? undefined : resumedRuns(all, req.resume.records, req.resume.source);
@@ -100,6 +122,24 @@ export async function* runSweep(input: RecordStream, req: SweepRequest, source =
   for await (const batch of input) for (const r of batch) records.push(r);
   if (records.length === 0) return; // no data, no runs (an empty input gives no output)
   const data = prepareData(records, source);
+  if (walk !== undefined || req.split !== undefined) {
+    const folds = walk !== undefined ? planFolds(data, walk) : planSplit(data, req.split!);
+    const runner = makeRunner(data, ctx, req.threads, all.length);
+    try {
+      yield* walkForward(data, {
+        ctx,
+        jobs: all,
+        folds,
+        objective,
+        runner,
+        stopped: req.stopped ?? (() => false),
+        ...(req.warn === undefined ? {} : { warn: req.warn }),
+      });
+    } finally {
+      await runner.close();
+    }
+    return;
+  }
   let summary: WireRecord | undefined;
   for await (const batch of sweep(data, {
     ctx,

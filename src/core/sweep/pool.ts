@@ -72,3 +72,8 @@ export function workerPool(data: PreparedData, ctx: SweepContext, size: number):
     },
   };
 }
+
+/** In process for one thread (or one job), else a pool of at most `jobs` workers. */
+export function makeRunner(data: PreparedData, ctx: SweepContext, threads: number, jobs: number): Runner {
+  return threads <= 1 || jobs <= 1 ? inProcess(data, ctx) : workerPool(data, ctx, Math.min(threads, jobs));
+}

@@ -35,7 +35,8 @@ export interface SweepContext {
 export interface Job {
   readonly run: number;
   readonly params: Params;
-  /** Only the records in [0, end) of the data (successive halving's growing slices). */
+  /** Only the records in [start, end) of the data (a walk-forward window); untimed records before `start` (instrument rules) are read first. */
+  readonly start?: number;
   readonly end?: number;
 }
 
@@ -84,10 +85,12 @@ export function drive(
   engine: BacktestEngine,
   emit: (records: WireRecord[]) => void,
   end = data.records.length,
+  start = 0,
 ): void {
   const out: WireRecord[] = [];
   const { records, us, text, precision } = data;
-  for (let i = 0; i < end; i++) {
+  for (let i = 0; i < start; i++) if (Number.isNaN(us[i]!)) engine.push(records[i]!, out);
+  for (let i = start; i < end; i++) {
     const t = us[i]!;
     if (Number.isNaN(t)) engine.push(records[i]!, out);
     else engine.step(records[i]!, t, text[i], precision[i]!, out);
@@ -115,6 +118,7 @@ export async function runOne(data: PreparedData, ctx: SweepContext, job: Job): P
         for (const r of records) summarizer.push(r, sink);
       },
       job.end,
+      job.start,
     );
     summarizer.finish(sink);
     const summary = sink.findLast((r) => r.type === 'summary');

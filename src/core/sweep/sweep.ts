@@ -9,7 +9,7 @@ import type { RecordStream } from '../io/stream.js';
 import type { WireRecord } from '../records/record.js';
 import { FIGURES, type Objective, rank } from './figures.js';
 import { paramsOfRecord } from './plan.js';
-import { inProcess, type Runner, workerPool } from './pool.js';
+import { makeRunner, type Runner } from './pool.js';
 import type { Job, RunResult, SweepContext } from './run.js';
 
 export interface SweepOptions {
@@ -84,10 +84,7 @@ export async function* sweep(data: PreparedData, o: SweepOptions): RecordStream 
   const signal = new Signal();
   let finished = false;
   let failure: unknown;
-  const runner: Runner =
-    o.threads <= 1 || todo.length <= 1
-      ? inProcess(data, o.ctx)
-      : workerPool(data, o.ctx, Math.min(o.threads, todo.length));
+  const runner: Runner = makeRunner(data, o.ctx, o.threads, todo.length);
   let count = done.size;
   const running = runner
     .run(
