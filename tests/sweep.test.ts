@@ -251,6 +251,46 @@ describe('sweep: random search', () => {
   });
 });
 
+describe('sweep: successive halving', () => {
+  it('each round keeps the best third of an independent sweep over the same slice; the last runs on all', async () => {
+    const gen = await runInProcess(['generate', 'candles', '--count', '6000', '--seed', '5']);
+    const lines = gen.stdout.trimEnd().split('\n');
+    const args = [...BASE, '--param', 'slow=30', '--grid', 'fast=2..20:2', '--period', '1h'];
+    const r = await runInProcess(['sweep', ...args, '--halving', '3'], gen.stdout);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    const out = parseLines(r.stdout);
+    const rounds = out.filter((x) => x.type === 'sweep_round');
+    // 10 runs, factor 3: two halving rounds (1/9, 1/3 of the data), then all of it.
+    expect(rounds.map((x) => [x.records, x.runs])).toEqual([
+      [667, 10],
+      [2000, 4],
+      [6000, 2],
+    ]);
+    let alive = Array.from({ length: 10 }, (_, k) => k + 1);
+    for (const round of rounds.slice(0, 2)) {
+      const slice = `${lines.slice(0, round.records as number).join('\n')}\n`;
+      const plain = parseLines((await runInProcess(['sweep', ...args], slice)).stdout).filter(
+        (x) => x.type === 'sweep_run' && alive.includes(x.run as number),
+      );
+      const best = plain
+        .sort(
+          (a, b) =>
+            (b.sharpe_ratio as number) - (a.sharpe_ratio as number) || (a.run as number) - (b.run as number),
+        )
+        .slice(0, Math.ceil(alive.length / 3))
+        .map((x) => x.run as number)
+        .sort((a, b) => a - b);
+      expect(round.kept).toEqual(best);
+      alive = best;
+    }
+    const whole = parseLines((await runInProcess(['sweep', ...args], gen.stdout)).stdout);
+    const final = out.filter((x) => x.type === 'sweep_run');
+    expect(final).toEqual(whole.filter((x) => x.type === 'sweep_run' && alive.includes(x.run as number)));
+    expect(out.at(-1)).toMatchObject({ type: 'sweep_summary', runs: 2 });
+  });
+});
+
 describe('sweep: runs and figures', () => {
   it('every figure is what backtest | summarize gives for that run', async () => {
     const r = await runInProcess(

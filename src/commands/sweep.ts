@@ -166,6 +166,11 @@ A failed run is a record with its "error" and the sweep goes on; the exit code i
       description: 'A partial result of this sweep: its runs are written again, not run.',
       helpGroup: 'RUN',
     }),
+    halving: Flags.integer({
+      description:
+        'Adaptive: successive halving by this factor (3): all runs on a short first slice of the data, the best third on a slice 3x longer, ..., the survivors on all of it.',
+      helpGroup: 'SPACE',
+    }),
     'walk-forward': Flags.string({
       description:
         'train=D,test=D[,step=D][,anchored]: optimise on each training window, run the winner on the test window after it; sweep_fold records, then the stitched out-of-sample run.',
@@ -263,6 +268,7 @@ A failed run is a record with its "error" and the sweep goes on; the exit code i
               },
             }),
         timings: flags.timings,
+        ...(flags.halving === undefined ? {} : { halving: flags.halving }),
         ...(flags['walk-forward'] === undefined ? {} : { walkForward: flags['walk-forward'] }),
         ...(flags.split === undefined ? {} : { split: splitFraction(flags.split) }),
         ...(flags.keep === undefined

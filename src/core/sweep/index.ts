@@ -10,6 +10,7 @@ import { UsageError } from '../errors.js';
 import type { RecordStream } from '../io/stream.js';
 import type { WireRecord } from '../records/record.js';
 import { isFigure, type Objective } from './figures.js';
+import { successiveHalving } from './halving.js';
 import { keepRuns } from './keep.js';
 import { parseShard, planGrid, resumedRuns, shardJobs } from './plan.js';
 import { makeRunner } from './pool.js';
@@ -53,6 +54,8 @@ export interface SweepRequest {
   /** Walk-forward folds (`train=180d,test=30d[,step=30d][,anchored]`), or a one-fold `split` fraction. */
   readonly walkForward?: string;
   readonly split?: number;
+  /** Successive halving with this factor (adaptive search). */
+  readonly halving?: number;
   /** Told the number of failed runs once the summary is written. */
   readonly onFailed?: (failed: number) => void;
 }
@@ -112,6 +115,18 @@ export async function* runSweep(input: RecordStream, req: SweepRequest, source =
     ] as const)
       if (given !== undefined) throw new UsageError(`${flag} cannot be combined with ${name}`);
   }
+  if (req.halving !== undefined) {
+    if (!(Number.isInteger(req.halving) && req.halving >= 2))
+      throw new UsageError(`--halving: expected a whole factor of 2 or more, found ${req.halving}`);
+    for (const [given, name] of [
+      [req.walkForward, '--walk-forward'],
+      [req.split, '--split'],
+      [req.shard, '--shard'],
+      [req.resume, '--resume'],
+      [req.keep, '--keep'],
+    ] as const)
+      if (given !== undefined) throw new UsageError(`--halving cannot be combined with ${name}`);
+  }
   const shard = req.shard === undefined ? undefined : parseShard(req.shard, req.env ?? {}, req.shardCount);
   const jobs = shardJobs(all, shard);
   const done = req.resume === undefined ? undefined : resumedRuns(all, req.resume.records, req.resume.source);
@@ -122,6 +137,23 @@ export async function* runSweep(input: RecordStream, req: SweepRequest, source =
   for await (const batch of input) for (const r of batch) records.push(r);
   if (records.length === 0) return; // no data, no runs (an empty input gives no output)
   const data = prepareData(records, source);
+  if (req.halving !== undefined) {
+    const runner = makeRunner(data, ctx, req.threads, all.length);
+    try {
+      yield* successiveHalving(data, {
+        jobs: all,
+        eta: req.halving,
+        objective,
+        runner,
+        top: req.top,
+        stopped: req.stopped ?? (() => false),
+        ...(req.warn === undefined ? {} : { warn: req.warn }),
+      });
+    } finally {
+      await runner.close();
+    }
+    return;
+  }
   if (walk !== undefined || req.split !== undefined) {
     const folds = walk !== undefined ? planFolds(data, walk) : planSplit(data, req.split!);
     const runner = makeRunner(data, ctx, req.threads, all.length);

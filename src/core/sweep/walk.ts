@@ -170,7 +170,7 @@ export interface WalkOptions {
   readonly warn?: (message: string) => void;
 }
 
-async function runAll(
+export async function runAll(
   runner: Runner,
   jobs: readonly Job[],
   stopped: () => boolean,
