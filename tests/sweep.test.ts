@@ -9,6 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../src/core/backtest/config.js';
+import { prepareData } from '../src/core/engine/data.js';
+import type { WireRecord } from '../src/core/records/record.js';
+import { columnarRunData, toColumns } from '../src/core/sweep/columns.js';
 import { FIGURES } from '../src/core/sweep/figures.js';
 import { parseShard, planGrid, shardJobs } from '../src/core/sweep/plan.js';
 import { planRandom } from '../src/core/sweep/random.js';
@@ -288,6 +291,57 @@ describe('sweep: successive halving', () => {
     const final = out.filter((x) => x.type === 'sweep_run');
     expect(final).toEqual(whole.filter((x) => x.type === 'sweep_run' && alive.includes(x.run as number)));
     expect(out.at(-1)).toMatchObject({ type: 'sweep_summary', runs: 2 });
+  });
+});
+
+describe('sweep: the shared columns workers read', () => {
+  it('rebuild every record as it was read: same keys in the same order, same values, same times', () => {
+    const records = [
+      { type: 'instrument', exchange: 'binance_spot', symbol: 'BTCUSDT', rules: { tick_size: 0.01 } },
+      ...parseLines(candles).slice(0, 50),
+      {
+        type: 'trade',
+        time: '2024-01-01T00:00:00.123456Z',
+        exchange: 'x',
+        symbol: 'Y',
+        id: 'a-1',
+        price: 1.5,
+        amount: 2,
+        side: 'buy',
+      },
+      {
+        type: 'trade',
+        time: 1704067200000,
+        exchange: 'x',
+        symbol: 'Y',
+        id: 7,
+        price: 1,
+        amount: 1,
+        side: 'sell',
+        maker: true,
+      },
+      { type: 'quote', time: '2024-01-01T00:00:01Z', exchange: 'x', symbol: 'Y', bid: 1, ask: null },
+      {
+        type: 'book',
+        time: '2024-01-01T00:00:02.000Z',
+        exchange: 'x',
+        symbol: 'Y',
+        bids: [[1, 2]],
+        asks: [],
+      },
+      { type: 'candle', open: 1, time: '2024-01-01T00:03:00.000Z', exchange: 'x', symbol: 'Y' },
+    ] as unknown as WireRecord[];
+    const prepared = prepareData(records);
+    const data = columnarRunData(toColumns(prepared));
+    const seen: unknown[] = [];
+    data.each(0, records.length, (rec, us, text, precision) =>
+      seen.push([JSON.stringify(rec), us, text, precision]),
+    );
+    expect(seen).toEqual(
+      records.map((r, i) => [JSON.stringify(r), prepared.us[i], prepared.text[i], prepared.precision[i]]),
+    );
+    expect(data.isTimed(0)).toBe(false);
+    expect(data.isTimed(1)).toBe(true);
   });
 });
 

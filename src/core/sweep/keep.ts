@@ -9,6 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PreparedData } from '../engine/data.js';
 import { serialize, type WireRecord } from '../records/record.js';
+import { preparedRunData } from './columns.js';
 import { drive, engineFor, type Job, type SweepContext } from './run.js';
 
 /** Writes each job's full output to `dir`; returns the files written. */
@@ -25,7 +26,7 @@ export async function keepRuns(
     const out = createWriteStream(file);
     const engine = await engineFor(ctx, job.params, () => {});
     const pending: string[] = [];
-    drive(data, engine, (records: WireRecord[]) => {
+    drive(preparedRunData(data), engine, (records: WireRecord[]) => {
       for (const r of records) pending.push(serialize(r));
     });
     // Written in slices, each slice waiting for the file to drain.

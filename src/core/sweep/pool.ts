@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { PreparedData } from '../engine/data.js';
+import { preparedRunData, toColumns } from './columns.js';
 import { type Job, type RunResult, runOne, type SweepContext } from './run.js';
 
 export interface Runner {
@@ -20,7 +21,8 @@ export interface Runner {
 }
 
 /** Runs one job at a time in this thread, yielding between runs so a signal is seen. */
-export function inProcess(data: PreparedData, ctx: SweepContext): Runner {
+export function inProcess(prepared: PreparedData, ctx: SweepContext): Runner {
+  const data = preparedRunData(prepared);
   return {
     async run(jobs, done, stopped) {
       for (const job of jobs) {
@@ -40,8 +42,12 @@ function workerPath(): string {
   return fileURLToPath(new URL('../../../dist/core/sweep/worker.js', import.meta.url));
 }
 
-export function workerPool(data: PreparedData, ctx: SweepContext, size: number): Runner {
-  const workers = Array.from({ length: size }, () => new Worker(workerPath(), { workerData: { data, ctx } }));
+export function workerPool(prepared: PreparedData, ctx: SweepContext, size: number): Runner {
+  const columns = toColumns(prepared);
+  const workers = Array.from(
+    { length: size },
+    () => new Worker(workerPath(), { workerData: { columns, ctx } }),
+  );
   return {
     run(jobs, done, stopped) {
       return new Promise((resolve, reject) => {

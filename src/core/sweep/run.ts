@@ -7,11 +7,11 @@
 
 import { createEngine, loadStrategy } from '../backtest/backtest.js';
 import type { BacktestConfig } from '../backtest/config.js';
-import type { PreparedData } from '../engine/data.js';
 import type { BacktestEngine } from '../engine/engine.js';
 import type { WireRecord } from '../records/record.js';
 import type { StatInterval } from '../stats/interval.js';
 import { Summarizer } from '../stats/summary.js';
+import type { RunData } from './columns.js';
 import { type Figures, figuresOf } from './figures.js';
 import { applyConfig, isConfigKey, type Params } from './space.js';
 
@@ -79,32 +79,33 @@ export async function engineFor(
   });
 }
 
-/** Drives `engine` over the prepared data, handing its records to `emit` in slices. */
+/** Drives `engine` over the data, handing its records to `emit` in slices. */
 export function drive(
-  data: PreparedData,
+  data: RunData,
   engine: BacktestEngine,
   emit: (records: WireRecord[]) => void,
-  end = data.records.length,
+  end = data.length,
   start = 0,
 ): void {
   const out: WireRecord[] = [];
-  const { records, us, text, precision } = data;
-  for (let i = 0; i < start; i++) if (Number.isNaN(us[i]!)) engine.push(records[i]!, out);
-  for (let i = start; i < end; i++) {
-    const t = us[i]!;
-    if (Number.isNaN(t)) engine.push(records[i]!, out);
-    else engine.step(records[i]!, t, text[i], precision[i]!, out);
+  if (start > 0)
+    data.each(0, start, (rec, t) => {
+      if (Number.isNaN(t)) engine.push(rec, out);
+    });
+  data.each(start, end, (rec, t, text, precision) => {
+    if (Number.isNaN(t)) engine.push(rec, out);
+    else engine.step(rec, t, text, precision, out);
     if (out.length >= 4096) {
       emit(out);
       out.length = 0;
     }
-  }
+  });
   engine.finish(out);
   emit(out);
 }
 
 /** One run to its figures; a failure is a result with its error, never a throw. */
-export async function runOne(data: PreparedData, ctx: SweepContext, job: Job): Promise<RunResult> {
+export async function runOne(data: RunData, ctx: SweepContext, job: Job): Promise<RunResult> {
   const started = performance.now();
   const warnings: string[] = [];
   try {

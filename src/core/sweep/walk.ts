@@ -23,6 +23,7 @@ import { UsageError } from '../errors.js';
 import type { RecordStream } from '../io/stream.js';
 import type { WireRecord } from '../records/record.js';
 import { formatTime, parseDuration, parseTime } from '../records/time.js';
+import { preparedRunData } from './columns.js';
 import { FIGURES, type Objective, rank } from './figures.js';
 import type { Runner } from './pool.js';
 import { drive, type Job, type RunResult, resolveRun, type SweepContext } from './run.js';
@@ -248,7 +249,7 @@ async function* stitched(
   const from = winners[0]!.fold.testFrom;
   const out: WireRecord[][] = [];
   drive(
-    data,
+    preparedRunData(data),
     engine,
     (records) => {
       const kept = records.filter((r) => r.type === 'balance' || (parseTime(r.time)?.us ?? from) >= from);
