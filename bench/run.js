@@ -8,7 +8,7 @@
 //   npm run bench                 all measurements (writes ~1.8 GB of scratch files under .bench/)
 //   npm run bench -- --quick      skip the 5M-record memory check
 //   npm run bench -- --runs 5     more runs per figure
-//   npm run bench -- --only stats one or more sections: sanitize, fetch, orderbook, backtest, stats, connect
+//   npm run bench -- --only stats one or more sections: sanitize, fetch, orderbook, backtest, stats, connect, sweep
 
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
@@ -16,6 +16,7 @@ import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { klineZip, serve } from './archive.js';
+import { benchSweep } from './sweep.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const scratch = join(root, '.bench');
@@ -402,3 +403,4 @@ if (want('orderbook')) await benchOrderbook();
 if (want('backtest')) await benchBacktest();
 if (want('stats')) await benchStats();
 if (want('connect')) await benchConnect();
+if (want('sweep')) await benchSweep({ measure, cli, candles: join(scratch, 'candles-1m.ndjson'), fmt });
