@@ -133,14 +133,19 @@ class FoldSwitch implements Strategy {
     return this.folds.find((f) => t >= f.from && t < f.to)?.strategy;
   }
 
-  onRecord(record: WireRecord, ctx: StrategyContext): Decision {
+  /** Every fold's strategy sees the call (so each stays warm); the active one's decision counts. */
+  private all(call: (s: Strategy) => Decision, ctx: StrategyContext): Decision {
     const active = this.active(ctx.timeUs);
     let decision: Decision;
     for (const f of this.folds) {
-      const d = f.strategy.onRecord?.(record, ctx);
+      const d = call(f.strategy);
       if (f.strategy === active) decision = d;
     }
     return decision;
+  }
+
+  onRecord(record: WireRecord, ctx: StrategyContext): Decision {
+    return this.all((s) => s.onRecord?.(record, ctx), ctx);
   }
 
   onFill(fill: WireRecord, ctx: StrategyContext): Decision {
@@ -148,13 +153,7 @@ class FoldSwitch implements Strategy {
   }
 
   onDisconnect(record: WireRecord, ctx: StrategyContext): Decision {
-    const active = this.active(ctx.timeUs);
-    let decision: Decision;
-    for (const f of this.folds) {
-      const d = f.strategy.onDisconnect?.(record, ctx);
-      if (f.strategy === active) decision = d;
-    }
-    return decision;
+    return this.all((s) => s.onDisconnect?.(record, ctx), ctx);
   }
 }
 
