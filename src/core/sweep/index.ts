@@ -140,15 +140,18 @@ export async function* runSweep(input: RecordStream, req: SweepRequest, source =
   if (req.halving !== undefined) {
     const runner = makeRunner(data, ctx, req.threads, all.length);
     try {
-      yield* successiveHalving(data, {
-        jobs: all,
-        eta: req.halving,
-        objective,
-        runner,
-        top: req.top,
-        stopped: req.stopped ?? (() => false),
-        ...(req.warn === undefined ? {} : { warn: req.warn }),
-      });
+      yield* tellFailed(
+        req.onFailed,
+        successiveHalving(data, {
+          jobs: all,
+          eta: req.halving,
+          objective,
+          runner,
+          top: req.top,
+          stopped: req.stopped ?? (() => false),
+          ...(req.warn === undefined ? {} : { warn: req.warn }),
+        }),
+      );
     } finally {
       await runner.close();
     }
@@ -200,6 +203,16 @@ export async function* runSweep(input: RecordStream, req: SweepRequest, source =
     req.keep.onKept?.(files);
   }
   req.onFailed?.(failed);
+}
+
+/** Passes a stream on, telling `onFailed` the failed runs of its summary at the end. */
+async function* tellFailed(onFailed: ((n: number) => void) | undefined, stream: RecordStream): RecordStream {
+  let failed = 0;
+  for await (const batch of stream) {
+    for (const r of batch) if (r.type === 'sweep_summary') failed = Number(r.failed);
+    yield batch;
+  }
+  onFailed?.(failed);
 }
 
 /** `--merge`: shards' records (any order, summaries among them) ranked as one sweep. */
