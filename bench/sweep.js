@@ -30,11 +30,11 @@ function shell(cmd) {
   });
 }
 
-export async function benchSweep({ measure, cli, candles, fmt }) {
+export async function benchSweep({ measure, cli, candles, fmt, count = 1_000_000 }) {
   const grid = ['--grid', `fast=${FAST.join(',')}`, '--grid', `slow=${SLOW.join(',')}`];
   const sweepArgv = (j) => [cli, 'sweep', candles, ...BASE, ...grid, '-j', String(j), '--quiet'];
   console.log(
-    `\nsweep: 64 sma-cross runs (fast ${FAST.join(',')} x slow ${SLOW.join(',')}) over ${fmt(1_000_000)} generated 1m candles`,
+    `\nsweep: 64 sma-cross runs (fast ${FAST.join(',')} x slow ${SLOW.join(',')}) over ${fmt(count)} generated 1m candles`,
   );
   console.log(
     `load average at the start: ${loadavg()
