@@ -55,8 +55,7 @@ function kindOf(v: unknown): Kind | undefined {
       return 'b';
     case 'string': {
       const t = parseTime(v);
-      if (t?.canonical && formatTime(t.us, t.precision) === v)
-        return t.precision === 'us' ? 'u' : 'm';
+      if (t?.canonical && formatTime(t.us, t.precision) === v) return t.precision === 'us' ? 'u' : 'm';
       return 's';
     }
     default:
