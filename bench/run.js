@@ -9,7 +9,7 @@
 //   npm run bench -- --quick      skip the 5M-record memory check
 //   npm run bench -- --runs 5     more runs per figure
 //   npm run bench -- --only stats one or more sections: sanitize, fetch, orderbook, backtest, stats, connect,
-//                                 resample, features, sanitize-100k-symbols, orderbook-100k-symbols
+//                                 resample, features, sanitize-100k-symbols, orderbook-100k-symbols, sweep
 
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { klineZip, serve } from './archive.js';
+import { benchSweep } from './sweep.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const scratch = join(root, '.bench');
@@ -592,3 +593,4 @@ if (want('sanitize-100k-symbols'))
   await benchSeries('sanitize-100k-symbols', 'trade', (f) => [cli, 'sanitize', f, '--quiet']);
 if (want('orderbook-100k-symbols'))
   await benchSeries('orderbook-100k-symbols', 'book', (f) => [cli, 'orderbook', f, '--quiet']);
+if (want('sweep')) await benchSweep({ measure, cli, candles: join(scratch, 'candles-1m.ndjson'), fmt });

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Args, Flags } from '@oclif/core';
+import { Args, Flags, type Interfaces } from '@oclif/core';
 import { commonFlags, inputFlags, quietFlag, TickpipeCommand } from '../cli/base.js';
 import { didYouMean } from '../cli/suggest.js';
 import { backtest, createEngine, loadStrategy } from '../core/backtest/backtest.js';
@@ -19,7 +19,7 @@ import { RejectionTally } from '../core/backtest/rejections.js';
 import { BUILTIN_STRATEGIES } from '../core/backtest/strategies.js';
 import { UsageError } from '../core/errors.js';
 import { tap } from '../core/io/count.js';
-import { openInput } from '../core/io/input.js';
+import { openInput, type StdinLike } from '../core/io/input.js';
 import { ErrorPolicy } from '../core/io/lines.js';
 import { readRecords } from '../core/io/pipeline.js';
 import { collect, type RecordStream } from '../core/io/stream.js';
@@ -201,79 +201,12 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
 
   protected override async main(): Promise<void> {
     const { args, flags } = await this.parse(Backtest);
-    let config: BacktestConfig = structuredClone(DEFAULT_CONFIG);
-    if (flags.config !== undefined) config = parseConfig(readJson(flags.config), flags.config);
-    const n = (name: string, v: string | undefined, positive = false): number | undefined =>
-      v === undefined ? undefined : num(`--${name}`, v, 0, positive);
-    const x = config.execution;
-    if (flags.fees !== undefined) Object.assign(x.fees, parseFeesFlag(flags.fees));
-    x.slippage_bps = n('slippage-bps', flags['slippage-bps']) ?? x.slippage_bps;
-    x.impact_bps = n('impact-bps', flags['impact-bps']) ?? x.impact_bps;
-    x.latency_ms = n('latency-ms', flags['latency-ms']) ?? x.latency_ms;
-    if (flags['fill-model'] !== undefined)
-      x.fill_model = flags['fill-model'] as BacktestConfig['execution']['fill_model'];
-    if (flags['fill-at'] !== undefined) x.fill_at = flags['fill-at'] as 'next-open' | 'close';
-    if (flags['fill-at-touch'] !== undefined) x.fill_at_touch = flags['fill-at-touch'];
-    if (flags['candle-both-legs'] !== undefined)
-      x.candle_both_legs = flags['candle-both-legs'] as 'stop' | 'take_profit';
-    if (flags['allow-short'] !== undefined) x.allow_short = flags['allow-short'];
-    const risk = config.risk;
-    for (const k of [
-      'max-order-notional',
-      'max-position-notional',
-      'max-position-amount',
-      'max-leverage',
-      'max-exposure-percent',
-      'max-open-orders',
-      'daily-loss-limit-percent',
-    ] as const) {
-      const v = n(k, flags[k], true);
-      if (v !== undefined) risk[k.replaceAll('-', '_') as Exclude<keyof typeof risk, 'instruments'>] = v;
-    }
-    if (flags.balance.length > 0) config.balances = splitBalanceFlags(flags.balance).map(parseBalanceFlag);
-    if (flags.sizing !== undefined) config.sizing = parseSizingFlag(flags.sizing);
-    if (flags['close-at-end'] !== undefined) config.close_at_end = flags['close-at-end'];
-    if (flags['on-disable'] !== undefined) config.on_disable = flags['on-disable'] as 'keep' | 'close';
-    if (flags['strict-instruments'] !== undefined) config.strict_instruments = flags['strict-instruments'];
-    if (flags.seed !== undefined) config.seed = flags.seed;
-    if (flags['equity-every'] !== undefined) {
-      const us = parseDuration(flags['equity-every']);
-      if (us === undefined)
-        throw new UsageError(
-          `--equity-every: expected a duration (1s, 1m, 1h), found "${flags['equity-every']}"`,
-        );
-      config.equity_every_us = us;
-    }
-    const params: Record<string, unknown> = { ...config.strategy.params };
-    if (flags.params !== undefined) {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(flags.params);
-      } catch (error) {
-        throw new UsageError(`--params: invalid JSON: ${(error as Error).message}`);
-      }
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-        throw new UsageError('--params: expected a JSON object');
-      Object.assign(params, parsed);
-    }
-    // A comma starts a new parameter only before KEY=, so a value may hold commas.
-    for (const p of flags.param.flatMap((x) => x.split(/,(?=[A-Za-z_][\w.-]*=)/))) {
-      const [k, v] = parseParamFlag(p);
-      params[k] = v;
-    }
+    const { config, params } = configFromFlags(flags);
     const spec = flags.strategy ?? config.strategy.name;
     const strategy = await loadStrategy(spec, params).catch((error: unknown) => {
       throw strategyHint(error, spec);
     });
-    let instruments: WireRecord[] | undefined;
-    if (flags.instruments !== undefined) {
-      // The same reader as every input (gzip, located errors); only its instrument records count.
-      const all = await collect(
-        readRecords(openInput(flags.instruments, this.io.stdin), new ErrorPolicy('fail')),
-      );
-      instruments = all.filter((r) => r.type === 'instrument');
-      if (instruments.length === 0) throw new UsageError(`${flags.instruments}: no "instrument" records`);
-    }
+    const instruments = await readInstruments(flags.instruments, this.io.stdin);
     const { input: raw, policy, maxLineBytes } = this.rawInput(args.file, flags);
     const input = readRecords(raw, policy, maxLineBytes);
     const engine = createEngine({
@@ -314,6 +247,90 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
   }
 }
 
+/** The flags `backtest` and `sweep` share. */
+export type BacktestFlags = Interfaces.InferredFlags<typeof Backtest.flags>;
+
+/** The base configuration and strategy parameters of `backtest`'s flags (also `sweep`'s). */
+export function configFromFlags(flags: BacktestFlags): {
+  config: BacktestConfig;
+  params: Record<string, unknown>;
+} {
+  let config: BacktestConfig = structuredClone(DEFAULT_CONFIG);
+  if (flags.config !== undefined) config = parseConfig(readJson(flags.config), flags.config);
+  const n = (name: string, v: string | undefined, positive = false): number | undefined =>
+    v === undefined ? undefined : num(`--${name}`, v, 0, positive);
+  const x = config.execution;
+  if (flags.fees !== undefined) Object.assign(x.fees, parseFeesFlag(flags.fees));
+  x.slippage_bps = n('slippage-bps', flags['slippage-bps']) ?? x.slippage_bps;
+  x.impact_bps = n('impact-bps', flags['impact-bps']) ?? x.impact_bps;
+  x.latency_ms = n('latency-ms', flags['latency-ms']) ?? x.latency_ms;
+  if (flags['fill-model'] !== undefined)
+    x.fill_model = flags['fill-model'] as BacktestConfig['execution']['fill_model'];
+  if (flags['fill-at'] !== undefined) x.fill_at = flags['fill-at'] as 'next-open' | 'close';
+  if (flags['fill-at-touch'] !== undefined) x.fill_at_touch = flags['fill-at-touch'];
+  if (flags['candle-both-legs'] !== undefined)
+    x.candle_both_legs = flags['candle-both-legs'] as 'stop' | 'take_profit';
+  if (flags['allow-short'] !== undefined) x.allow_short = flags['allow-short'];
+  const risk = config.risk;
+  for (const k of [
+    'max-order-notional',
+    'max-position-notional',
+    'max-position-amount',
+    'max-leverage',
+    'max-exposure-percent',
+    'max-open-orders',
+    'daily-loss-limit-percent',
+  ] as const) {
+    const v = n(k, flags[k], true);
+    if (v !== undefined) risk[k.replaceAll('-', '_') as Exclude<keyof typeof risk, 'instruments'>] = v;
+  }
+  if (flags.balance.length > 0) config.balances = splitBalanceFlags(flags.balance).map(parseBalanceFlag);
+  if (flags.sizing !== undefined) config.sizing = parseSizingFlag(flags.sizing);
+  if (flags['close-at-end'] !== undefined) config.close_at_end = flags['close-at-end'];
+  if (flags['on-disable'] !== undefined) config.on_disable = flags['on-disable'] as 'keep' | 'close';
+  if (flags['strict-instruments'] !== undefined) config.strict_instruments = flags['strict-instruments'];
+  if (flags.seed !== undefined) config.seed = flags.seed;
+  if (flags['equity-every'] !== undefined) {
+    const us = parseDuration(flags['equity-every']);
+    if (us === undefined)
+      throw new UsageError(
+        `--equity-every: expected a duration (1s, 1m, 1h), found "${flags['equity-every']}"`,
+      );
+    config.equity_every_us = us;
+  }
+  const params: Record<string, unknown> = { ...config.strategy.params };
+  if (flags.params !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(flags.params);
+    } catch (error) {
+      throw new UsageError(`--params: invalid JSON: ${(error as Error).message}`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new UsageError('--params: expected a JSON object');
+    Object.assign(params, parsed);
+  }
+  // A comma starts a new parameter only before KEY=, so a value may hold commas.
+  for (const p of flags.param.flatMap((x) => x.split(/,(?=[A-Za-z_][\w.-]*=)/))) {
+    const [k, v] = parseParamFlag(p);
+    params[k] = v;
+  }
+  return { config, params };
+}
+
+/** `--instruments FILE`: its instrument records (the same reader as every input). */
+export async function readInstruments(
+  path: string | undefined,
+  stdin: StdinLike,
+): Promise<WireRecord[] | undefined> {
+  if (path === undefined) return undefined;
+  // The same reader as every input (gzip, located errors); only its instrument records count.
+  const all = await collect(readRecords(openInput(path, stdin), new ErrorPolicy('fail')));
+  const instruments = all.filter((r) => r.type === 'instrument');
+  if (instruments.length === 0) throw new UsageError(`${path}: no "instrument" records`);
+  return instruments;
+}
+
 /** An unknown built-in strategy name, with the closest one ("smacross": "sma-cross"). */
 function strategyHint(error: unknown, spec: string): unknown {
   if (!(error instanceof UsageError) || !error.message.startsWith('unknown strategy')) return error;
@@ -324,7 +341,7 @@ function strategyHint(error: unknown, spec: string): unknown {
   return hint === '' ? error : new UsageError(`${error.message}.${hint}`);
 }
 
-function readJson(path: string): unknown {
+export function readJson(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

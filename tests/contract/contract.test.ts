@@ -107,6 +107,34 @@ const COMMANDS: Record<string, Contract> = {
     ignoresUnknown: true,
     bigSample: equity(60_000),
   },
+  sweep: {
+    args: [
+      '--strategy',
+      'sma-cross',
+      '--param',
+      'slow=5',
+      '--grid',
+      'fast=2,3',
+      '--sizing',
+      'percent-equity:0.5',
+      '-j',
+      '1',
+    ],
+    readsInput: true,
+    bigArgs: [
+      '--strategy',
+      'sma-cross',
+      '--param',
+      'slow=5',
+      '--grid',
+      'fast=2..4:1',
+      '--sizing',
+      'percent-equity:0.5',
+    ],
+    sample: SAMPLE_CANDLES,
+    ignoresUnknown: true,
+    bigSample: candles(20_000),
+  },
   // 1m to 1m: every candle is its own bucket, written as it is read, so "in place" is defined (with
   // coarser buckets an unknown record comes out when read, before the bucket around it closes).
   resample: {

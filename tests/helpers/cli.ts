@@ -20,6 +20,7 @@ import Report from '../../src/commands/report.js';
 import Resample from '../../src/commands/resample.js';
 import Sanitize from '../../src/commands/sanitize.js';
 import Summarize from '../../src/commands/summarize.js';
+import Sweep from '../../src/commands/sweep.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = join(ROOT, 'bin', 'run.js');
@@ -43,6 +44,7 @@ const COMMANDS = {
   resample: Resample,
   sanitize: Sanitize,
   summarize: Summarize,
+  sweep: Sweep,
 };
 
 let config: Config | undefined;
