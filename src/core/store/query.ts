@@ -51,7 +51,7 @@ export function viewsOf(dir: string): Map<string, string> {
 }
 
 /** Errors DuckDB raises before reading any data: the SQL is wrong (exit 2). */
-const USAGE_ERRORS = /^(Parser|Binder|Catalog|Syntax|Not implemented|Permission|Invalid Input) Error/;
+const USAGE_ERRORS = /^(Parser|Binder|Catalog|Syntax|Not implemented|Permission) Error/;
 
 export async function* query(options: QueryOptions): RecordStream {
   const views = viewsOf(options.dir);
@@ -91,7 +91,7 @@ export async function* query(options: QueryOptions): RecordStream {
 }
 
 function sqlError(error: unknown, sql: string, views: Map<string, string>): Error {
-  const message = (error as Error).message.trim();
+  const message = (error as Error).message.trim().replace(/^Failed to extract statements: /, '');
   const where = 'SQL';
   const known =
     views.size > 0 ? `the store's views: ${[...views.keys()].join(', ')}` : 'the store is empty: no views';
