@@ -5,10 +5,11 @@
  * unchanged. Add each new command to COMMANDS below.
  */
 
-import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, parseLines, ROOT, runCli, runInProcess } from '../helpers/cli.js';
 
 interface Contract {
@@ -28,6 +29,11 @@ interface Contract {
   readonly ignoresUnknown?: boolean;
   /** A large input for `| head -1` (default: the sample repeated), for commands that need time order. */
   readonly bigSample?: string;
+  /**
+   * Stores what it reads (store write): a record it cannot place (the unknown record has no
+   * exchange, symbol or time) is a located error, exit 1, instead of passing through.
+   */
+  readonly storesInput?: boolean;
 }
 
 const candles = (n: number): string =>
@@ -61,6 +67,12 @@ const equity = (n: number): string =>
     }),
   ).join('\n')}\n`;
 const SAMPLE_EQUITY = equity(30);
+
+/** A store for the commands that read one (store read, query), made once. */
+const STORE_ROOT = mkdtempSync(join(tmpdir(), 'tickpipe-contract-store-'));
+const STORE = join(STORE_ROOT, 'store');
+execFileSync(process.execPath, [BIN, 'store', 'write', STORE], { input: SAMPLE_CANDLES, cwd: ROOT });
+afterAll(() => rmSync(STORE_ROOT, { recursive: true, force: true }));
 
 const COMMANDS: Record<string, Contract> = {
   generate: {
@@ -105,6 +117,29 @@ const COMMANDS: Record<string, Contract> = {
     ignoresUnknown: true,
     bigSample: equity(60_000),
   },
+  'store write': {
+    args: ['write', join(STORE_ROOT, 'written')],
+    readsInput: true,
+    bigArgs: ['write', join(STORE_ROOT, 'written-big')],
+    sample: SAMPLE_CANDLES,
+    storesInput: true,
+  },
+  'store read': {
+    args: ['read', STORE, '--kind', 'candles'],
+    readsInput: false,
+    bigArgs: ['read', STORE, '--kind', 'candles'],
+    sample: '',
+    emptyArgs: ['read', STORE, '--kind', 'candles', '--from', '2030-01-01'],
+    badArgs: [['read', STORE, '--kind', 'candles', '--from', 'soon'], /--from: expected a UTC date/],
+  },
+  query: {
+    args: [STORE, 'SELECT * FROM candles ORDER BY open_time'],
+    readsInput: false,
+    bigArgs: [STORE, 'SELECT * FROM candles, range(1000) ORDER BY open_time'],
+    sample: '',
+    emptyArgs: [STORE, 'SELECT * FROM candles WHERE false'],
+    badArgs: [[STORE, 'SELECT FROM WHERE candles'], /SQL: Parser Error: syntax error/],
+  },
   // fetch reads records from standard input with --file - (NDJSON passes through, CSV is parsed).
   fetch: {
     args: ['--file', '-', '--quiet'],
@@ -116,8 +151,10 @@ const COMMANDS: Record<string, Contract> = {
 
 const UNKNOWN = '{"type":"my_research_note","text":"keep me","n":[1,2,{"deep":true}]}';
 
-for (const [name, c] of Object.entries(COMMANDS)) {
-  describe(`contract: ${name}`, () => {
+for (const [command, c] of Object.entries(COMMANDS)) {
+  // A topic command (`store read`) is run as its first word; its args start with the second.
+  const name = command.split(' ')[0]!;
+  describe(`contract: ${command}`, () => {
     it('empty input: no output, exit 0', async () => {
       const r = await runInProcess([name, ...(c.emptyArgs ?? c.args)], '');
       expect(r.stdout).toBe('');
@@ -161,7 +198,18 @@ for (const [name, c] of Object.entries(COMMANDS)) {
       },
     );
 
-    it.runIf(c.readsInput && c.ignoresUnknown !== true)(
+    it.runIf(c.storesInput === true)(
+      'a record it cannot place (no exchange, symbol or time): a located error, exit 1',
+      async () => {
+        const lines = c.sample.trimEnd().split('\n');
+        lines.splice(2, 0, UNKNOWN);
+        const r = await runInProcess([name, ...c.args], `${lines.join('\n')}\n`);
+        expect(r.code).toBe(1);
+        expect(r.stderr).toMatch(/stdin:3: cannot store a "my_research_note" record/);
+      },
+    );
+
+    it.runIf(c.readsInput && c.ignoresUnknown !== true && c.storesInput !== true)(
       'unknown record types pass through unchanged and in place',
       async () => {
         const lines = c.sample.trimEnd().split('\n');

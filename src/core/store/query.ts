@@ -5,7 +5,7 @@
  *
  * Values: TIMESTAMP as the wire format's time string, integers as numbers (beyond 2^53 as decimal
  * strings), DECIMAL as numbers, lists as arrays, structs as objects, other types as DuckDB writes
- * them. A result row has no `type` unless the query selects one.
+ * them. Each view has a `type` column first (`candle` in `candles`), so `SELECT *` gives records.
  */
 
 import { join } from 'node:path';
@@ -24,7 +24,7 @@ import type { WireRecord } from '../records/record.js';
 import { formatTime } from '../records/time.js';
 import { ident, literal, openDatabase } from './duck.js';
 import { readManifest } from './manifest.js';
-import { precisionOf } from './schema.js';
+import { precisionOf, typeOfKind } from './schema.js';
 
 export interface QueryOptions {
   readonly dir: string;
@@ -45,7 +45,7 @@ export function viewsOf(dir: string): Map<string, string> {
   for (const [kind, list] of files)
     views.set(
       kind,
-      `CREATE VIEW ${ident(kind)} AS SELECT * FROM read_parquet([${list.join(', ')}], union_by_name = true)`,
+      `CREATE VIEW ${ident(kind)} AS SELECT ${literal(typeOfKind(kind))} AS type, * FROM read_parquet([${list.join(', ')}], union_by_name = true, hive_partitioning = false)`,
     );
   return views;
 }
