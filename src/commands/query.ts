@@ -11,7 +11,7 @@ export default class Query extends TickpipeCommand {
   static override examples = [
     {
       description: 'Daily closes and volumes of BTCUSDT',
-      command: `<%= config.bin %> <%= command.id %> store "SELECT date_trunc('day', open_time) AS day, last(close ORDER BY open_time) AS close, sum(volume) AS volume FROM candles WHERE symbol = 'BTCUSDT' GROUP BY day ORDER BY day"`,
+      command: `<%= config.bin %> <%= command.id %> store "SELECT date_trunc('day', open_time) AS day, arg_max(close, open_time) AS close, sum(volume) AS volume FROM candles WHERE symbol = 'BTCUSDT' GROUP BY day ORDER BY day"`,
     },
     {
       description: 'Rows per symbol and kind of candle, as CSV',

@@ -14,12 +14,12 @@ export default class StoreRead extends TickpipeCommand {
     {
       description: 'A day of BTCUSDT 1-minute candles from the store',
       command:
-        '<%= config.bin %> <%= command.id %> store --symbol BTCUSDT --kind candles --interval 1m --from 2024-01-02 --to 2024-01-03',
+        '<%= config.bin %> store read store --symbol BTCUSDT --kind candles --interval 1m --from 2024-01-02 --to 2024-01-03',
     },
     {
       description: 'Two symbols merged in time order, into a backtest',
       command:
-        '<%= config.bin %> <%= command.id %> store --symbol BTCUSDT,ETHUSDT --kind candles | <%= config.bin %> backtest --strategy buy-and-hold',
+        '<%= config.bin %> store read store --symbol BTCUSDT,ETHUSDT --kind candles | <%= config.bin %> backtest --strategy buy-and-hold',
     },
   ];
 

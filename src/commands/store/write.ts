@@ -14,12 +14,12 @@ Idempotent: the days the input covers replace those days of the store, never dup
     {
       description: 'Three days of 1-minute candles into a store',
       command:
-        '<%= config.bin %> generate candles --count 4320 --from 2024-01-01 | <%= config.bin %> <%= command.id %> store',
+        '<%= config.bin %> generate candles --count 4320 --from 2024-01-01 | <%= config.bin %> store write store',
     },
     {
       description: 'A Binance archive file, fetched and stored',
       command:
-        '<%= config.bin %> fetch --file BTCUSDT-1m-2024-01-01.zip | <%= config.bin %> <%= command.id %> ~/data/store',
+        '<%= config.bin %> fetch --file BTCUSDT-1m-2020-01-01.zip --exchange binance_spot -q | <%= config.bin %> store write store',
     },
   ];
 
