@@ -8,6 +8,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { collect } from '../src/core/io/stream.js';
+import { storeRead, storeReadBytes } from '../src/core/store/read.js';
 import { BIN, parseLines, ROOT, runCli } from './helpers/cli.js';
 import { describeShared, sharedFile } from './helpers/shared-data.js';
 
@@ -96,6 +98,12 @@ describe('store write | store read: round trip', () => {
     await write(dir, `${lines.join('\n')}\n`);
     expect(await read(dir, '--kind', 'trades')).toBe(`${lines.slice(0, 3).join('\n')}\n`);
     expect(await read(dir, '--kind', 'books')).toBe(`${lines[3]}\n`);
+    // The library's records serialise to the same text as the command's byte path.
+    const records = await collect(storeRead({ dir, kind: 'trades' }));
+    expect(records.map((r) => `${JSON.stringify(r)}\n`).join('')).toBe(`${lines.slice(0, 3).join('\n')}\n`);
+    let bytes = '';
+    for await (const b of storeReadBytes({ dir, kind: 'trade' })) bytes += b.bytes.toString();
+    expect(bytes).toBe(`${lines.slice(0, 3).join('\n')}\n`);
     // The typed columns still hold the values, for SQL.
     const q = await runCli([
       'query',

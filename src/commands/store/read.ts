@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { commonFlags, TickpipeCommand } from '../../cli/base.js';
 import { UsageError } from '../../core/errors.js';
 import { parseTime } from '../../core/records/time.js';
-import { storeRead } from '../../core/store/read.js';
+import { storeRead, storeReadBytes } from '../../core/store/read.js';
 
 export default class StoreRead extends TickpipeCommand {
   static override summary = 'Read records from a columnar store as NDJSON, in time order.';
@@ -55,18 +55,18 @@ export default class StoreRead extends TickpipeCommand {
     if (fromUs !== undefined && toUs !== undefined && fromUs >= toUs)
       throw new UsageError(`--from must be before --to (found ${flags.from} and ${flags.to})`);
     const symbols = flags.symbol.flatMap((s) => s.split(',')).filter((s) => s.trim() !== '');
-    await this.write(
-      storeRead({
-        dir: args.dir,
-        kind: flags.kind,
-        symbols,
-        ...(flags.exchange === undefined ? {} : { exchange: flags.exchange }),
-        ...(flags.interval === undefined ? {} : { interval: flags.interval }),
-        ...(fromUs === undefined ? {} : { fromUs }),
-        ...(toUs === undefined ? {} : { toUs }),
-        signal: this.abort.signal,
-      }),
-    );
+    const options = {
+      dir: args.dir,
+      kind: flags.kind,
+      symbols,
+      ...(flags.exchange === undefined ? {} : { exchange: flags.exchange }),
+      ...(flags.interval === undefined ? {} : { interval: flags.interval }),
+      ...(fromUs === undefined ? {} : { fromUs }),
+      ...(toUs === undefined ? {} : { toUs }),
+      signal: this.abort.signal,
+    };
+    // NDJSON goes out as bytes built from the columns; tables need the records.
+    await this.write(flags.format === 'ndjson' ? storeReadBytes(options) : storeRead(options));
   }
 }
 

@@ -8,12 +8,12 @@
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { UsageError } from '../errors.js';
-import type { RecordStream } from '../io/stream.js';
+import type { ByteStream, RecordStream } from '../io/stream.js';
 import type { WireRecord } from '../records/record.js';
 import { parseCanonicalTime } from '../records/time.js';
 import { openDatabase, selectRows } from './duck.js';
 import { type Partition, readManifest } from './manifest.js';
-import { fromRow, kindOf, type Schema, schemaOf, typeOfKind } from './schema.js';
+import { fromRow, kindOf, type Schema, schemaOf, textOfRow, typeOfKind } from './schema.js';
 
 export interface StoreReadOptions {
   readonly dir: string;
@@ -70,13 +70,29 @@ function describeStore(partitions: readonly Partition[], kind: string): string {
 }
 
 /** Reads the store: one stream of record batches in time order. */
-export async function* storeRead(options: StoreReadOptions): RecordStream {
+export function storeRead(options: StoreReadOptions): RecordStream {
+  return readStore(options, (schema, values, extra) => fromRow(schema, values, extra) as WireRecord);
+}
+
+/**
+ * `storeRead` as NDJSON bytes (the command's byte path: no record objects, no JSON.stringify);
+ * the same text as writing `storeRead`'s records (tests/store.test.ts compares them).
+ */
+export async function* storeReadBytes(options: StoreReadOptions): ByteStream {
+  for await (const lines of readStore(options, textOfRow)) {
+    yield { bytes: Buffer.from(`${lines.join('\n')}\n`), records: lines.length };
+  }
+}
+
+type Build<T> = (schema: Schema, values: readonly unknown[], extra: Record<string, unknown> | undefined) => T;
+
+async function* readStore<T>(options: StoreReadOptions, build: Build<T>): AsyncGenerator<T[]> {
   const { schema, series } = selectPartitions(options);
   if (series.length === 0) return;
-  const { instance, connection } = await openDatabase();
+  const { instance, connection } = await openDatabase(1);
   try {
     if (series.length === 1) {
-      for await (const rows of readSeries(connection, schema, series[0]!, options)) {
+      for await (const rows of readSeries(connection, schema, series[0]!, options, build)) {
         if (options.signal?.aborted === true) return;
         yield rows.records;
       }
@@ -86,7 +102,7 @@ export async function* storeRead(options: StoreReadOptions): RecordStream {
     for (let i = 0; i < series.length; i++) connections.push(await instance.connect());
     try {
       yield* merge(
-        series.map((s, i) => readSeries(connections[i]!, schema, s, options)),
+        series.map((s, i) => readSeries(connections[i]!, schema, s, options, build)),
         options.signal,
       );
     } finally {
@@ -99,12 +115,13 @@ export async function* storeRead(options: StoreReadOptions): RecordStream {
 }
 
 /** One series' records, partition after partition. */
-async function* readSeries(
+async function* readSeries<T>(
   connection: DuckDBConnection,
   schema: Schema,
   partitions: readonly Partition[],
   options: StoreReadOptions,
-): AsyncGenerator<Keyed> {
+  build: Build<T>,
+): AsyncGenerator<Keyed<T>> {
   const width = schema.columns.length;
   const keyAt = schema.columns.findIndex((col) => col.name === schema.key);
   for (const p of partitions) {
@@ -116,7 +133,7 @@ async function* readSeries(
       if (chunk === null || chunk.rowCount === 0) break;
       const columns = chunk.getColumns();
       const n = chunk.rowCount;
-      const out: WireRecord[] = new Array(n);
+      const out: T[] = new Array(n);
       const keys = new Float64Array(n);
       const keyColumn = columns[keyAt]!;
       const values: unknown[] = new Array(width);
@@ -125,11 +142,7 @@ async function* readSeries(
         for (let c = 0; c < width; c++) values[c] = columns[c]![r];
         keys[r] = keyColumn[r] as number;
         const extra = extras[r];
-        out[r] = fromRow(
-          schema,
-          values,
-          extra === null ? undefined : JSON.parse(extra as string),
-        ) as WireRecord;
+        out[r] = build(schema, values, extra === null ? undefined : JSON.parse(extra as string));
       }
       yield { records: out, keys };
     }
@@ -137,28 +150,28 @@ async function* readSeries(
 }
 
 /** A batch of records with their time keys (epoch µs). */
-interface Keyed {
-  readonly records: WireRecord[];
+interface Keyed<T> {
+  readonly records: T[];
   readonly keys: Float64Array;
 }
 
-interface Head {
-  batch: Keyed;
+interface Head<T> {
+  batch: Keyed<T>;
   at: number;
-  readonly source: AsyncGenerator<Keyed>;
+  readonly source: AsyncGenerator<Keyed<T>>;
 }
 
 /** The k-way merge by time key; ties go to the series that comes first by name. */
-async function* merge(
-  sources: AsyncGenerator<Keyed>[],
+async function* merge<T>(
+  sources: AsyncGenerator<Keyed<T>>[],
   signal: AbortSignal | undefined,
-): AsyncGenerator<WireRecord[]> {
-  const heads: Head[] = [];
+): AsyncGenerator<T[]> {
+  const heads: Head<T>[] = [];
   for (const source of sources) {
     const first = await source.next();
     if (first.done !== true) heads.push({ batch: first.value, at: 0, source });
   }
-  let out: WireRecord[] = [];
+  let out: T[] = [];
   while (heads.length > 0) {
     let best = 0;
     let bestKey = heads[0]!.batch.keys[heads[0]!.at]!;

@@ -192,3 +192,29 @@ export function fromRow(
   if (extra !== undefined) for (const key in extra) if (!schema.names.has(key)) record[key] = extra[key];
   return record;
 }
+
+/** The NDJSON text of `fromRow(schema, values, extra)`, built without the object (store read's byte path). */
+export function textOfRow(
+  schema: Schema,
+  values: readonly unknown[],
+  extra: Readonly<Record<string, unknown>> | undefined,
+): string {
+  let s = `{"type":${JSON.stringify(schema.type)}`;
+  const columns = schema.columns;
+  for (let i = 0; i < columns.length; i++) {
+    const col = columns[i]!;
+    if (extra !== undefined && col.name in extra) {
+      s += `,"${col.name}":${JSON.stringify(extra[col.name])}`;
+      continue;
+    }
+    const v = values[i];
+    if (v === null || v === undefined) continue;
+    if (col.kind === 'time') s += `,"${col.name}":"${formatTime(v as number, precisionOf(v as number))}"`;
+    else if (col.kind === 'varchar') s += `,"${col.name}":${JSON.stringify(v)}`;
+    else s += `,"${col.name}":${String(v)}`;
+  }
+  if (extra !== undefined)
+    for (const key in extra)
+      if (!schema.names.has(key)) s += `,${JSON.stringify(key)}:${JSON.stringify(extra[key])}`;
+  return `${s}}`;
+}
