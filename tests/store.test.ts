@@ -321,3 +321,28 @@ describe('bad input', () => {
     expect(r.stderr).toMatch(/no candles of DOGEUSDT in the store \(it has candles of BTCUSDT\)/);
   });
 });
+
+describe('backtest --store', () => {
+  it('gives the same output as backtest on the NDJSON file the store was written from', async () => {
+    const input = await gen(['candles', '--count', '5000', '--from', '2024-01-30', '--seed', '11']);
+    const file = join(ROOT_TMP, 'bt.ndjson');
+    writeFileSync(file, input);
+    const dir = freshDir();
+    await write(dir, input);
+    const args = ['--strategy', 'sma-cross', '--quiet'];
+    const plain = await runCli(['backtest', file, ...args]);
+    const stored = await runCli(['backtest', '--store', dir, '--symbol', 'BTCUSDT', ...args]);
+    expect(plain.code).toBe(0);
+    expect(stored.code, stored.stderr).toBe(0);
+    expect(parseLines(plain.stdout).filter((r) => r.type === 'fill').length).toBeGreaterThan(0);
+    expect(stored.stdout).toBe(plain.stdout);
+    // A range reads only that part: the same as the NDJSON clipped to it.
+    const clipped = input
+      .split('\n')
+      .filter((l) => l !== '' && JSON.parse(l).open_time >= '2024-02-01')
+      .join('\n');
+    const part = await runCli(['backtest', ...args], `${clipped}\n`);
+    const ranged = await runCli(['backtest', '--store', dir, '--from', '2024-02-01', ...args]);
+    expect(ranged.stdout).toBe(part.stdout);
+  });
+});

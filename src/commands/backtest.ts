@@ -25,6 +25,8 @@ import type { WireRecord } from '../core/records/record.js';
 import { parseDuration } from '../core/records/time.js';
 import { parseStatInterval } from '../core/stats/interval.js';
 import { Summarizer, withSummary } from '../core/stats/summary.js';
+import { storeRead } from '../core/store/read.js';
+import { timeFlag } from './fetch.js';
 
 const riskFlag = (description: string) => Flags.string({ description, helpGroup: 'RISK' });
 
@@ -185,6 +187,32 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
       helpGroup: 'SUMMARY',
     }),
     quiet: Flags.boolean({ char: 'q', description: 'No run summary on stderr.', default: false }),
+    store: Flags.string({
+      description: 'Read the market records from this columnar store (store write) instead of FILE.',
+      helpGroup: 'STORE',
+    }),
+    symbol: Flags.string({
+      description: 'With --store: the symbol(s) to read, comma-separated or repeated; default all.',
+      multiple: true,
+      multipleNonGreedy: true,
+      default: [],
+      helpGroup: 'STORE',
+    }),
+    kind: Flags.string({
+      description: 'With --store: the kind of records to read.',
+      default: 'candles',
+      helpGroup: 'STORE',
+    }),
+    from: Flags.string({
+      description: 'With --store: start (inclusive), a UTC date or ISO time.',
+      dependsOn: ['store'],
+      helpGroup: 'STORE',
+    }),
+    to: Flags.string({
+      description: 'With --store: end (exclusive), a UTC date or ISO time.',
+      dependsOn: ['store'],
+      helpGroup: 'STORE',
+    }),
     ...inputFlags,
     ...commonFlags,
   };
@@ -260,7 +288,21 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
       instruments = all.filter((r) => r.type === 'instrument');
       if (instruments.length === 0) throw new UsageError(`${flags.instruments}: no "instrument" records`);
     }
-    const input = this.records(args.file, flags);
+    // --store: the records straight from a columnar store (docs/store.md), no NDJSON in between.
+    if (flags.store === undefined && flags.symbol.length > 0)
+      throw new UsageError('--symbol selects from a store: give --store DIR too');
+    if (flags.store !== undefined && args.file !== undefined)
+      throw new UsageError(`give FILE or --store, not both (found ${args.file} and --store ${flags.store})`);
+    const input =
+      flags.store === undefined
+        ? this.records(args.file, flags)
+        : storeRead({
+            dir: flags.store,
+            kind: flags.kind,
+            symbols: flags.symbol.flatMap((s) => s.split(',')).filter((s) => s.trim() !== ''),
+            ...optionalTimes(flags.from, flags.to),
+            signal: this.abort.signal,
+          });
     const engine = createEngine({
       config,
       strategy,
@@ -311,4 +353,11 @@ function readJson(path: string): unknown {
   } catch (error) {
     throw new UsageError(`${path}: invalid JSON: ${(error as Error).message}`);
   }
+}
+
+/** --from/--to of --store as store read options. */
+function optionalTimes(from: string | undefined, to: string | undefined): { fromUs?: number; toUs?: number } {
+  const fromUs = timeFlag('from', from);
+  const toUs = timeFlag('to', to);
+  return { ...(fromUs === undefined ? {} : { fromUs }), ...(toUs === undefined ? {} : { toUs }) };
 }

@@ -14,7 +14,8 @@ import { checkSymbol } from '../core/fetch/venues.js';
 import { ErrorPolicy, type OnError } from '../core/io/lines.js';
 import { parseDuration, parseTime, US_PER_MS } from '../core/records/time.js';
 
-function timeFlag(name: string, value: string | undefined): number | undefined {
+/** A --from/--to flag's time in epoch µs (shared with store read). */
+export function timeFlag(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const t = parseTime(value);
   if (t === undefined)

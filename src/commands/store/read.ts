@@ -1,8 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { commonFlags, TickpipeCommand } from '../../cli/base.js';
 import { UsageError } from '../../core/errors.js';
-import { parseTime } from '../../core/records/time.js';
 import { storeRead, storeReadBytes } from '../../core/store/read.js';
+import { timeFlag } from '../fetch.js';
 
 export default class StoreRead extends TickpipeCommand {
   static override summary = 'Read records from a columnar store as NDJSON, in time order.';
@@ -68,12 +68,4 @@ export default class StoreRead extends TickpipeCommand {
     // NDJSON goes out as bytes built from the columns; tables need the records.
     await this.write(flags.format === 'ndjson' ? storeReadBytes(options) : storeRead(options));
   }
-}
-
-function timeFlag(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const t = parseTime(value);
-  if (t === undefined)
-    throw new UsageError(`--${name}: expected a UTC date (2024-01-01) or an ISO time, found "${value}"`);
-  return t.us;
 }
