@@ -16,7 +16,7 @@
 import { spawn } from 'node:child_process';
 import {
   chmodSync,
-  copyFileSync,
+  cpSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -121,6 +121,11 @@ const GENERATED: [name: string, command: string][] = [
   ['books.ndjson', 'tickpipe generate book --count 20000 --levels 20'],
   ['trades.ndjson', 'tickpipe generate trades --count 20000'],
   ['trades.ndjson.gz', 'gzip -c trades.ndjson'],
+  // A store (a folder) of BTCUSDT and ETHUSDT candles, for store read and query.
+  [
+    'store.ndjson',
+    'tickpipe generate candles --count 20000 --seed 4 --symbol ETHUSDT | tickpipe store write store && tickpipe store write store candles.ndjson',
+  ],
   [
     'backtest.json',
     `printf '%s' '{"balances": [{"exchange": "binance_spot", "asset": "usdt", "total": 10000}], "execution": {"fees": {"maker_bps": 2, "taker_bps": 10}}, "strategy": {"name": "sma-cross", "params": {"fast": 10, "slow": 30}}}'`,
@@ -218,6 +223,12 @@ function promise(command: string): { types: string[] | 'text' | 'html'; output: 
     case 'orderbook':
       types = has('--depth') ? ['book'] : ['quote'];
       break;
+    case 'store':
+      types = last[2] === 'write' ? ['store_partition'] : MARKET;
+      break;
+    case 'query':
+      types = 'text';
+      break;
     default:
       types = MARKET;
   }
@@ -281,7 +292,8 @@ function bash(
 function workdir(n: number): string {
   const dir = join(base, `example-${n}`);
   mkdirSync(dir);
-  for (const f of readdirSync(join(base, 'inputs'))) copyFileSync(join(base, 'inputs', f), join(dir, f));
+  for (const f of readdirSync(join(base, 'inputs')))
+    cpSync(join(base, 'inputs', f), join(dir, f), { recursive: true, dereference: false });
   if (shared !== undefined)
     for (const [name, parts] of Object.entries(SHARED)) symlinkSync(join(shared, ...parts), join(dir, name));
   symlinkSync(join(ROOT, 'examples'), join(dir, 'examples'));

@@ -32,7 +32,14 @@ export default class TickpipeHelp extends Help {
       await this.showCommandHelp(self); // `help --help`, `help help`: the help command's own page
       return;
     }
-    if (subject !== undefined && this.config.findCommand(subject) === undefined) {
+    // A topic's command is more than one word (`store write`): the subject is known when the words
+    // up to any length name a command or a topic.
+    const subjects = words.filter((w) => w !== 'help');
+    const known = subjects.some((_, i) => {
+      const id = subjects.slice(0, i + 1).join(':');
+      return this.config.findCommand(id) !== undefined || this.config.findTopic(id) !== undefined;
+    });
+    if (subject !== undefined && !known) {
       const ids = this.config.commands.filter((c) => !c.hidden).map((c) => c.id);
       process.stderr.write(
         `tickpipe help: ${colourFor(process.stderr).red('error:')} ${notACommand(subject, ids)}\n`,

@@ -27,6 +27,8 @@ import type { WireRecord } from '../core/records/record.js';
 import { parseDuration } from '../core/records/time.js';
 import { parseStatInterval } from '../core/stats/interval.js';
 import { Summarizer, withSummary } from '../core/stats/summary.js';
+import { storeRead } from '../core/store/read.js';
+import { timeFlag } from './fetch.js';
 
 const riskFlag = (description: string) => Flags.string({ description, helpGroup: 'RISK' });
 
@@ -195,6 +197,32 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
       helpGroup: 'SUMMARY',
     }),
     quiet: quietFlag('No run summary on stderr (records, orders, rejections, fills).'),
+    store: Flags.string({
+      description: 'Read the market records from this columnar store (store write) instead of FILE.',
+      helpGroup: 'STORE',
+    }),
+    symbol: Flags.string({
+      description: 'With --store: the symbol(s) to read, comma-separated or repeated; default all.',
+      multiple: true,
+      multipleNonGreedy: true,
+      default: [],
+      helpGroup: 'STORE',
+    }),
+    kind: Flags.string({
+      description: 'With --store: the kind of records to read.',
+      default: 'candles',
+      helpGroup: 'STORE',
+    }),
+    from: Flags.string({
+      description: 'With --store: start (inclusive), a UTC date or ISO time.',
+      dependsOn: ['store'],
+      helpGroup: 'STORE',
+    }),
+    to: Flags.string({
+      description: 'With --store: end (exclusive), a UTC date or ISO time.',
+      dependsOn: ['store'],
+      helpGroup: 'STORE',
+    }),
     ...inputFlags,
     ...commonFlags,
   };
@@ -207,8 +235,24 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
       throw strategyHint(error, spec);
     });
     const instruments = await readInstruments(flags.instruments, this.io.stdin);
-    const { input: raw, policy, maxLineBytes } = this.rawInput(args.file, flags);
-    const input = readRecords(raw, policy, maxLineBytes);
+    // --store: the records straight from a columnar store (docs/store.md), no NDJSON in between.
+    if (flags.store === undefined && flags.symbol.length > 0)
+      throw new UsageError('--symbol selects from a store: give --store DIR too');
+    if (flags.store !== undefined && args.file !== undefined)
+      throw new UsageError(`give FILE or --store, not both (found ${args.file} and --store ${flags.store})`);
+    const store = flags.store;
+    const opened = store === undefined ? this.rawInput(args.file, flags) : undefined;
+    const policy = opened?.policy;
+    const input =
+      store === undefined
+        ? readRecords(opened!.input, opened!.policy, opened!.maxLineBytes)
+        : storeRead({
+            dir: store,
+            kind: flags.kind,
+            symbols: flags.symbol.flatMap((s) => s.split(',')).filter((s) => s.trim() !== ''),
+            ...optionalTimes(flags.from, flags.to),
+            signal: this.abort.signal,
+          });
     const engine = createEngine({
       config,
       strategy,
@@ -218,7 +262,11 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
     });
     const rejections = new RejectionTally();
     let output: RecordStream = tap(
-      backtest(input, engine, { source: this.inputName, policy, fillModel: config.execution.fill_model }),
+      backtest(input, engine, {
+        source: this.inputName,
+        ...(policy === undefined ? {} : { policy }),
+        fillModel: config.execution.fill_model,
+      }),
       (r) => rejections.observe(r),
     );
     if (flags.summary) {
@@ -355,4 +403,11 @@ export function readJson(path: string): unknown {
   } catch (error) {
     throw new UsageError(`${path}: invalid JSON: ${(error as Error).message}`);
   }
+}
+
+/** --from/--to of --store as store read options. */
+function optionalTimes(from: string | undefined, to: string | undefined): { fromUs?: number; toUs?: number } {
+  const fromUs = timeFlag('from', from);
+  const toUs = timeFlag('to', to);
+  return { ...(fromUs === undefined ? {} : { fromUs }), ...(toUs === undefined ? {} : { toUs }) };
 }

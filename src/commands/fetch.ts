@@ -16,7 +16,15 @@ import { checkSymbol } from '../core/fetch/venues.js';
 import { ErrorPolicy, type OnError } from '../core/io/lines.js';
 import { parseDuration, parseTime, US_PER_MS } from '../core/records/time.js';
 
-function timeFlag(name: string, value: string | undefined, now: number): number | undefined {
+/**
+ * A --from/--to flag's time in epoch µs (shared with store read and backtest --store): a date, an
+ * ISO time, or relative to `now` (today, yesterday, now, -7d).
+ */
+export function timeFlag(
+  name: string,
+  value: string | undefined,
+  now: number = nowFromEnv() ?? Date.now() * 1000,
+): number | undefined {
   if (value === undefined) return undefined;
   const t = parseWhen(value, now);
   if (t === undefined)

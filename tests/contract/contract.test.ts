@@ -5,10 +5,11 @@
  * unchanged. Add each new command to COMMANDS below.
  */
 
-import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, parseLines, ROOT, runCli, runInProcess } from '../helpers/cli.js';
 
 interface Contract {
@@ -30,6 +31,11 @@ interface Contract {
   readonly bigSample?: string;
   /** Writes a document, not records (report's HTML): what its first line is. */
   readonly firstLine?: RegExp;
+  /**
+   * Stores what it reads (store write): a record it cannot place (the unknown record has no
+   * exchange, symbol or time) is a located error, exit 1, instead of passing through.
+   */
+  readonly storesInput?: boolean;
 }
 
 const candles = (n: number): string =>
@@ -63,6 +69,12 @@ const equity = (n: number): string =>
     }),
   ).join('\n')}\n`;
 const SAMPLE_EQUITY = equity(30);
+
+/** A store for the commands that read one (store read, query), made once. */
+const STORE_ROOT = mkdtempSync(join(tmpdir(), 'tickpipe-contract-store-'));
+const STORE = join(STORE_ROOT, 'store');
+execFileSync(process.execPath, [BIN, 'store', 'write', STORE], { input: SAMPLE_CANDLES, cwd: ROOT });
+afterAll(() => rmSync(STORE_ROOT, { recursive: true, force: true }));
 
 const COMMANDS: Record<string, Contract> = {
   generate: {
@@ -106,6 +118,29 @@ const COMMANDS: Record<string, Contract> = {
     sample: SAMPLE_EQUITY,
     ignoresUnknown: true,
     bigSample: equity(60_000),
+  },
+  'store write': {
+    args: ['write', join(STORE_ROOT, 'written')],
+    readsInput: true,
+    bigArgs: ['write', join(STORE_ROOT, 'written-big')],
+    sample: SAMPLE_CANDLES,
+    storesInput: true,
+  },
+  'store read': {
+    args: ['read', STORE, '--kind', 'candles'],
+    readsInput: false,
+    bigArgs: ['read', STORE, '--kind', 'candles'],
+    sample: '',
+    emptyArgs: ['read', STORE, '--kind', 'candles', '--from', '2030-01-01'],
+    badArgs: [['read', STORE, '--kind', 'candles', '--from', 'soon'], /--from: expected a UTC date/],
+  },
+  query: {
+    args: [STORE, 'SELECT * FROM candles ORDER BY open_time'],
+    readsInput: false,
+    bigArgs: [STORE, 'SELECT * FROM candles, range(1000) ORDER BY open_time'],
+    sample: '',
+    emptyArgs: [STORE, 'SELECT * FROM candles WHERE false'],
+    badArgs: [[STORE, 'SELECT FROM WHERE candles'], /SQL: Parser Error: syntax error/],
   },
   sweep: {
     args: [
@@ -175,8 +210,10 @@ const UTILITY_COMMANDS = ['completion', 'help'];
 
 const UNKNOWN = '{"type":"my_research_note","text":"keep me","n":[1,2,{"deep":true}]}';
 
-for (const [name, c] of Object.entries(COMMANDS)) {
-  describe(`contract: ${name}`, () => {
+for (const [command, c] of Object.entries(COMMANDS)) {
+  // A topic command (`store read`) is run as its first word; its args start with the second.
+  const name = command.split(' ')[0]!;
+  describe(`contract: ${command}`, () => {
     it('empty input: no output, exit 0', async () => {
       const r = await runInProcess([name, ...(c.emptyArgs ?? c.args)], '');
       expect(r.stdout).toBe('');
@@ -220,7 +257,18 @@ for (const [name, c] of Object.entries(COMMANDS)) {
       },
     );
 
-    it.runIf(c.readsInput && c.ignoresUnknown !== true)(
+    it.runIf(c.storesInput === true)(
+      'a record it cannot place (no exchange, symbol or time): a located error, exit 1',
+      async () => {
+        const lines = c.sample.trimEnd().split('\n');
+        lines.splice(2, 0, UNKNOWN);
+        const r = await runInProcess([name, ...c.args], `${lines.join('\n')}\n`);
+        expect(r.code).toBe(1);
+        expect(r.stderr).toMatch(/stdin:3: cannot store a "my_research_note" record/);
+      },
+    );
+
+    it.runIf(c.readsInput && c.ignoresUnknown !== true && c.storesInput !== true)(
       'unknown record types pass through unchanged and in place',
       async () => {
         const lines = c.sample.trimEnd().split('\n');
@@ -350,26 +398,32 @@ describe('bad usage', () => {
   });
 
   it('oclif.manifest.json (written by the build) names every command file, and the CLI lists them all', async () => {
-    const files = readdirSync(join(ROOT, 'src', 'commands'))
+    // Topic commands live in a folder: src/commands/store/read.ts is `store:read` (`store read`).
+    const files = readdirSync(join(ROOT, 'src', 'commands'), { recursive: true })
+      .map(String)
       .filter((f) => f.endsWith('.ts'))
-      .map((f) => f.slice(0, -3))
+      .map((f) => f.slice(0, -3).replaceAll('/', ':'))
       .sort();
     // Every command but the ones about tickpipe itself (help, completion) reads or writes records.
-    expect(files.filter((f) => !UTILITY_COMMANDS.includes(f))).toEqual(Object.keys(COMMANDS).sort());
+    expect(files.filter((f) => !UTILITY_COMMANDS.includes(f))).toEqual(
+      Object.keys(COMMANDS)
+        .map((c) => c.replace(' ', ':'))
+        .sort(),
+    );
     const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as {
       commands: Record<string, { relativePath: string[]; flags: Record<string, unknown> }>;
     };
     expect(Object.keys(manifest.commands).sort()).toEqual(files);
     for (const id of files)
-      expect(manifest.commands[id]!.relativePath).toEqual(['dist', 'commands', `${id}.js`]);
+      expect(manifest.commands[id]!.relativePath).toEqual(['dist', 'commands', ...`${id}.js`.split(':')]);
     const top = await runCli(['--help']);
     expect(top.code).toBe(0);
-    for (const id of files) expect(top.stdout).toMatch(new RegExp(`^  ${id} `, 'm'));
+    for (const id of files) expect(top.stdout).toMatch(new RegExp(`^  ${id.split(':')[0]} `, 'm'));
   });
 
   it('every command has help with examples', async () => {
     for (const name of [...Object.keys(COMMANDS), ...UTILITY_COMMANDS]) {
-      const r = await runCli([name, '--help']);
+      const r = await runCli([...name.split(' '), '--help']);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/EXAMPLES/);
     }

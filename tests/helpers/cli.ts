@@ -16,9 +16,12 @@ import Features from '../../src/commands/features.js';
 import Fetch from '../../src/commands/fetch.js';
 import Generate from '../../src/commands/generate.js';
 import Orderbook from '../../src/commands/orderbook.js';
+import Query from '../../src/commands/query.js';
 import Report from '../../src/commands/report.js';
 import Resample from '../../src/commands/resample.js';
 import Sanitize from '../../src/commands/sanitize.js';
+import StoreRead from '../../src/commands/store/read.js';
+import StoreWrite from '../../src/commands/store/write.js';
 import Summarize from '../../src/commands/summarize.js';
 import Sweep from '../../src/commands/sweep.js';
 
@@ -42,7 +45,10 @@ const COMMANDS = {
   orderbook: Orderbook,
   report: Report,
   resample: Resample,
+  query: Query,
   sanitize: Sanitize,
+  'store read': StoreRead,
+  'store write': StoreWrite,
   summarize: Summarize,
   sweep: Sweep,
 };
@@ -56,7 +62,8 @@ export async function runInProcess(
   options: { stdinIsTTY?: boolean } = {},
 ): Promise<Result> {
   config ??= await Config.load(ROOT);
-  const [id, ...rest] = argv;
+  // A topic command (`store write`) is its two words.
+  const [id, ...rest] = argv[0] === 'store' ? [`store ${argv[1]}`, ...argv.slice(2)] : argv;
   const Cmd = COMMANDS[id as keyof typeof COMMANDS] as unknown as typeof TickpipeCommand | undefined;
   if (Cmd === undefined) throw new Error(`no command ${id}`);
   const input = Readable.from(stdin.length > 0 ? [Buffer.from(stdin)] : []) as Readable & { isTTY?: boolean };

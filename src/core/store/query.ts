@@ -1,0 +1,124 @@
+/**
+ * `query`: SQL over the store. Each kind in the manifest is a view named by the kind (`candles`,
+ * `trades`, `quotes`, `funding`, `books`, ...) over all its partitions' Parquet files; any SQL
+ * DuckDB reads runs, and each result row is one record (docs/store.md, "Query").
+ *
+ * Values: TIMESTAMP as the wire format's time string, integers as numbers (beyond 2^53 as decimal
+ * strings), DECIMAL as numbers, lists as arrays, structs as objects, other types as DuckDB writes
+ * them. Each view has a `type` column first (`candle` in `candles`), so `SELECT *` gives records.
+ */
+
+import { join } from 'node:path';
+import {
+  DuckDBDateValue,
+  DuckDBDecimalValue,
+  DuckDBListValue,
+  DuckDBStructValue,
+  DuckDBTimestampTZValue,
+  DuckDBTimestampValue,
+  type DuckDBValue,
+} from '@duckdb/node-api';
+import { DataError, UsageError } from '../errors.js';
+import type { RecordStream } from '../io/stream.js';
+import type { WireRecord } from '../records/record.js';
+import { formatTime } from '../records/time.js';
+import { ident, literal, openDatabase } from './duck.js';
+import { readManifest } from './manifest.js';
+import { precisionOf, typeOfKind } from './schema.js';
+
+export interface QueryOptions {
+  readonly dir: string;
+  readonly sql: string;
+  readonly signal?: AbortSignal;
+}
+
+/** The view definitions of a store: one per kind. */
+export function viewsOf(dir: string): Map<string, string> {
+  const manifest = readManifest(dir);
+  const files = new Map<string, string[]>();
+  for (const p of manifest.partitions) {
+    const list = files.get(p.kind) ?? [];
+    files.set(p.kind, list);
+    list.push(literal(join(dir, p.path)));
+  }
+  const views = new Map<string, string>();
+  for (const [kind, list] of files)
+    views.set(
+      kind,
+      `CREATE VIEW ${ident(kind)} AS SELECT ${literal(typeOfKind(kind))} AS type, * FROM read_parquet([${list.join(', ')}], union_by_name = true, hive_partitioning = false)`,
+    );
+  return views;
+}
+
+/** Errors DuckDB raises before reading any data: the SQL is wrong (exit 2). */
+const USAGE_ERRORS = /^(Parser|Binder|Catalog|Syntax|Not implemented|Permission) Error/;
+
+export async function* query(options: QueryOptions): RecordStream {
+  const views = viewsOf(options.dir);
+  const { instance, connection } = await openDatabase();
+  try {
+    for (const sql of views.values()) await connection.run(sql);
+    let result: Awaited<ReturnType<typeof connection.stream>>;
+    try {
+      result = await connection.stream(options.sql);
+    } catch (error) {
+      throw sqlError(error, options.sql, views);
+    }
+    const names = result.deduplicatedColumnNames();
+    for (;;) {
+      let chunk: Awaited<ReturnType<typeof result.fetchChunk>>;
+      try {
+        chunk = await result.fetchChunk();
+      } catch (error) {
+        throw sqlError(error, options.sql, views);
+      }
+      if (chunk === null || chunk.rowCount === 0) break;
+      const rows = chunk.getRows();
+      const out: WireRecord[] = new Array(rows.length);
+      for (let r = 0; r < rows.length; r++) {
+        const row = rows[r]!;
+        const record: Record<string, unknown> = {};
+        for (let c = 0; c < names.length; c++) record[names[c]!] = toJson(row[c]!);
+        out[r] = record as unknown as WireRecord;
+      }
+      if (options.signal?.aborted === true) return;
+      yield out;
+    }
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+function sqlError(error: unknown, sql: string, views: Map<string, string>): Error {
+  const message = (error as Error).message.trim().replace(/^Failed to extract statements: /, '');
+  const where = 'SQL';
+  const known =
+    views.size > 0 ? `the store's views: ${[...views.keys()].join(', ')}` : 'the store is empty: no views';
+  if (USAGE_ERRORS.test(message))
+    return new UsageError(`${where}: ${message} (${known}; the query: ${JSON.stringify(sql)})`);
+  return new DataError(where, message);
+}
+
+/** A DuckDB value as a JSON value. */
+export function toJson(value: DuckDBValue): unknown {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  if (typeof value === 'bigint') {
+    const n = Number(value);
+    return Number.isSafeInteger(n) ? n : value.toString();
+  }
+  if (value instanceof DuckDBTimestampValue || value instanceof DuckDBTimestampTZValue) {
+    const us = Number(value.micros);
+    return formatTime(us, precisionOf(us));
+  }
+  if (value instanceof DuckDBDateValue) return value.toString();
+  if (value instanceof DuckDBDecimalValue) return value.toDouble();
+  if (value instanceof DuckDBListValue) return value.items.map(toJson);
+  if (value instanceof DuckDBStructValue) {
+    const o: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value.entries)) o[k] = toJson(v);
+    return o;
+  }
+  return String(value);
+}

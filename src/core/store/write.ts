@@ -1,0 +1,157 @@
+/**
+ * `store write`: records in, Parquet partitions out (docs/store.md).
+ *
+ * Each record goes to the partition `exchange/kind/symbol/interval/year=YYYY/month=MM` of its time
+ * key (candles: open_time; others: time), staged in an in-memory DuckDB table as it arrives. At the
+ * end of input each partition touched is rewritten: its new rows, plus the rows it had on days the
+ * input does not cover (writing the same days again replaces them, never duplicates), in time
+ * order, to a temporary file in the partition's folder, which is fsynced and renamed over the old
+ * file; then the manifest is replaced the same way. A crash at any point leaves each partition
+ * either old or new. An interrupted run (SIGINT, SIGTERM) writes nothing.
+ */
+
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { DataError } from '../errors.js';
+import type { RecordStream } from '../io/stream.js';
+import { type WireRecord, whereOf } from '../records/record.js';
+import { formatTime, parseTime } from '../records/time.js';
+import { describeFile, openDatabase, Staging } from './duck.js';
+import { fsyncPath, type Partition, readOrCreateManifest, updateManifest } from './manifest.js';
+import { precisionOf, schemaOf, toRow } from './schema.js';
+
+export interface StoreWriteOptions {
+  readonly dir: string;
+  /** The input's name, for located messages. */
+  readonly source?: string;
+  readonly signal?: AbortSignal;
+}
+
+/** A `store_partition` record: one partition this run wrote (docs/format.md). */
+export interface PartitionRecord extends WireRecord {
+  readonly type: 'store_partition';
+}
+
+const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const DATA_FILE = 'data.parquet';
+
+interface Target {
+  readonly index: number;
+  readonly staging: Staging;
+  readonly exchange: string;
+  readonly symbol: string;
+  readonly interval: string;
+  readonly year: number;
+  readonly month: number;
+  readonly path: string;
+  written: number;
+}
+
+/** Writes the records of `input` to the store in `options.dir`; yields one record per partition written. */
+export async function* storeWrite(
+  input: RecordStream,
+  options: StoreWriteOptions,
+): RecordStream<PartitionRecord> {
+  const source = options.source ?? 'input';
+  const { instance, connection } = await openDatabase();
+  try {
+    const stagings = new Map<string, Staging>();
+    const targets = new Map<string, Target>();
+    for await (const batch of input) {
+      for (const record of batch) {
+        const schema = schemaOf(record.type);
+        const where = (): string => whereOf(record, source);
+        const exchange = segment(record, 'exchange', where);
+        const symbol = segment(record, 'symbol', where);
+        const interval = schema.type === 'candle' ? segment(record, 'interval', where) : 'none';
+        const keyTime = parseTime(record[schema.key]);
+        if (keyTime === undefined)
+          throw new DataError(
+            where(),
+            `cannot store a "${record.type}" record: "${schema.key}" is not a time (found ${JSON.stringify(record[schema.key]) ?? 'nothing'})`,
+          );
+        const month = formatTime(keyTime.us).slice(0, 7);
+        const path = `${exchange}/${schema.kind}/${symbol}/${interval}/year=${month.slice(0, 4)}/month=${month.slice(5, 7)}/${DATA_FILE}`;
+        let staging = stagings.get(schema.type);
+        if (staging === undefined) {
+          staging = new Staging(connection, schema, stagings.size);
+          await staging.open();
+          stagings.set(schema.type, staging);
+        }
+        let target = targets.get(path);
+        if (target === undefined) {
+          target = {
+            index: targets.size,
+            staging,
+            exchange,
+            symbol,
+            interval,
+            year: Number(month.slice(0, 4)),
+            month: Number(month.slice(5, 7)),
+            path,
+            written: 0,
+          };
+          targets.set(path, target);
+        }
+        target.written++;
+        staging.add(target.index, toRow(schema, record));
+      }
+    }
+    // Interrupted: the input may have stopped mid-day, and a partial day must not replace a whole one.
+    if (options.signal?.aborted === true) return;
+    for (const staging of stagings.values()) staging.close();
+    const manifest = readOrCreateManifest(options.dir);
+    const out: PartitionRecord[] = [];
+    for (const target of [...targets.values()].sort((a, b) => (a.path < b.path ? -1 : 1))) {
+      const entry = await writePartition(options.dir, target, connection);
+      updateManifest(options.dir, manifest, entry);
+      out.push({ type: 'store_partition', ...entry, written: target.written });
+    }
+    if (out.length > 0) yield out;
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+async function writePartition(
+  dir: string,
+  target: Target,
+  connection: Parameters<typeof describeFile>[0],
+): Promise<Partition> {
+  const file = join(dir, target.path);
+  const folder = join(file, '..');
+  mkdirSync(folder, { recursive: true });
+  // Temporary files a crashed writer left behind.
+  for (const name of readdirSync(folder))
+    if (name.startsWith(`.${DATA_FILE}.tmp-`)) rmSync(join(folder, name), { force: true });
+  const tmp = join(folder, `.${DATA_FILE}.tmp-${process.pid}`);
+  await target.staging.copyPartition(target.index, existsSync(file) ? file : undefined, tmp);
+  const schema = target.staging.schema;
+  const { rows, min, max } = await describeFile(connection, tmp, schema.key);
+  fsyncPath(tmp);
+  renameSync(tmp, file);
+  fsyncPath(folder);
+  return {
+    path: target.path,
+    exchange: target.exchange,
+    kind: schema.kind,
+    symbol: target.symbol,
+    interval: target.interval,
+    year: target.year,
+    month: target.month,
+    rows,
+    min_time: formatTime(min, precisionOf(min)),
+    max_time: formatTime(max, precisionOf(max)),
+  };
+}
+
+function segment(record: WireRecord, field: string, where: () => string): string {
+  const value = record[field];
+  if (typeof value !== 'string' || !SEGMENT.test(value) || value.includes('..'))
+    throw new DataError(
+      where(),
+      `cannot store a "${record.type}" record: "${field}" must be a name of letters, digits, ".", "_" or "-" (found ${JSON.stringify(value) ?? 'nothing'})`,
+    );
+  return value;
+}

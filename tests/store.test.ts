@@ -1,0 +1,348 @@
+/**
+ * The columnar store: store write, store read and query (docs/store.md), end to end through the CLI.
+ * Values are checked against what the test computes from the records it wrote.
+ */
+
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { collect } from '../src/core/io/stream.js';
+import { storeRead, storeReadBytes } from '../src/core/store/read.js';
+import { BIN, parseLines, ROOT, runCli } from './helpers/cli.js';
+import { describeShared, sharedFile } from './helpers/shared-data.js';
+
+const ROOT_TMP = mkdtempSync(join(tmpdir(), 'tickpipe-store-'));
+let n = 0;
+const freshDir = (): string => join(ROOT_TMP, `s${n++}`);
+afterAll(() => rmSync(ROOT_TMP, { recursive: true, force: true }));
+
+async function gen(args: string[]): Promise<string> {
+  const r = await runCli(['generate', ...args]);
+  expect(r.code).toBe(0);
+  return r.stdout;
+}
+
+async function write(dir: string, input: string): Promise<Record<string, unknown>[]> {
+  const r = await runCli(['store', 'write', dir], input);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  return parseLines(r.stdout);
+}
+
+async function read(dir: string, ...args: string[]): Promise<string> {
+  const r = await runCli(['store', 'read', dir, ...args]);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  return r.stdout;
+}
+
+describe('store write | store read: round trip', () => {
+  it('candles over a month boundary come back byte for byte, in two partitions', async () => {
+    const input = await gen(['candles', '--count', '4320', '--from', '2024-01-30']);
+    const dir = freshDir();
+    const parts = await write(dir, input);
+    expect(parts.map((p) => [p.path, p.rows, p.min_time, p.max_time])).toEqual([
+      [
+        'binance_spot/candles/BTCUSDT/1m/year=2024/month=01/data.parquet',
+        2880,
+        '2024-01-30T00:00:00.000Z',
+        '2024-01-31T23:59:00.000Z',
+      ],
+      [
+        'binance_spot/candles/BTCUSDT/1m/year=2024/month=02/data.parquet',
+        1440,
+        '2024-02-01T00:00:00.000Z',
+        '2024-02-01T23:59:00.000Z',
+      ],
+    ]);
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    expect(manifest.partitions.map((p: { rows: number }) => p.rows)).toEqual([2880, 1440]);
+    expect(await read(dir, '--kind', 'candles')).toBe(input);
+  });
+
+  it('trades come back byte for byte; --from/--to select a half-open range by time', async () => {
+    const input = await gen([
+      'trades',
+      '--count',
+      '5000',
+      '--rate',
+      '0.05',
+      '--from',
+      '2024-03-31T12:00:00Z',
+    ]);
+    const dir = freshDir();
+    const parts = await write(dir, input);
+    expect(parts.length).toBe(2);
+    expect(await read(dir, '--kind', 'trades', '--symbol', 'BTCUSDT')).toBe(input);
+    const from = '2024-04-01T00:00:00.000Z';
+    const to = '2024-04-01T06:00:00.000Z';
+    const expected = input
+      .split('\n')
+      .filter((l) => l !== '' && JSON.parse(l).time >= from && JSON.parse(l).time < to)
+      .map((l) => `${l}\n`)
+      .join('');
+    expect(expected.length).toBeGreaterThan(0);
+    expect(await read(dir, '--kind', 'trades', '--from', from, '--to', to)).toBe(expected);
+  });
+
+  it('keeps what the columns cannot hold: decimal strings, other time forms, string ids, unknown fields and types', async () => {
+    const lines = [
+      '{"type":"trade","time":"2024-01-01T00:00:00.000Z","exchange":"binance_spot","symbol":"BTCUSDT","id":"a-1","price":"42000.10","amount":0.5,"side":"buy","note":{"k":[1,2]}}',
+      '{"type":"trade","time":1704067201000,"exchange":"binance_spot","symbol":"BTCUSDT","id":2,"price":42000.2,"amount":"1e-8","side":"sell","local_time":"2024-01-01T00:00:01.000123Z"}',
+      '{"type":"trade","time":"2024-01-01T00:00:02.123000Z","exchange":"binance_spot","symbol":"BTCUSDT","id":3,"price":42000,"amount":1,"side":"buy","flags":["spike"],"maker":null}',
+      '{"type":"book","time":"2024-01-01T00:00:03.000Z","exchange":"binance_spot","symbol":"BTCUSDT","snapshot":true,"bids":[[41999,1]],"asks":[[42001,2]],"sequence":7}',
+    ];
+    const dir = freshDir();
+    await write(dir, `${lines.join('\n')}\n`);
+    expect(await read(dir, '--kind', 'trades')).toBe(`${lines.slice(0, 3).join('\n')}\n`);
+    expect(await read(dir, '--kind', 'books')).toBe(`${lines[3]}\n`);
+    // The library's records serialise to the same text as the command's byte path.
+    const records = await collect(storeRead({ dir, kind: 'trades' }));
+    expect(records.map((r) => `${JSON.stringify(r)}\n`).join('')).toBe(`${lines.slice(0, 3).join('\n')}\n`);
+    let bytes = '';
+    for await (const b of storeReadBytes({ dir, kind: 'trade' })) bytes += b.bytes.toString();
+    expect(bytes).toBe(`${lines.slice(0, 3).join('\n')}\n`);
+    // The typed columns still hold the values, for SQL.
+    const q = await runCli([
+      'query',
+      dir,
+      'SELECT price, amount, epoch_ms(time) AS ms FROM trades ORDER BY time',
+    ]);
+    expect(parseLines(q.stdout)).toEqual([
+      { price: 42000.1, amount: 0.5, ms: 1704067200000 },
+      { price: 42000.2, amount: 1e-8, ms: 1704067201000 },
+      { price: 42000, amount: 1, ms: 1704067202123 },
+    ]);
+  });
+});
+
+describeShared('store on real data', () => {
+  it('a Binance 1m archive day, through fetch --file, comes back byte for byte', async () => {
+    const fetched = await runCli([
+      'fetch',
+      '--file',
+      sharedFile('binance_datatool', 'BTCUSDT-1m-2020-01-01.zip'),
+      '--exchange',
+      'binance_spot',
+      '--quiet',
+    ]);
+    expect(fetched.code).toBe(0);
+    expect(parseLines(fetched.stdout)).toHaveLength(1440);
+    const dir = freshDir();
+    const parts = await write(dir, fetched.stdout);
+    expect(parts.map((p) => [p.rows, p.min_time, p.max_time])).toEqual([
+      [1440, '2020-01-01T00:00:00.000Z', '2020-01-01T23:59:00.000Z'],
+    ]);
+    expect(await read(dir, '--kind', 'candles', '--symbol', 'BTCUSDT', '--interval', '1m')).toBe(
+      fetched.stdout,
+    );
+  });
+});
+
+describe('store write: idempotence', () => {
+  it('writing the same input twice gives the same rows, not twice as many', async () => {
+    const input = await gen(['candles', '--count', '2000', '--from', '2024-05-01']);
+    const dir = freshDir();
+    const first = await write(dir, input);
+    const second = await write(dir, input);
+    expect(second).toEqual(first);
+    expect(await read(dir, '--kind', 'candles')).toBe(input);
+  });
+
+  it('writing days again replaces those days and keeps the others', async () => {
+    const a = await gen(['candles', '--count', '4320', '--from', '2024-05-01', '--seed', '1']);
+    const b = await gen(['candles', '--count', '4320', '--from', '2024-05-02', '--seed', '2']);
+    const dir = freshDir();
+    await write(dir, a);
+    const parts = await write(dir, b);
+    expect(parts.map((p) => [p.rows, p.written, p.min_time, p.max_time])).toEqual([
+      [5760, 4320, '2024-05-01T00:00:00.000Z', '2024-05-04T23:59:00.000Z'],
+    ]);
+    const day1 = a.split('\n').slice(0, 1440).join('\n');
+    expect(await read(dir, '--kind', 'candles')).toBe(`${day1}\n${b}`);
+  });
+});
+
+describe('store write: crash safety', () => {
+  it('kill -9 while the partition is being rewritten leaves the old partition and manifest', async () => {
+    const dir = freshDir();
+    const old = await gen(['candles', '--count', '600', '--from', '2024-01-01']);
+    await write(dir, old);
+    const manifest = readFileSync(join(dir, 'manifest.json'), 'utf8');
+    const big = join(ROOT_TMP, 'big.ndjson');
+    const r = await runCli([
+      'generate',
+      'candles',
+      '--count',
+      '600000',
+      '--interval',
+      '1s',
+      '--from',
+      '2024-01-01',
+    ]);
+    writeFileSync(big, r.stdout);
+    const folder = join(dir, 'binance_spot/candles/BTCUSDT/1m/year=2024/month=01');
+    const bigFolder = join(dir, 'binance_spot/candles/BTCUSDT/1s/year=2024/month=01');
+    const child = spawn(process.execPath, [BIN, 'store', 'write', dir, big], { cwd: ROOT, stdio: 'ignore' });
+    const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
+    // Wait for the condition: the writer's temporary file exists (it is writing the partition).
+    let seen = false;
+    while (!seen) {
+      seen = existsSync(bigFolder) && readdirSync(bigFolder).some((f) => f.startsWith('.data.parquet.tmp-'));
+      if (!seen) await new Promise((res) => setImmediate(res));
+      if (child.exitCode !== null) break;
+    }
+    expect(seen).toBe(true);
+    child.kill('SIGKILL');
+    await closed;
+    expect(existsSync(join(bigFolder, 'data.parquet'))).toBe(false);
+    expect(readFileSync(join(dir, 'manifest.json'), 'utf8')).toBe(manifest);
+    expect(readdirSync(folder)).toEqual(['data.parquet']);
+    expect(await read(dir, '--kind', 'candles')).toBe(old);
+    // The next write of that partition clears the dead writer's temporary file.
+    await write(dir, await gen(['candles', '--count', '10', '--interval', '1s', '--from', '2024-01-01']));
+    expect(readdirSync(bigFolder).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  }, 120_000);
+});
+
+describe('store read: time order', () => {
+  it('merges symbols and partitions by open_time, ties in symbol order', async () => {
+    const btc = await gen(['candles', '--count', '3000', '--from', '2024-02-28', '--interval', '1m']);
+    const eth = await gen([
+      'candles',
+      '--count',
+      '1000',
+      '--from',
+      '2024-02-29T12:00:00Z',
+      '--interval',
+      '3m',
+      '--symbol',
+      'ETHUSDT',
+      '--seed',
+      '9',
+    ]);
+    const dir = freshDir();
+    // ETH first, so the store's order is not the input's.
+    await write(dir, eth + btc);
+    const out = parseLines(await read(dir, '--kind', 'candles'));
+    const expected = [...parseLines(btc), ...parseLines(eth)].sort((x, y) =>
+      x.open_time === y.open_time
+        ? (x.symbol as string).localeCompare(y.symbol as string)
+        : (x.open_time as string) < (y.open_time as string)
+          ? -1
+          : 1,
+    );
+    expect(out).toHaveLength(4000);
+    expect(out).toEqual(expected);
+    const onlyEth = await read(dir, '--kind', 'candles', '--symbol', 'ETHUSDT');
+    expect(onlyEth).toBe(eth);
+  });
+});
+
+describe('query', () => {
+  it('counts and sums per day match the records', async () => {
+    const input = await gen(['candles', '--count', '4320', '--from', '2024-01-31', '--seed', '5']);
+    const dir = freshDir();
+    await write(dir, input);
+    const r = await runCli([
+      'query',
+      dir,
+      "SELECT strftime(open_time, '%Y-%m-%d') AS day, count(*) AS n, sum(volume) AS volume, max(high) AS high FROM candles GROUP BY day ORDER BY day",
+    ]);
+    expect(r.code).toBe(0);
+    const byDay = new Map<string, { n: number; volume: number; high: number }>();
+    for (const c of parseLines(input)) {
+      const day = (c.open_time as string).slice(0, 10);
+      const d = byDay.get(day) ?? { n: 0, volume: 0, high: 0 };
+      d.n++;
+      d.volume += c.volume as number;
+      d.high = Math.max(d.high, c.high as number);
+      byDay.set(day, d);
+    }
+    const rows = parseLines(r.stdout);
+    expect(rows.map((x) => x.day)).toEqual([...byDay.keys()]);
+    for (const row of rows) {
+      const d = byDay.get(row.day as string)!;
+      expect(row.n).toBe(1440);
+      expect(row.high).toBe(d.high);
+      expect(row.volume as number).toBeCloseTo(d.volume, 6);
+    }
+    const csv = await runCli([
+      'query',
+      dir,
+      'SELECT symbol, count(*) AS n FROM candles GROUP BY symbol',
+      '--format',
+      'csv',
+    ]);
+    expect(csv.stdout).toBe('symbol,n\nBTCUSDT,4320\n');
+  });
+
+  it('a malformed SQL is a usage error naming the place, exit 2', async () => {
+    const dir = freshDir();
+    await write(dir, await gen(['candles', '--count', '10']));
+    const r = await runCli(['query', dir, 'SELEC count(*) FROM candles']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/SQL: Parser Error: syntax error at or near "SELEC"/);
+    expect(r.stderr).toMatch(/LINE 1/);
+    const unknown = await runCli(['query', dir, 'SELECT * FROM trades']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/trades does not exist[\s\S]*the store's views: candles/);
+  });
+});
+
+describe('bad input', () => {
+  it('a missing DIR: store read and query exit 2 saying it is not a store', async () => {
+    const dir = join(ROOT_TMP, 'nothing-here');
+    const r = await runCli(['store', 'read', dir, '--kind', 'candles']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${dir}: not a store (no manifest.json`);
+    const q = await runCli(['query', dir, 'SELECT 1']);
+    expect(q.code).toBe(2);
+    expect(q.stderr).toContain('not a store');
+  });
+
+  it('a record the store cannot place is a located error, exit 1, and nothing is written', async () => {
+    const dir = freshDir();
+    const input = `${(await gen(['candles', '--count', '3'])).trimEnd()}\n{"type":"trade","time":"2024-01-01T00:00:00.000Z","exchange":"binance_spot","price":1}\n`;
+    const r = await runCli(['store', 'write', dir], input);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/stdin:4: cannot store a "trade" record: "symbol" must be a name/);
+    expect(existsSync(join(dir, 'manifest.json'))).toBe(false);
+  });
+
+  it('a symbol not in the store is a usage error naming what it has', async () => {
+    const dir = freshDir();
+    await write(dir, await gen(['candles', '--count', '3']));
+    const r = await runCli(['store', 'read', dir, '--kind', 'candles', '--symbol', 'DOGEUSDT']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no candles of DOGEUSDT in the store \(it has candles of BTCUSDT\)/);
+  });
+});
+
+describe('backtest --store', () => {
+  it('gives the same output as backtest on the NDJSON file the store was written from', async () => {
+    const input = await gen(['candles', '--count', '5000', '--from', '2024-01-30', '--seed', '11']);
+    const file = join(ROOT_TMP, 'bt.ndjson');
+    writeFileSync(file, input);
+    const dir = freshDir();
+    await write(dir, input);
+    const args = ['--strategy', 'sma-cross', '--quiet'];
+    const plain = await runCli(['backtest', file, ...args]);
+    const stored = await runCli(['backtest', '--store', dir, '--symbol', 'BTCUSDT', ...args]);
+    expect(plain.code).toBe(0);
+    expect(stored.code, stored.stderr).toBe(0);
+    expect(parseLines(plain.stdout).filter((r) => r.type === 'fill').length).toBeGreaterThan(0);
+    expect(stored.stdout).toBe(plain.stdout);
+    // A range reads only that part: the same as the NDJSON clipped to it.
+    const clipped = input
+      .split('\n')
+      .filter((l) => l !== '' && JSON.parse(l).open_time >= '2024-02-01')
+      .join('\n');
+    const part = await runCli(['backtest', ...args], `${clipped}\n`);
+    const ranged = await runCli(['backtest', '--store', dir, '--from', '2024-02-01', ...args]);
+    expect(ranged.stdout).toBe(part.stdout);
+  });
+});
