@@ -20,13 +20,14 @@ const MAX_LINE = ['--max-line-bytes', '65536'];
 
 /** Every command that reads records, with the arguments it is run with on a case's file. */
 const COMMANDS: Record<string, (file: string) => string[]> = {
-  sanitize: (f) => ['sanitize', f, ...MAX_LINE],
-  backtest: (f) => ['backtest', f, '--strategy', 'buy-and-hold', ...MAX_LINE],
+  // --no-quiet: the run summaries the checks read are shown off a terminal too.
+  sanitize: (f) => ['sanitize', f, '--no-quiet', ...MAX_LINE],
+  backtest: (f) => ['backtest', f, '--strategy', 'buy-and-hold', '--no-quiet', ...MAX_LINE],
   summarize: (f) => ['summarize', f, ...MAX_LINE],
   drawdown: (f) => ['drawdown', f, '--type', 'candle', '--field', 'close', ...MAX_LINE],
-  orderbook: (f) => ['orderbook', f, ...MAX_LINE],
-  'fetch --file': (f) => ['fetch', '--file', f],
-  'connect --replay': (f) => ['connect', '--replay', f],
+  orderbook: (f) => ['orderbook', f, '--no-quiet', ...MAX_LINE],
+  'fetch --file': (f) => ['fetch', f, '--no-quiet'],
+  'connect --replay': (f) => ['connect', '--replay', f, '--no-quiet'],
 };
 
 /** The cases whose hostile record each command consumes (rather than passing through or ignoring). */
@@ -41,7 +42,10 @@ const OWNS: Record<string, RegExp> = {
 };
 const SAID = /warning|problems found|refused|bad line|not understood/;
 const STACK = /^\s+at .+(?::\d+:\d+\)?|\(native\))$/m;
-const LOCATED = /[^\s:]+:\d+: |corrupt gzip input/;
+// A refusal names its place: FILE:LINE for a record, the file for a corrupt stream, and the input
+// for a whole-input refusal (summarize or drawdown on market data, backtest on account records:
+// `FILE: no equity or balance records in the input`).
+const LOCATED = /[^\s:]+:\d+: |corrupt gzip input|[^\s:]+: (?:--fill-model \w+: )?no [^:]+ in the input \(found/;
 const PRICE_FIELDS = ['price', 'open', 'high', 'low', 'close', 'bid_price', 'ask_price', 'equity'];
 
 /** Records in a case's input: lines that parse as JSON objects with a string type. */
@@ -102,7 +106,7 @@ describe(`the hostile-input corpus (${cases.length} cases x ${Object.keys(COMMAN
     for (const c of cases.filter((x) => x.kind === 'y')) {
       const file = join(dir, `${c.name}.ndjson`);
       writeFileSync(file, c.bytes);
-      const r = await runInProcess(['sanitize', file]);
+      const r = await runInProcess(['sanitize', file, '--no-quiet']);
       expect(r.code, `${c.name}\n${r.stderr}`).toBe(0);
       expect(
         r.stdout.split('\n').filter((l) => l.length > 0),
@@ -115,7 +119,7 @@ describe(`the hostile-input corpus (${cases.length} cases x ${Object.keys(COMMAN
     for (const c of cases.filter((x) => x.kind === 'n')) {
       const file = join(dir, `${c.name}.ndjson`);
       writeFileSync(file, c.bytes);
-      const r = await runInProcess(['sanitize', file]);
+      const r = await runInProcess(['sanitize', file, '--no-quiet']);
       const said = r.code === 1 ? LOCATED.test(r.stderr) : /problems found|bad line/.test(r.stderr);
       expect(said, `${c.name}: exit ${r.code}\n${r.stderr}`).toBe(true);
     }
