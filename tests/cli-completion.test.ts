@@ -108,7 +108,10 @@ describe('completion', () => {
       expect(specs).toContain(
         '--strategy[A built-in strategy name or a module path (./my-strategy.js, or .ts)]:value:(sma-cross mean-reversion momentum pairs market-maker buy-and-hold)',
       );
-      expect(specs).toContain('*--param[A strategy parameter KEY=VALUE (repeatable)]:value:_files');
+      // The first sentence of the flag's description, cut to 70 characters with an ellipsis.
+      expect(specs).toContain(
+        '*--param[A strategy parameter KEY=VALUE (repeatable, or comma-separated: fast=…]:value:_files',
+      );
       expect(specs).toContain(
         '(-q --quiet)-q[No run summary on stderr (records, orders, rejections, fills)]',
       );

@@ -125,6 +125,16 @@ describe('help', () => {
       'tickpipe help: error: "sumarize" is not a tickpipe command. Did you mean "summarize"?\nSee: tickpipe --help\n',
     );
   });
+  it('help and completion never take their argument from a piped standard input', async () => {
+    const list = await runCli(['help']);
+    const piped = await runCli(['help'], 'sumarize\n');
+    expect(piped.code).toBe(0);
+    expect(piped.stderr).toBe('');
+    expect(piped.stdout).toBe(list.stdout);
+    const shell = await runCli(['completion'], 'bash\n');
+    expect(shell.code).toBe(2);
+    expect(shell.stdout).toBe('');
+  });
   it('finds the docs pages a help text names', () => {
     expect(
       docsMentioned('see docs/fetch.md and docs/format.md, again docs/fetch.md; not docs/x.txt'),

@@ -10,7 +10,9 @@
  * another branch is building are in PENDING (by command line) or use a command of PENDING_COMMANDS
  * (resample, report, sweep), skipped with the reason, for the lead to remove when it lands. A listed
  * example that no longer exists, or a pending command that exists, fails the test, so the lists stay
- * true.
+ * true. Examples that install into the user's shell configuration (shell completion) are in
+ * INSTALLS, never run here (this test writes only inside its temporary folder; their scripts are
+ * checked by tests/cli-completion.test.ts). `help` and `completion` promise text: non-empty stdout.
  */
 
 import { spawn } from 'node:child_process';
@@ -56,17 +58,17 @@ const NETWORK: Record<string, string> = {
     "downloads from Binance's archive",
   'tickpipe fetch --exchange bybit_perpetuals_usd --symbol BTCUSDT --kind trades --from 2024-01-01 --cache /data/cache --quiet > trades.ndjson':
     "downloads from Bybit's archive",
-  'tickpipe connect -e binance_spot --symbols BTCUSDT,ETHUSDT --channels trades,quotes,book --record today.gz':
+  'tickpipe connect -e binance_spot --symbol BTCUSDT,ETHUSDT --channels trades,quotes,book --record today.gz':
     "a live session with Binance's websocket",
-  'tickpipe connect -e bybit_perpetuals_usd --symbols BTCUSDT --channels book --duration 10m | tickpipe orderbook':
+  'tickpipe connect -e bybit_perpetuals_usd --symbol BTCUSDT --channels book --duration 10m | tickpipe orderbook':
     "a live session with Bybit's websocket",
-  'tickpipe connect -e bybit_perpetuals_usd --symbols BTCUSDT --channels book | tickpipe orderbook':
+  'tickpipe connect -e bybit_perpetuals_usd --symbol BTCUSDT --channels book | tickpipe orderbook':
     "a live session with Bybit's websocket",
-  'tickpipe connect -e bybit_perpetuals_usd --symbols BTCUSDT --channels book --duration 10m | tickpipe orderbook | tickpipe backtest --strategy market-maker':
+  'tickpipe connect -e bybit_perpetuals_usd --symbol BTCUSDT --channels book --duration 10m | tickpipe orderbook | tickpipe backtest --strategy market-maker':
     "a live session with Bybit's websocket",
-  'tickpipe connect -e binance_futures_usd --symbols BTCUSDT --channels book | tickpipe orderbook | tickpipe backtest --strategy market-maker     # paper trading':
+  'tickpipe connect -e binance_futures_usd --symbol BTCUSDT --channels book | tickpipe orderbook | tickpipe backtest --strategy market-maker     # paper trading':
     "a live session with Binance's websocket",
-  'tickpipe connect --exchange binance_spot --symbols BTCUSDT --channels book | tickpipe orderbook | tickpipe backtest --strategy market-maker | tickpipe summarize --period 1h --interval daily --every 1d':
+  'tickpipe connect --exchange binance_spot --symbol BTCUSDT --channels book | tickpipe orderbook | tickpipe backtest --strategy market-maker | tickpipe summarize --period 1h --interval daily --every 1d':
     "a live session with Binance's websocket",
 };
 
@@ -79,6 +81,28 @@ const PENDING: Record<string, string> = {
   'tickpipe connect --replay capture.gz | tickpipe orderbook | tickpipe backtest --strategy market-maker --latency-ms 5 --balance binance_spot:usdt=10000 --balance binance_spot:btc=1':
     'backtest refuses the replay -> orderbook records as older than its clock (stdin:3), the pipeline of helper "engine"',
 };
+
+/**
+ * Examples that install into the user's shell configuration (`> ~/.config/fish/...`,
+ * `> "${fpath[1]}/_tickpipe"`, `source <(...)`), by command line: never run here, since this test
+ * writes only inside its temporary folder. What they install is checked by
+ * tests/cli-completion.test.ts instead (each script parses in its shell and completes).
+ */
+const INSTALLS: Record<string, string> = {
+  'source <(tickpipe completion bash)': 'loads bash completion into the shell',
+  'tickpipe completion zsh > "${fpath[1]}/_tickpipe"': "writes into zsh's $fpath",
+  'tickpipe completion fish > ~/.config/fish/completions/tickpipe.fish': "writes into fish's configuration",
+  'tickpipe completion zsh > "${fpath[1]}/_tickpipe"                   # zsh (or source <(...))':
+    "writes into zsh's $fpath",
+  'tickpipe completion fish > ~/.config/fish/completions/tickpipe.fish # fish':
+    "writes into fish's configuration",
+};
+
+/** An example that writes outside its working folder or changes the shell: it must be in INSTALLS. */
+function installs(command: string): boolean {
+  const code = command.replace(/\s+#.*$/, '');
+  return /^source\b|>\s*"?(~|\$|\/)/.test(code);
+}
 
 /** Commands that do not exist yet (other branches build them): any example using one is pending. */
 const PENDING_COMMANDS: Record<string, string> = {
@@ -133,8 +157,8 @@ const GENERATED: [name: string, command: string][] = [
 ];
 /** Generated from the shared data. */
 const FROM_SHARED: [name: string, command: string][] = [
-  ['orcl.ndjson', 'tickpipe fetch --file orcl-1995-2014.txt -q'],
-  ['index-5m.ndjson', `tickpipe fetch --file ${'$SHARED'}/backtrader/2006-min-005.txt -q`],
+  ['orcl.ndjson', 'tickpipe fetch orcl-1995-2014.txt -q'],
+  ['index-5m.ndjson', `tickpipe fetch ${'$SHARED'}/backtrader/2006-min-005.txt -q`],
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -179,10 +203,15 @@ const docs = readdirSync(join(ROOT, 'docs'))
   .map((f) => `docs/${f}`);
 const ALL = [...markdownExamples('README.md'), ...docs.flatMap(markdownExamples), ...helpExamples()];
 
-/** fetch without --file, connect without --replay: a venue on the network. */
+/**
+ * fetch without a FILE, connect without --replay: a venue on the network. A local fetch names its
+ * input first, as every example writes it (`fetch orcl-1995-2014.txt`, `fetch -` for stdin), or by
+ * the deprecated `--file`; a fetch whose first word is a flag and that has no --file reaches a venue.
+ */
 function reachesVenue(command: string): boolean {
   return (
-    /tickpipe fetch\b(?![^|]*--file)/.test(command) || /tickpipe connect\b(?![^|]*--replay)/.test(command)
+    /tickpipe fetch\b(?!\s+(?:-(?=\s|$)|[^\s-]))(?![^|]*--file)/.test(command) ||
+    /tickpipe connect\b(?![^|]*--replay)/.test(command)
   );
 }
 
@@ -197,7 +226,8 @@ function promise(command: string): { types: string[] | 'text' | 'html'; output: 
   const redirect = /> *(\S+)\s*$/.exec(code)?.[1];
   const stages = code.split('|').map((s) => s.trim());
   const tickpipes = stages.filter((s) => s.startsWith('tickpipe '));
-  const last = tickpipes.at(-1)!.split(/\s+/);
+  // `source <(tickpipe completion bash)`: the tickpipe of a process substitution.
+  const last = (tickpipes.at(-1) ?? /tickpipe [^)]*/.exec(code)?.[0] ?? '').split(/\s+/);
   const name = last[1]!;
   const has = (flag: string): boolean => last.includes(flag);
   const tail = /\|\s*tail -1\s*$/.test(code);
@@ -208,6 +238,10 @@ function promise(command: string): { types: string[] | 'text' | 'html'; output: 
       const at = last.findIndex((w) => w === '-o' || w === '--out');
       return { types: 'html', output: at < 0 ? redirect : last[at + 1] };
     }
+    case 'help':
+    case 'completion':
+      // The usage text, a shell script.
+      return { types: 'text', output: redirect };
     case 'generate':
       types = [{ candles: 'candle', trades: 'trade', quotes: 'quote', book: 'book' }[last[2]!] ?? 'candle'];
       break;
@@ -342,7 +376,15 @@ describe('the examples lists are true', () => {
 
   it('every listed example exists', () => {
     const commands = new Set(ALL.map((e) => e.command));
-    for (const c of [...Object.keys(NETWORK), ...Object.keys(PENDING)]) expect(commands, c).toContain(c);
+    for (const c of [...Object.keys(NETWORK), ...Object.keys(PENDING), ...Object.keys(INSTALLS)])
+      expect(commands, c).toContain(c);
+  });
+
+  it('every example that installs into the shell (writes outside its folder) is listed in INSTALLS', () => {
+    const outside = ALL.filter((e) => installs(e.command));
+    expect(outside.length).toBeGreaterThan(2);
+    for (const e of outside) expect(Object.keys(INSTALLS), `${e.where}: ${e.command}`).toContain(e.command);
+    expect(installs('tickpipe backtest candles.ndjson > run.ndjson')).toBe(false);
   });
 
   it('every example that reaches a venue is listed as needing the network', () => {
@@ -371,6 +413,11 @@ describe('every example works', () => {
     if (network !== undefined || reachesVenue(command)) {
       // Never run: an unlisted one fails the list test above instead of reaching the network.
       it.skip(`${name} (skipped: needs the network: ${network ?? 'not listed in NETWORK'})`, () => {});
+      continue;
+    }
+    if (INSTALLS[command] !== undefined || installs(command)) {
+      // Never run: an unlisted one fails the list test above instead of writing outside the temp folder.
+      it.skip(`${name} (skipped: installs into the user's shell configuration: ${INSTALLS[command] ?? 'not listed in INSTALLS'}; checked by tests/cli-completion.test.ts instead)`, () => {});
       continue;
     }
     if (pending !== undefined) {

@@ -24,7 +24,13 @@ export default class Completion extends Command {
   ];
 
   static override args = {
-    shell: Args.string({ description: 'The shell.', options: [...SHELLS], required: true }),
+    // ignoreStdin: oclif would otherwise read a piped standard input as the SHELL.
+    shell: Args.string({
+      description: 'The shell.',
+      options: [...SHELLS],
+      required: true,
+      ignoreStdin: true,
+    }),
   };
 
   /** A refused argument: tickpipe's usage-error line and exit 2, as every command gives. */

@@ -104,12 +104,12 @@ Exit status: 0 when everything asked for was delivered; 1 when something could n
     },
     {
       description: 'A file downloaded by hand',
-      command: '<%= config.bin %> <%= command.id %> --file BTCUSDT-1m-2020-01-01.zip --exchange binance_spot',
+      command: '<%= config.bin %> <%= command.id %> BTCUSDT-1m-2020-01-01.zip --exchange binance_spot',
     },
     {
       description: 'A Yahoo-style daily CSV, cleaned on a weekday calendar',
       command:
-        '<%= config.bin %> <%= command.id %> --file orcl-1995-2014.txt | <%= config.bin %> sanitize --calendar weekdays',
+        '<%= config.bin %> <%= command.id %> orcl-1995-2014.txt | <%= config.bin %> sanitize --calendar weekdays',
     },
     {
       description: "A barter backtest's market data",

@@ -12,7 +12,8 @@ export default class HelpCommand extends Command {
   ];
 
   static override args = {
-    command: Args.string({ description: 'The command to describe.', required: false }),
+    // ignoreStdin: oclif would otherwise read a piped standard input as the COMMAND.
+    command: Args.string({ description: 'The command to describe.', required: false, ignoreStdin: true }),
   };
 
   static override strict = false;

@@ -20,7 +20,7 @@ Buckets are aligned in UTC, or in --tz (an offset such as +08:00 or a zone such 
     {
       description: '1-minute candles to hourly ones',
       command:
-        '<%= config.bin %> fetch --exchange binance_spot --file BTCUSDT-1m-2020-01-01.zip | <%= config.bin %> <%= command.id %> --interval 1h',
+        '<%= config.bin %> fetch BTCUSDT-1m-2020-01-01.zip --exchange binance_spot | <%= config.bin %> <%= command.id %> --interval 1h',
     },
     {
       description: 'Daily candles of a venue whose day starts at midnight in New York, full days only',
@@ -34,7 +34,7 @@ Buckets are aligned in UTC, or in --tz (an offset such as +08:00 or a zone such 
     {
       description: '5-minute candles of the mid from an order book, gaps filled flat',
       command:
-        '<%= config.bin %> orderbook book.ndjson | <%= config.bin %> <%= command.id %> --interval 5m --fill flat',
+        '<%= config.bin %> orderbook books.ndjson | <%= config.bin %> <%= command.id %> --interval 5m --fill flat',
     },
   ];
 
