@@ -74,8 +74,6 @@ const NETWORK: Record<string, string> = {
 
 /** Examples of features another branch is building, by command line: skipped, for the lead to remove. */
 const PENDING: Record<string, string> = {
-  'tickpipe report sweep.ndjson --x fast --y slow -o sweep.html':
-    'reads the output of tickpipe sweep, which does not exist yet (issue 17)',
   'tickpipe connect --replay capture.gz | tickpipe orderbook | tickpipe backtest --strategy market-maker':
     'backtest refuses the replay -> orderbook records as older than its clock (stdin:3), the pipeline of helper "engine"',
   'tickpipe connect --replay capture.gz | tickpipe orderbook | tickpipe backtest --strategy market-maker --latency-ms 5 --balance binance_spot:usdt=10000 --balance binance_spot:btc=1':
@@ -106,7 +104,6 @@ function installs(command: string): boolean {
 
 /** Commands that do not exist yet (other branches build them): any example using one is pending. */
 const PENDING_COMMANDS: Record<string, string> = {
-  sweep: 'tickpipe sweep does not exist yet (issue 17)',
 };
 
 function pendingReason(command: string): string | undefined {
@@ -141,6 +138,20 @@ const GENERATED: [name: string, command: string][] = [
   ['btc.ndjson', 'cat candles.ndjson'],
   ['raw.ndjson.gz', 'gzip -c candles.ndjson'],
   ['run.ndjson', 'tickpipe backtest candles.ndjson -q'],
+  [
+    'sweep.ndjson',
+    'tickpipe sweep candles.ndjson --strategy sma-cross --sizing percent-equity:0.5 --grid fast=5,10 --grid slow=20,40 -j 1',
+  ],
+  ...[1, 2, 3].map((k): [string, string] => [
+    `part${k}.ndjson`,
+    `tickpipe sweep candles.ndjson --grid fast=5..50:5 --grid slow=60,120 --shard ${k}/3 -j 1`,
+  ]),
+  ['shards.ndjson', 'cat part1.ndjson part2.ndjson part3.ndjson'],
+  // An interrupted sweep: its first three runs (what --resume takes up).
+  [
+    'partial.ndjson',
+    'tickpipe sweep candles.ndjson --sizing percent-equity:0.5 --grid fast=5..50:5 --grid slow=60,120 -j 1 | head -3',
+  ],
   ['pnl.ndjson', 'cat run.ndjson'],
   ['books.ndjson', 'tickpipe generate book --count 20000 --levels 20'],
   ['trades.ndjson', 'tickpipe generate trades --count 20000'],
@@ -250,6 +261,9 @@ function promise(command: string): { types: string[] | 'text' | 'html'; output: 
       break;
     case 'summarize':
       types = has('--pretty') ? 'text' : has('--flat') ? ['summary_row'] : ['summary'];
+      break;
+    case 'sweep':
+      types = ['sweep_run', 'sweep_summary', 'sweep_fold'];
       break;
     case 'drawdown':
       types = ['drawdown_summary'];
@@ -368,9 +382,6 @@ describe('the examples lists are true', () => {
       commands: object;
     };
     for (const c of Object.keys(PENDING_COMMANDS)) expect(Object.keys(manifest.commands)).not.toContain(c);
-    expect(pendingReason('tickpipe backtest candles.ndjson | tickpipe sweep --grid fast=5,10')).toMatch(
-      /issue 17/,
-    );
     expect(pendingReason('tickpipe summarize run.ndjson --flat')).toBeUndefined();
   });
 

@@ -330,6 +330,52 @@ const sweepRecords = (): WireRecord[] => {
   ];
 };
 
+describe('sweep views on the records tickpipe sweep writes (flat rows, in_/out_ fold figures)', () => {
+  it("maps a real 2 x 2 grid: each cell is its run's objective, the ranking is the sweep_summary's", async () => {
+    const candles = await runCli(['generate', 'candles', '--count', '3000', '--seed', '3']);
+    const args = ['--strategy', 'sma-cross', '--sizing', 'percent-equity:0.5', '-j', '1'];
+    const swept = await runCli(
+      ['sweep', ...args, '--grid', 'fast=5,10', '--grid', 'slow=20,40'],
+      candles.stdout,
+    );
+    expect(swept.code, swept.stderr).toBe(0);
+    const recs = parseLines(swept.stdout) as WireRecord[];
+    const runs = recs.filter((r) => r.type === 'sweep_run');
+    const summary = recs.find((r) => r.type === 'sweep_summary')!;
+    const s = buildSweep(runs, summary, [], { x: 'fast', y: 'slow' });
+    expect(s.parameters).toEqual(['fast', 'slow']);
+    expect(s.heatmap!.xs).toEqual([5, 10]);
+    expect(s.heatmap!.ys).toEqual([20, 40]);
+    for (const r of runs)
+      expect(s.heatmap!.cells[[20, 40].indexOf(r.slow as number)]![[5, 10].indexOf(r.fast as number)]).toBe(
+        r.sharpe_ratio,
+      );
+    const best = summary.best as { run: number }[];
+    expect(s.ranked.map((r) => r.id)).toEqual(best.map((b) => b.run));
+  });
+
+  it('reads a walk-forward fold: its parameters and its in- and out-of-sample figures', () => {
+    const fold = {
+      type: 'sweep_fold',
+      fold: 1,
+      train_start: '2024-01-01T00:00:00.000Z',
+      train_end: '2024-01-31T00:00:00.000Z',
+      test_start: '2024-01-31T00:00:00.000Z',
+      test_end: '2024-02-07T00:00:00.000Z',
+      runs: 4,
+      run: 2,
+      fast: 5,
+      slow: 40,
+      in_sharpe_ratio: 1.5,
+      out_sharpe_ratio: -0.25,
+    } as WireRecord;
+    const s = buildSweep([], undefined, [fold], {});
+    expect(s.folds[0]!.parameters).toEqual({ fast: 5, slow: 40 });
+    expect(s.folds[0]!.in_sample).toEqual({ sharpe_ratio: 1.5 });
+    expect(s.folds[0]!.out_of_sample).toEqual({ sharpe_ratio: -0.25 });
+  });
+});
+
 describe('sweep views (on hand-written sweep records: the shapes of issue #17)', () => {
   it('maps the objective over two parameters, ranks the runs and puts the failed one last', () => {
     const recs = sweepRecords();

@@ -1,7 +1,12 @@
 /**
  * The sweep views: a heat map of the objective over two parameters, the ranking of runs, and the
- * walk-forward folds. They read the records `tickpipe sweep` writes (issue #17); the shapes the
- * report relies on are written down in docs/report.md:
+ * walk-forward folds. They read the records `tickpipe sweep` writes (docs/sweep.md): flat rows, the
+ * parameters beside the fixed figure columns, and a fold's figures prefixed `in_` and `out_`:
+ *
+ *     {"type":"sweep_run","run":3,"fast":10,"slow":50,"total_return":0.3,"sharpe_ratio":1.2,...}
+ *     {"type":"sweep_fold","fold":1,"train_start":"...",...,"run":3,"fast":10,"in_sharpe_ratio":...,"out_sharpe_ratio":...}
+ *
+ * `normalSweepRecord` turns those into the nested shape below (also accepted as it is, docs/report.md):
  *
  *     {"type":"sweep_run","id":3,"parameters":{"fast":10,"slow":50},"sharpe_ratio":1.2,"total_return":0.3,...}
  *     {"type":"sweep_run","id":4,"parameters":{...},"error":"..."}                 a failed run
@@ -14,6 +19,46 @@
 
 import { UsageError } from '../errors.js';
 import type { WireRecord } from '../records/record.js';
+import { FIGURES } from '../sweep/figures.js';
+
+/** Fields of a flat sweep record that are neither parameters nor figures. */
+const FLAT_FIELDS = new Set([
+  'type',
+  'run',
+  'id',
+  'error',
+  'wall_ms',
+  'time',
+  'fold',
+  'train_start',
+  'train_end',
+  'test_start',
+  'test_end',
+  'runs',
+]);
+const FIGURE_NAMES = new Set<string>(FIGURES);
+
+/**
+ * A `sweep_run` or `sweep_fold` as `tickpipe sweep` writes it (flat), in the nested shape the views
+ * read: `id`, `parameters`, and for a fold `in_sample` and `out_of_sample`. A record that already
+ * has a `parameters` object is returned as it is.
+ */
+export function normalSweepRecord(r: WireRecord): WireRecord {
+  if (r.parameters !== null && typeof r.parameters === 'object') return r;
+  const parameters: Record<string, unknown> = {};
+  const rest: Record<string, unknown> = {};
+  const inSample: Record<string, unknown> = {};
+  const outOfSample: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(r)) {
+    if (FLAT_FIELDS.has(k)) rest[k] = v;
+    else if (FIGURE_NAMES.has(k)) rest[k] = v;
+    else if (k.startsWith('in_') && FIGURE_NAMES.has(k.slice(3))) inSample[k.slice(3)] = v;
+    else if (k.startsWith('out_') && FIGURE_NAMES.has(k.slice(4))) outOfSample[k.slice(4)] = v;
+    else parameters[k] = v;
+  }
+  const fold = r.type === 'sweep_fold' ? { in_sample: inSample, out_of_sample: outOfSample } : {};
+  return { ...rest, id: r.run ?? r.id, parameters, ...fold } as unknown as WireRecord;
+}
 
 export interface SweepOptions {
   /** The figure ranked and mapped (default: the sweep_summary's objective, else sharpe_ratio). */
@@ -59,7 +104,7 @@ export function figure(v: unknown): number | null {
   return null;
 }
 
-const NOT_FIGURES = new Set(['type', 'id', 'parameters', 'error', 'time', 'wall_ms']);
+const NOT_FIGURES = new Set(['type', 'id', 'run', 'parameters', 'error', 'time', 'wall_ms']);
 
 function compareValues(a: unknown, b: unknown): number {
   if (typeof a === 'number' && typeof b === 'number') return a - b;
@@ -67,11 +112,13 @@ function compareValues(a: unknown, b: unknown): number {
 }
 
 export function buildSweep(
-  runs: readonly WireRecord[],
+  flatRuns: readonly WireRecord[],
   summary: WireRecord | undefined,
-  folds: readonly WireRecord[],
+  flatFolds: readonly WireRecord[],
   options: SweepOptions,
 ): SweepModel {
+  const runs = flatRuns.map(normalSweepRecord);
+  const folds = flatFolds.map(normalSweepRecord);
   const objective =
     options.objective ?? (typeof summary?.objective === 'string' ? summary.objective : 'sharpe_ratio');
   const minimize = options.minimize ?? summary?.direction === 'minimize';
