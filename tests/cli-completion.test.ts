@@ -49,7 +49,10 @@ describe('completion', () => {
         .split('\n')
         .filter(Boolean);
     expect(complete('tickpipe', 'ba')).toEqual(['backtest']);
-    expect(complete('tickpipe', 's')).toEqual(['sanitize', 'summarize']);
+    expect(complete('tickpipe', 's')).toEqual(['sanitize', 'store', 'summarize', 'sweep']);
+    // A topic's commands are two words: `store` completes to its commands, then their flags.
+    expect(complete('tickpipe', 'store', '')).toEqual(['read', 'write']);
+    expect(complete('tickpipe', 'store', 'read', '--ki')).toEqual(['--kind']);
     expect(complete('tickpipe', 'backtest', '--strat')).toEqual(['--strategy']);
     expect(complete('tickpipe', 'backtest', '--strategy', 'm')).toEqual([
       'mean-reversion',

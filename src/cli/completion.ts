@@ -43,6 +43,12 @@ const q = (s: string): string => `'${s.replaceAll("'", "'\\''")}'`;
 
 export function bashCompletion(manifest: Manifest, extra: ExtraValues = {}): string {
   const commands = visibleCommands(manifest);
+  const firstWords = [...new Set(commands.map((c) => c.id.split(':')[0]!))];
+  const topics = new Map<string, string[]>();
+  for (const c of commands) {
+    const [topic, sub] = c.id.split(':');
+    if (sub !== undefined) topics.set(topic!, [...(topics.get(topic!) ?? []), sub]);
+  }
   const lines = [
     '# tickpipe completion for bash. Load it with: source <(tickpipe completion bash)',
     '_tickpipe() {',
@@ -50,11 +56,19 @@ export function bashCompletion(manifest: Manifest, extra: ExtraValues = {}): str
     '  local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}"',
     '  COMPREPLY=()',
     '  if [[ $COMP_CWORD -le 1 ]]; then',
-    `    COMPREPLY=($(compgen -W ${q(commands.map((c) => c.id).join(' '))} -- "$cur"))`,
+    `    COMPREPLY=($(compgen -W ${q(firstWords.join(' '))} -- "$cur"))`,
     '    return',
     '  fi',
+    // A topic's commands are two words (`store read`): the second completes, then names the command.
     // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax, not a template
-    '  case "${COMP_WORDS[1]}" in',
+    '  local cmd="${COMP_WORDS[1]}"',
+    '  case "$cmd" in',
+    ...[...topics].map(
+      ([topic, subs]) =>
+        `    ${topic}) if [[ $COMP_CWORD -eq 2 ]]; then COMPREPLY=($(compgen -W ${q(subs.join(' '))} -- "$cur")); return; fi; cmd="${topic}:\${COMP_WORDS[2]}" ;;`,
+    ),
+    '  esac',
+    '  case "$cmd" in',
   ];
   for (const c of commands) {
     const flags = visibleFlags(c);
