@@ -45,7 +45,8 @@ const STACK = /^\s+at .+(?::\d+:\d+\)?|\(native\))$/m;
 // A refusal names its place: FILE:LINE for a record, the file for a corrupt stream, and the input
 // for a whole-input refusal (summarize or drawdown on market data, backtest on account records:
 // `FILE: no equity or balance records in the input`).
-const LOCATED = /[^\s:]+:\d+: |corrupt gzip input|[^\s:]+: (?:--fill-model \w+: )?no [^:]+ in the input \(found/;
+const LOCATED =
+  /[^\s:]+:\d+: |corrupt gzip input|[^\s:]+: (?:--fill-model \w+: )?no [^:]+ in the input \(found/;
 const PRICE_FIELDS = ['price', 'open', 'high', 'low', 'close', 'bid_price', 'ask_price', 'equity'];
 
 /** Records in a case's input: lines that parse as JSON objects with a string type. */

@@ -103,8 +103,7 @@ function installs(command: string): boolean {
 }
 
 /** Commands that do not exist yet (other branches build them): any example using one is pending. */
-const PENDING_COMMANDS: Record<string, string> = {
-};
+const PENDING_COMMANDS: Record<string, string> = {};
 
 function pendingReason(command: string): string | undefined {
   const missing = Object.keys(PENDING_COMMANDS).find((c) =>
