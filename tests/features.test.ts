@@ -178,3 +178,82 @@ describe('tickpipe features', () => {
     }
   });
 });
+
+describe('features: the byte path (the command) and the record path (the library)', () => {
+  function chunksOf(bytes: Buffer, size: number): AsyncIterable<Buffer> {
+    return (async function* () {
+      for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+    })();
+  }
+
+  /** Two instruments interleaved, trades, a bad line, a blank line, a record that already has sma_20, trailing white space, CRLF, non-ASCII text and a line that is not valid UTF-8. */
+  async function mixedInput(): Promise<Buffer> {
+    const a = (await gen(400)).trimEnd().split('\n');
+    const b = (await gen(150, 'ETHUSDT')).trimEnd().split('\n');
+    const lines: string[] = [];
+    a.forEach((l, i) => {
+      lines.push(l);
+      if (i < b.length) lines.push(b[i]!);
+      if (i % 50 === 7)
+        lines.push(
+          `{"type":"trade","time":"2024-01-01T00:00:00.000Z","exchange":"binance_spot","symbol":"BTCUSDT","id":${i},"price":42000,"amount":0.1,"side":"buy"}`,
+        );
+    });
+    lines[30] = `${lines[30]!.slice(0, -1)},"sma_20":1}`;
+    lines[31] = `${lines[31]!}  \t`;
+    lines[32] = `${lines[32]!}\r`;
+    lines[33] = lines[33]!.replace('"binance_spot"', '"binancé\\u00e9"');
+    lines.splice(40, 0, '', 'not json');
+    const text = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
+    // A candle whose exchange holds a byte that is not UTF-8 (the parser reads it as U+FFFD).
+    const bad = Buffer.from(a[60]!.replace('binance_spot', 'binance_sp\u0000t'), 'utf8');
+    bad[bad.indexOf(0)] = 0xff;
+    return Buffer.concat([text, bad, Buffer.from('\n')]);
+  }
+
+  it.each([
+    [['sma:20', 'rsi:14', 'macd:12,26,9']],
+    [['returns:1', 'logret:1', 'rollvol:20', 'zscore:20', 'atr:14']],
+    [['adx', 'stoch', 'obv', 'mfi', 'psar', 'bollinger:20,2']],
+  ])('%j: the same bytes, over two chunk sizes', async (specs) => {
+    const { FeatureStage, features, featuresNdjson } = await import('../src/core/features/features.js');
+    const { ErrorPolicy, parseRecords, splitLines } = await import('../src/core/io/lines.js');
+    const { serialize } = await import('../src/core/records/record.js');
+    const input = await mixedInput();
+    const recordPolicy = new ErrorPolicy('skip');
+    let viaRecords = '';
+    let count = 0;
+    for await (const batch of features(
+      parseRecords(splitLines(chunksOf(input, 65536), 'stdin'), 'stdin', recordPolicy),
+      new FeatureStage({ specs, source: 'stdin' }),
+    ))
+      for (const r of batch) {
+        viaRecords += `${serialize(r)}\n`;
+        count++;
+      }
+    expect(count).toBe(400 + 150 + 8 + 1);
+    // The candle that had sma_20 has it replaced, not repeated.
+    for (const l of viaRecords.split('\n')) expect(l.split('"sma_20"').length).toBeLessThanOrEqual(2);
+    for (const size of [65536, 997]) {
+      const policy = new ErrorPolicy('skip');
+      const viaBytes: Buffer[] = [];
+      let records = 0;
+      for await (const b of featuresNdjson(
+        { chunks: chunksOf(input, size), source: 'stdin', policy },
+        new FeatureStage({ specs, source: 'stdin' }),
+      )) {
+        viaBytes.push(Buffer.from(b.bytes));
+        records += b.records;
+      }
+      // As bytes: the writer writes the record path's text as UTF-8.
+      expect(Buffer.concat(viaBytes).equals(Buffer.from(viaRecords, 'utf8'))).toBe(true);
+      expect(Buffer.concat(viaBytes).toString('utf8')).toBe(viaRecords);
+      expect(records).toBe(count);
+      expect([policy.skipped, policy.firstProblem]).toEqual([
+        recordPolicy.skipped,
+        recordPolicy.firstProblem,
+      ]);
+      expect(policy.skipped).toBe(1);
+    }
+  });
+});

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { commonFlags, inputFlags, TickpipeCommand } from '../cli/base.js';
-import { FeatureStage, features } from '../core/features/features.js';
+import { FeatureStage, featuresNdjson } from '../core/features/features.js';
 import { featureCatalogue } from '../core/features/registry.js';
 
 const catalogue = featureCatalogue()
@@ -58,6 +58,12 @@ docs/features.md has the formulas and warm-ups.`;
   protected override async main(): Promise<void> {
     const { args, flags } = await this.parse(Features);
     const stage = new FeatureStage({ specs: flags.add, source: this.inputName });
-    await this.write(features(this.records(args.file, flags), stage));
+    const { input, policy, maxLineBytes } = this.rawInput(args.file, flags);
+    await this.write(
+      featuresNdjson(
+        { chunks: input.chunks, source: input.name, policy, maxLineBytes, signal: input.signal },
+        stage,
+      ),
+    );
   }
 }

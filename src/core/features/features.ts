@@ -1,13 +1,24 @@
 /**
  * `tickpipe features`: appends indicator columns to candle records, per instrument and interval, in
  * one streaming pass. Other records pass through unchanged. docs/features.md.
+ *
+ * Two ways in, one stage: `features(records, stage)` for library use, and `featuresNdjson(bytes,
+ * stage)`, the command's byte path: each line is parsed as usual, and a candle is written as its own
+ * input text less the closing brace, then the columns (`,"sma_20":101.5}`), straight into the output
+ * bytes, with no copy of the record and no string built for it (docs/architecture.md). Both write
+ * the same bytes (tests/features.test.ts).
  */
 
+import { isUtf8 } from 'node:buffer';
+import type { NdjsonInput } from '../book/orderbook.js';
 import { DataError, UsageError } from '../errors.js';
-import type { RecordStream, Stage } from '../io/stream.js';
+import { ByteOut } from '../io/bytes.js';
+import { DEFAULT_MAX_LINE_BYTES, type LineCounter, parseLine, tooLong, wholeLines } from '../io/lines.js';
+
+import type { ByteStream, RecordStream, Stage } from '../io/stream.js';
 import { runStage } from '../io/stream.js';
-import { attachText, derive, rawOf, type WireRecord, whereOf } from '../records/record.js';
-import { type Feature, parseFeature } from './registry.js';
+import { attachText, derive, rawOf, serialize, type WireRecord, whereOf } from '../records/record.js';
+import { type CandleIn, type Feature, parseFeature } from './registry.js';
 
 export interface FeaturesOptions {
   /** The `--add` specs, in column order. */
@@ -15,10 +26,24 @@ export interface FeaturesOptions {
   readonly source?: string;
 }
 
+const FIELDS = ['open', 'high', 'low', 'close', 'volume'] as const;
+
+/** The ASCII white space String.prototype.trimEnd removes (tab, line feed, vertical tab, form feed, carriage return, space). */
+const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13);
+
 export class FeatureStage implements Stage {
   private readonly series = new Map<string, Feature[]>();
   readonly columns: readonly string[];
-  private readonly quoted: Map<string, string>;
+  /** `,"column":` for each column, as text and as bytes. */
+  private readonly heads: readonly string[];
+  private readonly headBytes: readonly Buffer[];
+  /** The last candle's series (candles of one instrument and interval usually come in runs). */
+  private lastExchange: unknown;
+  private lastSymbol: unknown;
+  private lastInterval: unknown;
+  private last: Feature[] | undefined;
+  /** The current candle's values, in column order (reused). */
+  private readonly values: (number | null)[];
 
   constructor(private readonly options: FeaturesOptions) {
     if (options.specs.length === 0) throw new UsageError('give at least one --add (such as --add sma:20)');
@@ -29,7 +54,54 @@ export class FeatureStage implements Stage {
       seen.add(c);
     }
     this.columns = cols;
-    this.quoted = new Map(cols.map((c) => [c, JSON.stringify(c)]));
+    this.heads = cols.map((c) => `,${JSON.stringify(c)}:`);
+    this.headBytes = this.heads.map((h) => Buffer.from(h, 'utf8'));
+    this.values = cols.map(() => null);
+  }
+
+  /** Updates the candle's series and fills `values`; throws for a field that is not a number. */
+  private compute(rec: WireRecord): void {
+    let fs = this.last;
+    if (
+      fs === undefined ||
+      rec.exchange !== this.lastExchange ||
+      rec.symbol !== this.lastSymbol ||
+      rec.interval !== this.lastInterval
+    ) {
+      const key = `${String(rec.exchange)}\u0000${String(rec.symbol)}\u0000${String(rec.interval)}`;
+      fs = this.series.get(key);
+      if (fs === undefined) {
+        fs = this.options.specs.map((s) => parseFeature(s));
+        this.series.set(key, fs);
+      }
+      this.last = fs;
+      this.lastExchange = rec.exchange;
+      this.lastSymbol = rec.symbol;
+      this.lastInterval = rec.interval;
+    }
+    for (const f of FIELDS)
+      if (typeof rec[f] !== 'number')
+        throw new DataError(
+          whereOf(rec, this.options.source),
+          `expected a number for "${f}", found ${JSON.stringify(rec[f])}`,
+        );
+    const c = rec as unknown as CandleIn;
+    let j = 0;
+    for (const f of fs) {
+      const vals = f.update(c);
+      for (let i = 0; i < f.columns.length; i++) this.values[j++] = vals[i] ?? null;
+    }
+  }
+
+  /**
+   * The record's text less its closing brace, when the columns can be appended to it: it has its
+   * input text and none of the columns (a column it has is replaced, and then the record is
+   * serialised whole).
+   */
+  private stem(rec: WireRecord): string | undefined {
+    const raw = rawOf(rec)?.trimEnd();
+    if (raw === undefined || !raw.endsWith('}') || this.hasColumn(rec)) return undefined;
+    return raw.slice(0, -1);
   }
 
   push(rec: WireRecord, out: WireRecord[]): void {
@@ -37,44 +109,101 @@ export class FeatureStage implements Stage {
       out.push(rec);
       return;
     }
-    const key = `${String(rec.exchange)}\u0000${String(rec.symbol)}\u0000${String(rec.interval)}`;
-    let fs = this.series.get(key);
-    if (fs === undefined) {
-      fs = this.options.specs.map((s) => parseFeature(s));
-      this.series.set(key, fs);
-    }
-    for (const f of ['open', 'high', 'low', 'close', 'volume'])
-      if (typeof rec[f] !== 'number')
-        throw new DataError(
-          whereOf(rec, this.options.source),
-          `expected a number for "${f}", found ${JSON.stringify(rec[f])}`,
-        );
-    const c = rec as unknown as { open: number; high: number; low: number; close: number; volume: number };
+    this.compute(rec);
     const added: Record<string, number | null> = {};
     let text = '';
-    for (const f of fs) {
-      const vals = f.update(c);
-      for (let i = 0; i < f.columns.length; i++) {
-        const col = f.columns[i]!;
-        const x = vals[i] ?? null;
-        added[col] = x;
-        text += `,${this.quoted.get(col)}:${x === null ? 'null' : String(x)}`;
-      }
+    for (let i = 0; i < this.columns.length; i++) {
+      const x = this.values[i]!;
+      added[this.columns[i]!] = x;
+      // String(x) is the shortest round-trip form JSON.stringify writes.
+      text += `${this.heads[i]}${x === null ? 'null' : String(x)}`;
     }
-    // The output line is the input line with the columns appended: no re-serialising of the record
-    // (String(x) is the shortest round-trip form JSON.stringify writes). A column the record already
-    // has is replaced, and then the record is serialised whole.
-    const raw = rawOf(rec)?.trimEnd();
-    if (raw?.endsWith('}') && !this.columns.some((col) => col in rec)) {
+    const stem = this.stem(rec);
+    if (stem !== undefined) {
       const copy = Object.assign({}, rec, added) as WireRecord;
-      attachText(copy, `${raw.slice(0, -1)}${text}}`);
+      attachText(copy, `${stem}${text}}`);
       out.push(copy);
     } else out.push(derive(rec, added));
+  }
+
+  /**
+   * Byte mode: the output line of the record parsed from `line[s, stop)` into `out`, the same text
+   * `push` gives it. A candle whose line is valid UTF-8 ending in `}` (and white space) has the
+   * line's own bytes copied, less the brace, then the columns written as bytes.
+   */
+  pushBytes(rec: WireRecord, line: Buffer, s: number, stop: number, out: ByteOut): void {
+    let end = stop;
+    if (rec.type === 'candle') {
+      while (end > s && isSpace(line[end - 1]!)) end--;
+      if (end > s && line[end - 1] === 125 && !this.hasColumn(rec) && isUtf8(line.subarray(s, end))) end--;
+      else end = -1;
+    } else end = -1;
+    if (end === -1) {
+      const one: WireRecord[] = [];
+      this.push(rec, one);
+      for (const r of one) out.line(serialize(r));
+      return;
+    }
+    this.compute(rec);
+    out.ensure(end - s + this.columns.length * 64 + 2);
+    const b = out.buf;
+    let at = out.at + line.copy(b, out.at, s, end);
+    for (let i = 0; i < this.columns.length; i++) {
+      const head = this.headBytes[i]!;
+      out.ensure(head.length + 32);
+      for (let k = 0; k < head.length; k++) b[at++] = head[k]!;
+      const x = this.values[i]!;
+      const t = x === null ? 'null' : String(x);
+      for (let k = 0; k < t.length; k++) b[at++] = t.charCodeAt(k);
+    }
+    b[at++] = 125; // }
+    b[at++] = 10;
+    out.at = at;
+  }
+
+  private hasColumn(rec: WireRecord): boolean {
+    for (const col of this.columns) if (col in rec) return true;
+    return false;
   }
 
   finish(): void {}
 }
 
+/** Runs the stage over a stream (the one core call for library use; the command uses `featuresNdjson`). */
 export function features(input: RecordStream, stage: FeatureStage): RecordStream {
   return runStage(input, stage);
+}
+
+/**
+ * The `features` command's core call: NDJSON bytes in, NDJSON bytes out, with exactly the output of
+ * `features` over the same input's records (tests/features.test.ts compares them).
+ */
+export async function* featuresNdjson(input: NdjsonInput, stage: FeatureStage): ByteStream {
+  const { source, policy } = input;
+  const max = input.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  const at: LineCounter = { line: 1 };
+  for await (const bytes of wholeLines(input.chunks, source, max, at, input.signal)) {
+    const out = new ByteOut(bytes.length * 2 + 4096);
+    let records = 0;
+    let line = at.line;
+    let s = 0;
+    try {
+      while (s < bytes.length) {
+        let e = bytes.indexOf(10, s);
+        if (e === -1) e = bytes.length;
+        const stop = e > s && bytes[e - 1] === 13 ? e - 1 : e;
+        if (stop - s > max) throw tooLong(source, line, max);
+        const rec = parseLine(bytes.toString('utf8', s, stop), line, source, policy);
+        if (rec !== undefined) {
+          stage.pushBytes(rec, bytes, s, stop, out);
+          records++;
+        }
+        line++;
+        s = e + 1;
+      }
+    } finally {
+      at.line = line;
+    }
+    if (records > 0) yield { bytes: out.bytes(), records };
+  }
 }
