@@ -1,7 +1,7 @@
 /**
  * The arithmetic of inverse (coin-margined) contracts, Binance COIN-M and Bybit inverse, in exact
- * decimals (backtest/exact.ts). Not yet wired into the engine: instruments on a coin-margined venue
- * are still refused (market/instruments.ts); these are the formulas the engine will use.
+ * decimals (backtest/exact.ts), as settle, funding and position use them (docs/execution.md,
+ * "Inverse contracts").
  *
  * An inverse contract is worth a fixed amount of the quote currency (its contract size, e.g. 100 USD
  * for BTCUSD_PERP, 10 USD for the others on Binance COIN-M), and is margined and settled in the base
