@@ -26,9 +26,11 @@ const TAKER = dec('0.0005');
 const n = (x: { toNumber(): number } | undefined) => x?.toNumber();
 
 describe('inverse contracts', () => {
-  it('takes the default contract size from the base coin', () => {
-    expect(defaultInverseContractSize('BTC')).toBe(100);
-    expect(defaultInverseContractSize('eth')).toBe(10);
+  it('takes the default contract size from the venue and the base coin', () => {
+    // Binance COIN-M: 100 USD for BTCUSD_PERP, 10 USD for the others; Bybit inverse: 1 USD
+    expect(defaultInverseContractSize('binance_futures_coin', 'BTC')).toBe(100);
+    expect(defaultInverseContractSize('binance_futures_coin', 'eth')).toBe(10);
+    expect(defaultInverseContractSize('bybit_inverse', 'btc')).toBe(1);
   });
 
   it('a long round trip with fees: 10 contracts bought at 40000, sold at 50000', () => {

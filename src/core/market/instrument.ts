@@ -59,7 +59,7 @@ export interface Instrument {
 
 export function newInstrument(ic: InstrumentConfig, strategyName: string): Instrument {
   const inverse = ic.kind === 'perpetual' && (ic.inverse ?? /coin|inverse/.test(ic.exchange));
-  const cs = dec(ic.contract_size ?? (inverse ? defaultInverseContractSize(ic.base) : 1));
+  const cs = dec(ic.contract_size ?? (inverse ? defaultInverseContractSize(ic.exchange, ic.base) : 1));
   const settle = inverse ? ic.base : ic.quote;
   return {
     key: `${ic.exchange}:${ic.symbol}`,

@@ -17,8 +17,13 @@ import { type Exact as Dec, dec } from '../backtest/exact.js';
 
 const ONE = dec(1);
 
-/** The default contract size in the quote currency: 100 for a BTC base, 10 otherwise (Binance COIN-M). */
-export function defaultInverseContractSize(base: string): number {
+/**
+ * The default contract size in the quote currency, when neither the configuration nor an instrument
+ * record gives one: 1 USD on Bybit (every inverse contract is worth 1 USD), else Binance COIN-M's 100
+ * for a BTC base and 10 otherwise.
+ */
+export function defaultInverseContractSize(exchange: string, base: string): number {
+  if (exchange.toLowerCase().startsWith('bybit')) return 1;
   return base.toLowerCase() === 'btc' ? 100 : 10;
 }
 
