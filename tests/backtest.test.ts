@@ -1072,16 +1072,71 @@ describe('backtest: bad input', () => {
     expect(bad.stderr).toMatch(/--slippage-bps: expected a number >= 0, found "lots"/);
   });
 
-  it('inverse (coin-margined) contracts are refused, not simulated with linear PnL: exit 2', async () => {
-    const coin = { ...candle(0, 60_000, 60_100, 59_900, 60_050, 'BTCUSD_PERP', 'binance_futures_coin') };
+  it('an inverse (coin-margined) perpetual is settled in the base coin', async () => {
+    // generated candles relabelled as Binance COIN-M's BTCUSD_PERP (contract size 100 USD by default)
+    const data = await runInProcess(['generate', 'candles', '--count', '300', '--seed', '3']);
+    const coin = data.stdout
+      .replace(/"exchange":"[^"]*"/g, '"exchange":"binance_futures_coin"')
+      .replace(/"symbol":"[^"]*"/g, '"symbol":"BTCUSD_PERP"');
+    const bars = parseLines(coin);
+    const first = bars[0]!.close as number;
+    const last = bars.at(-1)!.close as number;
     const r = await runInProcess(
-      ['backtest', '--strategy', 'buy-and-hold', '--quiet'],
+      [
+        'backtest',
+        '--strategy',
+        'buy-and-hold',
+        '--sizing',
+        'fixed-amount:10',
+        '--balance',
+        'binance_futures_coin:btc=1',
+        '--fees',
+        'maker=0,taker=5',
+        '--no-quiet',
+      ],
+      coin,
+    );
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/inverse \(settled in btc, contract size 100 usd\)/);
+    const out = parseLines(r.stdout);
+    const fills = out.filter((x) => x.type === 'fill');
+    expect(fills.map((f) => [f.side, f.price, f.amount, f.fee_asset])).toEqual([
+      ['buy', first, 10, 'btc'],
+      ['sell', last, 10, 'btc'],
+    ]);
+    // fees: 10 contracts x 100 USD / price x 5 bps, in BTC
+    const feeIn = ((10 * 100) / first) * 0.0005;
+    const feeOut = ((10 * 100) / last) * 0.0005;
+    expect(fills[0]!.fee as number).toBeCloseTo(feeIn, 15);
+    expect(fills[1]!.fee as number).toBeCloseTo(feeOut, 15);
+    // PnL in BTC: 10 x 100 x (1/entry - 1/exit), less the fees
+    const pnl = 10 * 100 * (1 / first - 1 / last) - feeIn - feeOut;
+    const closed = out.find((x) => x.type === 'position' && x.status === 'closed')!;
+    expect(closed.pnl as number).toBeCloseTo(pnl, 12);
+    const balances = out.filter((x) => x.type === 'balance');
+    expect(balances.every((b) => b.asset === 'btc')).toBe(true);
+    expect(balances.at(-1)!.total as number).toBeCloseTo(1 + pnl, 12);
+    const eq = out.filter((x) => x.type === 'equity').at(-1)!;
+    expect(eq.asset).toBe('btc');
+    expect(eq.equity as number).toBeCloseTo(1 + pnl, 8);
+  });
+
+  it('an inverse instrument configured as spot is refused: exit 2', async () => {
+    const coin = { ...candle(0, 60_000, 60_100, 59_900, 60_050, 'BTCUSD_PERP', 'binance_futures_coin') };
+    const dir = mkdtempSync(join(tmpdir(), 'tickpipe-bt-'));
+    const cfgPath = join(dir, 'c.json');
+    writeFileSync(
+      cfgPath,
+      JSON.stringify({
+        instruments: [{ exchange: 'binance_futures_coin', symbol: 'BTCUSD_PERP', base: 'btc', quote: 'usd' }],
+      }),
+    );
+    const r = await runInProcess(
+      ['backtest', '--strategy', 'buy-and-hold', '--config', cfgPath, '--quiet'],
       `${JSON.stringify(coin)}\n`,
     );
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(
-      /binance_futures_coin BTCUSD_PERP: inverse \(coin-margined\) contracts are not simulated/,
-    );
+    expect(r.stderr).toMatch(/an inverse \(coin-margined\) instrument is a perpetual/);
     expect(r.stdout).toBe('');
   });
 

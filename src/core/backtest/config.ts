@@ -26,6 +26,12 @@ export interface InstrumentConfig {
   maintenance_margin?: number | undefined;
   /** Perpetuals: the venue's liquidation fee as a fraction of the notional liquidated (default 0). */
   liquidation_fee?: number | undefined;
+  /**
+   * Perpetuals: an inverse (coin-margined) contract, margined and settled in the base coin, its
+   * contract size in the quote currency (docs/execution.md, "Inverse contracts"). Default: true on
+   * a venue whose id says coin or inverse (binance_futures_coin, bybit_inverse).
+   */
+  inverse?: boolean | undefined;
 }
 
 export interface BalanceConfig {
@@ -198,6 +204,7 @@ export const INSTRUMENT_KEYS = [
   'initial_margin',
   'maintenance_margin',
   'liquidation_fee',
+  'inverse',
 ] as const;
 
 export function parseInstrument(where: string, v: unknown, allowExtra = false): InstrumentConfig {
@@ -220,7 +227,20 @@ export function parseInstrument(where: string, v: unknown, allowExtra = false): 
     initial_margin: optNum(`${where}.initial_margin`, v.initial_margin),
     maintenance_margin: optNum(`${where}.maintenance_margin`, v.maintenance_margin),
     liquidation_fee: optNum(`${where}.liquidation_fee`, v.liquidation_fee, 0, false),
+    inverse: inverseFlag(where, v.inverse, String(v.exchange), kind),
   };
+}
+
+/** `inverse`: a boolean, else true for a perpetual on a venue whose id says coin or inverse. */
+function inverseFlag(where: string, v: unknown, exchange: string, kind: InstrumentKind): boolean | undefined {
+  if (v !== undefined && typeof v !== 'boolean')
+    throw new UsageError(`${where}.inverse: expected true or false, found ${JSON.stringify(v)}`);
+  const inverse = v ?? (/coin|inverse/.test(exchange) || undefined);
+  if (inverse === true && kind !== 'perpetual')
+    throw new UsageError(
+      `${where}: an inverse (coin-margined) instrument is a perpetual; set kind to "perpetual"`,
+    );
+  return inverse;
 }
 
 const TOP_KEYS = [

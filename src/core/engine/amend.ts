@@ -12,7 +12,7 @@ import type { BacktestConfig } from '../backtest/config.js';
 import { dec, ROUND_DOWN, ROUND_HALF_UP } from '../backtest/exact.js';
 import { tidy } from '../backtest/money.js';
 import type { AmendIntent } from '../backtest/strategy.js';
-import type { Instrument } from '../market/instrument.js';
+import { type Instrument, notionalOf } from '../market/instrument.js';
 import type { Order } from '../orders/order.js';
 import type { OrderDesk } from '../orders/orders.js';
 import type { Balances } from '../portfolio/balances.js';
@@ -89,7 +89,9 @@ export class Amender {
     const old = o.reserved;
     releaseAll(o);
     const rest = amount.minus(o.filled);
-    const notional = rest.toNumber() * ref * inst.csNum;
+    const notional = inst.inverse
+      ? notionalOf(inst, rest.toNumber(), ref)
+      : rest.toNumber() * ref * inst.csNum;
     const r = reservationFor(
       this.cfg,
       this.balances,

@@ -291,7 +291,8 @@ export class BacktestEngine implements Stage {
     const [base, quote] = splitSymbol(symbol);
     const inst = this.addInstrument({ exchange, symbol, base, quote, kind: inferKind(exchange) }, false);
     if (this.marks.quoteAsset === undefined) this.setQuote(this.instruments.firstConfigured ?? inst);
-    const msg = `${exchange} ${symbol} is not configured: trading it as ${inst.kind} ${base}/${quote} with no tick, lot or minimum notional rules`;
+    const inverse = inst.inverse ? ` inverse (settled in ${base}, contract size ${inst.csNum} ${quote})` : '';
+    const msg = `${exchange} ${symbol} is not configured: trading it as ${inst.kind}${inverse} ${base}/${quote} with no tick, lot or minimum notional rules`;
     this.report.warnings.push(msg);
     if (known || this.cfg.balances.length > 0) this.options.warn?.(msg);
     return inst;
@@ -303,12 +304,12 @@ export class BacktestEngine implements Stage {
    * backtrader does).
    */
   private setQuote(inst: Instrument): void {
-    this.marks.setQuote(inst.quote);
+    this.marks.setQuote(inst.settle);
     if (this.balances.size === 0) {
-      const b = this.balances.of(inst.exchange, inst.quote);
+      const b = this.balances.of(inst.exchange, inst.settle);
       b.set(dec(DEFAULT_CASH));
       this.report.warnings.push(
-        `no balances given: starting with ${DEFAULT_CASH} ${inst.quote} on ${inst.exchange}`,
+        `no balances given: starting with ${DEFAULT_CASH} ${inst.settle} on ${inst.exchange}`,
       );
       this.rec.balance(b);
     }
@@ -441,7 +442,7 @@ export class BacktestEngine implements Stage {
     const mark = Number(rec.mark_price ?? inst.last);
     const payment = fundingPayment(inst, rate, mark);
     if (payment !== undefined) {
-      const b = this.balances.of(inst.exchange, inst.quote);
+      const b = this.balances.of(inst.exchange, inst.settle);
       b.add(payment);
       this.rec.fundingPayment(inst, rate, mark, payment.toNumber());
       this.rec.balance(b);

@@ -132,8 +132,11 @@ export class FillDesk implements Execution {
   /** Liquidates an account under its maintenance margin (portfolio/liquidation.ts). */
   liquidate(call: MarginCall, orders: OrderDesk): void {
     for (const i of call.positions) {
-      const quote = this.balances.of(i.exchange, i.quote);
-      const fee = dec(tidy(Math.abs(i.pos.qtyNum) * i.last * i.csNum * i.liquidationFee));
+      const quote = this.balances.of(i.exchange, i.settle);
+      const notional = i.inverse
+        ? (Math.abs(i.pos.qtyNum) * i.csNum) / i.last
+        : Math.abs(i.pos.qtyNum) * i.last * i.csNum;
+      const fee = dec(tidy(notional * i.liquidationFee));
       this.rec.liquidation(i, fee.toNumber(), call.equity, call.maintenance);
       orders.cancelAll(i, 'liquidation');
       this.closeAtLast(i, 'liquidation');

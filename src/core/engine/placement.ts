@@ -10,7 +10,7 @@ import type { BacktestConfig } from '../backtest/config.js';
 import { dec, ROUND_DOWN, ROUND_HALF_UP, ZERO } from '../backtest/exact.js';
 import { tidy } from '../backtest/money.js';
 import type { Intent, OrderIntent } from '../backtest/strategy.js';
-import type { Instrument } from '../market/instrument.js';
+import { type Instrument, notionalOf } from '../market/instrument.js';
 import type { Instruments } from '../market/instruments.js';
 import { KIND_RANK } from '../market/market.js';
 import type { Marks } from '../marks/equity.js';
@@ -74,7 +74,8 @@ export class Placement {
 
   /** The configured sizing for an order on `inst` at `price` (NaN without a price). */
   size(inst: Instrument, price: number): number {
-    return sizeOrder(this.cfg.sizing, this.kelly, price, inst.csNum, () => this.marks.equity().equity);
+    const equity = () => this.marks.equity().equity;
+    return sizeOrder(this.cfg.sizing, this.kelly, price, inst.csNum, equity, inst.inverse);
   }
 
   private reject(intent: Partial<OrderIntent>, inst: Instrument | undefined, reason: string): void {
@@ -198,7 +199,7 @@ export class Placement {
       return;
     }
     const amt = amount.toNumber();
-    const notional = amt * ref * inst.csNum;
+    const notional = inst.inverse ? notionalOf(inst, amt, ref) : amt * ref * inst.csNum;
     const request: RiskRequest = { inst, side, kind, amount: amt, ref, notional, reduceOnly };
     const limit = refusal(reduceOnly ? REDUCE_ONLY_LIMITS : LIMITS, request, this.risk);
     if (limit !== undefined) {

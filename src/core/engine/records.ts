@@ -137,13 +137,13 @@ export class Recorder {
       price,
       amount: amount.toNumber(),
       fee: fee.toNumber(),
-      fee_asset: inst.quote,
+      fee_asset: inst.settle,
       liquidity,
     };
     if (Number.isFinite(price + (rec.amount as number) + (rec.fee as number)))
       attachText(
         rec,
-        `{"type":"fill","time":"${t}",${inst.head},"order_id":${o.id},"side":"${o.side}","price":${price},"amount":${rec.amount},"fee":${rec.fee},"fee_asset":${inst.quoteJson},"liquidity":"${liquidity}"}`,
+        `{"type":"fill","time":"${t}",${inst.head},"order_id":${o.id},"side":"${o.side}","price":${price},"amount":${rec.amount},"fee":${rec.fee},"fee_asset":${inst.settleJson},"liquidity":"${liquidity}"}`,
       );
     this.out.push(rec);
     return rec;
@@ -244,7 +244,7 @@ export class Recorder {
       equity: money(equity),
       maintenance_margin: money(maintenance),
       fee,
-      fee_asset: inst.quote,
+      fee_asset: inst.settle,
     });
   }
 
@@ -261,7 +261,7 @@ export class Recorder {
       rate,
       mark_price: mark,
       amount,
-      asset: inst.quote,
+      asset: inst.settle,
       strategy: this.name,
     });
   }

@@ -8,6 +8,7 @@ import type { InstrumentConfig } from '../backtest/config.js';
 import { type Exact as Dec, dec } from '../backtest/exact.js';
 import type { OrderBook } from '../book/book.js';
 import type { Order } from '../orders/order.js';
+import { defaultInverseContractSize } from '../portfolio/inverse.js';
 import { Position } from '../portfolio/position.js';
 
 export interface Instrument {
@@ -18,6 +19,10 @@ export interface Instrument {
   readonly symbol: string;
   readonly base: string;
   readonly quote: string;
+  /** An inverse (coin-margined) perpetual: its contract size is in the quote currency. */
+  readonly inverse: boolean;
+  /** The asset its account is kept in: the base coin for an inverse contract, else the quote. */
+  readonly settle: string;
   readonly kind: 'spot' | 'perpetual';
   tick: Dec | undefined;
   lot: Dec | undefined;
@@ -40,8 +45,8 @@ export interface Instrument {
   readonly pos: Position;
   /** `"exchange":...,"symbol":...,"strategy":...` as JSON, for the records built as text. */
   readonly head: string;
-  /** The quote asset as JSON. */
-  readonly quoteJson: string;
+  /** The settle asset as JSON (fees, funding and balances of its account). */
+  readonly settleJson: string;
   /** Perpetual margin rates (fractions of notional), when configured. */
   readonly initialMargin: Dec | undefined;
   readonly maintenanceMargin: number | undefined;
@@ -53,7 +58,9 @@ export interface Instrument {
 }
 
 export function newInstrument(ic: InstrumentConfig, strategyName: string): Instrument {
-  const cs = dec(ic.contract_size ?? 1);
+  const inverse = ic.kind === 'perpetual' && (ic.inverse ?? /coin|inverse/.test(ic.exchange));
+  const cs = dec(ic.contract_size ?? (inverse ? defaultInverseContractSize(ic.exchange, ic.base) : 1));
+  const settle = inverse ? ic.base : ic.quote;
   return {
     key: `${ic.exchange}:${ic.symbol}`,
     index: -1,
@@ -61,6 +68,8 @@ export function newInstrument(ic: InstrumentConfig, strategyName: string): Instr
     symbol: ic.symbol,
     base: ic.base,
     quote: ic.quote,
+    inverse,
+    settle,
     kind: ic.kind,
     tick: ic.tick_size === undefined ? undefined : dec(ic.tick_size),
     lot: ic.lot_size === undefined ? undefined : dec(ic.lot_size),
@@ -76,9 +85,9 @@ export function newInstrument(ic: InstrumentConfig, strategyName: string): Instr
     book: undefined,
     taken: new Map(),
     orders: [],
-    pos: new Position(ic.kind, cs),
+    pos: new Position(ic.kind, cs, inverse),
     head: `"exchange":${JSON.stringify(ic.exchange)},"symbol":${JSON.stringify(ic.symbol)},"strategy":${JSON.stringify(strategyName)}`,
-    quoteJson: JSON.stringify(ic.quote),
+    settleJson: JSON.stringify(settle),
     initialMargin: ic.initial_margin === undefined ? undefined : dec(ic.initial_margin),
     maintenanceMargin: ic.maintenance_margin,
     liquidationFee: ic.liquidation_fee ?? 0,
@@ -86,6 +95,14 @@ export function newInstrument(ic: InstrumentConfig, strategyName: string): Instr
     tradesDay: Number.NaN,
     tradesToday: 0,
   };
+}
+
+/**
+ * The value of `amount` (either sign) at `price` in the instrument's settle asset: |amount| x price
+ * x contract size, or for an inverse contract |amount| x contract size / price (the base coin).
+ */
+export function notionalOf(inst: Instrument, amount: number, price: number): number {
+  return inst.inverse ? (Math.abs(amount) * inst.csNum) / price : Math.abs(amount) * price * inst.csNum;
 }
 
 /** Rules read later (an `instrument` record) update the known ones. */
@@ -97,7 +114,11 @@ export function updateRules(inst: Instrument, ic: InstrumentConfig): void {
 
 /** `BTCUSDT` → btc/usdt, by the common quote assets (for instruments not configured). */
 export function splitSymbol(symbol: string): [string, string] {
-  const s = symbol.toUpperCase().replace(/[-_/]/g, '');
+  // (A futures suffix goes first: Binance COIN-M's BTCUSD_PERP, BTCUSD_240329.)
+  const s = symbol
+    .toUpperCase()
+    .replace(/[-_](PERP|\d{6})$/, '')
+    .replace(/[-_/]/g, '');
   for (const q of [
     'USDT',
     'USDC',

@@ -18,12 +18,11 @@ export class Instruments {
 
   /** Adds an instrument, or updates the rules of a known one. */
   add(ic: InstrumentConfig, fromStream: boolean): Instrument {
-    // Coin-margined (inverse) contracts settle PnL in the base coin, (1/entry - 1/exit) per unit of
-    // contract value: the accounting here is linear in the quote asset, so they are refused rather
-    // than simulated wrongly.
-    if (/coin|inverse/.test(ic.exchange))
+    // Coin-margined (inverse) contracts are perpetuals settled in the base coin (docs/execution.md,
+    // "Inverse contracts"); a spot instrument on such a venue is a configuration mistake.
+    if ((ic.inverse ?? /coin|inverse/.test(ic.exchange)) && ic.kind !== 'perpetual')
       throw new UsageError(
-        `${ic.exchange} ${ic.symbol}: inverse (coin-margined) contracts are not simulated; the engine's PnL is linear in the quote asset (docs/execution.md)`,
+        `${ic.exchange} ${ic.symbol}: an inverse (coin-margined) instrument is a perpetual; set kind to "perpetual" (docs/execution.md)`,
       );
     const prev = this.map.get(`${ic.exchange}:${ic.symbol}`);
     if (prev !== undefined) {

@@ -56,7 +56,7 @@ export class Marks {
     const bases: (Balance | undefined)[] = [];
     const counted = new Set<string>();
     for (const inst of this.insts) {
-      if (inst.quote !== q) continue;
+      if (inst.settle !== q) continue;
       let base: Balance | undefined;
       if (inst.kind === 'spot') {
         const bk = `${inst.exchange}:${inst.base}`;
@@ -93,6 +93,10 @@ export class Marks {
         const b = plan.bases[i];
         if (b !== undefined) equity += b.totalNum * px;
         exposure += Math.abs(qty) * px;
+      } else if (qty !== 0 && inst.inverse) {
+        // In the base coin: q x cs x (1/entry - 1/last); exposure |q| x cs / last.
+        equity += qty * inst.csNum * (1 / inst.pos.entryNum - 1 / px);
+        exposure += (Math.abs(qty) * inst.csNum) / px;
       } else if (qty !== 0) {
         equity += qty * (px - inst.pos.entryNum) * inst.csNum;
         exposure += Math.abs(qty) * px * inst.csNum;

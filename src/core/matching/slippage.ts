@@ -14,7 +14,8 @@ export function slippedPrice(
   price: number,
   amount: number,
 ): number {
-  const notional = price * amount * inst.csNum;
+  // (In the quote currency: an inverse contract's amount x contract size.)
+  const notional = inst.inverse ? amount * inst.csNum : price * amount * inst.csNum;
   const bps = x.slippage_bps + x.impact_bps * (notional / 1_000_000);
   if (bps === 0) return price;
   const p = price * (side === 'buy' ? 1 + bps / 10_000 : 1 - bps / 10_000);

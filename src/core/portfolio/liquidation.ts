@@ -4,7 +4,8 @@
  * at the last price, falls below their maintenance margin (Σ |amount| x last x contract size x
  * maintenance_margin) is liquidated: every one of its perpetual positions is closed at the last
  * price, as a taker, and the venue's liquidation fee (liquidation_fee x the notional) is charged.
- * Only instruments with a `maintenance_margin` count; without one an account is never liquidated.
+ * An inverse (coin-margined) account is the base coin: PnL and maintenance in it
+ * (docs/execution.md, "Inverse contracts"). Only instruments with a `maintenance_margin` count; without one an account is never liquidated.
  */
 
 import type { Instrument } from '../market/instrument.js';
@@ -23,15 +24,22 @@ export function marginCall(
   balances: Balances,
   inst: Instrument,
 ): MarginCall | undefined {
-  const b = balances.find(inst.exchange, inst.quote);
+  const b = balances.find(inst.exchange, inst.settle);
   let equity = b === undefined ? 0 : b.totalNum;
   let maintenance = 0;
   const positions: Instrument[] = [];
   for (const i of insts) {
-    if (i.kind !== 'perpetual' || i.exchange !== inst.exchange || i.quote !== inst.quote) continue;
+    if (i.kind !== 'perpetual' || i.exchange !== inst.exchange || i.settle !== inst.settle) continue;
     const q = i.pos.qtyNum;
     if (q === 0 || !(i.last > 0)) continue;
     positions.push(i);
+    if (i.inverse) {
+      // In the base coin: q x cs x (1/entry - 1/last), and |q| x cs / last x maintenance_margin.
+      equity += q * i.csNum * (1 / i.pos.entryNum - 1 / i.last);
+      if (i.maintenanceMargin !== undefined)
+        maintenance += ((Math.abs(q) * i.csNum) / i.last) * i.maintenanceMargin;
+      continue;
+    }
     equity += q * (i.last - i.pos.entryNum) * i.csNum;
     if (i.maintenanceMargin !== undefined)
       maintenance += Math.abs(q) * i.last * i.csNum * i.maintenanceMargin;

@@ -9,6 +9,7 @@
 
 import type { InstrumentKind } from '../backtest/config.js';
 import { type Exact as Dec, ZERO } from '../backtest/exact.js';
+import { inversePnl } from './inverse.js';
 
 export interface PositionClose {
   /** The closed position's figures, for its `position` record. */
@@ -42,6 +43,8 @@ export class Position {
   constructor(
     readonly kind: InstrumentKind,
     readonly contractSize: Dec,
+    /** Inverse (coin-margined): PnL in the base coin, q x cs x (1/entry - 1/exit). */
+    readonly inverse = false,
   ) {}
 
   get side(): 'long' | 'short' {
@@ -100,7 +103,12 @@ export function applyFill(
       opened = true;
     }
     const nq = q.plus(signed);
-    pos.entry = q.isZero() ? price : pos.entry.times(q.abs()).plus(price.times(amount)).dividedBy(nq.abs());
+    // Inverse: the entry is the harmonic mean (contracts over the base coin they are worth).
+    pos.entry = q.isZero()
+      ? price
+      : pos.inverse
+        ? nq.abs().dividedBy(q.abs().dividedBy(pos.entry).plus(amount.dividedBy(price)))
+        : pos.entry.times(q.abs()).plus(price.times(amount)).dividedBy(nq.abs());
     pos.qty = nq;
     pos.fees = pos.fees.plus(fee);
   } else {
@@ -108,7 +116,9 @@ export function applyFill(
     const rest = amount.minus(reduce);
     const feeReduce = rest.isZero() ? fee : fee.times(reduce).dividedBy(amount);
     const dir = q.isNegative() ? -1 : 1;
-    const gain = price.minus(pos.entry).times(reduce).times(cs);
+    const gain = pos.inverse
+      ? inversePnl(reduce, cs, pos.entry, price)
+      : price.minus(pos.entry).times(reduce).times(cs);
     realised = dir > 0 ? gain : gain.negated();
     pos.realised = pos.realised.plus(realised);
     pos.exitValue = pos.exitValue.plus(price.times(reduce));

@@ -16,6 +16,7 @@ import type { OrderKind, Side } from '../orders/order.js';
 import type { Balance } from './balance.js';
 import type { Balances } from './balances.js';
 import type { Fees } from './fees.js';
+import { inverseValue } from './inverse.js';
 
 export interface Reservation {
   readonly balance: Balance | undefined;
@@ -59,15 +60,19 @@ export function reservationFor(
       }
     }
   } else if (!reduceOnly) {
-    balance = balances.of(inst.exchange, inst.quote);
-    const value = dec(tidy(ref * slip))
-      .times(amount)
-      .times(inst.cs);
+    balance = balances.of(inst.exchange, inst.settle);
+    // Inverse: the value is in the base coin, contracts x contract size / price, at the price less
+    // the slippage allowance (a lower price is worth more of the base coin).
+    const value = inst.inverse
+      ? inverseValue(amount, inst.cs, dec(tidy(ref / slip)))
+      : dec(tidy(ref * slip))
+          .times(amount)
+          .times(inst.cs);
     const margin =
       inst.initialMargin === undefined
         ? value.dividedBy(dec(cfg.risk.max_leverage ?? 1))
         : value.times(inst.initialMargin);
-    reserved = margin.plus(dec(notional).times(fees.worst));
+    reserved = margin.plus((inst.inverse ? value : dec(notional)).times(fees.worst));
   }
   if (balance !== undefined && reserved.greaterThan(balance.free))
     return `insufficient ${balance.asset}: free ${money(balance.free.toNumber())}, needs ${money(reserved.toNumber())} including fees`;

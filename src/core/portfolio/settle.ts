@@ -5,6 +5,8 @@
  *   fill);
  * - the fee is the notional (price x amount x contract size) times the maker or taker rate;
  * - spot: a buy moves notional + fee from the quote asset to the base asset, a sell the reverse;
+ * - inverse perpetual: the same in the base coin (the settle asset), the notional being
+ *   amount x contract size / price and PnL amount x contract size x (1/entry - 1/exit);
  * - perpetual: the quote balance takes the realised PnL less the fee, and the position's margin
  *   (|amount| x entry x contract size x the instrument's initial margin, else / leverage) replaces
  *   the one held before.
@@ -16,6 +18,7 @@ import type { Liquidity, Order } from '../orders/order.js';
 import type { Balance } from './balance.js';
 import type { Balances } from './balances.js';
 import type { Fees } from './fees.js';
+import { inverseValue } from './inverse.js';
 import { applyFill, type FillEffect } from './position.js';
 
 export interface Settlement {
@@ -91,9 +94,14 @@ export function settle(
 ): Settlement {
   const inst = o.inst;
   const px = dec(price);
-  const notional = inst.csNum === 1 ? px.times(amount) : px.times(amount).times(inst.cs);
+  // Inverse: the notional is in the base coin (contracts x contract size / price), as the fee is.
+  const notional = inst.inverse
+    ? inverseValue(amount, inst.cs, px)
+    : inst.csNum === 1
+      ? px.times(amount)
+      : px.times(amount).times(inst.cs);
   const fee = notional.times(fees.rate(liquidity));
-  const quote = balances.of(inst.exchange, inst.quote);
+  const quote = balances.of(inst.exchange, inst.settle);
   releaseFor(o, amount);
   const pos = inst.pos;
   // (applyFill resets a position that closes, margin included: what it held is read first.)
@@ -112,7 +120,11 @@ export function settle(
     touched.push(base);
   } else {
     quote.add(effect.realised.minus(fee));
-    const value = pos.qty.abs().times(pos.entry).times(inst.cs);
+    const value = inst.inverse
+      ? pos.qty.isZero()
+        ? ZERO
+        : inverseValue(pos.qty, inst.cs, pos.entry)
+      : pos.qty.abs().times(pos.entry).times(inst.cs);
     const margin =
       inst.initialMargin === undefined
         ? value.dividedBy(dec(leverage ?? 1))

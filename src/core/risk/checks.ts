@@ -14,7 +14,7 @@
 
 import type { RiskConfig } from '../backtest/config.js';
 import { money, tidy } from '../backtest/money.js';
-import type { Instrument } from '../market/instrument.js';
+import { type Instrument, notionalOf } from '../market/instrument.js';
 import type { Marked } from '../marks/equity.js';
 import type { OrderKind, Side } from '../orders/order.js';
 
@@ -102,7 +102,7 @@ export const maxPositionAmount: RiskCheck = (r, v) => {
 
 export const maxPositionNotional: RiskCheck = (r, v) => {
   const limits = limitsFor(v.limits, r.inst);
-  const n = Math.abs(after(r)) * r.ref * r.inst.csNum;
+  const n = r.inst.inverse ? notionalOf(r.inst, after(r), r.ref) : Math.abs(after(r)) * r.ref * r.inst.csNum;
   return limits.max_position_notional !== undefined && n > limits.max_position_notional
     ? `position notional ${money(n)} would exceed max_position_notional ${limits.max_position_notional}`
     : undefined;
@@ -110,6 +110,8 @@ export const maxPositionNotional: RiskCheck = (r, v) => {
 
 /** Gross exposure with this instrument's position replaced by its position after the order. */
 function exposureAfter(r: RiskRequest, e: Marked): number {
+  if (r.inst.inverse)
+    return e.exposure - notionalOf(r.inst, r.inst.pos.qtyNum, r.ref) + notionalOf(r.inst, after(r), r.ref);
   const cs = r.inst.csNum;
   return e.exposure - Math.abs(r.inst.pos.qtyNum) * r.ref * cs + Math.abs(after(r)) * r.ref * cs;
 }

@@ -34,24 +34,30 @@ export class KellyStats {
   }
 }
 
-/** The amount sized for an order at `price` on an instrument of contract size `cs`; NaN without a price. */
+/**
+ * The amount sized for an order at `price` on an instrument of contract size `cs`, one unit being
+ * worth price x cs of the account's asset (cs / price, the base coin, for an inverse contract); NaN
+ * without a price.
+ */
 export function sizeOrder(
   s: SizingConfig,
   kelly: KellyStats,
   price: number,
   cs: number,
   equity: () => number,
+  inverse = false,
 ): number {
   if (!(price > 0)) return Number.NaN;
+  const unit = inverse ? cs / price : price * cs;
   const value = s.value;
   switch (s.mode) {
     case 'fixed-amount':
       return value;
     case 'fixed-notional':
-      return value / (price * cs);
+      return value / unit;
     case 'percent-equity':
-      return (equity() * value) / (price * cs);
+      return (equity() * value) / unit;
     case 'kelly':
-      return (equity() * kelly.fraction(value, s.max_fraction ?? 0.5)) / (price * cs);
+      return (equity() * kelly.fraction(value, s.max_fraction ?? 0.5)) / unit;
   }
 }
