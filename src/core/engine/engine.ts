@@ -55,6 +55,8 @@ import { type BacktestReport, newReport } from './report.js';
 
 /** The starting cash when no balance is configured. */
 export const DEFAULT_CASH = 10_000;
+/** How many unconfigured instruments are named one by one in warnings; the rest are counted. */
+export const UNCONFIGURED_NAMED = 10;
 
 export interface EngineOptions {
   readonly config: BacktestConfig;
@@ -89,6 +91,8 @@ export class BacktestEngine implements Stage {
   private readonly fillAtClose: boolean;
   private current: WireRecord | undefined;
   private lastInst: Instrument | undefined;
+  /** Instruments met in the stream without a configuration (named up to UNCONFIGURED_NAMED). */
+  private unconfigured = 0;
 
   constructor(private readonly options: EngineOptions) {
     const cfg = options.config;
@@ -255,6 +259,17 @@ export class BacktestEngine implements Stage {
     if (this.cfg.close_at_end)
       for (const inst of this.instruments.list) this.fills.closeAtLast(inst, 'end of input');
     if (this.marks.quoteAsset !== undefined) this.emitEquity(this.clock.us);
+    if (this.unconfigured > UNCONFIGURED_NAMED)
+      this.say(
+        `${this.unconfigured} instruments were not configured in all (${UNCONFIGURED_NAMED} named above): traded with no tick, lot or minimum notional rules`,
+        this.cfg.instruments.length + (this.options.instruments?.length ?? 0) > 0,
+      );
+  }
+
+  /** A warning for the report, and on stderr where the run has a configuration to disagree with. */
+  private say(msg: string, known: boolean): void {
+    this.report.warnings.push(msg);
+    if (known || this.cfg.balances.length > 0) this.options.warn?.(msg);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -291,9 +306,15 @@ export class BacktestEngine implements Stage {
     const [base, quote] = splitSymbol(symbol);
     const inst = this.addInstrument({ exchange, symbol, base, quote, kind: inferKind(exchange) }, false);
     if (this.marks.quoteAsset === undefined) this.setQuote(this.instruments.firstConfigured ?? inst);
-    const msg = `${exchange} ${symbol} is not configured: trading it as ${inst.kind} ${base}/${quote} with no tick, lot or minimum notional rules`;
-    this.report.warnings.push(msg);
-    if (known || this.cfg.balances.length > 0) this.options.warn?.(msg);
+    // The first few are named; past them one line says the rest are counted, and finish() gives
+    // the count (100,000 symbols would otherwise be 100,000 lines on stderr).
+    const n = ++this.unconfigured;
+    if (n > UNCONFIGURED_NAMED + 1) return inst;
+    const msg =
+      n <= UNCONFIGURED_NAMED
+        ? `${exchange} ${symbol} is not configured: trading it as ${inst.kind} ${base}/${quote} with no tick, lot or minimum notional rules`
+        : `more instruments are not configured (${exchange} ${symbol} and later ones): traded the same way, counted and not named one by one`;
+    this.say(msg, known);
     return inst;
   }
 
