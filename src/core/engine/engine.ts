@@ -57,6 +57,8 @@ import { type BacktestReport, newReport } from './report.js';
 export const DEFAULT_CASH = 10_000;
 /** How many unconfigured instruments are named one by one in warnings; the rest are counted. */
 export const UNCONFIGURED_NAMED = 10;
+/** Instruments closed per output batch at the end of input. */
+const FINISH_BATCH = 1024;
 
 export interface EngineOptions {
   readonly config: BacktestConfig;
@@ -249,21 +251,40 @@ export class BacktestEngine implements Stage {
   }
 
   finish(out: WireRecord[]): void {
+    for (const batch of this.finishBatches()) for (const r of batch) out.push(r);
+  }
+
+  /**
+   * The end of input, in batches of the records of at most FINISH_BATCH instruments: closing 100,000
+   * positions writes about 600,000 records, which are not held in memory at once.
+   */
+  *finishBatches(): Generator<WireRecord[]> {
+    let out: WireRecord[] = [];
     this.rec.out = out;
     if (!this.clock.started) return;
     this.onNewTime();
     // The clean-up: from here no strategy call opens an order (the strategy still sees its closing
     // fills); every open order is cancelled and its reservation released.
     this.placement.ended = true;
-    for (const inst of this.instruments.list) this.orders.cancelAll(inst, 'end of input');
-    if (this.cfg.close_at_end)
-      for (const inst of this.instruments.list) this.fills.closeAtLast(inst, 'end of input');
+    const list = this.instruments.list;
+    const passes = this.cfg.close_at_end ? 2 : 1;
+    for (let pass = 0; pass < passes; pass++)
+      for (let i = 0; i < list.length; i++) {
+        if (pass === 0) this.orders.cancelAll(list[i]!, 'end of input');
+        else this.fills.closeAtLast(list[i]!, 'end of input');
+        if (i % FINISH_BATCH === FINISH_BATCH - 1 && out.length > 0) {
+          yield out;
+          out = [];
+          this.rec.out = out;
+        }
+      }
     if (this.marks.quoteAsset !== undefined) this.emitEquity(this.clock.us);
     if (this.unconfigured > UNCONFIGURED_NAMED)
       this.say(
         `${this.unconfigured} instruments were not configured in all (${UNCONFIGURED_NAMED} named above): traded with no tick, lot or minimum notional rules`,
         this.cfg.instruments.length + (this.options.instruments?.length ?? 0) > 0,
       );
+    if (out.length > 0) yield out;
   }
 
   /** A warning for the report, and on stderr where the run has a configuration to disagree with. */
