@@ -39,7 +39,10 @@ export class Instruments {
     inst.index = this.list.length;
     this.map.set(inst.key, inst);
     let venue = this.byVenue.get(inst.exchange);
-    if (venue === undefined) this.byVenue.set(inst.exchange, (venue = new Map()));
+    if (venue === undefined) {
+      venue = new Map();
+      this.byVenue.set(inst.exchange, venue);
+    }
     venue.set(inst.symbol, inst);
     this.list.push(inst);
     if (!fromStream) this.firstConfigured ??= inst;

@@ -26,7 +26,10 @@ export class Balances {
       this.version++;
     }
     let venue = this.byVenue.get(exchange);
-    if (venue === undefined) this.byVenue.set(exchange, (venue = new Map()));
+    if (venue === undefined) {
+      venue = new Map();
+      this.byVenue.set(exchange, venue);
+    }
     venue.set(asset, b);
     return b;
   }
