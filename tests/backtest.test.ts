@@ -1017,6 +1017,45 @@ describe('backtest: bad input', () => {
     expect(strict.stderr).toMatch(/stdin:1: binance_spot BTCUSDT is not in the configured instruments/);
   });
 
+  it('many unconfigured instruments: ten named, the rest counted in one line at the end (#20 item 11)', async () => {
+    const trades = Array.from({ length: 14 }, (_, i) => ({
+      type: 'trade',
+      time: new Date(Date.UTC(2024, 0, 1) + i * 1000).toISOString(),
+      exchange: 'binance_spot',
+      symbol: `S${i}USDT`,
+      id: i + 1,
+      price: 100,
+      amount: 1,
+      side: 'buy',
+    }));
+    const r = await runInProcess(
+      [
+        'backtest',
+        '--strategy',
+        'buy-and-hold',
+        '--sizing',
+        'fixed-amount:1',
+        '--balance',
+        'binance_spot:usdt=100000',
+        '--quiet',
+      ],
+      text(trades as unknown as WireRecord[]),
+    );
+    expect(r.code).toBe(0);
+    const lines = r.stderr.split('\n').filter((l) => l.includes('not configured'));
+    expect(lines).toHaveLength(12);
+    expect(lines.slice(0, 10).map((l) => /binance_spot (S\d+USDT) is not configured/.exec(l)?.[1])).toEqual(
+      Array.from({ length: 10 }, (_, i) => `S${i}USDT`),
+    );
+    expect(lines[10]).toMatch(/more instruments are not configured \(binance_spot S10USDT and later ones\)/);
+    expect(lines[11]).toMatch(/14 instruments were not configured in all \(10 named above\)/);
+    // Every one of the 14 is still traded: a buy placed on each.
+    const placed = r.stdout
+      .split('\n')
+      .filter((l) => l.includes('"type":"order"') && l.includes('"status":"new"'));
+    expect(new Set(placed.map((l) => (JSON.parse(l) as { symbol: string }).symbol)).size).toBe(14);
+  });
+
   it('a strategy module that throws: the error with the record that triggered it, exit 1', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tickpipe-bt-'));
     const mod = join(dir, 'boom.js');

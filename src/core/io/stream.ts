@@ -44,6 +44,8 @@ export interface Stage<In extends WireRecord = WireRecord, Out extends WireRecor
   push(record: In, out: Out[]): void;
   /** Called once at the end of input (also after an interrupt): emit what is still owed. */
   finish(out: Out[]): void;
+  /** If given, used instead of `finish`: the same records, in batches (a long end-of-input flush). */
+  finishBatches?(): Iterable<Out[]>;
 }
 
 export async function* runStage<In extends WireRecord, Out extends WireRecord>(
@@ -57,6 +59,10 @@ export async function* runStage<In extends WireRecord, Out extends WireRecord>(
     const bytes = batchBytes(batch);
     if (bytes !== undefined && sameRecords(batch, out)) setBatchBytes(out, bytes);
     yield out;
+  }
+  if (stage.finishBatches !== undefined) {
+    for (const tail of stage.finishBatches()) if (tail.length > 0) yield tail;
+    return;
   }
   const tail: Out[] = [];
   stage.finish(tail);

@@ -12,8 +12,13 @@ export class Instruments {
 
   constructor(private readonly strategyName: string) {}
 
+  /** By exchange, then symbol: a lookup per record builds no key string. */
+  private readonly byVenue = new Map<unknown, Map<unknown, Instrument>>();
+
   get(exchange: unknown, symbol: unknown): Instrument | undefined {
-    return this.map.get(`${String(exchange)}:${String(symbol)}`);
+    if (typeof exchange !== 'string' || typeof symbol !== 'string')
+      return this.map.get(`${String(exchange)}:${String(symbol)}`);
+    return this.byVenue.get(exchange)?.get(symbol);
   }
 
   /** Adds an instrument, or updates the rules of a known one. */
@@ -32,6 +37,12 @@ export class Instruments {
     const inst = newInstrument(ic, this.strategyName);
     inst.index = this.list.length;
     this.map.set(inst.key, inst);
+    let venue = this.byVenue.get(inst.exchange);
+    if (venue === undefined) {
+      venue = new Map();
+      this.byVenue.set(inst.exchange, venue);
+    }
+    venue.set(inst.symbol, inst);
     this.list.push(inst);
     if (!fromStream) this.firstConfigured ??= inst;
     return inst;

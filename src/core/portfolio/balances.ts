@@ -5,6 +5,8 @@ import { Balance } from './balance.js';
 
 export class Balances {
   private readonly map = new Map<string, Balance>();
+  /** The same balances by exchange, then asset: the per-fill lookup builds no key string. */
+  private readonly byVenue = new Map<string, Map<string, Balance>>();
   /** Bumped when a balance is created (equity marking plans depend on the set). */
   version = 0;
 
@@ -14,6 +16,8 @@ export class Balances {
 
   /** The balance, created at zero when new. */
   of(exchange: string, asset: string): Balance {
+    const hit = this.byVenue.get(exchange)?.get(asset);
+    if (hit !== undefined) return hit;
     const k = `${exchange}:${asset}`;
     let b = this.map.get(k);
     if (b === undefined) {
@@ -21,6 +25,12 @@ export class Balances {
       this.map.set(k, b);
       this.version++;
     }
+    let venue = this.byVenue.get(exchange);
+    if (venue === undefined) {
+      venue = new Map();
+      this.byVenue.set(exchange, venue);
+    }
+    venue.set(asset, b);
     return b;
   }
 
