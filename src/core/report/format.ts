@@ -5,23 +5,13 @@
  * compare with summarize's record.
  */
 
+import { duration } from '../stats/pretty.js';
+
 const PERCENT = /(return|drawdown|drawdown_mean|drawdown_max|rate|volatility|time_in_market|_period)$/;
 const RATIO = /(ratio|factor)$/;
 
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-export function duration(ms: number): string {
-  if (ms <= 0) return '0';
-  const d = Math.floor(ms / 86_400_000);
-  const h = Math.floor((ms % 86_400_000) / 3_600_000);
-  const m = Math.floor((ms % 3_600_000) / 60_000);
-  const s = Math.round((ms % 60_000) / 1000);
-  if (d > 0) return `${d}d ${h}h`;
-  if (h > 0) return `${h}h ${m}m`;
-  if (m > 0) return `${m}m ${s}s`;
-  return `${(ms / 1000).toFixed(ms < 10_000 ? 3 : 0)}s`;
 }
 
 export const pct = (v: number): string => `${(v * 100).toFixed(2)}%`;

@@ -39,7 +39,8 @@ const money = (v: number) =>
   v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const ratio = (v: number) => v.toFixed(3);
 
-function duration(ms: number): string {
+/** A duration for people: `3d 4h`, `2h 5m`, `1m 30s`, `2.500s` (also the report's). */
+export function duration(ms: number): string {
   if (ms <= 0) return '0';
   const d = Math.floor(ms / 86_400_000);
   const h = Math.floor((ms % 86_400_000) / 3_600_000);
