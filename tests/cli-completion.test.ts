@@ -90,6 +90,11 @@ describe('completion', () => {
     expect(complete('tickpipe fetch --kind ')).toContain('agg_trades');
     expect(complete('tickpipe completion ')).toEqual(['bash', 'fish', 'zsh']);
     expect(complete('tickpipe connect --sym')).toEqual(['--symbol']);
+    // A topic's commands are two words: the topic once, then its commands, then their flags.
+    expect(complete('tickpipe st')).toEqual(['store']);
+    expect(complete('tickpipe store ')).toEqual(['read', 'write']);
+    expect(complete('tickpipe store read --ki')).toEqual(['--kind']);
+    expect(complete('tickpipe store write --ki')).toEqual([]);
   });
 
   it.runIf(has('zsh'))(
@@ -98,11 +103,26 @@ describe('completion', () => {
       const file = await script('zsh');
       run('zsh', ['-n', file]);
       // compsys's functions replaced by ones that print what they are given.
-      const stub = `compdef(){}; _describe(){ print -l -- "\${(@P)2}" }; _arguments(){ print -l -- "$@" }; source ${file}`;
+      const stub = `compdef(){}; _describe(){ print -l -- "\${(@P)\${@[-1]}}" }; _arguments(){ print -l -- "$@" }; source ${file}`;
       const top = run('zsh', ['-f', '-c', `${stub}; words=(tickpipe ba); CURRENT=2; _tickpipe`]);
       expect(top.split('\n')).toContain(
         'drawdown:Drawdown periods of an equity curve, a balance or any numeric field',
       );
+      // A topic is one word with its own description; its commands come after it.
+      expect(top.split('\n').filter((l) => l.startsWith('store'))).toEqual([
+        'store:A columnar store of market records: Parquet partitions with a manifes…',
+      ]);
+      const subs = run('zsh', ['-f', '-c', `${stub}; words=(tickpipe store ''); CURRENT=3; _tickpipe`]);
+      expect(subs.split('\n').filter(Boolean)).toEqual([
+        'read:Read records from a columnar store as NDJSON, in time order',
+        'write:Write records to a columnar store: Parquet partitions with a manifest',
+      ]);
+      const readSpecs = run('zsh', [
+        '-f',
+        '-c',
+        `${stub}; words=(tickpipe store read --ki); CURRENT=4; _tickpipe`,
+      ]).split('\n');
+      expect(readSpecs.some((s) => s.startsWith('(-k --kind)-k[') || s.startsWith('--kind['))).toBe(true);
       const specs = run('zsh', [
         '-f',
         '-c',

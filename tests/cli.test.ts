@@ -65,6 +65,28 @@ describe('did you mean', () => {
     );
     expect(r.stdout).toBe('');
   });
+  it('a mistyped topic or topic command exits 2 with the closest one', async () => {
+    const topic = await runCli(['stor']);
+    expect(topic.code).toBe(2);
+    expect(topic.stderr).toBe(
+      'tickpipe: error: "stor" is not a tickpipe command. Did you mean "store"?\nSee: tickpipe --help\n',
+    );
+    const sub = await runCli(['store', 'reed']);
+    expect(sub.code).toBe(2);
+    expect(sub.stderr).toBe(
+      'tickpipe: error: "store reed" is not a tickpipe command. Did you mean "store read"?\nSee: tickpipe store --help\n',
+    );
+    const help = await runCli(['help', 'store', 'reed']);
+    expect(help.code).toBe(2);
+    expect(help.stderr).toBe(
+      'tickpipe help: error: "store reed" is not a tickpipe command. Did you mean "store read"?\nSee: tickpipe store --help\n',
+    );
+    const page = await runCli(['store', '--help']);
+    expect(page.code).toBe(0);
+    expect(page.stdout.split('\n')[0]).toBe(
+      'A columnar store of market records: Parquet partitions with a manifest (store write, store read; query asks it in SQL).',
+    );
+  });
   it('an unknown command far from every name exits 2 without a guess', async () => {
     const r = await runCli(['frobnicate']);
     expect(r.code).toBe(2);

@@ -34,21 +34,41 @@ function values(c: ManifestCommand, f: ManifestFlag, extra: ExtraValues): readon
 }
 
 function argValues(c: ManifestCommand, manifest: Manifest): readonly string[] | undefined {
-  if (c.id === 'help') return visibleCommands(manifest).map((x) => x.id);
+  if (c.id === 'help') return [...new Set(visibleCommands(manifest).map((x) => x.id.split(':')[0]!))];
   for (const a of Object.values(c.args)) if (a.options !== undefined) return a.options;
   return undefined;
 }
+
+/** A topic's commands (`store` -> `read`, `write`), from the command ids. */
+function topicsOf(commands: readonly ManifestCommand[]): Map<string, ManifestCommand[]> {
+  const topics = new Map<string, ManifestCommand[]>();
+  for (const c of commands) {
+    const [topic, sub] = c.id.split(':');
+    if (sub !== undefined) topics.set(topic!, [...(topics.get(topic!) ?? []), c]);
+  }
+  return topics;
+}
+
+/** What the first word completes to: the commands, and each topic once with its description. */
+function firstWords(manifest: Manifest, commands: readonly ManifestCommand[]): [string, string][] {
+  const out = new Map<string, string>();
+  for (const c of commands) {
+    const [topic, sub] = c.id.split(':');
+    if (sub === undefined) out.set(c.id, firstSentence(c.summary));
+    else if (!out.has(topic!))
+      out.set(topic!, firstSentence(manifest.topics?.[topic!]?.description ?? topic));
+  }
+  return [...out];
+}
+
+const sub = (c: ManifestCommand): string => c.id.slice(c.id.indexOf(':') + 1);
 
 const q = (s: string): string => `'${s.replaceAll("'", "'\\''")}'`;
 
 export function bashCompletion(manifest: Manifest, extra: ExtraValues = {}): string {
   const commands = visibleCommands(manifest);
-  const firstWords = [...new Set(commands.map((c) => c.id.split(':')[0]!))];
-  const topics = new Map<string, string[]>();
-  for (const c of commands) {
-    const [topic, sub] = c.id.split(':');
-    if (sub !== undefined) topics.set(topic!, [...(topics.get(topic!) ?? []), sub]);
-  }
+  const words0 = firstWords(manifest, commands).map(([w]) => w);
+  const topics = topicsOf(commands);
   const lines = [
     '# tickpipe completion for bash. Load it with: source <(tickpipe completion bash)',
     '_tickpipe() {',
@@ -56,7 +76,7 @@ export function bashCompletion(manifest: Manifest, extra: ExtraValues = {}): str
     '  local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}"',
     '  COMPREPLY=()',
     '  if [[ $COMP_CWORD -le 1 ]]; then',
-    `    COMPREPLY=($(compgen -W ${q(firstWords.join(' '))} -- "$cur"))`,
+    `    COMPREPLY=($(compgen -W ${q(words0.join(' '))} -- "$cur"))`,
     '    return',
     '  fi',
     // A topic's commands are two words (`store read`): the second completes, then names the command.
@@ -65,7 +85,7 @@ export function bashCompletion(manifest: Manifest, extra: ExtraValues = {}): str
     '  case "$cmd" in',
     ...[...topics].map(
       ([topic, subs]) =>
-        `    ${topic}) if [[ $COMP_CWORD -eq 2 ]]; then COMPREPLY=($(compgen -W ${q(subs.join(' '))} -- "$cur")); return; fi; cmd="${topic}:\${COMP_WORDS[2]}" ;;`,
+        `    ${topic}) if [[ $COMP_CWORD -eq 2 ]]; then COMPREPLY=($(compgen -W ${q(subs.map(sub).join(' '))} -- "$cur")); return; fi; cmd="${topic}:\${COMP_WORDS[2]}" ;;`,
     ),
     '  esac',
     '  case "$cmd" in',
@@ -108,6 +128,7 @@ const zq = (s: string): string =>
 
 export function zshCompletion(manifest: Manifest, extra: ExtraValues = {}): string {
   const commands = visibleCommands(manifest);
+  const topics = topicsOf(commands);
   const lines = [
     '#compdef tickpipe',
     '# tickpipe completion for zsh. Load it with: source <(tickpipe completion zsh)',
@@ -115,7 +136,7 @@ export function zshCompletion(manifest: Manifest, extra: ExtraValues = {}): stri
     '_tickpipe() {',
     '  local -a commands',
     '  commands=(',
-    ...commands.map((c) => `    '${zq(c.id)}:${zq(firstSentence(c.summary))}'`),
+    ...firstWords(manifest, commands).map(([w, d]) => `    '${zq(w)}:${zq(d)}'`),
     '  )',
     '  if (( CURRENT == 2 )); then',
     "    _describe -t commands 'tickpipe command' commands",
@@ -124,6 +145,21 @@ export function zshCompletion(manifest: Manifest, extra: ExtraValues = {}): stri
     '  local cmd=$words[2]',
     '  shift words',
     '  (( CURRENT-- ))',
+    // A topic's commands are two words (`store read`): the second completes, then names the command.
+    '  case $cmd in',
+    ...[...topics].flatMap(([topic, subs]) => [
+      `    ${topic})`,
+      '      if (( CURRENT == 2 )); then',
+      `        local -a subcommands=(${subs.map((c) => `'${zq(sub(c))}:${zq(firstSentence(c.summary))}'`).join(' ')})`,
+      `        _describe -t commands '${topic} command' subcommands`,
+      '        return',
+      '      fi',
+      `      cmd=${topic}:$words[2]`,
+      '      shift words',
+      '      (( CURRENT-- ))',
+      '      ;;',
+    ]),
+    '  esac',
     '  case $cmd in',
   ];
   for (const c of commands) {
@@ -169,18 +205,30 @@ export function zshCompletion(manifest: Manifest, extra: ExtraValues = {}): stri
 
 export function fishCompletion(manifest: Manifest, extra: ExtraValues = {}): string {
   const commands = visibleCommands(manifest);
-  const ids = commands.map((c) => c.id).join(' ');
+  const words0 = firstWords(manifest, commands);
+  const ids = words0.map(([w]) => w).join(' ');
   const lines = [
     '# tickpipe completion for fish. Load it with: tickpipe completion fish | source',
     '# or save it as ~/.config/fish/completions/tickpipe.fish.',
     'complete -c tickpipe -f',
-    ...commands.map(
-      (c) =>
-        `complete -c tickpipe -n 'not __fish_seen_subcommand_from ${ids}' -a ${c.id} -d ${q(firstSentence(c.summary))}`,
+    ...words0.map(
+      ([w, d]) => `complete -c tickpipe -n 'not __fish_seen_subcommand_from ${ids}' -a ${w} -d ${q(d)}`,
     ),
   ];
+  // A topic's commands are two words (`store read`): offered after the topic, until one is typed.
+  for (const [topic, subs] of topicsOf(commands)) {
+    const names = subs.map(sub).join(' ');
+    for (const c of subs)
+      lines.push(
+        `complete -c tickpipe -n '__fish_seen_subcommand_from ${topic}; and not __fish_seen_subcommand_from ${names}' -a ${sub(c)} -d ${q(firstSentence(c.summary))}`,
+      );
+  }
   for (const c of commands) {
-    const when = `-n '__fish_seen_subcommand_from ${c.id}'`;
+    const [topic, rest] = c.id.split(':');
+    const when =
+      rest === undefined
+        ? `-n '__fish_seen_subcommand_from ${c.id}'`
+        : `-n '__fish_seen_subcommand_from ${topic}; and __fish_seen_subcommand_from ${rest}'`;
     for (const f of visibleFlags(c)) {
       const v = values(c, f, extra);
       let spec = `complete -c tickpipe ${when}${f.char === undefined ? '' : ` -s ${f.char}`} -l ${f.name}`;

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command, Help } from '@oclif/core';
 import { colourFor } from './colour.js';
-import { notACommand } from './suggest.js';
+import { notACommandId } from './suggest.js';
 
 /** Where the docs are read on the web (package.json `homepage`; the URL is the project's assumption). */
 export function docsBase(homepage: unknown): string | undefined {
@@ -33,16 +33,15 @@ export default class TickpipeHelp extends Help {
       return;
     }
     // A topic's command is more than one word (`store write`): the subject is known when the words
-    // up to any length name a command or a topic.
+    // up to some length name a command, or all of them name a topic (`store`, not `store reed`).
     const subjects = words.filter((w) => w !== 'help');
-    const known = subjects.some((_, i) => {
-      const id = subjects.slice(0, i + 1).join(':');
-      return this.config.findCommand(id) !== undefined || this.config.findTopic(id) !== undefined;
-    });
+    const known =
+      this.config.findTopic(subjects.join(':')) !== undefined ||
+      subjects.some((_, i) => this.config.findCommand(subjects.slice(0, i + 1).join(':')) !== undefined);
     if (subject !== undefined && !known) {
       const ids = this.config.commands.filter((c) => !c.hidden).map((c) => c.id);
       process.stderr.write(
-        `tickpipe help: ${colourFor(process.stderr).red('error:')} ${notACommand(subject, ids)}\n`,
+        `tickpipe help: ${colourFor(process.stderr).red('error:')} ${notACommandId(subjects.join(':'), ids)}\n`,
       );
       process.exitCode = 2;
       return;

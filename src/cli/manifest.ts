@@ -35,6 +35,8 @@ export interface ManifestCommand {
 
 export interface Manifest {
   readonly commands: Readonly<Record<string, ManifestCommand>>;
+  /** Topics (`store`) with their descriptions: package.json `oclif.topics`. */
+  readonly topics?: Readonly<Record<string, { readonly description?: string }>>;
 }
 
 /** The visible commands, by id. */

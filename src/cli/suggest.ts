@@ -48,6 +48,22 @@ export function notACommand(given: string, ids: Iterable<string>): string {
   return `"${given}" is not a tickpipe command.${didYouMean(given, ids)}\nSee: tickpipe --help`;
 }
 
+/**
+ * The message for a command id oclif did not find (`backtets`, `stor`, `store:reed`), suggesting
+ * among what can be typed there: the first words (commands and topics such as `store`) for the
+ * first word, a topic's own commands after a topic (`store reed` -> `store read`).
+ */
+export function notACommandId(id: string, ids: readonly string[]): string {
+  const words = id.split(':');
+  const topic = words[0] ?? id;
+  const subs = ids.filter((c) => c.startsWith(`${topic}:`)).map((c) => c.slice(topic.length + 1));
+  if (words.length > 1 && subs.length > 0) {
+    const given = words.slice(1).join(' ');
+    return `"${topic} ${given}" is not a tickpipe command.${didYouMean(given, subs, `${topic} `)}\nSee: tickpipe ${topic} --help`;
+  }
+  return notACommand(topic, new Set(ids.map((c) => c.split(':')[0] ?? c)));
+}
+
 /** ` Did you mean "X"?` for a close name, or the empty string. */
 export function didYouMean(given: string, known: Iterable<string>, prefix = ''): string {
   const match = closest(given, known);

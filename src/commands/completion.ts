@@ -47,7 +47,12 @@ export default class Completion extends Command {
   override async run(): Promise<void> {
     const { args } = await this.parse(Completion);
     const commands = Object.fromEntries(this.config.commands.map((c) => [c.id, c]));
+    const topics = Object.fromEntries(
+      this.config.topics.map((t) => [t.name, { description: t.description }]),
+    );
     const extra = { backtest: { strategy: BUILTIN_STRATEGIES.map((s) => s.name) } };
-    process.stdout.write(completionScript(args.shell as Shell, { commands } as unknown as Manifest, extra));
+    process.stdout.write(
+      completionScript(args.shell as Shell, { commands, topics } as unknown as Manifest, extra),
+    );
   }
 }

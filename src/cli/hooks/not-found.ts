@@ -6,13 +6,12 @@
 
 import type { Hook } from '@oclif/core';
 import { colourFor } from '../colour.js';
-import { notACommand } from '../suggest.js';
+import { notACommandId } from '../suggest.js';
 
 const hook: Hook<'command_not_found'> = async function notFound(options) {
   const ids = options.config.commands.filter((c) => !c.hidden).map((c) => c.id);
-  const given = options.id.split(':')[0] ?? options.id;
   const red = colourFor(process.stderr).red;
-  process.stderr.write(`tickpipe: ${red('error:')} ${notACommand(given, ids)}\n`);
+  process.stderr.write(`tickpipe: ${red('error:')} ${notACommandId(options.id, ids)}\n`);
   process.exitCode = 2;
 };
 
