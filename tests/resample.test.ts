@@ -307,6 +307,19 @@ describe('resample: quotes and books to candles of the mid', () => {
     ]);
   });
 
+  it("mids are decimals: one place more than the prices, without the double sum's noise", async () => {
+    // In doubles (41894.61 + 41894.62) / 2 is 41894.615000000005 and (0.1 + 0.2) / 2 is
+    // 0.15000000000000002; the mid of two prices of 2 (1) places is a decimal of 3 (2).
+    expect((41894.61 + 41894.62) / 2).toBe(41894.615000000005);
+    const r = await run(
+      ['--interval', '1m'],
+      [q(0, 41894.61, 41894.62), q(10_000, 0.1, 0.2), q(20_000, 1.05, 1.1)],
+    );
+    expect(r.out).toEqual([
+      { ...candle(0, 41894.615, 41894.615, 0.15, 1.075, 0), ticks: 3, complete: false },
+    ]);
+  });
+
   it('books: the mid of the book built from a snapshot and deltas; deltas before it are skipped and said', async () => {
     const b = (ms: number, snapshot: boolean, bids: number[][], asks: number[][], sequence: number) => ({
       type: 'book',

@@ -35,7 +35,7 @@ import {
   type Stage,
   setBatchBytes,
 } from '../io/stream.js';
-import { decimalPlaces, POW10, writeFixed } from '../records/number-text.js';
+import { decimalPlaces, roundTo as round, writeFixed } from '../records/number-text.js';
 import { attachText, lineOf, rawOf, serialize, type WireRecord } from '../records/record.js';
 import { escapeText } from '../records/text.js';
 import { formatTime, type TimePrecision, TimeReader } from '../records/time.js';
@@ -131,18 +131,6 @@ function nameHash(s: Uint8Array, u: BookScan): number {
       u.symbolEnd,
     ) >>> 2
   );
-}
-
-/**
- * A sum or difference of decimals with at most `d` places, without float noise: scaled to an
- * integer, rounded, and divided back (one correctly rounded division), while the scaled value is an
- * exact integer in a double; otherwise left as it is.
- */
-function round(x: number, d: number): number {
-  const p = POW10[d];
-  if (p === undefined) return x;
-  const scaled = x * p;
-  return Math.abs(scaled) < 2 ** 52 ? Math.round(scaled) / p : x;
 }
 
 /**

@@ -27,6 +27,26 @@ export function decimalPlaces(x: number): number {
   return 16;
 }
 
+/**
+ * A sum or difference of decimals with at most `d` places, without float noise: scaled to an
+ * integer, rounded, and divided back (one correctly rounded division), while the scaled value is an
+ * exact integer in a double; otherwise left as it is.
+ */
+export function roundTo(x: number, d: number): number {
+  const p = POW10[d];
+  if (p === undefined) return x;
+  const scaled = x * p;
+  return Math.abs(scaled) < 2 ** 52 ? Math.round(scaled) / p : x;
+}
+
+/**
+ * The mid of two prices as decimals: (bid + ask) / 2 to one place more than the prices have, so
+ * 41894.61 and 41894.62 give 41894.615, not the double sum's 41894.615000000005.
+ */
+export function decimalMid(bid: number, ask: number): number {
+  return roundTo((bid + ask) / 2, Math.max(decimalPlaces(bid), decimalPlaces(ask)) + 1);
+}
+
 export function fixedText(v: number, k: number): string {
   const p = POW10[k];
   if (p === undefined) return String(v);

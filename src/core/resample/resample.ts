@@ -9,6 +9,7 @@ import { DataError, UsageError } from '../errors.js';
 import type { RecordStream, Stage } from '../io/stream.js';
 import { runStage } from '../io/stream.js';
 import { type Interval, parseInterval } from '../records/interval.js';
+import { decimalMid } from '../records/number-text.js';
 import { type WireRecord, whereOf } from '../records/record.js';
 import { parseTime, type TimePrecision } from '../records/time.js';
 import { Bar } from './bar.js';
@@ -194,7 +195,7 @@ export class Resampler implements Stage {
   private onMid(rec: WireRecord, s: Series, out: WireRecord[]): void {
     const t = this.inOrder(rec, s);
     let mid: number | undefined;
-    if (rec.type === 'quote') mid = ((rec.bid_price as number) + (rec.ask_price as number)) / 2;
+    if (rec.type === 'quote') mid = decimalMid(rec.bid_price as number, rec.ask_price as number);
     else {
       if (s.book === undefined) {
         if (rec.snapshot !== true) {
@@ -204,7 +205,9 @@ export class Resampler implements Stage {
         s.book = new OrderBook();
       }
       s.book.apply(rec.bids as Level[], rec.asks as Level[], rec.snapshot === true);
-      mid = s.book.mid();
+      const bid = s.book.bestBid();
+      const ask = s.book.bestAsk();
+      mid = bid === undefined || ask === undefined ? undefined : decimalMid(bid[0], ask[0]);
     }
     if (mid === undefined || !Number.isFinite(mid)) return;
     const bar = this.bucketBar(rec, s, t, out);
