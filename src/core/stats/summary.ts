@@ -11,23 +11,11 @@ import { runStage } from '../io/stream.js';
 import { type WireRecord, whereOf } from '../records/record.js';
 import { formatTime, parseTime, type TimePrecision } from '../records/time.js';
 import { toNumber } from '../records/validate.js';
-import { type DrawdownPeriod, DrawdownStats, DrawdownTracker, periodFields } from './drawdown.js';
+import { type AssetBalances, Instrument, Portfolio } from './accumulators.js';
+import { DrawdownStats, DrawdownTracker } from './drawdown.js';
 import { ANNUAL_365, DAILY, type StatInterval } from './interval.js';
-import {
-  annualisedReturn,
-  calmarRatio,
-  convertRate,
-  DownsideDeviation,
-  type Metric,
-  metric,
-  noMetric,
-  profitFactor,
-  rateOfReturn,
-  sharpeRatio,
-  sortinoRatio,
-  winRate,
-} from './metrics.js';
-import { Sum, Welford } from './welford.js';
+import { convertRate } from './metrics.js';
+import { drawdown, meanOf, portfolioSheet, type SheetContext, tearSheet } from './sheets.js';
 
 export interface SummarizeOptions {
   /** The interval metrics are expressed in (default annual_365). */
@@ -47,181 +35,6 @@ export interface SummarizeOptions {
 }
 
 const CONSUMED = new Set(['equity', 'position', 'fill', 'order', 'balance', 'funding_payment']);
-
-/** The equity curve at bounded resolution: when full, every other point is dropped and the stride doubles. */
-export class Curve {
-  readonly points: number[] = [];
-  private stride = 1;
-  private skipped = 0;
-
-  constructor(private readonly max: number) {}
-
-  add(v: number): void {
-    if (++this.skipped < this.stride) {
-      this.points[this.points.length - 1] = v;
-      return;
-    }
-    this.skipped = 0;
-    this.points.push(v);
-    if (this.points.length >= this.max * 2) {
-      for (let i = 0; i < this.max; i++) this.points[i] = this.points[2 * i + 1]!;
-      this.points.length = this.max;
-      this.stride *= 2;
-    }
-  }
-}
-
-interface Extreme {
-  value: number;
-  time: number;
-}
-
-/** The equity curve: returns per period, drawdowns over every point. */
-class Portfolio {
-  asset: string | undefined;
-  start = Number.NaN;
-  startTime = 0;
-  last = Number.NaN;
-  lastTime = 0;
-  readonly tracker = new DrawdownTracker();
-  readonly drawdowns = new DrawdownStats();
-  readonly returns = new Welford();
-  readonly down: DownsideDeviation;
-  best: Extreme | undefined;
-  worst: Extreme | undefined;
-  /** Index of the period the last point fell in: period k is (k-1)P < t <= kP. */
-  private bucket = Number.NaN;
-  private prevClose = Number.NaN;
-  readonly curve: Curve;
-
-  constructor(
-    private readonly period: StatInterval,
-    rfPerPeriod: number,
-    curvePoints: number,
-  ) {
-    this.down = new DownsideDeviation(rfPerPeriod);
-    this.curve = new Curve(curvePoints);
-  }
-
-  add(value: number, t: number): void {
-    if (Number.isNaN(this.start)) {
-      this.start = value;
-      this.startTime = t;
-      this.prevClose = value;
-    }
-    const k = Math.ceil(t / this.period.us);
-    if (k !== this.bucket && !Number.isNaN(this.bucket)) this.closePeriod(this.returns, this.down, true);
-    this.bucket = k;
-    this.last = value;
-    this.lastTime = t;
-    const done = this.tracker.update(value, t);
-    if (done !== undefined) this.drawdowns.add(done);
-    this.curve.add(value);
-  }
-
-  /** Closes the period in progress into the given accumulators (copies, for a snapshot). */
-  private closePeriod(returns: Welford, down: DownsideDeviation, commit: boolean): Extreme[] {
-    if (!(this.prevClose > 0)) {
-      if (commit) this.prevClose = this.last;
-      return [];
-    }
-    const r = this.last / this.prevClose - 1;
-    returns.update(r);
-    down.update(r);
-    const time = this.bucket * this.period.us;
-    if (commit) {
-      this.prevClose = this.last;
-      if (this.best === undefined || r > this.best.value) this.best = { value: r, time };
-      if (this.worst === undefined || r < this.worst.value) this.worst = { value: r, time };
-    }
-    return [{ value: r, time }];
-  }
-
-  /** Return statistics including the period still in progress. */
-  snapshot(): { returns: Welford; down: DownsideDeviation; best?: Extreme; worst?: Extreme } {
-    const returns = Object.assign(new Welford(), this.returns);
-    const down = this.down.clone();
-    let best = this.best;
-    let worst = this.worst;
-    if (!Number.isNaN(this.bucket)) {
-      for (const e of this.closePeriod(returns, down, false)) {
-        if (best === undefined || e.value > best.value) best = e;
-        if (worst === undefined || e.value < worst.value) worst = e;
-      }
-    }
-    return { returns, down, ...(best ? { best } : {}), ...(worst ? { worst } : {}) };
-  }
-}
-
-/** One instrument's tear sheet in the making. */
-class Instrument {
-  trades = 0;
-  wins = 0;
-  losses = 0;
-  readonly pnl = new Sum();
-  readonly grossProfit = new Sum();
-  readonly grossLoss = new Sum();
-  largestWin: number | undefined;
-  largestLoss: number | undefined;
-  readonly holding = new Sum();
-  /** Per-position returns, r = pnl / entry notional. */
-  readonly rets = new Welford();
-  /** Per-position excess returns over the risk-free return for the holding time. */
-  readonly excess = new Welford();
-  readonly down = new DownsideDeviation(0);
-  /** The compounded curve of per-position returns, from 1. */
-  private wealth = 1;
-  readonly tracker = new DrawdownTracker();
-  readonly drawdowns = new DrawdownStats();
-  readonly fees = new Sum();
-  readonly volume = new Sum();
-  readonly funding = new Sum();
-  fills = 0;
-  orders = 0;
-  rejected = 0;
-  cancelled = 0;
-  expired = 0;
-  inMarket = 0;
-  openSince: number | undefined;
-
-  constructor(
-    readonly exchange: string,
-    readonly symbol: string,
-    firstTime: number,
-  ) {
-    this.tracker.update(1, firstTime);
-  }
-
-  close(pnl: number, r: number, excess: number, timeOpen: number, timeClose: number): void {
-    this.trades++;
-    this.pnl.add(pnl);
-    if (pnl > 0) {
-      this.wins++;
-      this.grossProfit.add(pnl);
-      if (this.largestWin === undefined || pnl > this.largestWin) this.largestWin = pnl;
-    } else if (pnl < 0) {
-      this.losses++;
-      this.grossLoss.add(-pnl);
-      if (this.largestLoss === undefined || pnl < this.largestLoss) this.largestLoss = pnl;
-    }
-    this.holding.add(timeClose - timeOpen);
-    this.rets.update(r);
-    this.excess.update(excess);
-    this.down.update(excess);
-    this.wealth = Math.max(0, this.wealth * (1 + r));
-    const done = this.tracker.update(this.wealth, timeClose);
-    if (done !== undefined) this.drawdowns.add(done);
-    this.inMarket += timeClose - Math.min(timeOpen, this.openSince ?? timeOpen);
-    this.openSince = undefined;
-  }
-}
-
-interface AssetBalances {
-  start: { total: number; free: number };
-  end: { total: number; free: number };
-  readonly tracker: DrawdownTracker;
-  readonly drawdowns: DrawdownStats;
-}
 
 /** The summarising stage: consumes account records, emits `summary` records (see `summarize`). */
 export class Summarizer implements Stage {
@@ -455,17 +268,26 @@ export class Summarizer implements Stage {
   summary(stamp: number): WireRecord {
     const end = this.timeEnd;
     const ft = (us: number) => formatTime(us, this.precision);
+    const ctx: SheetContext = {
+      interval: this.interval,
+      period: this.period,
+      riskFree: this.riskFree,
+      rfPerPeriod: this.rfPerPeriod,
+      minPeriods: this.minPeriods,
+      precision: this.precision,
+      timeStart: this.timeStart,
+    };
     const instruments: Record<string, unknown> = {};
-    for (const [key, inst] of this.instruments) instruments[key] = this.tearSheet(inst, end);
+    for (const [key, inst] of this.instruments) instruments[key] = tearSheet(ctx, inst, end);
     const assets: Record<string, unknown> = {};
     for (const [key, a] of this.assets) {
       const stats = a.drawdowns.with(a.tracker.current());
       assets[key] = {
         balance_start: a.start,
         balance_end: a.end,
-        drawdown: this.drawdown(a.tracker.current()),
+        drawdown: drawdown(ctx, a.tracker.current()),
         drawdown_mean: meanOf(stats),
-        drawdown_max: this.drawdown(stats.max),
+        drawdown_max: drawdown(ctx, stats.max),
       };
     }
     return {
@@ -479,170 +301,9 @@ export class Summarizer implements Stage {
       risk_free_return: this.riskFree,
       instruments,
       assets,
-      portfolio: this.portfolioSheet(),
+      portfolio: portfolioSheet(ctx, this.portfolio),
     };
   }
-
-  private drawdown(p: DrawdownPeriod | undefined): Record<string, unknown> {
-    return p === undefined ? { value: 0 } : periodFields(p, this.precision);
-  }
-
-  private enough(count: number): string | undefined {
-    return count < this.minPeriods
-      ? `needs at least ${this.minPeriods} returns, found ${count} (--min-periods)`
-      : undefined;
-  }
-
-  private tearSheet(inst: Instrument, end: number): Record<string, unknown> {
-    const iv = this.interval;
-    const n = inst.trades;
-    const span = end - this.timeStart;
-    const stats = inst.drawdowns.with(inst.tracker.current());
-    const maxDd = stats.max?.value ?? 0;
-    let pnlReturn: Metric;
-    let sharpe: Metric;
-    let sortino: Metric;
-    let calmar: Metric;
-    const short =
-      n === 0
-        ? 'no closed positions'
-        : (this.enough(n) ?? (span > 0 ? undefined : 'the run has no length in time'));
-    if (short !== undefined) {
-      pnlReturn =
-        n === 0 || span <= 0
-          ? noMetric(short, iv)
-          : rateOfReturn(inst.rets.mean, { name: 'position', us: span / n }, iv);
-      sharpe = noMetric(short, iv);
-      sortino = noMetric(short, iv);
-      calmar = noMetric(short, iv);
-    } else {
-      // One closed position per span / n on average: the per-position statistics scale to the
-      // interval by the number of positions per interval.
-      const perPosition: StatInterval = { name: 'position', us: span / n };
-      pnlReturn = rateOfReturn(inst.rets.mean, perPosition, iv);
-      const excess = { mean: inst.excess.mean, stdDev: inst.excess.stdDev('sample'), count: n };
-      sharpe = sharpeRatio(excess, 0, perPosition, iv);
-      sortino = sortinoRatio(excess, inst.down.value, 0, perPosition, iv);
-      calmar = calmarRatio(pnlReturn.value as number, this.riskFree, maxDd, iv);
-    }
-    const inMarket = inst.inMarket + (inst.openSince === undefined ? 0 : Math.max(0, end - inst.openSince));
-    return {
-      pnl: inst.pnl.value,
-      pnl_return: pnlReturn,
-      sharpe_ratio: sharpe,
-      sortino_ratio: sortino,
-      calmar_ratio: calmar,
-      pnl_drawdown: this.drawdown(inst.tracker.current()),
-      pnl_drawdown_mean: meanOf(stats),
-      pnl_drawdown_max: this.drawdown(stats.max),
-      win_rate: winRate(inst.wins, n),
-      profit_factor: profitFactor(inst.grossProfit.value, inst.grossLoss.value, n),
-      trades: n,
-      wins: inst.wins,
-      losses: inst.losses,
-      avg_win: inst.wins > 0 ? metric(inst.grossProfit.value / inst.wins) : noMetric('no winning positions'),
-      avg_loss:
-        inst.losses > 0 ? metric(-inst.grossLoss.value / inst.losses) : noMetric('no losing positions'),
-      largest_win: inst.largestWin === undefined ? noMetric('no winning positions') : metric(inst.largestWin),
-      largest_loss:
-        inst.largestLoss === undefined ? noMetric('no losing positions') : metric(inst.largestLoss),
-      expectancy: n > 0 ? metric(inst.pnl.value / n) : noMetric('no closed positions'),
-      avg_holding_ms: n > 0 ? metric(inst.holding.value / n / 1000) : noMetric('no closed positions'),
-      fees: inst.fees.value,
-      funding: inst.funding.value,
-      volume: inst.volume.value,
-      fills: inst.fills,
-      orders: inst.orders,
-      orders_rejected: inst.rejected,
-      orders_cancelled: inst.cancelled,
-      orders_expired: inst.expired,
-      time_in_market: span > 0 ? metric(inMarket / span) : noMetric('the run has no length in time'),
-      position_open: inst.openSince !== undefined,
-    };
-  }
-
-  private portfolioSheet(): Record<string, unknown> {
-    const p = this.portfolio;
-    const iv = this.interval;
-    if (Number.isNaN(p.start)) {
-      const none = noMetric('no equity records');
-      const noneIv = noMetric('no equity records', iv);
-      return {
-        asset: null,
-        equity_start: null,
-        equity_end: null,
-        total_return: none,
-        annualised_return: noneIv,
-        volatility: noneIv,
-        sharpe_ratio: noneIv,
-        sortino_ratio: noneIv,
-        calmar_ratio: noneIv,
-        max_drawdown: none,
-        max_drawdown_duration_ms: null,
-        time_under_water_ms: null,
-        best_period: none,
-        worst_period: none,
-        periods: 0,
-      };
-    }
-    const snap = p.snapshot();
-    const n = snap.returns.count;
-    const stats = p.drawdowns.with(p.tracker.current());
-    const maxDd = stats.max?.value ?? 0;
-    const growth =
-      p.lastTime > p.startTime
-        ? annualisedReturn(p.start, p.last, n, this.period, iv)
-        : noMetric('the run has no length in time', iv);
-    const short = this.enough(n);
-    const r = { mean: snap.returns.mean, stdDev: snap.returns.stdDev('sample'), count: n };
-    const sd = r.stdDev * Math.sqrt(iv.us / this.period.us);
-    const ft = (us: number) => formatTime(us, this.precision);
-    return {
-      asset: p.asset === '' ? null : p.asset,
-      equity_start: p.start,
-      equity_end: p.last,
-      total_return:
-        p.start > 0
-          ? metric(p.last / p.start - 1)
-          : noMetric(`the starting equity ${p.start} is not positive`),
-      annualised_return: growth,
-      volatility:
-        short !== undefined
-          ? noMetric(short, iv)
-          : Number.isFinite(sd)
-            ? metric(sd, iv)
-            : noMetric(`needs at least 2 returns, found ${n}`, iv),
-      sharpe_ratio:
-        short !== undefined ? noMetric(short, iv) : sharpeRatio(r, this.rfPerPeriod, this.period, iv),
-      sortino_ratio:
-        short !== undefined
-          ? noMetric(short, iv)
-          : sortinoRatio(r, snap.down.value, this.rfPerPeriod, this.period, iv),
-      calmar_ratio:
-        growth.value === null
-          ? noMetric(growth.reason ?? 'no annualised return', iv)
-          : calmarRatio(growth.value, this.riskFree, maxDd, iv),
-      max_drawdown: this.drawdown(stats.max),
-      max_drawdown_duration_ms:
-        stats.max === undefined ? 0 : (stats.max.timeEnd - stats.max.timeStart) / 1000,
-      time_under_water_ms:
-        stats.longest === undefined ? 0 : (stats.longest.timeEnd - stats.longest.timeStart) / 1000,
-      best_period:
-        snap.best === undefined
-          ? noMetric('no return periods')
-          : { value: snap.best.value, time: ft(snap.best.time) },
-      worst_period:
-        snap.worst === undefined
-          ? noMetric('no return periods')
-          : { value: snap.worst.value, time: ft(snap.worst.time) },
-      periods: n,
-    };
-  }
-}
-
-function meanOf(stats: DrawdownStats): Metric {
-  const m = stats.mean;
-  return m === undefined ? noMetric('no drawdown period') : metric(m);
 }
 
 /**
