@@ -9,6 +9,7 @@
  *   A gap emits a `disconnect` for that book; its deltas wait for the next snapshot.
  * - `publicTrade.{SYMBOL}`: `trade` records (`S` is the taker's side, `i` the trade id, `T` the time).
  * - `kline.{interval}.{SYMBOL}`: a `candle` once `confirm` says it closed.
+ * - `allLiquidation.{SYMBOL}`: `venue_liquidation` records (bybit/liquidation.ts).
  */
 
 import { Sequencer } from '../../book/sequence.js';
@@ -17,6 +18,7 @@ import { formatTime, US_PER_MS } from '../../records/time.js';
 import type { FeedStats } from '../binance/feed.js';
 import { CONNECTION_LOST, levels } from '../binance/feed.js';
 import { FeedIntake, newFeedStats, venueNumber } from '../intake.js';
+import { allLiquidationRecord } from './liquidation.js';
 
 type Raw = Record<string, unknown>;
 
@@ -79,6 +81,7 @@ export class BybitFeed {
     if (topic.startsWith('orderbook.')) this.book(m, local, out);
     else if (topic.startsWith('publicTrade.')) this.trades(m, local, out);
     else if (topic.startsWith('kline.')) this.kline(m, topic, local, out);
+    else if (topic.startsWith('allLiquidation.')) this.liquidations(m, local, out);
     else if (m.e === CONNECTION_LOST) {
       // Bybit sends a fresh snapshot on resubscription, which resets each book.
       out.push({
@@ -170,6 +173,21 @@ export class BybitFeed {
         side: t.S === 'Sell' ? 'sell' : 'buy',
       });
       const ok = this.valid(rec);
+      if (ok !== undefined) out.push(ok);
+    }
+  }
+
+  private liquidations(m: Raw, local: string | undefined, out: WireRecord[]): void {
+    if (!Array.isArray(m.data)) {
+      this.notUnderstood();
+      return;
+    }
+    for (const t of m.data as (Raw | null)[]) {
+      if (t === null || typeof t !== 'object') {
+        this.notUnderstood();
+        continue;
+      }
+      const ok = this.valid(allLiquidationRecord(this.exchange, t, local));
       if (ok !== undefined) out.push(ok);
     }
   }
