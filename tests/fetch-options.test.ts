@@ -23,7 +23,11 @@ useVenue(
 );
 
 const BVOL = '/data/option/daily/BVOLIndex/BTCBVOLUSDT';
+const BVOL_HEADER = 'calc_time,symbol,base_asset,quote_asset,index_value';
 const EOH = '/data/option/daily/EOHSummary/BTCUSDT';
+/** The EOHSummary header (docs/format.md says where the column names come from). */
+const EOH_HEADER =
+  'date,hour,symbol,underlying,type,strike,open,high,low,close,volume_contracts,volume_usdt,best_bid_price,best_ask_price,best_bid_qty,best_ask_qty,best_buy_iv,best_sell_iv,mark_price,mark_iv,delta,gamma,vega,theta,openinterest_contracts,openinterest_usdt';
 
 function options(kind: string, extra: string[]): string[] {
   return [
@@ -45,7 +49,7 @@ describe('fetch binance_options: the archive', () => {
     server.addFile(
       `${BVOL}/BTCBVOLUSDT-BVOLIndex-2023-07-10.zip`,
       zipOf('BTCBVOLUSDT-BVOLIndex-2023-07-10.csv', [
-        'calc_time,symbol,base_asset,quote_asset,index_value',
+        BVOL_HEADER,
         '1688947200000,BTCBVOLUSDT,BTCBVOL,USDT,38.73',
         '1688947260000,BTCBVOLUSDT,BTCBVOL,USDT,38.81',
       ]),
@@ -53,7 +57,7 @@ describe('fetch binance_options: the archive', () => {
     server.addFile(
       `${BVOL}/BTCBVOLUSDT-BVOLIndex-2023-07-11.zip`,
       zipOf('BTCBVOLUSDT-BVOLIndex-2023-07-11.csv', [
-        'calc_time,symbol,base_asset,quote_asset,index_value',
+        BVOL_HEADER,
         '1689033600000,BTCBVOLUSDT,BTCBVOL,USDT,40.05',
       ]),
     );
@@ -98,13 +102,7 @@ describe('fetch binance_options: the archive', () => {
 
   it('BVOLIndex: a checksum mismatch is a failed day (exit 1), never used', async () => {
     const path = `${BVOL}/BTCBVOLUSDT-BVOLIndex-2023-07-10.zip`;
-    server.addFile(
-      path,
-      zipOf('x.csv', [
-        'calc_time,symbol,base_asset,quote_asset,index_value',
-        '1688947200000,BTCBVOLUSDT,BTCBVOL,USDT,38.73',
-      ]),
-    );
+    server.addFile(path, zipOf('x.csv', [BVOL_HEADER, '1688947200000,BTCBVOLUSDT,BTCBVOL,USDT,38.73']));
     server.checksums.set(path, `${'0'.repeat(64)}  BTCBVOLUSDT-BVOLIndex-2023-07-10.zip\n`);
     const r = await runInProcess(
       options('volatility_index', ['--symbol', 'BTCBVOLUSDT', '--from', '2023-07-10', '--to', '2023-07-11']),
@@ -117,10 +115,7 @@ describe('fetch binance_options: the archive', () => {
   it('BVOLIndex: today has no REST source: what the archive cannot have yet is a failure, said (exit 1)', async () => {
     server.addFile(
       `${BVOL}/BTCBVOLUSDT-BVOLIndex-2023-07-11.zip`,
-      zipOf('a.csv', [
-        'calc_time,symbol,base_asset,quote_asset,index_value',
-        '1689033600000,BTCBVOLUSDT,BTCBVOL,USDT,40.05',
-      ]),
+      zipOf('a.csv', [BVOL_HEADER, '1689033600000,BTCBVOLUSDT,BTCBVOL,USDT,40.05']),
     );
     const r = await runInProcess(
       options('volatility_index', ['--symbol', 'BTCBVOLUSDT', '--from', '2023-07-11']),
@@ -131,12 +126,10 @@ describe('fetch binance_options: the archive', () => {
   });
 
   it('EOHSummary: option_summary records in time order, strike/expiry/type from the row, empty fields left out', async () => {
-    const header =
-      'date,hour,symbol,underlying,type,strike,open,high,low,close,volume_contracts,volume_usdt,best_bid_price,best_ask_price,best_bid_qty,best_ask_qty,best_buy_iv,best_sell_iv,mark_price,mark_iv,delta,gamma,vega,theta,openinterest_contracts,openinterest_usdt';
     server.addFile(
       `${EOH}/BTCUSDT-EOHSummary-2023-07-10.zip`,
       zipOf('BTCUSDT-EOHSummary-2023-07-10.csv', [
-        header,
+        EOH_HEADER,
         // Hour 1 of a call first, then hour 0 of a put: written out in time order.
         '2023-07-10,1,BTC-230728-31000-C,BTCUSDT,C,31000,520,540,515,530,2.5,1325,525,535,1.1,0.9,0.41,0.43,529.8,0.42,0.47,0.00011,24.5,-51.2,120.3,63755.9',
         // No trade that hour (prices 0), no bid (empty), the venue's "no IV" -1.
@@ -215,7 +208,7 @@ describe('fetch binance_options: the archive', () => {
     server.addFile(
       `${EOH}/BTCUSDT-EOHSummary-2023-07-10.zip`,
       zipOf('BTCUSDT-EOHSummary-2023-07-10.csv', [
-        'date,hour,symbol,underlying,type,strike,open,high,low,close,volume_contracts,volume_usdt,best_bid_price,best_ask_price,best_bid_qty,best_ask_qty,best_buy_iv,best_sell_iv,mark_price,mark_iv,delta,gamma,vega,theta,openinterest_contracts,openinterest_usdt',
+        EOH_HEADER,
         '2023-07-10,0,BTC-230714-29000-P,BTCUSDT,P,29000,0,0,0,0,0,0,,95,,3.2,-1,0.52,abc,0.5,-0.31,0.00021,9.1,-70.4,55,4977.5',
         '2023-07-10,25,BTC-230714-29000-P,BTCUSDT,P,29000,0,0,0,0,0,0,,95,,3.2,-1,0.52,90,0.5,-0.31,0.00021,9.1,-70.4,55,4977.5',
         '2023-07-10,2,BTC-230714-29000-P,BTCUSDT,P,29000,0,0,0,0,0,0,,95,,3.2,-1,0.52,90,0.5,-0.31,0.00021,9.1,-70.4,55,4977.5',
@@ -396,7 +389,7 @@ it('a BVOLIndex zip downloaded by hand is read as binance_options (its name says
   writeFileSync(
     file,
     zipOf('ETHBVOLUSDT-BVOLIndex-2023-07-10.csv', [
-      'calc_time,symbol,base_asset,quote_asset,index_value',
+      BVOL_HEADER,
       '1688947200000,ETHBVOLUSDT,ETHBVOL,USDT,35.5',
     ]),
   );

@@ -95,6 +95,18 @@ const BINANCE_INTERVALS = [
   '1M',
 ];
 
+/** What Binance's futures markets (USD-M and COIN-M) offer. */
+const FUTURES_KINDS: ReadonlySet<Kind> = new Set<Kind>([
+  'candles',
+  'trades',
+  'agg_trades',
+  'quotes',
+  'funding',
+  'instruments',
+  'book',
+  'liquidations',
+]);
+
 export const EXCHANGES: Readonly<Record<string, Exchange>> = {
   binance_spot: {
     id: 'binance_spot',
@@ -119,16 +131,7 @@ export const EXCHANGES: Readonly<Record<string, Exchange>> = {
     intervals: BINANCE_INTERVALS,
     klineLimit: 1500,
     weightLimit: 2400,
-    kinds: new Set<Kind>([
-      'candles',
-      'trades',
-      'agg_trades',
-      'quotes',
-      'funding',
-      'instruments',
-      'book',
-      'liquidations',
-    ]),
+    kinds: FUTURES_KINDS,
     inverse: false,
   },
   binance_futures_coin: {
@@ -141,16 +144,7 @@ export const EXCHANGES: Readonly<Record<string, Exchange>> = {
     intervals: BINANCE_INTERVALS,
     klineLimit: 1500,
     weightLimit: 2400,
-    kinds: new Set<Kind>([
-      'candles',
-      'trades',
-      'agg_trades',
-      'quotes',
-      'funding',
-      'instruments',
-      'book',
-      'liquidations',
-    ]),
+    kinds: FUTURES_KINDS,
     inverse: true,
   },
   binance_options: {

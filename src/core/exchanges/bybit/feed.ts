@@ -152,7 +152,11 @@ export class BybitFeed {
     }
   }
 
-  private trades(m: Raw, local: string | undefined, out: WireRecord[]): void {
+  /**
+   * Each object of a message's `data` array, made a record by `make` and validated; a `data` that is
+   * not an array, or an entry that is not an object, is counted as not understood.
+   */
+  private entries(m: Raw, out: WireRecord[], make: (t: Raw) => Raw): void {
     if (!Array.isArray(m.data)) {
       this.notUnderstood();
       return;
@@ -162,9 +166,16 @@ export class BybitFeed {
         this.notUnderstood();
         continue;
       }
+      const ok = this.valid(make(t));
+      if (ok !== undefined) out.push(ok);
+    }
+  }
+
+  private trades(m: Raw, local: string | undefined, out: WireRecord[]): void {
+    this.entries(m, out, (t) => {
       const rec: Raw = { type: 'trade', time: t.T === undefined ? (local ?? '') : ms(t.T) };
       if (local !== undefined) rec.local_time = local;
-      Object.assign(rec, {
+      return Object.assign(rec, {
         exchange: this.exchange,
         symbol: t.s,
         id: typeof t.i === 'number' ? String(t.i) : t.i,
@@ -172,24 +183,11 @@ export class BybitFeed {
         amount: venueNumber(t.v),
         side: t.S === 'Sell' ? 'sell' : 'buy',
       });
-      const ok = this.valid(rec);
-      if (ok !== undefined) out.push(ok);
-    }
+    });
   }
 
   private liquidations(m: Raw, local: string | undefined, out: WireRecord[]): void {
-    if (!Array.isArray(m.data)) {
-      this.notUnderstood();
-      return;
-    }
-    for (const t of m.data as (Raw | null)[]) {
-      if (t === null || typeof t !== 'object') {
-        this.notUnderstood();
-        continue;
-      }
-      const ok = this.valid(allLiquidationRecord(this.exchange, t, local));
-      if (ok !== undefined) out.push(ok);
-    }
+    this.entries(m, out, (t) => allLiquidationRecord(this.exchange, t, local));
   }
 
   private kline(m: Raw, topic: string, local: string | undefined, out: WireRecord[]): void {

@@ -171,8 +171,9 @@ export function eohSummaryParser(labels: Labels): RowParser {
       };
       // An hour without trades has 0 for its prices: no candle, rather than a price of 0.
       const open = cols.number(f, 'open', true);
-      if (open !== undefined && open > 0)
-        for (const c of ['open', 'high', 'low', 'close'] as const) rec[c] = positive(f, cols.index(c), c);
+      const ohlc = ['open', 'high', 'low', 'close'] as const;
+      if (open !== undefined && open > 0 && ohlc.every((c) => cols.has(c)))
+        for (const c of ohlc) rec[c] = positive(f, cols.index(c), c);
       for (const [field, column, nonnegative] of EOH_NUMBERS) {
         const n = cols.number(f, column, nonnegative);
         if (n === undefined || (IV.has(field) && n < 0)) continue;
