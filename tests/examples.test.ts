@@ -70,6 +70,18 @@ const NETWORK: Record<string, string> = {
     "a live session with Binance's websocket",
   'tickpipe connect --exchange binance_spot --symbol BTCUSDT --channels book | tickpipe orderbook | tickpipe backtest --strategy market-maker | tickpipe summarize --period 1h --interval daily --every 1d':
     "a live session with Binance's websocket",
+  'tickpipe connect -e binance_futures_usd --symbol BTCUSDT,ETHUSDT --channels liquidations,trades --duration 1h > liquidations.ndjson':
+    "a live session with Binance's websocket (tests/connect-liquidations.test.ts runs it on loopback)",
+  'tickpipe fetch --exchange binance_futures_coin --symbol BTCUSD_PERP --kind liquidations --from 2024-06-01 --to 2024-06-08 --cache ~/.cache/tickpipe':
+    "downloads from Binance's archive (tests/connect-liquidations-archive.test.ts runs it on loopback)",
+  'tickpipe fetch --exchange binance_options --symbol BTCUSDT --kind option_summary --from 2023-07-10 --to 2023-07-11':
+    "downloads from Binance's archive (tests/fetch-options.test.ts runs it on loopback)",
+  'tickpipe fetch --exchange binance_options --symbol BTC-240628-60000-C --kind candles --interval 1h --from 2024-06-01 --to 2024-06-02':
+    "reads Binance's options REST API (tests/fetch-options.test.ts runs it on loopback)",
+  'tickpipe fetch --exchange binance_options --kind option_marks':
+    "reads Binance's options REST API (tests/fetch-options.test.ts runs it on loopback)",
+  'tickpipe connect -e bybit_perpetuals_inverse --symbol BTCUSD --channels liquidations':
+    "a live session with Bybit's websocket (tests/connect-liquidations.test.ts runs it on loopback)",
 };
 
 /** Examples of features another branch is building, by command line: skipped, for the lead to remove. */

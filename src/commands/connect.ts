@@ -16,7 +16,7 @@ export default class Connect extends TickpipeCommand {
 
 Layouts: hftbacktest's "<ns> <json>" lines (also what connect --record will write), cryptofeed's "<seconds>: <json>" lines with its REST snapshots in --rest-file, and Bybit's orderbook history archive (.data or its zip). Gzip is read transparently.
 
-Live (without --replay): --exchange, --symbol and --channels (trades, quotes, book, candles:1m) open the venue's public websocket (Binance combined streams; Bybit v5 with its subscribe and ping messages). Binance books follow the venue's local-book procedure: the diff stream is buffered, a REST depth snapshot taken, what it contains dropped, every update's sequence checked; a gap writes a "disconnect" record and the book is re-synchronised. A broken, silent (--stale-after) or shut-down connection writes a "disconnect" record at the break and is replaced with exponential backoff and jitter (from 125 ms, doubling, at most 60 s). --record FILE.gz keeps every raw frame and REST snapshot with its receive time, so --replay FILE gives the same records. --duration and --max-records end the session with exit 0; SIGINT and SIGTERM close it, flush and exit 130 or 143. docs/connect.md has the details.`;
+Live (without --replay): --exchange, --symbol and --channels (trades, quotes, book, candles:1m, liquidations) open the venue's public websocket (Binance combined streams; Bybit v5 with its subscribe and ping messages). Binance books follow the venue's local-book procedure: the diff stream is buffered, a REST depth snapshot taken, what it contains dropped, every update's sequence checked; a gap writes a "disconnect" record and the book is re-synchronised. A broken, silent (--stale-after) or shut-down connection writes a "disconnect" record at the break and is replaced with exponential backoff and jitter (from 125 ms, doubling, at most 60 s). liquidations (futures and perpetuals only: Binance <symbol>@forceOrder, Bybit allLiquidation.<symbol>) are written as "venue_liquidation" records, side being the liquidation order's (docs/format.md). --record FILE.gz keeps every raw frame and REST snapshot with its receive time, so --replay FILE gives the same records. --duration and --max-records end the session with exit 0; SIGINT and SIGTERM close it, flush and exit 130 or 143. docs/connect.md has the details.`;
 
   static override examples = [
     {
@@ -28,6 +28,17 @@ Live (without --replay): --exchange, --symbol and --channels (trades, quotes, bo
       description: 'Paper trading on a live Bybit book for ten minutes',
       command:
         '<%= config.bin %> <%= command.id %> -e bybit_perpetuals_usd --symbol BTCUSDT --channels book --duration 10m | <%= config.bin %> orderbook | <%= config.bin %> backtest --strategy market-maker',
+    },
+    {
+      description: 'Liquidations and trades on Binance USD-M for an hour',
+      command:
+        '<%= config.bin %> <%= command.id %> -e binance_futures_usd --symbol BTCUSDT,ETHUSDT --channels liquidations,trades --duration 1h > liquidations.ndjson',
+    },
+    {
+      description:
+        'Liquidations of Bybit inverse perpetuals (Bybit reports the position; tickpipe the closing order)',
+      command:
+        '<%= config.bin %> <%= command.id %> -e bybit_perpetuals_inverse --symbol BTCUSD --channels liquidations',
     },
     {
       description: 'A Binance spot capture rebuilt into quotes with book features',
@@ -69,7 +80,7 @@ Live (without --replay): --exchange, --symbol and --channels (trades, quotes, bo
       deprecateAliases: true,
     }),
     channels: Flags.string({
-      description: 'Live: trades, quotes, book, candles:1m (comma-separated).',
+      description: 'Live: trades, quotes, book, candles:1m, liquidations (comma-separated).',
       default: 'trades,quotes',
     }),
     duration: Flags.string({ description: 'Live: end after this long (30s, 10m, 2h), exit 0.' }),

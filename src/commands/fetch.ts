@@ -103,6 +103,15 @@ Exit status: 0 when everything asked for was delivered; 1 when something could n
         '<%= config.bin %> <%= command.id %> --exchange bybit_perpetuals_usd --symbol BTCUSDT --kind trades --from 2024-01-01 --cache /data/cache --quiet > trades.ndjson',
     },
     {
+      description: "An option contract's hourly candles (Binance options REST)",
+      command:
+        '<%= config.bin %> <%= command.id %> --exchange binance_options --symbol BTC-240628-60000-C --kind candles --interval 1h --from 2024-06-01 --to 2024-06-02',
+    },
+    {
+      description: "Every Binance option's mark price, implied volatilities and greeks, now",
+      command: '<%= config.bin %> <%= command.id %> --exchange binance_options --kind option_marks',
+    },
+    {
       description: 'A file downloaded by hand',
       command: '<%= config.bin %> <%= command.id %> BTCUSDT-1m-2020-01-01.zip --exchange binance_spot',
     },
@@ -131,7 +140,7 @@ Exit status: 0 when everything asked for was delivered; 1 when something could n
     exchange: Flags.string({
       char: 'e',
       description:
-        'Venue: binance_spot, binance_futures_usd, binance_futures_coin, bybit_spot, bybit_perpetuals_usd (with FILE arguments: the label for files that do not say it; "other" for a non-crypto source).',
+        'Venue: binance_spot, binance_futures_usd, binance_futures_coin, binance_options, bybit_spot, bybit_perpetuals_usd (with FILE arguments: the label for files that do not say it; "other" for a non-crypto source).',
     }),
     symbol: Flags.string({
       char: 's',

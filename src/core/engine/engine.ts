@@ -59,6 +59,8 @@ export const DEFAULT_CASH = 10_000;
 export const UNCONFIGURED_NAMED = 10;
 /** Instruments closed per output batch at the end of input. */
 const FINISH_BATCH = 1024;
+/** Market data the engine does not model (docs/format.md): counted, and said at the end of the run. */
+const UNMODELLED = new Set(['venue_liquidation', 'volatility_index', 'option_summary', 'option_mark']);
 
 export interface EngineOptions {
   readonly config: BacktestConfig;
@@ -95,6 +97,7 @@ export class BacktestEngine implements Stage {
   private lastInst: Instrument | undefined;
   /** Instruments met in the stream without a configuration (named up to UNCONFIGURED_NAMED). */
   private unconfigured = 0;
+  private readonly unmodelled = new Map<string, number>();
 
   constructor(private readonly options: EngineOptions) {
     const cfg = options.config;
@@ -183,6 +186,7 @@ export class BacktestEngine implements Stage {
       this.rec.out = out;
       this.report.records++;
       if (type === 'instrument') this.addInstrument(parseInstrument(this.where(rec), rec, true), true);
+      else if (UNMODELLED.has(type)) this.unmodelled.set(type, (this.unmodelled.get(type) ?? 0) + 1);
       return;
     }
     // The clock time read without a ParsedTime object (this runs per record).
@@ -261,6 +265,11 @@ export class BacktestEngine implements Stage {
   *finishBatches(): Generator<WireRecord[]> {
     let out: WireRecord[] = [];
     this.rec.out = out;
+    for (const [type, n] of this.unmodelled)
+      this.say(
+        `${n} ${type} record${n === 1 ? ' was' : 's were'} not used: the engine does not model them`,
+        true,
+      );
     if (!this.clock.started) return;
     this.onNewTime();
     // The clean-up: from here no strategy call opens an order (the strategy still sees its closing

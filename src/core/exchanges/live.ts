@@ -28,6 +28,7 @@ export const LIVE_EXCHANGES = [
   'binance_futures_coin',
   'bybit_spot',
   'bybit_perpetuals_usd',
+  'bybit_perpetuals_inverse',
 ] as const;
 export type LiveExchange = (typeof LIVE_EXCHANGES)[number];
 
@@ -37,6 +38,7 @@ const DEFAULT_WS: Record<LiveExchange, string> = {
   binance_futures_coin: 'wss://dstream.binance.com',
   bybit_spot: 'wss://stream.bybit.com/v5/public/spot',
   bybit_perpetuals_usd: 'wss://stream.bybit.com/v5/public/linear',
+  bybit_perpetuals_inverse: 'wss://stream.bybit.com/v5/public/inverse',
 };
 const DEFAULT_REST: Record<string, string> = {
   binance_spot: 'https://api.binance.com/api/v3/depth',
@@ -53,7 +55,7 @@ function depthEndpoint(exchange: string, restUrl: string): string {
 export interface LiveOptions {
   readonly exchange: LiveExchange;
   readonly symbols: readonly string[];
-  /** `trades`, `quotes`, `book`, `candles:1m` (any kline interval). */
+  /** `trades`, `quotes`, `book`, `candles:1m` (any kline interval), `liquidations` (contracts). */
   readonly channels: readonly string[];
   /** Websocket base (Binance: the host, `/stream?streams=` is appended; Bybit: the full path). */
   readonly endpoint?: string;
@@ -111,6 +113,15 @@ const OVERLAP_MS = 2_000;
 /** Streams a Binance connection may carry. */
 export const BINANCE_MAX_STREAMS = 1024;
 
+const CHANNELS = 'trades, quotes, book, candles:1m, liquidations';
+
+/** Liquidations are a contract venue's: spot markets have none to publish. */
+function noSpotLiquidations(exchange: string): never {
+  throw new UsageError(
+    `--channels liquidations: ${exchange} has no liquidations (a spot market); use a futures or perpetuals venue`,
+  );
+}
+
 function binanceStreams(sym: string, channels: readonly string[], futures: boolean): string[] {
   const s = sym.toLowerCase();
   return channels.map((c) => {
@@ -118,7 +129,8 @@ function binanceStreams(sym: string, channels: readonly string[], futures: boole
     if (c === 'quotes') return `${s}@bookTicker`;
     if (c === 'book') return `${s}@depth@100ms`;
     if (c.startsWith('candles:')) return `${s}@kline_${c.slice(8)}`;
-    throw new UsageError(`--channels: unknown channel "${c}" (trades, quotes, book, candles:1m)`);
+    if (c === 'liquidations') return futures ? `${s}@forceOrder` : noSpotLiquidations('binance_spot');
+    throw new UsageError(`--channels: unknown channel "${c}" (${CHANNELS})`);
   });
 }
 
@@ -161,7 +173,10 @@ export function links(o: LiveOptions): Link[] {
         const i = BYBIT_INTERVAL[c.slice(8)];
         if (i === undefined) throw new UsageError(`--channels: Bybit has no ${c.slice(8)} klines`);
         args.push(`kline.${i}.${sym}`);
-      } else throw new UsageError(`--channels: unknown channel "${c}" (trades, quotes, book, candles:1m)`);
+      } else if (c === 'liquidations') {
+        if (o.exchange === 'bybit_spot') noSpotLiquidations(o.exchange);
+        args.push(`allLiquidation.${sym}`);
+      } else throw new UsageError(`--channels: unknown channel "${c}" (${CHANNELS})`);
     }
   }
   const subscribe: string[] = [];
@@ -186,7 +201,9 @@ function streamKey(msg: unknown): [string, number] | undefined {
           ? d.a
           : d.e === 'kline'
             ? (d.k as { t?: unknown } | undefined)?.t
-            : d.u;
+            : d.e === 'forceOrder'
+              ? (d.o as { T?: unknown } | undefined)?.T
+              : d.u;
     if (d.e === 'kline' && (d.k as { x?: unknown } | undefined)?.x !== true) return undefined;
     // Only a key that compares exactly orders a stream (a trade id of 1e400 would pass every later one).
     return Number.isSafeInteger(key) ? [m.stream, key as number] : undefined;

@@ -190,6 +190,10 @@ function inferExchange(msg: unknown): string | undefined {
   if (d.e === 'depthUpdate')
     return d.pu !== undefined ? (coin ? 'binance_futures_coin' : 'binance_futures_usd') : 'binance_spot';
   if (d.e === 'bookTicker') return coin ? 'binance_futures_coin' : 'binance_futures_usd';
+  if (d.e === 'forceOrder')
+    return String((d.o as { s?: unknown } | null)?.s ?? '').includes('_')
+      ? 'binance_futures_coin'
+      : 'binance_futures_usd';
   if (d.e === undefined && 'u' in d && 'B' in d) return 'binance_spot';
   if ('lastUpdateId' in d)
     return 'E' in d ? (coin ? 'binance_futures_coin' : 'binance_futures_usd') : 'binance_spot';

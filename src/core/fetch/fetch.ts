@@ -25,6 +25,7 @@ import { parseInterval } from '../records/interval.js';
 import type { WireRecord } from '../records/record.js';
 import { daysFromCivil, formatTime, US_PER_DAY } from '../records/time.js';
 import { binanceRows } from './binance/csv.js';
+import { binanceOptionMarks } from './binance/options-rest.js';
 import { bybitTradeParser } from './bybit/csv.js';
 import { Cache } from './cache.js';
 import { expectGzip, expectZip, HttpClient, HttpError, type HttpOptions } from './http.js';
@@ -47,7 +48,14 @@ import {
   type TimeRange,
   untimed,
 } from './timed.js';
-import { BINANCE_DATA_TYPE, binanceArchiveInterval, exchangeById, type Kind } from './venues.js';
+import {
+  BINANCE_DAILY_ONLY,
+  BINANCE_DATA_TYPE,
+  binanceArchiveInterval,
+  exchangeById,
+  type Kind,
+  SNAPSHOT_KINDS,
+} from './venues.js';
 
 export type SourceMode = 'auto' | 'archive' | 'rest';
 
@@ -184,7 +192,7 @@ export function fetchMarketData(options: FetchOptions): FetchRun {
         `${exchange.id} has no ${interval} candles (it has: ${exchange.intervals.join(', ')})`,
       );
   }
-  const needsRange = kind !== 'instruments' && kind !== 'book';
+  const needsRange = !SNAPSHOT_KINDS.has(kind);
   let range: TimeRange | undefined;
   if (needsRange) {
     if (options.from === undefined) throw new UsageError(`--kind ${kind} needs --from`);
@@ -217,6 +225,10 @@ export function fetchMarketData(options: FetchOptions): FetchRun {
     try {
       if (kind === 'instruments') {
         yield await binanceExchangeInfoFor(ctx, options.symbols);
+        return;
+      }
+      if (kind === 'option_marks') {
+        yield await binanceOptionMarks(ctx, options.symbols);
         return;
       }
       if (kind === 'book') {
@@ -262,9 +274,10 @@ export function fetchMarketData(options: FetchOptions): FetchRun {
     const endDay = Math.ceil(r.to / US_PER_DAY);
     const dataType = BINANCE_DATA_TYPE[kind];
     const monthlyOnly = exchange.venue === 'binance' && dataType === 'fundingRate';
-    const hasMonthly = exchange.venue === 'binance';
-    // Binance's archive has every kind planned here; Bybit's has trades only.
-    const hasArchive = exchange.venue === 'binance' || kind === 'trades';
+    const hasMonthly = exchange.venue === 'binance' && !BINANCE_DAILY_ONLY.has(dataType ?? '');
+    // Binance's archive has every kind planned here (options: not candles); Bybit's has trades only.
+    const hasArchive =
+      exchange.venue === 'binance' ? (exchange.archiveKinds?.has(kind) ?? true) : kind === 'trades';
     const pushRest = (from: number, to: number): void => {
       const last = units.at(-1);
       if (last?.type === 'rest' && last.range.to === from)

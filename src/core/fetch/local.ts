@@ -212,7 +212,9 @@ async function* csvEntry(
 ): AsyncGenerator<TimedBatch> {
   const binName = parseBinanceFileName(name);
   const kindType = options.kind === undefined ? undefined : BINANCE_DATA_TYPE[options.kind];
-  const exchangeId = options.exchange ?? exchangeFromPath(path);
+  // The options datasets are only Binance options': their file names say the market.
+  const optionsFile = binName?.dataType === 'BVOLIndex' || binName?.dataType === 'EOHSummary';
+  const exchangeId = options.exchange ?? (optionsFile ? 'binance_options' : exchangeFromPath(path));
   const exchange = exchangeId === undefined ? undefined : EXCHANGES[exchangeId];
   if (binName !== undefined || (exchange?.venue === 'binance' && kindType !== undefined)) {
     if (exchange === undefined || exchange.venue !== 'binance')

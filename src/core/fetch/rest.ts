@@ -12,6 +12,7 @@ import { parseInterval } from '../records/interval.js';
 import type { WireRecord } from '../records/record.js';
 import { formatTime, parseCanonicalTime, US_PER_HOUR, US_PER_MS } from '../records/time.js';
 import { aggTradeParser, klineParser } from './binance/csv.js';
+import { optionKlineFields } from './binance/options.js';
 import { CandleGrid } from './coverage.js';
 import type { HttpClient } from './http.js';
 import { type ParsedRow, RowError, type RowParser } from './rows.js';
@@ -66,14 +67,14 @@ function batch(rows: readonly ParsedRow[]): TimedBatch {
   return { records: rows.map((r) => r.record), keys: rows.map((r) => r.key) };
 }
 
-function expectArray(value: unknown, url: string): unknown[] {
+export function expectArray(value: unknown, url: string): unknown[] {
   if (!Array.isArray(value))
     throw new DataError(url, `expected a JSON array, found ${JSON.stringify(value).slice(0, 80)}`);
   return value;
 }
 
 function binanceKlineWeight(ex: Exchange): number {
-  return ex.id === 'binance_spot' ? 2 : 10;
+  return ex.id === 'binance_spot' ? 2 : ex.id === 'binance_options' ? 1 : 10;
 }
 
 /**
@@ -100,7 +101,10 @@ export async function* binanceKlines(
       url,
     );
     if (rows.length === 0) break;
-    const parsed = parseRows(rows, parser, url, ctx.policy, (r) => (r as unknown[]).map(String));
+    // Options klines are objects; every other market's are arrays.
+    const toFields =
+      ex.id === 'binance_options' ? optionKlineFields : (r: unknown) => (r as unknown[]).map(String);
+    const parsed = parseRows(rows, parser, url, ctx.policy, toFields);
     // A candle still open at `now` is not a candle yet.
     const closed = parsed.filter(
       (p) => parseCanonicalTime((p.record as unknown as { time: string }).time) <= ctx.now,

@@ -4,8 +4,20 @@
  */
 
 import { UsageError } from '../errors.js';
+import type { BinanceDataType } from './binance/csv.js';
 
-export type Kind = 'candles' | 'trades' | 'agg_trades' | 'quotes' | 'funding' | 'instruments' | 'book';
+export type Kind =
+  | 'candles'
+  | 'trades'
+  | 'agg_trades'
+  | 'quotes'
+  | 'funding'
+  | 'instruments'
+  | 'book'
+  | 'liquidations'
+  | 'volatility_index'
+  | 'option_summary'
+  | 'option_marks';
 export const KINDS: readonly Kind[] = [
   'candles',
   'trades',
@@ -14,20 +26,35 @@ export const KINDS: readonly Kind[] = [
   'funding',
   'instruments',
   'book',
+  'liquidations',
+  'volatility_index',
+  'option_summary',
+  'option_marks',
 ];
+
+/** Kinds that are one snapshot now (no range, no archive). */
+export const SNAPSHOT_KINDS: ReadonlySet<Kind> = new Set<Kind>(['instruments', 'book', 'option_marks']);
 
 export type Venue = 'binance' | 'bybit';
 
 /** Binance archive data types by kind. */
-export const BINANCE_DATA_TYPE: Partial<
-  Record<Kind, 'klines' | 'trades' | 'aggTrades' | 'bookTicker' | 'fundingRate'>
-> = {
+export const BINANCE_DATA_TYPE: Partial<Record<Kind, BinanceDataType>> = {
   candles: 'klines',
   trades: 'trades',
   agg_trades: 'aggTrades',
   quotes: 'bookTicker',
   funding: 'fundingRate',
+  liquidations: 'liquidationSnapshot',
+  volatility_index: 'BVOLIndex',
+  option_summary: 'EOHSummary',
 };
+
+/** Binance archive data types published as daily files only (no monthly ones). */
+export const BINANCE_DAILY_ONLY: ReadonlySet<string> = new Set([
+  'liquidationSnapshot',
+  'BVOLIndex',
+  'EOHSummary',
+]);
 
 export interface Exchange {
   readonly id: string;
@@ -45,6 +72,8 @@ export interface Exchange {
   /** The request-weight budget per minute (X-MBX-USED-WEIGHT-1M), Binance only. */
   readonly weightLimit: number;
   readonly kinds: ReadonlySet<Kind>;
+  /** The kinds its archive has, where not all of `kinds` (options candles are REST only). */
+  readonly archiveKinds?: ReadonlySet<Kind>;
   readonly inverse: boolean;
 }
 
@@ -65,6 +94,18 @@ const BINANCE_INTERVALS = [
   '1w',
   '1M',
 ];
+
+/** What Binance's futures markets (USD-M and COIN-M) offer. */
+const FUTURES_KINDS: ReadonlySet<Kind> = new Set<Kind>([
+  'candles',
+  'trades',
+  'agg_trades',
+  'quotes',
+  'funding',
+  'instruments',
+  'book',
+  'liquidations',
+]);
 
 export const EXCHANGES: Readonly<Record<string, Exchange>> = {
   binance_spot: {
@@ -90,7 +131,7 @@ export const EXCHANGES: Readonly<Record<string, Exchange>> = {
     intervals: BINANCE_INTERVALS,
     klineLimit: 1500,
     weightLimit: 2400,
-    kinds: new Set<Kind>(['candles', 'trades', 'agg_trades', 'quotes', 'funding', 'instruments', 'book']),
+    kinds: FUTURES_KINDS,
     inverse: false,
   },
   binance_futures_coin: {
@@ -103,8 +144,22 @@ export const EXCHANGES: Readonly<Record<string, Exchange>> = {
     intervals: BINANCE_INTERVALS,
     klineLimit: 1500,
     weightLimit: 2400,
-    kinds: new Set<Kind>(['candles', 'trades', 'agg_trades', 'quotes', 'funding', 'instruments', 'book']),
+    kinds: FUTURES_KINDS,
     inverse: true,
+  },
+  binance_options: {
+    id: 'binance_options',
+    venue: 'binance',
+    archiveMarket: 'option',
+    rest: '/eapi/v1',
+    defaultArchiveUrl: 'https://data.binance.vision',
+    defaultRestUrl: 'https://eapi.binance.com',
+    intervals: ['1m', '3m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '12h', '1d', '3d', '1w'],
+    klineLimit: 1500,
+    weightLimit: 6000,
+    kinds: new Set<Kind>(['candles', 'volatility_index', 'option_summary', 'option_marks']),
+    archiveKinds: new Set<Kind>(['volatility_index', 'option_summary']),
+    inverse: false,
   },
   bybit_spot: {
     id: 'bybit_spot',

@@ -73,6 +73,56 @@ const SEQUENCE_TEXT = 'a whole number (0 to 2^53-1)';
 
 export const KNOWN_KINDS = new Set(['spot', 'perpetual', 'future']);
 
+/**
+ * The derivatives records of docs/format.md ("Liquidations and options"), checked as market records
+ * (exchange, symbol, time) whose numbers are these: [field, bound, optional].
+ */
+const DERIVATIVE_FIELDS: Readonly<Record<string, readonly (readonly [string, Bound, boolean])[]>> = {
+  venue_liquidation: [
+    ['price', 'positive', false],
+    ['amount', 'positive', false],
+    ['average_price', 'positive', true],
+    ['filled_amount', 'nonnegative', true],
+  ],
+  volatility_index: [['value', 'nonnegative', false]],
+  option_summary: [
+    ['strike', 'positive', false],
+    ['open', 'positive', true],
+    ['high', 'positive', true],
+    ['low', 'positive', true],
+    ['close', 'positive', true],
+    ['volume', 'nonnegative', true],
+    ['quote_volume', 'nonnegative', true],
+    ['bid_price', 'nonnegative', true],
+    ['ask_price', 'nonnegative', true],
+    ['bid_amount', 'nonnegative', true],
+    ['ask_amount', 'nonnegative', true],
+    ['bid_iv', 'nonnegative', true],
+    ['ask_iv', 'nonnegative', true],
+    ['mark_price', 'nonnegative', true],
+    ['mark_iv', 'nonnegative', true],
+    ['delta', 'any', true],
+    ['gamma', 'any', true],
+    ['vega', 'any', true],
+    ['theta', 'any', true],
+    ['open_interest', 'nonnegative', true],
+    ['open_interest_usd', 'nonnegative', true],
+  ],
+  option_mark: [
+    ['mark_price', 'nonnegative', false],
+    ['bid_iv', 'nonnegative', true],
+    ['ask_iv', 'nonnegative', true],
+    ['mark_iv', 'nonnegative', true],
+    ['delta', 'any', true],
+    ['gamma', 'any', true],
+    ['vega', 'any', true],
+    ['theta', 'any', true],
+    ['high_price_limit', 'nonnegative', true],
+    ['low_price_limit', 'nonnegative', true],
+    ['risk_free_rate', 'any', true],
+  ],
+};
+
 export class RecordValidator {
   /** The record after normalisation (the input itself when nothing changed). */
   record: WireRecord = { type: '' };
@@ -118,6 +168,12 @@ export class RecordValidator {
         break;
       case 'instrument':
         this.checkInstrument(rec);
+        break;
+      case 'venue_liquidation':
+      case 'volatility_index':
+      case 'option_summary':
+      case 'option_mark':
+        this.checkDerivative(rec, DERIVATIVE_FIELDS[rec.type]!);
         break;
       case 'disconnect':
         this.str(rec.exchange, 'exchange');
@@ -316,6 +372,18 @@ export class RecordValidator {
     this.num(rec.rate, 'rate', 'any');
     if (rec.mark_price !== undefined) this.num(rec.mark_price, 'mark_price', 'positive');
     if (rec.interval_hours !== undefined) this.num(rec.interval_hours, 'interval_hours', 'positive');
+  }
+
+  private checkDerivative(rec: WireRecord, fields: readonly (readonly [string, Bound, boolean])[]): void {
+    this.market(rec);
+    for (const [field, bound, optional] of fields) this.num(rec[field], field, bound, optional);
+    if (rec.type === 'venue_liquidation' && rec.side !== 'buy' && rec.side !== 'sell')
+      this.fail('side', '"buy" or "sell"', rec.side);
+    if (rec.type === 'option_summary') {
+      if (rec.open_time !== undefined) this.openTimeUs = this.time(rec.open_time, 'open_time', false);
+      if (rec.option_type !== 'call' && rec.option_type !== 'put')
+        this.fail('option_type', '"call" or "put"', rec.option_type);
+    }
   }
 
   private checkInstrument(rec: WireRecord): void {

@@ -10,6 +10,7 @@
  *   receive time (futures: E).
  * - `trade` / `aggTrade`: a `trade` (`m`, the buyer was the maker, means the aggressor sold).
  * - `kline`: a `candle`, only once `k.x` says it closed.
+ * - `forceOrder` (futures): a `venue_liquidation` (binance/liquidation.ts).
  * - A REST depth snapshot (`lastUpdateId`, `bids`, `asks`): a `book` with `snapshot: true`.
  *
  * The book procedure, per symbol: diffs that arrive before the snapshot are buffered; when the
@@ -25,6 +26,7 @@ import { attachText, type WireRecord } from '../../records/record.js';
 import { formatTime, parseCanonicalTime, US_PER_MS } from '../../records/time.js';
 import { FeedIntake, newFeedStats, venueNumber } from '../intake.js';
 import { type ScannedLevels, scanLevels } from './levels-text.js';
+import { forceOrderRecord } from './liquidation.js';
 
 /**
  * The event `connect` records (and feeds) when a connection breaks: `{"e":"tickpipe_connection_lost",
@@ -135,6 +137,7 @@ export class BinanceFeed {
       this.ticker(data, local, out);
     else if (e === 'trade' || e === 'aggTrade') this.trade(data, local, out);
     else if (e === 'kline') this.kline(data, local, out);
+    else if (e === 'forceOrder') this.liquidation(data, local, out);
     else if ('lastUpdateId' in data) this.snapshot(data, localUs, undefined, out);
     else if (e === CONNECTION_LOST) this.connectionLost(data, local, out);
     else if ('id' in data && ('result' in data || 'error' in data))
@@ -398,6 +401,16 @@ export class BinanceFeed {
       );
     }
     out.push(ok);
+  }
+
+  private liquidation(d: Raw, local: string, out: WireRecord[]): void {
+    const rec = forceOrderRecord(this.exchange, d, local);
+    if (rec === undefined) {
+      this.notUnderstood();
+      return;
+    }
+    const ok = this.valid(rec);
+    if (ok !== undefined) out.push(ok);
   }
 
   private kline(d: Raw, local: string, out: WireRecord[]): void {

@@ -9,6 +9,7 @@
  *   A gap emits a `disconnect` for that book; its deltas wait for the next snapshot.
  * - `publicTrade.{SYMBOL}`: `trade` records (`S` is the taker's side, `i` the trade id, `T` the time).
  * - `kline.{interval}.{SYMBOL}`: a `candle` once `confirm` says it closed.
+ * - `allLiquidation.{SYMBOL}`: `venue_liquidation` records (bybit/liquidation.ts).
  */
 
 import { Sequencer } from '../../book/sequence.js';
@@ -17,6 +18,7 @@ import { formatTime, US_PER_MS } from '../../records/time.js';
 import type { FeedStats } from '../binance/feed.js';
 import { CONNECTION_LOST, levels } from '../binance/feed.js';
 import { FeedIntake, newFeedStats, venueNumber } from '../intake.js';
+import { allLiquidationRecord } from './liquidation.js';
 
 type Raw = Record<string, unknown>;
 
@@ -79,6 +81,7 @@ export class BybitFeed {
     if (topic.startsWith('orderbook.')) this.book(m, local, out);
     else if (topic.startsWith('publicTrade.')) this.trades(m, local, out);
     else if (topic.startsWith('kline.')) this.kline(m, topic, local, out);
+    else if (topic.startsWith('allLiquidation.')) this.liquidations(m, local, out);
     else if (m.e === CONNECTION_LOST) {
       // Bybit sends a fresh snapshot on resubscription, which resets each book.
       out.push({
@@ -149,7 +152,11 @@ export class BybitFeed {
     }
   }
 
-  private trades(m: Raw, local: string | undefined, out: WireRecord[]): void {
+  /**
+   * Each object of a message's `data` array, made a record by `make` and validated; a `data` that is
+   * not an array, or an entry that is not an object, is counted as not understood.
+   */
+  private entries(m: Raw, out: WireRecord[], make: (t: Raw) => Raw): void {
     if (!Array.isArray(m.data)) {
       this.notUnderstood();
       return;
@@ -159,9 +166,16 @@ export class BybitFeed {
         this.notUnderstood();
         continue;
       }
+      const ok = this.valid(make(t));
+      if (ok !== undefined) out.push(ok);
+    }
+  }
+
+  private trades(m: Raw, local: string | undefined, out: WireRecord[]): void {
+    this.entries(m, out, (t) => {
       const rec: Raw = { type: 'trade', time: t.T === undefined ? (local ?? '') : ms(t.T) };
       if (local !== undefined) rec.local_time = local;
-      Object.assign(rec, {
+      return Object.assign(rec, {
         exchange: this.exchange,
         symbol: t.s,
         id: typeof t.i === 'number' ? String(t.i) : t.i,
@@ -169,9 +183,11 @@ export class BybitFeed {
         amount: venueNumber(t.v),
         side: t.S === 'Sell' ? 'sell' : 'buy',
       });
-      const ok = this.valid(rec);
-      if (ok !== undefined) out.push(ok);
-    }
+    });
+  }
+
+  private liquidations(m: Raw, local: string | undefined, out: WireRecord[]): void {
+    this.entries(m, out, (t) => allLiquidationRecord(this.exchange, t, local));
   }
 
   private kline(m: Raw, topic: string, local: string | undefined, out: WireRecord[]): void {

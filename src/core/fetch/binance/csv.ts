@@ -33,8 +33,18 @@ import {
 } from '../rows.js';
 import type { TimedStream } from '../timed.js';
 import { KlineBytes } from './kline-bytes.js';
+import { liquidationSnapshotParser } from './liquidations.js';
+import { bvolIndexParser, eohSummaryParser, sortedByKey } from './options.js';
 
-export type BinanceDataType = 'klines' | 'trades' | 'aggTrades' | 'bookTicker' | 'fundingRate';
+export type BinanceDataType =
+  | 'klines'
+  | 'trades'
+  | 'aggTrades'
+  | 'bookTicker'
+  | 'fundingRate'
+  | 'liquidationSnapshot'
+  | 'BVOLIndex'
+  | 'EOHSummary';
 
 export interface Labels {
   readonly exchange: string;
@@ -245,6 +255,12 @@ export function binanceParser(dataType: BinanceDataType, labels: Labels): RowPar
       return bookTickerParser(labels);
     case 'fundingRate':
       return fundingParser(labels);
+    case 'liquidationSnapshot':
+      return liquidationSnapshotParser(labels);
+    case 'BVOLIndex':
+      return bvolIndexParser(labels);
+    case 'EOHSummary':
+      return eohSummaryParser(labels);
   }
 }
 
@@ -259,7 +275,15 @@ export function parseBinanceFileName(
   if (m === null) return undefined;
   const symbol = m[1]!;
   const what = m[2]!;
-  if (what === 'trades' || what === 'aggTrades' || what === 'bookTicker' || what === 'fundingRate')
+  if (
+    what === 'trades' ||
+    what === 'aggTrades' ||
+    what === 'bookTicker' ||
+    what === 'fundingRate' ||
+    what === 'liquidationSnapshot' ||
+    what === 'BVOLIndex' ||
+    what === 'EOHSummary'
+  )
     return { symbol, dataType: what };
   if (/^\d+(s|m|h|d|w|mo)$/.test(what))
     return { symbol, dataType: 'klines', interval: what === '1mo' ? '1M' : what };
@@ -286,5 +310,6 @@ export function binanceRows(
       new KlineBytes(labels.exchange, labels.symbol, labels.interval),
       policy,
     );
+  if (dataType === 'EOHSummary') return sortedByKey(parseCsv(chunks, source, parser, policy));
   return parseCsv(chunks, source, parser, policy);
 }
