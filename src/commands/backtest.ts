@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Args, Flags, type Interfaces } from '@oclif/core';
 import { commonFlags, inputFlags, quietFlag, TickpipeCommand } from '../cli/base.js';
 import { didYouMean } from '../cli/suggest.js';
-import { backtest, createEngine, loadStrategy } from '../core/backtest/backtest.js';
+import { backtest, createEngine, type LoadedStrategy, loadStrategy } from '../core/backtest/backtest.js';
 import {
   type BacktestConfig,
   DEFAULT_CONFIG,
@@ -15,6 +15,7 @@ import {
   parseSizingFlag,
   splitBalanceFlags,
 } from '../core/backtest/config.js';
+import { DEFAULT_TIMEOUT_S } from '../core/backtest/exec/exec-strategy.js';
 import { RejectionTally } from '../core/backtest/rejections.js';
 import { BUILTIN_STRATEGIES } from '../core/backtest/strategies.js';
 import { UsageError } from '../core/errors.js';
@@ -81,10 +82,14 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
         'File of "instrument" records (as fetch --kind instruments writes) for tick, lot and minimum notional.',
     }),
     strategy: Flags.string({
-      description: 'A built-in strategy name or a module path (./my-strategy.js, or .ts).',
+      description:
+        "A built-in strategy name, a module path (./my-strategy.js, or .ts), or exec:'COMMAND', a process speaking NDJSON (docs/strategy-protocol.md).",
       // -s is --symbol everywhere else; here it is a deprecated spelling of --strategy for a release.
       charAliases: ['s'],
       deprecateAliases: true,
+    }),
+    'strategy-timeout': Flags.string({
+      description: `With --strategy exec:...: how long one reply may take (10s, 500ms; default ${DEFAULT_TIMEOUT_S}s); then the process is killed and the run ends with exit 1.`,
     }),
     param: Flags.string({
       description: 'A strategy parameter KEY=VALUE (repeatable, or comma-separated: fast=10,slow=30).',
@@ -231,10 +236,29 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
     const { args, flags } = await this.parse(Backtest);
     const { config, params } = configFromFlags(flags);
     const spec = flags.strategy ?? config.strategy.name;
-    const strategy = await loadStrategy(spec, params).catch((error: unknown) => {
+    const instruments = await readInstruments(flags.instruments, this.io.stdin);
+    const strategy = await loadStrategy(spec, params, {
+      instruments: [...config.instruments, ...(instruments ?? [])],
+      ...strategyTimeout(flags['strategy-timeout'], config),
+    }).catch((error: unknown) => {
       throw strategyHint(error, spec);
     });
-    const instruments = await readInstruments(flags.instruments, this.io.stdin);
+    try {
+      await this.runWith(args.file, flags, config, strategy, instruments);
+      strategy.close?.(!this.abort.signal.aborted);
+    } finally {
+      strategy.close?.(false);
+    }
+  }
+
+  private async runWith(
+    file: string | undefined,
+    flags: BacktestFlags,
+    config: BacktestConfig,
+    strategy: LoadedStrategy,
+    instruments: WireRecord[] | undefined,
+  ): Promise<void> {
+    const args = { file };
     // --store: the records straight from a columnar store (docs/store.md), no NDJSON in between.
     if (flags.store === undefined && flags.symbol.length > 0)
       throw new UsageError('--symbol selects from a store: give --store DIR too');
@@ -377,6 +401,16 @@ export async function readInstruments(
   const instruments = all.filter((r) => r.type === 'instrument');
   if (instruments.length === 0) throw new UsageError(`${path}: no "instrument" records`);
   return instruments;
+}
+
+/** --strategy-timeout (else the configuration's strategy.timeout_s) as loadStrategy's option. */
+export function strategyTimeout(flag: string | undefined, config: BacktestConfig): { timeoutS?: number } {
+  if (flag === undefined)
+    return config.strategy.timeout_s === undefined ? {} : { timeoutS: config.strategy.timeout_s };
+  const us = parseDuration(/^\d+(\.\d+)?$/.test(flag.trim()) ? `${flag.trim()}s` : flag);
+  if (us === undefined)
+    throw new UsageError(`--strategy-timeout: expected a duration (10s, 500ms), found "${flag}"`);
+  return { timeoutS: us / 1e6 };
 }
 
 /** An unknown built-in strategy name, with the closest one ("smacross": "sma-cross"). */

@@ -13,6 +13,7 @@ import { type RecordStream, runStage } from '../io/stream.js';
 import { MarketIntake, validateMarket } from '../records/intake.js';
 import type { WireRecord } from '../records/record.js';
 import type { BacktestConfig } from './config.js';
+import { EXEC_PREFIX, ExecStrategy } from './exec/exec-strategy.js';
 import { indicators } from './indicators.js';
 import { BUILTIN_STRATEGIES, builtinStrategy } from './strategies.js';
 import type { Strategy, StrategyFactory } from './strategy.js';
@@ -22,6 +23,29 @@ export interface LoadedStrategy {
   readonly name: string;
   readonly strategy: Strategy;
   readonly params: Record<string, unknown>;
+  /** Ends what the strategy holds (an `exec:` process): `ended` when the run completed. */
+  readonly close?: (ended: boolean) => void;
+}
+
+/** What starting an `exec:` strategy needs besides its parameters. */
+export interface LoadOptions {
+  /** The instruments told in `hello` (the configured ones and --instruments records). */
+  readonly instruments?: readonly unknown[];
+  /** --strategy-timeout, in seconds. */
+  readonly timeoutS?: number;
+}
+
+/** `exec:COMMAND`: a process speaking the strategy protocol (docs/strategy-protocol.md). */
+function loadExec(spec: string, given: Record<string, unknown>, options: LoadOptions): LoadedStrategy {
+  const command = spec.slice(EXEC_PREFIX.length).trim();
+  if (command === '') throw new UsageError(`--strategy ${spec}: expected a command after "exec:"`);
+  const strategy = new ExecStrategy(command, { params: given, ...options });
+  return {
+    name: strategy.hello.name ?? spec,
+    strategy,
+    params: strategy.hello.params ?? { ...given },
+    close: (ended) => strategy.close(ended),
+  };
 }
 
 /** The defaults with the given parameters over them; a parameter the strategy does not have is a usage error (a misspelling would silently do nothing). */
@@ -43,12 +67,17 @@ function isModulePath(spec: string): boolean {
 }
 
 /**
- * A built-in strategy by name, or a module by path (`./my-strategy.js`, or `.ts`/`.mts`, types stripped
+ * A built-in strategy by name, `exec:COMMAND` (a process: exec/), or a module by path (`./my-strategy.js`, or `.ts`/`.mts`, types stripped
  * on the fly: ts-import.ts). A module exports `create(params, tools)` (named or default), or a default function that
  * is `create`; optionally `defaults` (its parameters, which makes unknown ones an error) and `name`.
  */
-export async function loadStrategy(spec: string, given: Record<string, unknown>): Promise<LoadedStrategy> {
+export async function loadStrategy(
+  spec: string,
+  given: Record<string, unknown>,
+  options: LoadOptions = {},
+): Promise<LoadedStrategy> {
   const tools = { indicators };
+  if (spec.startsWith(EXEC_PREFIX)) return loadExec(spec, given, options);
   if (!isModulePath(spec)) {
     const factory = builtinStrategy(spec);
     if (factory === undefined)

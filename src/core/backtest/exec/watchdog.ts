@@ -1,0 +1,160 @@
+/**
+ * The watchdog of a strategy process (docs/strategy-protocol.md), a worker thread with its own event
+ * loop, because the engine's thread may be blocked for a whole run (it waits for replies in readSync,
+ * and a sweep over in-memory data never yields). It:
+ * - starts the child (so that its exit is reaped here and its exit code and signal land in the
+ *   shared slots, shared.ts);
+ * - relays the child's stderr to fd 2, each line prefixed, keeping the last TAIL_BYTES for a crash
+ *   message;
+ * - kills the child's process group when one request has waited TIMEOUT_MS or more: the engine's
+ *   readSync then returns the end of the reply FIFO, and the engine reports the timeout.
+ */
+
+import { spawn } from 'node:child_process';
+import { writeSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { constants } from 'node:os';
+import { workerData } from 'node:worker_threads';
+import {
+  EXIT_CODE,
+  EXIT_SIGNAL,
+  EXITED,
+  PID,
+  SEQ,
+  STATE,
+  STATE_FAILED,
+  STATE_RUNNING,
+  STDERR_DONE,
+  TAIL_BYTES,
+  TAIL_LEN,
+  TAIL_POS,
+  TIMED_OUT,
+  TIMEOUT_MS,
+  WAITING,
+  type WatchdogData,
+} from './shared.js';
+
+const data = workerData as WatchdogData;
+const s = new Int32Array(data.state);
+const tail = new Uint8Array(data.tail);
+const prefix = Buffer.from(data.prefix);
+
+function set(slot: number, value: number): void {
+  Atomics.store(s, slot, value);
+  Atomics.notify(s, slot);
+}
+
+/** Appends bytes to the ring of the last TAIL_BYTES of stderr. */
+function keep(bytes: Buffer): void {
+  let pos = Atomics.load(s, TAIL_POS);
+  const from = Math.max(0, bytes.length - TAIL_BYTES);
+  for (let i = from; i < bytes.length; i++) {
+    tail[pos] = bytes[i]!;
+    pos = pos + 1 === TAIL_BYTES ? 0 : pos + 1;
+  }
+  Atomics.store(s, TAIL_POS, pos);
+  Atomics.store(s, TAIL_LEN, Math.min(TAIL_BYTES, Atomics.load(s, TAIL_LEN) + bytes.length - from));
+}
+
+function writeAll(fd: number, buf: Buffer): void {
+  let off = 0;
+  while (off < buf.length) {
+    try {
+      off += writeSync(fd, buf, off);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+      return; // stderr itself is gone: nothing to tell
+    }
+  }
+}
+
+let pending = Buffer.alloc(0);
+function relay(chunk: Buffer, final: boolean): void {
+  keep(chunk);
+  let text = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+  let nl = text.indexOf(10);
+  while (nl >= 0) {
+    writeAll(2, Buffer.concat([prefix, text.subarray(0, nl + 1)]));
+    text = text.subarray(nl + 1);
+    nl = text.indexOf(10);
+  }
+  pending = Buffer.from(text);
+  if (final && pending.length > 0) {
+    writeAll(2, Buffer.concat([prefix, pending, Buffer.from('\n')]));
+    pending = Buffer.alloc(0);
+  }
+}
+
+let exited = false;
+let stderrDone = false;
+let timer: NodeJS.Timeout | undefined;
+function finishIfDone(): void {
+  if (exited && stderrDone && timer !== undefined) {
+    clearInterval(timer);
+    timer = undefined;
+  }
+}
+
+const err = new Socket({ fd: data.stderrFd, readable: true, writable: false });
+err.on('data', (chunk: Buffer) => relay(chunk, false));
+const stderrEnded = (): void => {
+  if (stderrDone) return;
+  relay(Buffer.alloc(0), true);
+  stderrDone = true;
+  err.destroy();
+  set(STDERR_DONE, 1);
+  finishIfDone();
+};
+err.on('end', stderrEnded);
+err.on('close', stderrEnded);
+err.on('error', stderrEnded);
+
+const child = spawn(data.command, {
+  shell: true,
+  detached: true,
+  stdio: [data.stdio[0], data.stdio[1], data.stdio[2]],
+});
+child.on('error', (e) => {
+  relay(Buffer.from(`could not start: ${e.message}\n`), true);
+  set(STATE, STATE_FAILED);
+});
+child.on('exit', (code, signal) => {
+  Atomics.store(s, EXIT_CODE, code ?? -1);
+  Atomics.store(s, EXIT_SIGNAL, signal === null ? 0 : (constants.signals[signal] ?? 0));
+  exited = true;
+  set(EXITED, 1);
+  finishIfDone();
+});
+if (child.pid !== undefined) {
+  Atomics.store(s, PID, child.pid);
+  set(STATE, STATE_RUNNING);
+}
+
+// The timeout: the same request seen waiting on two ticks TIMEOUT_MS apart (ticks every quarter).
+let seenSeq = -1;
+let since = 0;
+const timeoutMs = Atomics.load(s, TIMEOUT_MS);
+timer = setInterval(
+  () => {
+    if (Atomics.load(s, WAITING) !== 1) {
+      seenSeq = -1;
+      return;
+    }
+    const seq = Atomics.load(s, SEQ);
+    const now = performance.now();
+    if (seq !== seenSeq) {
+      seenSeq = seq;
+      since = now;
+      return;
+    }
+    if (now - since >= timeoutMs && Atomics.load(s, TIMED_OUT) === 0 && child.pid !== undefined) {
+      set(TIMED_OUT, 1);
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  },
+  Math.max(1, Math.floor(timeoutMs / 4)),
+);
