@@ -238,8 +238,8 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
     const spec = flags.strategy ?? config.strategy.name;
     const instruments = await readInstruments(flags.instruments, this.io.stdin);
     const strategy = await loadStrategy(spec, params, {
-      instruments: [...config.instruments, ...(instruments ?? [])],
-      ...strategyTimeout(flags['strategy-timeout'], config),
+      config,
+      ...(instruments === undefined ? {} : { instruments }),
     }).catch((error: unknown) => {
       throw strategyHint(error, spec);
     });
@@ -362,6 +362,8 @@ export function configFromFlags(flags: BacktestFlags): {
   if (flags['on-disable'] !== undefined) config.on_disable = flags['on-disable'] as 'keep' | 'close';
   if (flags['strict-instruments'] !== undefined) config.strict_instruments = flags['strict-instruments'];
   if (flags.seed !== undefined) config.seed = flags.seed;
+  if (flags['strategy-timeout'] !== undefined)
+    config.strategy.timeout_s = parseStrategyTimeout(flags['strategy-timeout']);
   if (flags['equity-every'] !== undefined) {
     const us = parseDuration(flags['equity-every']);
     if (us === undefined)
@@ -403,14 +405,13 @@ export async function readInstruments(
   return instruments;
 }
 
-/** --strategy-timeout (else the configuration's strategy.timeout_s) as loadStrategy's option. */
-export function strategyTimeout(flag: string | undefined, config: BacktestConfig): { timeoutS?: number } {
-  if (flag === undefined)
-    return config.strategy.timeout_s === undefined ? {} : { timeoutS: config.strategy.timeout_s };
-  const us = parseDuration(/^\d+(\.\d+)?$/.test(flag.trim()) ? `${flag.trim()}s` : flag);
+/** --strategy-timeout: a duration (10s, 500ms) or plain seconds, as seconds. */
+function parseStrategyTimeout(flag: string): number {
+  const text = flag.trim();
+  const us = parseDuration(/^\d+(\.\d+)?$/.test(text) ? `${text}s` : text);
   if (us === undefined)
     throw new UsageError(`--strategy-timeout: expected a duration (10s, 500ms), found "${flag}"`);
-  return { timeoutS: us / 1e6 };
+  return us / 1e6;
 }
 
 /** An unknown built-in strategy name, with the closest one ("smacross": "sma-cross"). */

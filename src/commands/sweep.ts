@@ -232,7 +232,8 @@ A failed run is a record with its "error" and the sweep goes on; the exit code i
         throw new UsageError(`--risk-free: expected a rate such as 0.04, found "${flags['risk-free']}"`);
       const { config, params } = configFromFlags(flags as never);
       const strategy = flags.strategy ?? config.strategy.name;
-      await loadStrategy(strategy, params); // an unknown strategy is a usage error before the data is read
+      // An unknown strategy is a usage error before the data is read (an exec: one is started and ended).
+      (await loadStrategy(strategy, params, { config })).close?.(false);
       const instruments = await readInstruments(flags.instruments, this.io.stdin);
       const request: SweepRequest = {
         grid: flags.grid,

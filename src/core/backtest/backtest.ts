@@ -29,17 +29,22 @@ export interface LoadedStrategy {
 
 /** What starting an `exec:` strategy needs besides its parameters. */
 export interface LoadOptions {
-  /** The instruments told in `hello` (the configured ones and --instruments records). */
-  readonly instruments?: readonly unknown[];
-  /** --strategy-timeout, in seconds. */
-  readonly timeoutS?: number;
+  /** The run's configuration: its instruments are told in `hello`, its strategy.timeout_s times replies. */
+  readonly config?: BacktestConfig;
+  /** --instruments records, told in `hello` too. */
+  readonly instruments?: readonly WireRecord[];
 }
 
 /** `exec:COMMAND`: a process speaking the strategy protocol (docs/strategy-protocol.md). */
 function loadExec(spec: string, given: Record<string, unknown>, options: LoadOptions): LoadedStrategy {
   const command = spec.slice(EXEC_PREFIX.length).trim();
   if (command === '') throw new UsageError(`--strategy ${spec}: expected a command after "exec:"`);
-  const strategy = new ExecStrategy(command, { params: given, ...options });
+  const timeoutS = options.config?.strategy.timeout_s;
+  const strategy = new ExecStrategy(command, {
+    params: given,
+    instruments: [...(options.config?.instruments ?? []), ...(options.instruments ?? [])],
+    ...(timeoutS === undefined ? {} : { timeoutS }),
+  });
   return {
     name: strategy.hello.name ?? spec,
     strategy,
@@ -138,12 +143,20 @@ export interface BacktestOptions {
   readonly warn?: (message: string) => void;
 }
 
+/** The loaded strategy of each engine createEngine made, for closeStrategyOf. */
+const strategyOf = new WeakMap<BacktestEngine, LoadedStrategy>();
+
+/** Ends what the engine's strategy holds (an `exec:` process); `ended`: the run completed. */
+export function closeStrategyOf(engine: BacktestEngine, ended = false): void {
+  strategyOf.get(engine)?.close?.(ended);
+}
+
 export function createEngine(options: BacktestOptions): BacktestEngine {
   const config = {
     ...options.config,
     strategy: { name: options.strategy.name, params: options.strategy.params },
   };
-  return new BacktestEngine({
+  const engine = new BacktestEngine({
     config,
     strategy: options.strategy.strategy,
     strategyName: options.strategy.name,
@@ -151,6 +164,8 @@ export function createEngine(options: BacktestOptions): BacktestEngine {
     ...(options.source === undefined ? {} : { source: options.source }),
     ...(options.warn === undefined ? {} : { warn: options.warn }),
   });
+  strategyOf.set(engine, options.strategy);
+  return engine;
 }
 
 /** The market record types each fill model fills orders from. */
