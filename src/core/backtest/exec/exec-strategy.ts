@@ -20,6 +20,8 @@ import {
 export const EXEC_PREFIX = 'exec:';
 /** The default of --strategy-timeout: how long one reply may take. */
 export const DEFAULT_TIMEOUT_S = 10;
+/** The hello may take longer than a reply (an interpreter starting, imports): at least this. */
+export const HELLO_TIMEOUT_S = 30;
 
 export interface ExecOptions {
   readonly params: Readonly<Record<string, unknown>>;
@@ -37,9 +39,11 @@ export class ExecStrategy implements Strategy {
     readonly command: string,
     options: ExecOptions,
   ) {
-    this.proc = new StrategyProcess(command, (options.timeoutS ?? DEFAULT_TIMEOUT_S) * 1000);
+    const timeoutS = options.timeoutS ?? DEFAULT_TIMEOUT_S;
+    this.proc = new StrategyProcess(command, Math.max(1, Math.round(timeoutS * 1000)));
     try {
-      const reply = this.proc.ask(helloLine(options.params, options.instruments ?? []));
+      const line = helloLine(options.params, options.instruments ?? []);
+      const reply = this.proc.ask(line, Math.max(timeoutS, HELLO_TIMEOUT_S) * 1000);
       this.hello = parseHello(reply, (t) => this.proc.excerpt(t));
     } catch (error) {
       this.proc.close(false);

@@ -97,7 +97,8 @@ export class StrategyProcess {
 
   constructor(
     readonly command: string,
-    timeoutMs: number,
+    /** How long one reply may take (a request may be given longer: the hello). */
+    readonly timeoutMs: number,
   ) {
     const dir = mkdtempSync(join(tmpdir(), 'tickpipe-exec-'));
     const fds: number[] = [];
@@ -125,13 +126,14 @@ export class StrategyProcess {
       const [errRead, childErr] = pair(err, fsc.O_NONBLOCK);
       this.out = out;
       this.in = inFd;
-      Atomics.store(this.s, TIMEOUT_MS, Math.max(1, Math.round(timeoutMs)));
+      Atomics.store(this.s, TIMEOUT_MS, timeoutMs);
       const data: WatchdogData = {
         command,
         stdio: [childIn, childOut, childErr],
         stderrFd: errRead,
         state: this.s.buffer as SharedArrayBuffer,
         tail: this.tail.buffer as SharedArrayBuffer,
+        tickMs: Math.max(1, Math.floor(timeoutMs / 4)),
         prefix: 'strategy: ',
       };
       this.worker = new Worker(watchdogPath(), { workerData: data });
@@ -172,12 +174,13 @@ export class StrategyProcess {
    * Writes one request line (with its newline) and returns the reply line (without it). Throws a
    * StrategyProcessError when the child dies or does not answer within the timeout.
    */
-  ask(line: string): string {
+  ask(line: string, timeoutMs = this.timeoutMs): string {
     if (this.end > this.start)
       throw new StrategyProcessError(
         `the strategy wrote a line no event asked for (one reply per event): ${this.excerpt(this.buf.toString('utf8', this.start, this.end))}`,
       );
     const s = this.s;
+    Atomics.store(s, TIMEOUT_MS, timeoutMs);
     Atomics.store(s, SEQ, ++this.seq);
     Atomics.store(s, WAITING, 1);
     try {
@@ -264,7 +267,7 @@ export class StrategyProcess {
     const words = this.lastWords();
     if (timedOut)
       return new StrategyProcessError(
-        `no reply within ${Atomics.load(s, TIMEOUT_MS) / 1000} s (--strategy-timeout): the strategy process was killed. ${words}`,
+        `no reply within ${Atomics.load(s, TIMEOUT_MS) / 1000} s${Atomics.load(s, TIMEOUT_MS) === this.timeoutMs ? ' (--strategy-timeout)' : ''}: the strategy process was killed. ${words}`,
       );
     const code = Atomics.load(s, EXIT_CODE);
     const signal = Atomics.load(s, EXIT_SIGNAL);
@@ -311,14 +314,16 @@ export class StrategyProcess {
   }
 
   /**
-   * Ends the child: our pipe ends closed (it reads EOF). `graceful` (the end of a run): it is given
-   * GRACE_MS to exit by itself; then, or at once otherwise, SIGTERM to its process group, and SIGKILL
-   * after GRACE_MS more. Returns once it is reaped and its stderr relayed. Safe to call more than once.
+   * Ends the child: our pipe ends closed, so it reads EOF (and gets EPIPE on writing), and a
+   * well-behaved child exits by itself, reaping its own children; it is given GRACE_MS for that at
+   * the end of a run (`ended`), a quarter of it otherwise. Then SIGTERM to its process group, and
+   * SIGKILL after GRACE_MS more. Returns once it is reaped and its stderr relayed. Safe to call more
+   * than once.
    */
-  close(graceful: boolean): void {
+  close(ended: boolean): void {
     const wasOpen = !this.closed;
     this.release();
-    if (wasOpen && !(graceful && this.waitFor(EXITED, GRACE_MS))) {
+    if (wasOpen && !this.waitFor(EXITED, ended ? GRACE_MS : GRACE_MS / 4)) {
       killGroup(this.pid, 'SIGTERM');
       if (!this.waitFor(EXITED, GRACE_MS)) {
         killGroup(this.pid, 'SIGKILL');

@@ -42,6 +42,8 @@ export interface WatchdogData {
   readonly stderrFd: number;
   readonly state: SharedArrayBuffer;
   readonly tail: SharedArrayBuffer;
+  /** How often the timeout is checked: a quarter of --strategy-timeout. */
+  readonly tickMs: number;
   /** Prefix of each relayed stderr line. */
   readonly prefix: string;
 }

@@ -109,7 +109,16 @@ err.on('end', stderrEnded);
 err.on('close', stderrEnded);
 err.on('error', stderrEnded);
 
-const child = spawn(data.command, {
+/**
+ * A simple command (no list, pipeline, subshell, substitution or leading assignment) is run with
+ * `exec`, so the shell becomes it: it is our child, reaped here, rather than the shell's, which would
+ * leave it to init when both are killed at once.
+ */
+function shellLine(command: string): string {
+  return /[;&|()`$\n]/.test(command) || /^\s*[A-Za-z_]\w*=/.test(command) ? command : `exec ${command}`;
+}
+
+const child = spawn(shellLine(data.command), {
   shell: true,
   detached: true,
   stdio: [data.stdio[0], data.stdio[1], data.stdio[2]],
@@ -130,31 +139,32 @@ if (child.pid !== undefined) {
   set(STATE, STATE_RUNNING);
 }
 
-// The timeout: the same request seen waiting on two ticks TIMEOUT_MS apart (ticks every quarter).
+// The timeout: the same request seen waiting for TIMEOUT_MS (its own, set with it) or more, on ticks
+// a quarter of --strategy-timeout apart.
 let seenSeq = -1;
 let since = 0;
-const timeoutMs = Atomics.load(s, TIMEOUT_MS);
-timer = setInterval(
-  () => {
-    if (Atomics.load(s, WAITING) !== 1) {
-      seenSeq = -1;
-      return;
+timer = setInterval(() => {
+  if (Atomics.load(s, WAITING) !== 1) {
+    seenSeq = -1;
+    return;
+  }
+  const seq = Atomics.load(s, SEQ);
+  const now = performance.now();
+  if (seq !== seenSeq) {
+    seenSeq = seq;
+    since = now;
+    return;
+  }
+  if (
+    now - since >= Atomics.load(s, TIMEOUT_MS) &&
+    Atomics.load(s, TIMED_OUT) === 0 &&
+    child.pid !== undefined
+  ) {
+    set(TIMED_OUT, 1);
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
     }
-    const seq = Atomics.load(s, SEQ);
-    const now = performance.now();
-    if (seq !== seenSeq) {
-      seenSeq = seq;
-      since = now;
-      return;
-    }
-    if (now - since >= timeoutMs && Atomics.load(s, TIMED_OUT) === 0 && child.pid !== undefined) {
-      set(TIMED_OUT, 1);
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  },
-  Math.max(1, Math.floor(timeoutMs / 4)),
-);
+  }
+}, data.tickMs);
