@@ -21,7 +21,8 @@ function has(cmd: string, args: string[]): boolean {
   }
 }
 
-export const PYTHON = has('python3', ['--version']);
+const PYTHON = has('python3', ['--version']);
+const JQ = has('jq', ['--version']);
 const SMA_PY = `exec:python3 ${join(ROOT, 'examples', 'strategies', 'sma_cross.py')}`;
 const CLIENT = join(ROOT, 'tests', 'strategy-exec-client.py');
 /** `describe`, skipped with the reason where python3 is missing. */
@@ -193,3 +194,19 @@ describePython('exec: strategies', () => {
     expect(r.stdout).toBe('');
   });
 });
+
+(JQ ? describe : (n: string, fn: () => void) => describe.skip(`${n} (skipped: jq not found on PATH)`, fn))(
+  'exec: the jq client',
+  () => {
+    it('buy_and_hold.jq gives the built-in buy-and-hold, but for the strategy name', async () => {
+      const jq = `exec:jq -c --unbuffered -f ${join(ROOT, 'examples', 'strategies', 'buy_and_hold.jq')}`;
+      const piped = await runInProcess(['backtest', '--strategy', jq, '-q'], candles);
+      const builtin = await runInProcess(['backtest', '--strategy', 'buy-and-hold', '-q'], candles);
+      expect(piped.code, piped.stderr).toBe(0);
+      expect(parseLines(piped.stdout).filter((r) => r.type === 'fill')).toHaveLength(2);
+      expect(piped.stdout).toBe(
+        builtin.stdout.replaceAll('"strategy":"buy-and-hold"', '"strategy":"buy-and-hold-jq"'),
+      );
+    });
+  },
+);
