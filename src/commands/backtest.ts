@@ -43,7 +43,7 @@ The run is driven by the records' times only (no wall clock): the same input, co
 
 Configuration: --config FILE (JSON, docs/backtest.md; barter's system_config.json is read too), every key also settable by a flag that overrides it. Without balances the account starts with 10000 of the quote asset.
 
-Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/strategies.md); or --strategy ./my-strategy.js.`;
+Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/strategies.md); or --strategy ./my-strategy.js; or --strategy exec:COMMAND, a program in any language that reads one JSON line per event and answers one line of intents (docs/strategy-protocol.md).`;
 
   static override examples = [
     {
@@ -60,6 +60,12 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
       description: 'Market making on a rebuilt book with 5 ms latency',
       command:
         '<%= config.bin %> connect --replay capture.gz | <%= config.bin %> orderbook | <%= config.bin %> <%= command.id %> --strategy market-maker --latency-ms 5 --balance binance_spot:usdt=10000 --balance binance_spot:btc=1',
+    },
+    {
+      description:
+        'A strategy in Python, a process speaking NDJSON (docs/strategy-protocol.md), 5 s per reply at most',
+      command:
+        "<%= config.bin %> <%= command.id %> candles.ndjson --strategy 'exec:python3 examples/strategies/sma_cross.py' --param fast=10 --strategy-timeout 5s",
     },
     {
       description: 'Your own strategy module',
