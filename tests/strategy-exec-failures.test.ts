@@ -5,25 +5,16 @@
  * Every wait is for a condition (a file appearing, a process ending), never a fixed sleep.
  */
 
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, parseLines, ROOT, runCli, runInProcess } from './helpers/cli.js';
+import { describeWith, PYTHON } from './helpers/programs.js';
 
-const PYTHON = (() => {
-  try {
-    execFileSync('python3', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 const CLIENT = join(ROOT, 'tests', 'strategy-exec-client.py');
-const describePython = PYTHON
-  ? describe
-  : (name: string, fn: () => void) => describe.skip(`${name} (skipped: python3 not found on PATH)`, fn);
+const describePython = describeWith(PYTHON, 'python3');
 
 let dir = '';
 let candles = '';

@@ -4,31 +4,17 @@
  * files. The failure modes are in strategy-exec-failures.test.ts.
  */
 
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseLines, ROOT, runCli, runInProcess } from './helpers/cli.js';
+import { describeWith, JQ, PYTHON } from './helpers/programs.js';
 import { describeShared, sharedFile } from './helpers/shared-data.js';
 
-function has(cmd: string, args: string[]): boolean {
-  try {
-    execFileSync(cmd, args, { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const PYTHON = has('python3', ['--version']);
-const JQ = has('jq', ['--version']);
 const SMA_PY = `exec:python3 ${join(ROOT, 'examples', 'strategies', 'sma_cross.py')}`;
 const CLIENT = join(ROOT, 'tests', 'strategy-exec-client.py');
-/** `describe`, skipped with the reason where python3 is missing. */
-const describePython = PYTHON
-  ? describe
-  : (name: string, fn: () => void) => describe.skip(`${name} (skipped: python3 not found on PATH)`, fn);
+const describePython = describeWith(PYTHON, 'python3');
 
 let dir = '';
 let candles = '';
@@ -195,18 +181,15 @@ describePython('exec: strategies', () => {
   });
 });
 
-(JQ ? describe : (n: string, fn: () => void) => describe.skip(`${n} (skipped: jq not found on PATH)`, fn))(
-  'exec: the jq client',
-  () => {
-    it('buy_and_hold.jq gives the built-in buy-and-hold, but for the strategy name', async () => {
-      const jq = `exec:jq -c --unbuffered -f ${join(ROOT, 'examples', 'strategies', 'buy_and_hold.jq')}`;
-      const piped = await runInProcess(['backtest', '--strategy', jq, '-q'], candles);
-      const builtin = await runInProcess(['backtest', '--strategy', 'buy-and-hold', '-q'], candles);
-      expect(piped.code, piped.stderr).toBe(0);
-      expect(parseLines(piped.stdout).filter((r) => r.type === 'fill')).toHaveLength(2);
-      expect(piped.stdout).toBe(
-        builtin.stdout.replaceAll('"strategy":"buy-and-hold"', '"strategy":"buy-and-hold-jq"'),
-      );
-    });
-  },
-);
+describeWith(JQ, 'jq')('exec: the jq client', () => {
+  it('buy_and_hold.jq gives the built-in buy-and-hold, but for the strategy name', async () => {
+    const jq = `exec:jq -c --unbuffered -f ${join(ROOT, 'examples', 'strategies', 'buy_and_hold.jq')}`;
+    const piped = await runInProcess(['backtest', '--strategy', jq, '-q'], candles);
+    const builtin = await runInProcess(['backtest', '--strategy', 'buy-and-hold', '-q'], candles);
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(parseLines(piped.stdout).filter((r) => r.type === 'fill')).toHaveLength(2);
+    expect(piped.stdout).toBe(
+      builtin.stdout.replaceAll('"strategy":"buy-and-hold"', '"strategy":"buy-and-hold-jq"'),
+    );
+  });
+});

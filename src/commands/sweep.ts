@@ -55,15 +55,15 @@ A failed run is a record with its "error" and the sweep goes on; the exit code i
         '<%= config.bin %> <%= command.id %> candles.ndjson --sizing percent-equity:0.5 --grid fast=5..50:5 --grid slow=60,120 --shard 2/3 > part2.ndjson && <%= config.bin %> <%= command.id %> --merge part1.ndjson part2.ndjson part3.ndjson',
     },
     {
+      description: 'Finish an interrupted sweep without redoing its finished runs',
+      command:
+        '<%= config.bin %> <%= command.id %> candles.ndjson --sizing percent-equity:0.5 --grid fast=5..50:5 --grid slow=60,120 --resume partial.ndjson > runs.ndjson',
+    },
+    {
       description:
         'A strategy in Python over a 2x1 grid: each run starts its own process (docs/strategy-protocol.md)',
       command:
         "<%= config.bin %> <%= command.id %> candles.ndjson --strategy 'exec:python3 examples/strategies/sma_cross.py' --grid fast=5,10 --grid slow=30 --strategy-timeout 5s",
-    },
-    {
-      description: 'Finish an interrupted sweep without redoing its finished runs',
-      command:
-        '<%= config.bin %> <%= command.id %> candles.ndjson --sizing percent-equity:0.5 --grid fast=5..50:5 --grid slow=60,120 --resume partial.ndjson > runs.ndjson',
     },
   ];
 

@@ -15,24 +15,8 @@ import { writeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { constants } from 'node:os';
 import { workerData } from 'node:worker_threads';
-import {
-  EXIT_CODE,
-  EXIT_SIGNAL,
-  EXITED,
-  PID,
-  SEQ,
-  STATE,
-  STATE_FAILED,
-  STATE_RUNNING,
-  STDERR_DONE,
-  TAIL_BYTES,
-  TAIL_LEN,
-  TAIL_POS,
-  TIMED_OUT,
-  TIMEOUT_MS,
-  WAITING,
-  type WatchdogData,
-} from './shared.js';
+import type { WatchdogData } from './shared.js';
+import * as slot from './shared.js';
 
 const data = workerData as WatchdogData;
 const s = new Int32Array(data.state);
@@ -46,14 +30,18 @@ function set(slot: number, value: number): void {
 
 /** Appends bytes to the ring of the last TAIL_BYTES of stderr. */
 function keep(bytes: Buffer): void {
-  let pos = Atomics.load(s, TAIL_POS);
-  const from = Math.max(0, bytes.length - TAIL_BYTES);
+  let pos = Atomics.load(s, slot.TAIL_POS);
+  const from = Math.max(0, bytes.length - slot.TAIL_BYTES);
   for (let i = from; i < bytes.length; i++) {
     tail[pos] = bytes[i]!;
-    pos = pos + 1 === TAIL_BYTES ? 0 : pos + 1;
+    pos = pos + 1 === slot.TAIL_BYTES ? 0 : pos + 1;
   }
-  Atomics.store(s, TAIL_POS, pos);
-  Atomics.store(s, TAIL_LEN, Math.min(TAIL_BYTES, Atomics.load(s, TAIL_LEN) + bytes.length - from));
+  Atomics.store(s, slot.TAIL_POS, pos);
+  Atomics.store(
+    s,
+    slot.TAIL_LEN,
+    Math.min(slot.TAIL_BYTES, Atomics.load(s, slot.TAIL_LEN) + bytes.length - from),
+  );
 }
 
 function writeAll(fd: number, buf: Buffer): void {
@@ -102,7 +90,7 @@ const stderrEnded = (): void => {
   relay(Buffer.alloc(0), true);
   stderrDone = true;
   err.destroy();
-  set(STDERR_DONE, 1);
+  set(slot.STDERR_DONE, 1);
   finishIfDone();
 };
 err.on('end', stderrEnded);
@@ -125,18 +113,18 @@ const child = spawn(shellLine(data.command), {
 });
 child.on('error', (e) => {
   relay(Buffer.from(`could not start: ${e.message}\n`), true);
-  set(STATE, STATE_FAILED);
+  set(slot.STATE, slot.STATE_FAILED);
 });
 child.on('exit', (code, signal) => {
-  Atomics.store(s, EXIT_CODE, code ?? -1);
-  Atomics.store(s, EXIT_SIGNAL, signal === null ? 0 : (constants.signals[signal] ?? 0));
+  Atomics.store(s, slot.EXIT_CODE, code ?? -1);
+  Atomics.store(s, slot.EXIT_SIGNAL, signal === null ? 0 : (constants.signals[signal] ?? 0));
   exited = true;
-  set(EXITED, 1);
+  set(slot.EXITED, 1);
   finishIfDone();
 });
 if (child.pid !== undefined) {
-  Atomics.store(s, PID, child.pid);
-  set(STATE, STATE_RUNNING);
+  Atomics.store(s, slot.PID, child.pid);
+  set(slot.STATE, slot.STATE_RUNNING);
 }
 
 // The timeout: the same request seen waiting for TIMEOUT_MS (its own, set with it) or more, on ticks
@@ -144,11 +132,11 @@ if (child.pid !== undefined) {
 let seenSeq = -1;
 let since = 0;
 timer = setInterval(() => {
-  if (Atomics.load(s, WAITING) !== 1) {
+  if (Atomics.load(s, slot.WAITING) !== 1) {
     seenSeq = -1;
     return;
   }
-  const seq = Atomics.load(s, SEQ);
+  const seq = Atomics.load(s, slot.SEQ);
   const now = performance.now();
   if (seq !== seenSeq) {
     seenSeq = seq;
@@ -156,11 +144,11 @@ timer = setInterval(() => {
     return;
   }
   if (
-    now - since >= Atomics.load(s, TIMEOUT_MS) &&
-    Atomics.load(s, TIMED_OUT) === 0 &&
+    now - since >= Atomics.load(s, slot.TIMEOUT_MS) &&
+    Atomics.load(s, slot.TIMED_OUT) === 0 &&
     child.pid !== undefined
   ) {
-    set(TIMED_OUT, 1);
+    set(slot.TIMED_OUT, 1);
     try {
       process.kill(-child.pid, 'SIGKILL');
     } catch {
