@@ -9,7 +9,8 @@
 //   npm run bench -- --quick      skip the 5M-record memory check
 //   npm run bench -- --runs 5     more runs per figure
 //   npm run bench -- --only stats one or more sections: sanitize, fetch, orderbook, backtest, stats, connect,
-//                                 resample, features, sanitize-100k-symbols, orderbook-100k-symbols, sweep
+//                                 resample, features, sanitize-100k-symbols, orderbook-100k-symbols, sweep,
+//                                 strategy-pipe
 
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
@@ -567,6 +568,43 @@ async function benchSeries(name, kind, argv) {
   console.log(`memory per series: ${(((rN - r1) * 2 ** 20) / 100_000).toFixed(0)} bytes`);
 }
 
+/**
+ * `--strategy exec:`: the Python sma-cross (examples/strategies/sma_cross.py) over 200,000 generated
+ * candles against the built-in sma-cross on the same file, interleaved; candles per second for both.
+ */
+async function benchStrategyPipe() {
+  const count = 200_000;
+  const file = join(scratch, 'candles-200k.ndjson');
+  if (!existsSync(file))
+    await measure([cli, 'generate', 'candles', '--count', String(count), '--seed', '42'], { stdoutTo: file });
+  const python = `exec:python3 ${join(root, 'examples', 'strategies', 'sma_cross.py')}`;
+  const argv = (strategy) => [
+    cli,
+    'backtest',
+    file,
+    '--strategy',
+    strategy,
+    '--sizing',
+    'fixed-amount:0.01',
+    '--quiet',
+  ];
+  console.log(
+    `\nstrategy-pipe: sma-cross over ${fmt(count)} generated 1m candles, every record to /dev/null`,
+  );
+  const builtin = [];
+  const piped = [];
+  for (let i = 0; i < RUNS; i++) {
+    builtin.push((await measure(argv('sma-cross'))).seconds);
+    piped.push((await measure(argv(python))).seconds);
+  }
+  const b = count / median(builtin);
+  const p = count / median(piped);
+  console.log(`${'backtest --strategy sma-cross (built in)'.padEnd(54)}${fmt(b).padStart(12)} candles/s`);
+  console.log(
+    `${'backtest --strategy exec:python3 sma_cross.py'.padEnd(54)}${fmt(p).padStart(12)} candles/s  ${(p / b).toFixed(2)} of the built-in  >= 30,000/s${p >= 30_000 ? '  met' : '  MISSED'}`,
+  );
+}
+
 /** The generated inputs main() writes, for runs of single sections. */
 async function ensureInputs() {
   const candles = join(scratch, 'candles-1m.ndjson');
@@ -578,7 +616,7 @@ async function ensureInputs() {
 }
 
 if (want('sanitize')) await main();
-else await ensureInputs();
+else if (!(ONLY?.length === 1 && ONLY[0] === 'strategy-pipe')) await ensureInputs();
 if (want('fetch')) await benchFetch();
 if (want('orderbook')) await benchOrderbook();
 if (want('backtest')) {
@@ -593,4 +631,5 @@ if (want('sanitize-100k-symbols'))
   await benchSeries('sanitize-100k-symbols', 'trade', (f) => [cli, 'sanitize', f, '--quiet']);
 if (want('orderbook-100k-symbols'))
   await benchSeries('orderbook-100k-symbols', 'book', (f) => [cli, 'orderbook', f, '--quiet']);
+if (want('strategy-pipe')) await benchStrategyPipe();
 if (want('sweep')) await benchSweep({ measure, cli, candles: join(scratch, 'candles-1m.ndjson'), fmt });

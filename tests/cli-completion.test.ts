@@ -53,7 +53,7 @@ describe('completion', () => {
     // A topic's commands are two words: `store` completes to its commands, then their flags.
     expect(complete('tickpipe', 'store', '')).toEqual(['read', 'write']);
     expect(complete('tickpipe', 'store', 'read', '--ki')).toEqual(['--kind']);
-    expect(complete('tickpipe', 'backtest', '--strat')).toEqual(['--strategy']);
+    expect(complete('tickpipe', 'backtest', '--strat')).toEqual(['--strategy', '--strategy-timeout']);
     expect(complete('tickpipe', 'backtest', '--strategy', 'm')).toEqual([
       'mean-reversion',
       'momentum',
@@ -78,7 +78,7 @@ describe('completion', () => {
         .filter(Boolean)
         .map((l) => l.split('\t')[0]!);
     expect(complete('tickpipe ba')).toEqual(['backtest']);
-    expect(complete('tickpipe backtest --strat')).toEqual(['--strategy']);
+    expect(complete('tickpipe backtest --strat')).toEqual(['--strategy', '--strategy-timeout']);
     expect(complete('tickpipe backtest --strategy ')).toEqual([
       'buy-and-hold',
       'market-maker',
@@ -129,7 +129,7 @@ describe('completion', () => {
         `${stub}; words=(tickpipe backtest --st); CURRENT=3; _tickpipe`,
       ]).split('\n');
       expect(specs).toContain(
-        '--strategy[A built-in strategy name or a module path (./my-strategy.js, or .ts)]:value:(sma-cross mean-reversion momentum pairs market-maker buy-and-hold)',
+        '--strategy[A built-in strategy name, a module path (./my-strategy.js, or .ts), o…]:value:(sma-cross mean-reversion momentum pairs market-maker buy-and-hold)',
       );
       // The first sentence of the flag's description, cut to 70 characters with an ellipsis.
       expect(specs).toContain(

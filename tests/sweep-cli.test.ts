@@ -5,7 +5,7 @@
  */
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -138,7 +138,7 @@ describe('sweep: processes', () => {
     const examples = (Sweep.examples as { command: string }[]).map((e) =>
       e.command.replaceAll('<%= config.bin %>', 'tickpipe').replaceAll('<%= command.id %>', 'sweep'),
     );
-    expect(examples.length).toBe(4);
+    expect(examples.length).toBe(5);
     writeFileSync(
       join(dir, 'candles.ndjson'),
       readFileSync(data, 'utf8').split('\n').slice(0, 1500).join('\n'),
@@ -154,7 +154,8 @@ describe('sweep: processes', () => {
         child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
         child.on('close', (code) => resolve({ code, stdout, stderr }));
       });
-    // Example 3 needs parts 1 and 3 next to it, example 4 a partial result.
+    // Example 3 needs parts 1 and 3 next to it, example 4 a partial result, example 5 the strategy clients.
+    if (!existsSync(join(dir, 'examples'))) symlinkSync(join(ROOT, 'examples'), join(dir, 'examples'));
     for (const k of [1, 3])
       await sh(
         `tickpipe sweep candles.ndjson --sizing percent-equity:0.5 --grid fast=5..50:5 --grid slow=60,120 --shard ${k}/3 > part${k}.ndjson`,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Args, Flags, type Interfaces } from '@oclif/core';
 import { commonFlags, inputFlags, quietFlag, TickpipeCommand } from '../cli/base.js';
 import { didYouMean } from '../cli/suggest.js';
-import { backtest, createEngine, loadStrategy } from '../core/backtest/backtest.js';
+import { backtest, createEngine, type LoadedStrategy, loadStrategy } from '../core/backtest/backtest.js';
 import {
   type BacktestConfig,
   DEFAULT_CONFIG,
@@ -15,6 +15,7 @@ import {
   parseSizingFlag,
   splitBalanceFlags,
 } from '../core/backtest/config.js';
+import { DEFAULT_TIMEOUT_S } from '../core/backtest/exec/exec-strategy.js';
 import { RejectionTally } from '../core/backtest/rejections.js';
 import { BUILTIN_STRATEGIES } from '../core/backtest/strategies.js';
 import { UsageError } from '../core/errors.js';
@@ -42,7 +43,7 @@ The run is driven by the records' times only (no wall clock): the same input, co
 
 Configuration: --config FILE (JSON, docs/backtest.md; barter's system_config.json is read too), every key also settable by a flag that overrides it. Without balances the account starts with 10000 of the quote asset.
 
-Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/strategies.md); or --strategy ./my-strategy.js.`;
+Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/strategies.md); or --strategy ./my-strategy.js; or --strategy exec:COMMAND, a program in any language that reads one JSON line per event and answers one line of intents (docs/strategy-protocol.md).`;
 
   static override examples = [
     {
@@ -59,6 +60,12 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
       description: 'Market making on a rebuilt book with 5 ms latency',
       command:
         '<%= config.bin %> connect --replay capture.gz | <%= config.bin %> orderbook | <%= config.bin %> <%= command.id %> --strategy market-maker --latency-ms 5 --balance binance_spot:usdt=10000 --balance binance_spot:btc=1',
+    },
+    {
+      description:
+        'A strategy in Python, a process speaking NDJSON (docs/strategy-protocol.md), 5 s per reply at most',
+      command:
+        "<%= config.bin %> <%= command.id %> candles.ndjson --strategy 'exec:python3 examples/strategies/sma_cross.py' --param fast=10 --strategy-timeout 5s",
     },
     {
       description: 'Your own strategy module',
@@ -81,10 +88,14 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
         'File of "instrument" records (as fetch --kind instruments writes) for tick, lot and minimum notional.',
     }),
     strategy: Flags.string({
-      description: 'A built-in strategy name or a module path (./my-strategy.js, or .ts).',
+      description:
+        "A built-in strategy name, a module path (./my-strategy.js, or .ts), or exec:'COMMAND', a process speaking NDJSON (docs/strategy-protocol.md).",
       // -s is --symbol everywhere else; here it is a deprecated spelling of --strategy for a release.
       charAliases: ['s'],
       deprecateAliases: true,
+    }),
+    'strategy-timeout': Flags.string({
+      description: `With --strategy exec:...: how long one reply may take (10s, 500ms; default ${DEFAULT_TIMEOUT_S}s); then the process is killed and the run ends with exit 1.`,
     }),
     param: Flags.string({
       description: 'A strategy parameter KEY=VALUE (repeatable, or comma-separated: fast=10,slow=30).',
@@ -231,10 +242,29 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
     const { args, flags } = await this.parse(Backtest);
     const { config, params } = configFromFlags(flags);
     const spec = flags.strategy ?? config.strategy.name;
-    const strategy = await loadStrategy(spec, params).catch((error: unknown) => {
+    const instruments = await readInstruments(flags.instruments, this.io.stdin);
+    const strategy = await loadStrategy(spec, params, {
+      config,
+      ...(instruments === undefined ? {} : { instruments }),
+    }).catch((error: unknown) => {
       throw strategyHint(error, spec);
     });
-    const instruments = await readInstruments(flags.instruments, this.io.stdin);
+    try {
+      await this.runWith(args.file, flags, config, strategy, instruments);
+      strategy.close?.(!this.abort.signal.aborted);
+    } finally {
+      strategy.close?.(false);
+    }
+  }
+
+  private async runWith(
+    file: string | undefined,
+    flags: BacktestFlags,
+    config: BacktestConfig,
+    strategy: LoadedStrategy,
+    instruments: WireRecord[] | undefined,
+  ): Promise<void> {
+    const args = { file };
     // --store: the records straight from a columnar store (docs/store.md), no NDJSON in between.
     if (flags.store === undefined && flags.symbol.length > 0)
       throw new UsageError('--symbol selects from a store: give --store DIR too');
@@ -338,6 +368,8 @@ export function configFromFlags(flags: BacktestFlags): {
   if (flags['on-disable'] !== undefined) config.on_disable = flags['on-disable'] as 'keep' | 'close';
   if (flags['strict-instruments'] !== undefined) config.strict_instruments = flags['strict-instruments'];
   if (flags.seed !== undefined) config.seed = flags.seed;
+  if (flags['strategy-timeout'] !== undefined)
+    config.strategy.timeout_s = parseStrategyTimeout(flags['strategy-timeout']);
   if (flags['equity-every'] !== undefined) {
     const us = parseDuration(flags['equity-every']);
     if (us === undefined)
@@ -377,6 +409,15 @@ export async function readInstruments(
   const instruments = all.filter((r) => r.type === 'instrument');
   if (instruments.length === 0) throw new UsageError(`${path}: no "instrument" records`);
   return instruments;
+}
+
+/** --strategy-timeout: a duration (10s, 500ms) or plain seconds, as seconds. */
+function parseStrategyTimeout(flag: string): number {
+  const text = flag.trim();
+  const us = parseDuration(/^\d+(\.\d+)?$/.test(text) ? `${text}s` : text);
+  if (us === undefined)
+    throw new UsageError(`--strategy-timeout: expected a duration (10s, 500ms), found "${flag}"`);
+  return us / 1e6;
 }
 
 /** An unknown built-in strategy name, with the closest one ("smacross": "sma-cross"). */

@@ -59,6 +59,12 @@ A failed run is a record with its "error" and the sweep goes on; the exit code i
       command:
         '<%= config.bin %> <%= command.id %> candles.ndjson --sizing percent-equity:0.5 --grid fast=5..50:5 --grid slow=60,120 --resume partial.ndjson > runs.ndjson',
     },
+    {
+      description:
+        'A strategy in Python over a 2x1 grid: each run starts its own process (docs/strategy-protocol.md)',
+      command:
+        "<%= config.bin %> <%= command.id %> candles.ndjson --strategy 'exec:python3 examples/strategies/sma_cross.py' --grid fast=5,10 --grid slow=30 --strategy-timeout 5s",
+    },
   ];
 
   static override strict = false;
@@ -232,7 +238,8 @@ A failed run is a record with its "error" and the sweep goes on; the exit code i
         throw new UsageError(`--risk-free: expected a rate such as 0.04, found "${flags['risk-free']}"`);
       const { config, params } = configFromFlags(flags as never);
       const strategy = flags.strategy ?? config.strategy.name;
-      await loadStrategy(strategy, params); // an unknown strategy is a usage error before the data is read
+      // An unknown strategy is a usage error before the data is read (an exec: one is started and ended).
+      (await loadStrategy(strategy, params, { config })).close?.(false);
       const instruments = await readInstruments(flags.instruments, this.io.stdin);
       const request: SweepRequest = {
         grid: flags.grid,

@@ -13,6 +13,7 @@ import { type RecordStream, runStage } from '../io/stream.js';
 import { MarketIntake, validateMarket } from '../records/intake.js';
 import type { WireRecord } from '../records/record.js';
 import type { BacktestConfig } from './config.js';
+import { EXEC_PREFIX, ExecStrategy } from './exec/exec-strategy.js';
 import { indicators } from './indicators.js';
 import { BUILTIN_STRATEGIES, builtinStrategy } from './strategies.js';
 import type { Strategy, StrategyFactory } from './strategy.js';
@@ -22,6 +23,34 @@ export interface LoadedStrategy {
   readonly name: string;
   readonly strategy: Strategy;
   readonly params: Record<string, unknown>;
+  /** Ends what the strategy holds (an `exec:` process): `ended` when the run completed. */
+  readonly close?: (ended: boolean) => void;
+}
+
+/** What starting an `exec:` strategy needs besides its parameters. */
+export interface LoadOptions {
+  /** The run's configuration: its instruments are told in `hello`, its strategy.timeout_s times replies. */
+  readonly config?: BacktestConfig;
+  /** --instruments records, told in `hello` too. */
+  readonly instruments?: readonly WireRecord[];
+}
+
+/** `exec:COMMAND`: a process speaking the strategy protocol (docs/strategy-protocol.md). */
+function loadExec(spec: string, given: Record<string, unknown>, options: LoadOptions): LoadedStrategy {
+  const command = spec.slice(EXEC_PREFIX.length).trim();
+  if (command === '') throw new UsageError(`--strategy ${spec}: expected a command after "exec:"`);
+  const timeoutS = options.config?.strategy.timeout_s;
+  const strategy = new ExecStrategy(command, {
+    params: given,
+    instruments: [...(options.config?.instruments ?? []), ...(options.instruments ?? [])],
+    ...(timeoutS === undefined ? {} : { timeoutS }),
+  });
+  return {
+    name: strategy.hello.name ?? spec,
+    strategy,
+    params: strategy.hello.params ?? { ...given },
+    close: (ended) => strategy.close(ended),
+  };
 }
 
 /** The defaults with the given parameters over them; a parameter the strategy does not have is a usage error (a misspelling would silently do nothing). */
@@ -43,12 +72,17 @@ function isModulePath(spec: string): boolean {
 }
 
 /**
- * A built-in strategy by name, or a module by path (`./my-strategy.js`, or `.ts`/`.mts`, types stripped
+ * A built-in strategy by name, `exec:COMMAND` (a process: exec/), or a module by path (`./my-strategy.js`, or `.ts`/`.mts`, types stripped
  * on the fly: ts-import.ts). A module exports `create(params, tools)` (named or default), or a default function that
  * is `create`; optionally `defaults` (its parameters, which makes unknown ones an error) and `name`.
  */
-export async function loadStrategy(spec: string, given: Record<string, unknown>): Promise<LoadedStrategy> {
+export async function loadStrategy(
+  spec: string,
+  given: Record<string, unknown>,
+  options: LoadOptions = {},
+): Promise<LoadedStrategy> {
   const tools = { indicators };
+  if (spec.startsWith(EXEC_PREFIX)) return loadExec(spec, given, options);
   if (!isModulePath(spec)) {
     const factory = builtinStrategy(spec);
     if (factory === undefined)
@@ -109,12 +143,20 @@ export interface BacktestOptions {
   readonly warn?: (message: string) => void;
 }
 
+/** The loaded strategy of each engine createEngine made, for closeStrategyOf. */
+const strategyOf = new WeakMap<BacktestEngine, LoadedStrategy>();
+
+/** Ends what the engine's strategy holds (an `exec:` process); `ended`: the run completed. */
+export function closeStrategyOf(engine: BacktestEngine, ended = false): void {
+  strategyOf.get(engine)?.close?.(ended);
+}
+
 export function createEngine(options: BacktestOptions): BacktestEngine {
   const config = {
     ...options.config,
     strategy: { name: options.strategy.name, params: options.strategy.params },
   };
-  return new BacktestEngine({
+  const engine = new BacktestEngine({
     config,
     strategy: options.strategy.strategy,
     strategyName: options.strategy.name,
@@ -122,6 +164,8 @@ export function createEngine(options: BacktestOptions): BacktestEngine {
     ...(options.source === undefined ? {} : { source: options.source }),
     ...(options.warn === undefined ? {} : { warn: options.warn }),
   });
+  strategyOf.set(engine, options.strategy);
+  return engine;
 }
 
 /** The market record types each fill model fills orders from. */

@@ -102,6 +102,8 @@ export interface SizingConfig {
 export interface StrategyConfig {
   name: string;
   params: Record<string, unknown>;
+  /** An `exec:` strategy: how long one reply may take, in seconds (--strategy-timeout). */
+  timeout_s?: number | undefined;
 }
 
 export interface BacktestConfig {
@@ -460,10 +462,14 @@ export function parseConfig(json: unknown, source: string): BacktestConfig {
     const s = json.strategy;
     const where = `${source}: strategy`;
     if (!isObj(s)) throw new UsageError(`${where}: expected an object`);
-    checkKeys(where, s, ['name', 'params']);
+    checkKeys(where, s, ['name', 'params', 'timeout_s']);
     if (s.params !== undefined && !isObj(s.params))
       throw new UsageError(`${where}.params: expected an object`);
-    cfg.strategy = { name: str(`${where}.name`, s.name), params: (s.params as Obj | undefined) ?? {} };
+    cfg.strategy = {
+      name: str(`${where}.name`, s.name),
+      params: (s.params as Obj | undefined) ?? {},
+      timeout_s: optNum(`${where}.timeout_s`, s.timeout_s),
+    };
   }
   if (json.close_at_end !== undefined) cfg.close_at_end = bool(`${source}: close_at_end`, json.close_at_end);
   if (json.equity_every_ms !== undefined)

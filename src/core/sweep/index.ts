@@ -5,6 +5,7 @@
  * error before the first run.
  */
 
+import { closeStrategyOf } from '../backtest/backtest.js';
 import { prepareData } from '../engine/data.js';
 import { UsageError } from '../errors.js';
 import type { RecordStream } from '../io/stream.js';
@@ -132,7 +133,7 @@ export async function* runSweep(input: RecordStream, req: SweepRequest, source =
   const done = req.resume === undefined ? undefined : resumedRuns(all, req.resume.records, req.resume.source);
   const ctx: SweepContext = { ...req.ctx, source };
   // An unknown strategy parameter is the same for every run: a usage error now, not N failed runs.
-  await engineFor(ctx, all[0]!.params, () => {});
+  closeStrategyOf(await engineFor(ctx, all[0]!.params, () => {}));
   const records: WireRecord[] = [];
   for await (const batch of input) for (const r of batch) records.push(r);
   if (records.length === 0) return; // no data, no runs (an empty input gives no output)

@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { closeStrategyOf } from '../backtest/backtest.js';
 import type { PreparedData } from '../engine/data.js';
 import { serialize, type WireRecord } from '../records/record.js';
 import { preparedRunData } from './columns.js';
@@ -26,9 +27,14 @@ export async function keepRuns(
     const out = createWriteStream(file);
     const engine = await engineFor(ctx, job.params, () => {});
     const pending: string[] = [];
-    drive(preparedRunData(data), engine, (records: WireRecord[]) => {
-      for (const r of records) pending.push(serialize(r));
-    });
+    try {
+      drive(preparedRunData(data), engine, (records: WireRecord[]) => {
+        for (const r of records) pending.push(serialize(r));
+      });
+      closeStrategyOf(engine, true);
+    } finally {
+      closeStrategyOf(engine);
+    }
     // Written in slices, each slice waiting for the file to drain.
     for (let i = 0; i < pending.length; i += 4096) {
       if (!out.write(`${pending.slice(i, i + 4096).join('\n')}\n`)) await once(out, 'drain');

@@ -5,7 +5,7 @@
  * The same function runs in process (-j 1) and in every worker, so the figures cannot differ.
  */
 
-import { createEngine, loadStrategy } from '../backtest/backtest.js';
+import { closeStrategyOf, createEngine, loadStrategy } from '../backtest/backtest.js';
 import type { BacktestConfig } from '../backtest/config.js';
 import type { BacktestEngine } from '../engine/engine.js';
 import type { WireRecord } from '../records/record.js';
@@ -69,7 +69,10 @@ export async function engineFor(
   warn: (m: string) => void,
 ): Promise<BacktestEngine> {
   const r = resolveRun(ctx, params);
-  const strategy = await loadStrategy(ctx.strategy, r.params);
+  const strategy = await loadStrategy(ctx.strategy, r.params, {
+    config: r.config,
+    ...(ctx.instruments === undefined ? {} : { instruments: ctx.instruments }),
+  });
   return createEngine({
     config: r.config,
     strategy,
@@ -108,8 +111,9 @@ export function drive(
 export async function runOne(data: RunData, ctx: SweepContext, job: Job): Promise<RunResult> {
   const started = performance.now();
   const warnings: string[] = [];
+  let engine: BacktestEngine | undefined;
   try {
-    const engine = await engineFor(ctx, job.params, (m) => warnings.push(m));
+    engine = await engineFor(ctx, job.params, (m) => warnings.push(m));
     const summarizer = new Summarizer({ ...ctx.summary, source: ctx.source });
     const sink: WireRecord[] = [];
     drive(
@@ -121,11 +125,14 @@ export async function runOne(data: RunData, ctx: SweepContext, job: Job): Promis
       job.end,
       job.start,
     );
+    closeStrategyOf(engine, true);
     summarizer.finish(sink);
     const summary = sink.findLast((r) => r.type === 'summary');
     if (summary === undefined) throw new Error('the run wrote no account records to summarise');
     return { run: job.run, figures: figuresOf(summary), wallMs: performance.now() - started, warnings };
   } catch (error) {
     return { run: job.run, error: (error as Error).message, wallMs: performance.now() - started, warnings };
+  } finally {
+    if (engine !== undefined) closeStrategyOf(engine);
   }
 }

@@ -16,7 +16,7 @@
  * records, so `summarize` and `drawdown` read it as one ordinary run.
  */
 
-import { createEngine, loadStrategy } from '../backtest/backtest.js';
+import { createEngine, type LoadedStrategy, loadStrategy } from '../backtest/backtest.js';
 import type { Decision, Strategy, StrategyContext } from '../backtest/strategy.js';
 import type { PreparedData } from '../engine/data.js';
 import { UsageError } from '../errors.js';
@@ -232,12 +232,19 @@ async function* stitched(
   warn?: (m: string) => void,
 ): RecordStream {
   const folds = [];
+  const loadedAll: LoadedStrategy[] = [];
+  const opts = {
+    config: ctx.config,
+    ...(ctx.instruments === undefined ? {} : { instruments: ctx.instruments }),
+  };
   for (const w of winners) {
     const r = resolveRun(ctx, w.job.params);
-    const loaded = await loadStrategy(ctx.strategy, r.params);
+    const loaded = await loadStrategy(ctx.strategy, r.params, opts);
+    loadedAll.push(loaded);
     folds.push({ from: w.fold.testFrom, to: w.fold.testTo, strategy: loaded.strategy });
   }
-  const base = await loadStrategy(ctx.strategy, { ...ctx.params });
+  const base = await loadStrategy(ctx.strategy, { ...ctx.params }, opts);
+  loadedAll.push(base);
   const engine = createEngine({
     config: ctx.config,
     strategy: { name: base.name, params: base.params, strategy: new FoldSwitch(folds) },
@@ -247,14 +254,19 @@ async function* stitched(
   });
   const from = winners[0]!.fold.testFrom;
   const out: WireRecord[][] = [];
-  drive(
-    preparedRunData(data),
-    engine,
-    (records) => {
-      const kept = records.filter((r) => r.type === 'balance' || (parseTime(r.time)?.us ?? from) >= from);
-      if (kept.length > 0) out.push(kept);
-    },
-    winners.at(-1)!.fold.test[1],
-  );
+  try {
+    drive(
+      preparedRunData(data),
+      engine,
+      (records) => {
+        const kept = records.filter((r) => r.type === 'balance' || (parseTime(r.time)?.us ?? from) >= from);
+        if (kept.length > 0) out.push(kept);
+      },
+      winners.at(-1)!.fold.test[1],
+    );
+    for (const l of loadedAll) l.close?.(true);
+  } finally {
+    for (const l of loadedAll) l.close?.(false);
+  }
   yield* out;
 }
