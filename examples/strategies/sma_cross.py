@@ -45,9 +45,10 @@ class SMA:
         self.values = deque()
         self.places = deque()
 
-    def update(self, x):
+    def update(self, x, places):
+        """Adds x, whose decimal_places(x) the caller gives (one count for both averages)."""
         self.values.append(x)
-        self.places.append(decimal_places(x))
+        self.places.append(places)
         if len(self.values) > self.n:
             self.values.popleft()
             self.places.popleft()
@@ -111,8 +112,10 @@ def main():
         st = states.get(key)
         if st is None:
             st = states[key] = (SMA(fast), SMA(slow), CrossOver())
-        f = st[0].update(r["close"])
-        s = st[1].update(r["close"])
+        c = r["close"]
+        d = decimal_places(c)
+        f = st[0].update(c, d)
+        s = st[1].update(c, d)
         reply = none
         if f is not None and s is not None:
             cross = st[2].update(f, s)
