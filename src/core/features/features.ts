@@ -19,6 +19,7 @@ import type { ByteStream, RecordStream, Stage } from '../io/stream.js';
 import { runStage } from '../io/stream.js';
 import { attachText, derive, rawOf, serialize, type WireRecord, whereOf } from '../records/record.js';
 import { type CandleIn, type Feature, parseFeature } from './registry.js';
+import { CandleScan, scanCandle } from './scan.js';
 
 export interface FeaturesOptions {
   /** The `--add` specs, in column order. */
@@ -30,6 +31,13 @@ const FIELDS = ['open', 'high', 'low', 'close', 'volume'] as const;
 
 /** The ASCII white space String.prototype.trimEnd removes (tab, line feed, vertical tab, form feed, carriage return, space). */
 const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13);
+
+/** True when `v` is the string whose (ASCII) bytes are `b[s, e)`. */
+function isText(v: unknown, b: Buffer, s: number, e: number): boolean {
+  if (typeof v !== 'string' || v.length !== e - s) return false;
+  for (let i = 0; i < v.length; i++) if (v.charCodeAt(i) !== b[s + i]) return false;
+  return true;
+}
 
 export class FeatureStage implements Stage {
   private readonly series = new Map<string, Feature[]>();
@@ -44,6 +52,11 @@ export class FeatureStage implements Stage {
   private last: Feature[] | undefined;
   /** The current candle's values, in column order (reused). */
   private readonly values: (number | null)[];
+  /** The scanner's result (reused) and the column names as it matches them (`sma_20":`). */
+  private readonly scan = new CandleScan();
+  private readonly columnNames: readonly Buffer[];
+  /** The most bytes the columns add to a line. */
+  private readonly room: number;
 
   constructor(private readonly options: FeaturesOptions) {
     if (options.specs.length === 0) throw new UsageError('give at least one --add (such as --add sma:20)');
@@ -56,36 +69,46 @@ export class FeatureStage implements Stage {
     this.columns = cols;
     this.heads = cols.map((c) => `,${JSON.stringify(c)}:`);
     this.headBytes = this.heads.map((h) => Buffer.from(h, 'utf8'));
+    this.columnNames = cols.map((c) => Buffer.from(`${c}":`, 'utf8'));
+    // A number's text is at most 25 bytes ("-1.2345678901234567e-308"), then `}` and a newline.
+    this.room = this.headBytes.reduce((n, h) => n + h.length + 25, 2);
     this.values = cols.map(() => null);
+  }
+
+  /** The features of a series, made on its first candle; remembered as the last series. */
+  private seriesOf(exchange: unknown, symbol: unknown, interval: unknown): Feature[] {
+    const key = `${String(exchange)}\u0000${String(symbol)}\u0000${String(interval)}`;
+    let fs = this.series.get(key);
+    if (fs === undefined) {
+      fs = this.options.specs.map((s) => parseFeature(s));
+      this.series.set(key, fs);
+    }
+    this.last = fs;
+    this.lastExchange = exchange;
+    this.lastSymbol = symbol;
+    this.lastInterval = interval;
+    return fs;
   }
 
   /** Updates the candle's series and fills `values`; throws for a field that is not a number. */
   private compute(rec: WireRecord): void {
-    let fs = this.last;
-    if (
-      fs === undefined ||
-      rec.exchange !== this.lastExchange ||
-      rec.symbol !== this.lastSymbol ||
-      rec.interval !== this.lastInterval
-    ) {
-      const key = `${String(rec.exchange)}\u0000${String(rec.symbol)}\u0000${String(rec.interval)}`;
-      fs = this.series.get(key);
-      if (fs === undefined) {
-        fs = this.options.specs.map((s) => parseFeature(s));
-        this.series.set(key, fs);
-      }
-      this.last = fs;
-      this.lastExchange = rec.exchange;
-      this.lastSymbol = rec.symbol;
-      this.lastInterval = rec.interval;
-    }
+    const fs =
+      this.last !== undefined &&
+      rec.exchange === this.lastExchange &&
+      rec.symbol === this.lastSymbol &&
+      rec.interval === this.lastInterval
+        ? this.last
+        : this.seriesOf(rec.exchange, rec.symbol, rec.interval);
     for (const f of FIELDS)
       if (typeof rec[f] !== 'number')
         throw new DataError(
           whereOf(rec, this.options.source),
           `expected a number for "${f}", found ${JSON.stringify(rec[f])}`,
         );
-    const c = rec as unknown as CandleIn;
+    this.update(fs, rec as unknown as CandleIn);
+  }
+
+  private update(fs: readonly Feature[], c: CandleIn): void {
     let j = 0;
     for (const f of fs) {
       const vals = f.update(c);
@@ -145,12 +168,41 @@ export class FeatureStage implements Stage {
       return;
     }
     this.compute(rec);
-    out.ensure(end - s + this.columns.length * 64 + 2);
+    this.writeLine(line, s, end, out);
+  }
+
+  /**
+   * Byte mode's fast way: the candle on `line[s, stop)` read by `scanCandle` (no JSON.parse, no
+   * record) and its output line written into `out`, the same bytes `pushBytes` writes for it. False,
+   * with nothing done, for a line the scanner declines (scan.ts says which): then the caller parses
+   * it and calls `pushBytes`.
+   */
+  pushLine(line: Buffer, s: number, stop: number, out: ByteOut): boolean {
+    const r = this.scan;
+    if (!scanCandle(line, s, stop, r, this.columnNames)) return false;
+    const fs =
+      this.last !== undefined &&
+      isText(this.lastExchange, line, r.exchangeStart, r.exchangeEnd) &&
+      isText(this.lastSymbol, line, r.symbolStart, r.symbolEnd) &&
+      isText(this.lastInterval, line, r.intervalStart, r.intervalEnd)
+        ? this.last
+        : this.seriesOf(
+            line.toString('latin1', r.exchangeStart, r.exchangeEnd),
+            line.toString('latin1', r.symbolStart, r.symbolEnd),
+            line.toString('latin1', r.intervalStart, r.intervalEnd),
+          );
+    this.update(fs, r);
+    this.writeLine(line, s, stop - 1, out);
+    return true;
+  }
+
+  /** `line[s, end)` (a candle's text less its closing brace), the columns, `}` and a newline into `out`. */
+  private writeLine(line: Buffer, s: number, end: number, out: ByteOut): void {
+    out.ensure(end - s + this.room);
     const b = out.buf;
     let at = out.at + line.copy(b, out.at, s, end);
     for (let i = 0; i < this.columns.length; i++) {
       const head = this.headBytes[i]!;
-      out.ensure(head.length + 32);
       for (let k = 0; k < head.length; k++) b[at++] = head[k]!;
       const x = this.values[i]!;
       const t = x === null ? 'null' : String(x);
@@ -193,10 +245,13 @@ export async function* featuresNdjson(input: NdjsonInput, stage: FeatureStage): 
         if (e === -1) e = bytes.length;
         const stop = e > s && bytes[e - 1] === 13 ? e - 1 : e;
         if (stop - s > max) throw tooLong(source, line, max);
-        const rec = parseLine(bytes.toString('utf8', s, stop), line, source, policy);
-        if (rec !== undefined) {
-          stage.pushBytes(rec, bytes, s, stop, out);
-          records++;
+        if (stage.pushLine(bytes, s, stop, out)) records++;
+        else {
+          const rec = parseLine(bytes.toString('utf8', s, stop), line, source, policy);
+          if (rec !== undefined) {
+            stage.pushBytes(rec, bytes, s, stop, out);
+            records++;
+          }
         }
         line++;
         s = e + 1;
