@@ -20,6 +20,7 @@ import { runStage } from '../io/stream.js';
 import { attachText, derive, rawOf, serialize, type WireRecord, whereOf } from '../records/record.js';
 import { type CandleIn, type Feature, parseFeature } from './registry.js';
 import { CandleScan, scanCandle } from './scan.js';
+import { writeShortest } from './shortest.js';
 
 export interface FeaturesOptions {
   /** The `--add` specs, in column order. */
@@ -205,8 +206,13 @@ export class FeatureStage implements Stage {
       const head = this.headBytes[i]!;
       for (let k = 0; k < head.length; k++) b[at++] = head[k]!;
       const x = this.values[i]!;
-      const t = x === null ? 'null' : String(x);
-      for (let k = 0; k < t.length; k++) b[at++] = t.charCodeAt(k);
+      if (x === null) {
+        b[at] = 110; // null
+        b[at + 1] = 117;
+        b[at + 2] = 108;
+        b[at + 3] = 108;
+        at += 4;
+      } else at = writeShortest(b, at, x);
     }
     b[at++] = 125; // }
     b[at++] = 10;
