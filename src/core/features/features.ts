@@ -112,8 +112,8 @@ export class FeatureStage implements Stage {
   private update(fs: readonly Feature[], c: CandleIn): void {
     let j = 0;
     for (const f of fs) {
-      const vals = f.update(c);
-      for (let i = 0; i < f.columns.length; i++) this.values[j++] = vals[i] ?? null;
+      f.update(c, this.values, j);
+      j += f.columns.length;
     }
   }
 
