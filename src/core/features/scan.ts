@@ -186,6 +186,32 @@ function number(s: Uint8Array, k: number, end: number, r: CandleScan): number {
   return k;
 }
 
+/** A JSON number at `k`, not needed (its grammar checked, its value not read); the index after it, or -1. */
+function skipNumber(s: Uint8Array, k: number): number {
+  let c = s[k]!;
+  if (c === MINUS) c = s[++k]!;
+  if (c === ZERO) c = s[++k]!;
+  else {
+    if (c < ZERO || c > NINE) return -1;
+    do c = s[++k]!;
+    while (c >= ZERO && c <= NINE);
+  }
+  if (c === DOT) {
+    c = s[++k]!;
+    if (c < ZERO || c > NINE) return -1;
+    do c = s[++k]!;
+    while (c >= ZERO && c <= NINE);
+  }
+  if (c === LOWER_E || c === UPPER_E) {
+    c = s[++k]!;
+    if (c === PLUS || c === MINUS) c = s[++k]!;
+    if (c < ZERO || c > NINE) return -1;
+    do c = s[++k]!;
+    while (c >= ZERO && c <= NINE);
+  }
+  return k;
+}
+
 const TRUE = Buffer.from('true', 'latin1');
 const FALSE = Buffer.from('false', 'latin1');
 const NULL = Buffer.from('null', 'latin1');
@@ -260,6 +286,9 @@ export function scanCandle(
       if (wordAt(s, k, TRUE) || wordAt(s, k, NULL)) k += 4;
       else if (wordAt(s, k, FALSE)) k += 5;
       else return false;
+    } else if (key === OTHER) {
+      k = skipNumber(s, k);
+      if (k < 0) return false;
     } else {
       if (key === TIME || key === EXCHANGE || key === SYMBOL || key === INTERVAL) return false;
       k = number(s, k, last, r);
@@ -269,7 +298,7 @@ export function scanCandle(
       else if (key === LOW) r.low = r.value;
       else if (key === CLOSE) r.close = r.value;
       else if (key === VOLUME) r.volume = r.value;
-      if (key !== OTHER) r.seen |= 1 << (key - OPEN);
+      r.seen |= 1 << (key - OPEN);
     }
     if (k > last) return false;
   }

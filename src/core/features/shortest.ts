@@ -46,6 +46,8 @@ const LOW = 1 - HIGH;
 
 /** The 17 digits of the chosen decimal (scratch). */
 const digits = new Uint8Array(17);
+/** 00 to 99, two digits (values 0 to 9) each. */
+const PAIRS = Uint8Array.from({ length: 200 }, (_, i) => (i & 1 ? (i >> 1) % 10 : Math.floor((i >> 1) / 10)));
 
 /** Writes `x` (finite) as `String(x)` writes it, as ASCII into `b` at `at`; returns the index after it. Needs 25 bytes of room. */
 export function writeShortest(b: Uint8Array, at: number, x: number): number {
@@ -151,16 +153,22 @@ function fast(b: Uint8Array, at: number, x: number, a: number): number {
     cL = 0;
   }
   if (cH >= 1000000000) return -1;
-  for (let i = 8; i >= 0; i--) {
-    const q = (cH / 10) | 0;
-    digits[i] = cH - q * 10;
-    cH = q;
-  }
-  for (let i = 16; i >= 9; i--) {
-    const q = (cL / 10) | 0;
-    digits[i] = cL - q * 10;
+  // Two digits a division: cL's 8 into digits[9..16], cH's 9 into digits[0..8].
+  for (let i = 15; i >= 9; i -= 2) {
+    const q = (cL / 100) | 0;
+    const d = (cL - q * 100) << 1;
+    digits[i] = PAIRS[d]!;
+    digits[i + 1] = PAIRS[d + 1]!;
     cL = q;
   }
+  for (let i = 7; i >= 1; i -= 2) {
+    const q = (cH / 100) | 0;
+    const d = (cH - q * 100) << 1;
+    digits[i] = PAIRS[d]!;
+    digits[i + 1] = PAIRS[d + 1]!;
+    cH = q;
+  }
+  digits[0] = cH;
   let n = 17 - j;
   while (n > 1 && digits[n - 1] === 0) n--;
   // The point after the first 17 - k digits of the 17-digit frame.
