@@ -50,11 +50,17 @@ export interface CandleIn {
 /** One added indicator: its columns, and a step that writes their values for a candle (null in warm-up). */
 export interface Feature {
   readonly columns: readonly string[];
-  /** Updates the indicator with `c` and writes its columns' values to `out[at]`, `out[at + 1]`, ... */
-  update(c: CandleIn, out: (number | null)[], at: number): void;
+  /**
+   * Updates the indicator with `c` and writes its columns' values to `out[at]`, `out[at + 1]`, ...:
+   * NaN for a column that is null (in warm-up, or not finite), so that the row is plain doubles.
+   */
+  update(c: CandleIn, out: Float64Array, at: number): void;
 }
 
-/** An indicator's output for one candle: its one value, or its values in column order (undefined in warm-up). */
+/**
+ * An indicator's output for one candle: its one value, or its values in column order (undefined in
+ * warm-up, for all its columns). An array returned may be the same one each time (read at once).
+ */
 type Output = number | undefined | readonly (number | undefined)[];
 
 interface Definition {
@@ -108,9 +114,14 @@ const DEFINITIONS: Record<string, Definition> = {
     summary: 'MACD line, its signal EMA, the histogram',
     make: (p) => {
       const i = new MACD(p[0], p[1], p[2]);
+      // One array of doubles for every candle, no object per value.
+      const o = [0, 0, 0];
       return (c) => {
-        const r = i.update(c.close);
-        return [r?.macd, r?.signal, r?.histogram];
+        if (!i.step(c.close)) return undefined;
+        o[0] = i.lastMacd;
+        o[1] = i.lastSignal;
+        o[2] = i.lastHistogram;
+        return o;
       };
     },
   },
@@ -325,12 +336,16 @@ export function parseFeature(spec: string, flag = '--add'): Feature {
     update: (c, out, at) => {
       const r = step(c);
       if (typeof r === 'object') for (let i = 0; i < columns.length; i++) out[at + i] = columnValue(r[i]);
-      else out[at] = columnValue(r);
+      else {
+        // One value, or undefined for all the columns (in warm-up).
+        out[at] = columnValue(r);
+        for (let i = 1; i < columns.length; i++) out[at + i] = Number.NaN;
+      }
     },
   };
 }
 
-/** A column's value: null in warm-up and for what is not finite (JSON has no NaN or Infinity). */
-function columnValue(x: number | undefined): number | null {
-  return x === undefined || !Number.isFinite(x) ? null : x;
+/** A column's value, NaN for null: in warm-up and for what is not finite (JSON has no NaN or Infinity). */
+function columnValue(x: number | undefined): number {
+  return x === undefined || !Number.isFinite(x) ? Number.NaN : x;
 }

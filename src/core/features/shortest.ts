@@ -38,6 +38,7 @@ const FAR = 1e300;
 /** Decisions this close to the edge (in units of D's last digit) are left to String(x). */
 const MARGIN = 1e-9;
 
+const input = new Float64Array(1);
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
 /** The index of the word holding the sign, exponent and high mantissa bits. */
@@ -56,14 +57,21 @@ export function writeShortest(b: Uint8Array, at: number, x: number): number {
     if (x < 0) b[at++] = 45;
     return writeWhole(b, at, a);
   }
-  const end = a >= 1e-6 && a < 1e17 ? fast(b, at, x, a) : -1;
+  let end = -1;
+  if (a >= 1e-6 && a < 1e17) {
+    // Handed over in a typed array: a double passed as an argument to a call not inlined is boxed.
+    input[0] = x;
+    end = fast(b, at);
+  }
   return end >= 0 ? end : slow(b, at, x);
 }
 
 /** `writeShortest` without the fallback: -1 (nothing written) where it would call String(x). For tests: how often the fast path is taken. */
 export function tryShortest(b: Uint8Array, at: number, x: number): number {
   const a = x < 0 ? -x : x;
-  return a >= 1e-6 && a < 1e17 ? fast(b, at, x, a) : -1;
+  if (!(a >= 1e-6 && a < 1e17)) return -1;
+  input[0] = x;
+  return fast(b, at);
 }
 
 function slow(b: Uint8Array, at: number, x: number): number {
@@ -72,8 +80,10 @@ function slow(b: Uint8Array, at: number, x: number): number {
   return at;
 }
 
-/** The fast path for 1e-6 <= a = |x| < 1e17; -1 when it leaves the decision to String(x). */
-function fast(b: Uint8Array, at: number, x: number, a: number): number {
+/** The fast path for x = input[0], 1e-6 <= |x| < 1e17; -1 when it leaves the decision to String(x). */
+function fast(b: Uint8Array, at: number): number {
+  const x = input[0]!;
+  const a = x < 0 ? -x : x;
   f64[0] = a;
   const hi = u32[HIGH]!;
   const exp = hi >>> 20;
