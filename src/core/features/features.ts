@@ -13,7 +13,7 @@ import { isUtf8 } from 'node:buffer';
 import type { NdjsonInput } from '../book/orderbook.js';
 import { DataError, UsageError } from '../errors.js';
 import { ByteOut } from '../io/bytes.js';
-import { DEFAULT_MAX_LINE_BYTES, type LineCounter, parseLine, tooLong, wholeLines } from '../io/lines.js';
+import { DEFAULT_MAX_LINE_BYTES, eachLine, type LineCounter, parseLine, wholeLines } from '../io/lines.js';
 
 import type { ByteStream, RecordStream, Stage } from '../io/stream.js';
 import { runStage } from '../io/stream.js';
@@ -272,28 +272,16 @@ export async function* featuresNdjson(input: NdjsonInput, stage: FeatureStage): 
   for await (const bytes of wholeLines(input.chunks, source, max, at, input.signal)) {
     const out = new ByteOut(bytes.length * 2 + 4096);
     let records = 0;
-    let line = at.line;
-    let s = 0;
-    try {
-      while (s < bytes.length) {
-        let e = bytes.indexOf(10, s);
-        if (e === -1) e = bytes.length;
-        const stop = e > s && bytes[e - 1] === 13 ? e - 1 : e;
-        if (stop - s > max) throw tooLong(source, line, max);
-        if (stage.pushLine(bytes, s, stop, out)) records++;
-        else {
-          const rec = parseLine(bytes.toString('utf8', s, stop), line, source, policy);
-          if (rec !== undefined) {
-            stage.pushBytes(rec, bytes, s, stop, out);
-            records++;
-          }
+    eachLine(bytes, at, source, max, (s, stop, line) => {
+      if (stage.pushLine(bytes, s, stop, out)) records++;
+      else {
+        const rec = parseLine(bytes.toString('utf8', s, stop), line, source, policy);
+        if (rec !== undefined) {
+          stage.pushBytes(rec, bytes, s, stop, out);
+          records++;
         }
-        line++;
-        s = e + 1;
       }
-    } finally {
-      at.line = line;
-    }
+    });
     if (records > 0) yield { bytes: out.bytes(), records };
   }
 }
