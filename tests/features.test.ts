@@ -186,7 +186,7 @@ describe('features: the byte path (the command) and the record path (the library
     })();
   }
 
-  /** Two instruments interleaved, trades, a bad line, a blank line, a record that already has sma_20, trailing white space, CRLF, non-ASCII text and a line that is not valid UTF-8. */
+  /** Two instruments interleaved, trades, a reordered candle with numbers of every form, a bad line, a blank line, a record that already has sma_20, trailing white space, CRLF, non-ASCII text and a line that is not valid UTF-8. */
   async function mixedInput(): Promise<Buffer> {
     const a = (await gen(400)).trimEnd().split('\n');
     const b = (await gen(150, 'ETHUSDT')).trimEnd().split('\n');
@@ -203,6 +203,9 @@ describe('features: the byte path (the command) and the record path (the library
     lines[31] = `${lines[31]!}  \t`;
     lines[32] = `${lines[32]!}\r`;
     lines[33] = lines[33]!.replace('"binance_spot"', '"binancé\\u00e9"');
+    // Lines the scanner reads: members reordered, numbers with exponents, -0, integers, big ones.
+    const c = JSON.parse(lines[34]!) as Record<string, unknown>;
+    lines[34] = `{"type":"candle","close":${String(c.close)}e0,"volume":-0,"interval":"1m","symbol":"BTCUSDT","exchange":"binance_spot","open":${String(c.open)},"high":123456789012345678901,"low":1E-2,"note":null,"ok":true}`;
     lines.splice(40, 0, '', 'not json');
     const text = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
     // A candle whose exchange holds a byte that is not UTF-8 (the parser reads it as U+FFFD).

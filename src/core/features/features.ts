@@ -13,12 +13,14 @@ import { isUtf8 } from 'node:buffer';
 import type { NdjsonInput } from '../book/orderbook.js';
 import { DataError, UsageError } from '../errors.js';
 import { ByteOut } from '../io/bytes.js';
-import { DEFAULT_MAX_LINE_BYTES, type LineCounter, parseLine, tooLong, wholeLines } from '../io/lines.js';
+import { DEFAULT_MAX_LINE_BYTES, eachLine, type LineCounter, parseLine, wholeLines } from '../io/lines.js';
 
 import type { ByteStream, RecordStream, Stage } from '../io/stream.js';
 import { runStage } from '../io/stream.js';
 import { attachText, derive, rawOf, serialize, type WireRecord, whereOf } from '../records/record.js';
 import { type CandleIn, type Feature, parseFeature } from './registry.js';
+import { CandleScan, scanCandle } from './scan.js';
+import { writeShortest } from './shortest.js';
 
 export interface FeaturesOptions {
   /** The `--add` specs, in column order. */
@@ -31,6 +33,41 @@ const FIELDS = ['open', 'high', 'low', 'close', 'volume'] as const;
 /** The ASCII white space String.prototype.trimEnd removes (tab, line feed, vertical tab, form feed, carriage return, space). */
 const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13);
 
+/** The DataView of the last input block copied from (one per block, not per line). */
+let fromView: DataView | undefined;
+let fromBuf: Buffer | undefined;
+
+/**
+ * `line[s, end)` appended to `out` (room made); returns the index after it. Eight bytes a step
+ * through DataViews (as two 32-bit integers): Buffer#copy makes a view object per call, which for a line of 300 bytes cost
+ * more than the copy and most of the garbage of the byte path.
+ */
+function copyBytes(line: Buffer, s: number, end: number, out: ByteOut): number {
+  if (fromBuf !== line) {
+    fromBuf = line;
+    fromView = new DataView(line.buffer, line.byteOffset, line.length);
+  }
+  const from = fromView!;
+  const to = out.view();
+  let at = out.at;
+  let k = s;
+  // Integers, not doubles: a double's bytes could be a NaN, whose bits need not survive.
+  for (; k + 8 <= end; k += 8, at += 8) {
+    to.setInt32(at, from.getInt32(k));
+    to.setInt32(at + 4, from.getInt32(k + 4));
+  }
+  const b = out.buf;
+  for (; k < end; k++) b[at++] = line[k]!;
+  return at;
+}
+
+/** True when `v` is the string whose (ASCII) bytes are `b[s, e)`. */
+function isText(v: unknown, b: Buffer, s: number, e: number): boolean {
+  if (typeof v !== 'string' || v.length !== e - s) return false;
+  for (let i = 0; i < v.length; i++) if (v.charCodeAt(i) !== b[s + i]) return false;
+  return true;
+}
+
 export class FeatureStage implements Stage {
   private readonly series = new Map<string, Feature[]>();
   readonly columns: readonly string[];
@@ -42,8 +79,13 @@ export class FeatureStage implements Stage {
   private lastSymbol: unknown;
   private lastInterval: unknown;
   private last: Feature[] | undefined;
-  /** The current candle's values, in column order (reused). */
-  private readonly values: (number | null)[];
+  /** The current candle's values, in column order, NaN for null (reused; unboxed doubles). */
+  private readonly values: Float64Array;
+  /** The scanner's result (reused) and the column names as it matches them (`sma_20":`). */
+  private readonly scan = new CandleScan();
+  private readonly columnNames: readonly Buffer[];
+  /** The most bytes the columns add to a line. */
+  private readonly room: number;
 
   constructor(private readonly options: FeaturesOptions) {
     if (options.specs.length === 0) throw new UsageError('give at least one --add (such as --add sma:20)');
@@ -56,40 +98,50 @@ export class FeatureStage implements Stage {
     this.columns = cols;
     this.heads = cols.map((c) => `,${JSON.stringify(c)}:`);
     this.headBytes = this.heads.map((h) => Buffer.from(h, 'utf8'));
-    this.values = cols.map(() => null);
+    this.columnNames = cols.map((c) => Buffer.from(`${c}":`, 'utf8'));
+    // A number's text is at most 25 bytes ("-1.2345678901234567e-308"), then `}` and a newline.
+    this.room = this.headBytes.reduce((n, h) => n + h.length + 25, 2);
+    this.values = new Float64Array(cols.length);
+  }
+
+  /** The features of a series, made on its first candle; remembered as the last series. */
+  private seriesOf(exchange: unknown, symbol: unknown, interval: unknown): Feature[] {
+    const key = `${String(exchange)}\u0000${String(symbol)}\u0000${String(interval)}`;
+    let fs = this.series.get(key);
+    if (fs === undefined) {
+      fs = this.options.specs.map((s) => parseFeature(s));
+      this.series.set(key, fs);
+    }
+    this.last = fs;
+    this.lastExchange = exchange;
+    this.lastSymbol = symbol;
+    this.lastInterval = interval;
+    return fs;
   }
 
   /** Updates the candle's series and fills `values`; throws for a field that is not a number. */
   private compute(rec: WireRecord): void {
-    let fs = this.last;
-    if (
-      fs === undefined ||
-      rec.exchange !== this.lastExchange ||
-      rec.symbol !== this.lastSymbol ||
-      rec.interval !== this.lastInterval
-    ) {
-      const key = `${String(rec.exchange)}\u0000${String(rec.symbol)}\u0000${String(rec.interval)}`;
-      fs = this.series.get(key);
-      if (fs === undefined) {
-        fs = this.options.specs.map((s) => parseFeature(s));
-        this.series.set(key, fs);
-      }
-      this.last = fs;
-      this.lastExchange = rec.exchange;
-      this.lastSymbol = rec.symbol;
-      this.lastInterval = rec.interval;
-    }
+    const fs =
+      this.last !== undefined &&
+      rec.exchange === this.lastExchange &&
+      rec.symbol === this.lastSymbol &&
+      rec.interval === this.lastInterval
+        ? this.last
+        : this.seriesOf(rec.exchange, rec.symbol, rec.interval);
     for (const f of FIELDS)
       if (typeof rec[f] !== 'number')
         throw new DataError(
           whereOf(rec, this.options.source),
           `expected a number for "${f}", found ${JSON.stringify(rec[f])}`,
         );
-    const c = rec as unknown as CandleIn;
+    this.update(fs, rec as unknown as CandleIn);
+  }
+
+  private update(fs: readonly Feature[], c: CandleIn): void {
     let j = 0;
     for (const f of fs) {
-      const vals = f.update(c);
-      for (let i = 0; i < f.columns.length; i++) this.values[j++] = vals[i] ?? null;
+      f.update(c, this.values, j);
+      j += f.columns.length;
     }
   }
 
@@ -113,7 +165,8 @@ export class FeatureStage implements Stage {
     const added: Record<string, number | null> = {};
     let text = '';
     for (let i = 0; i < this.columns.length; i++) {
-      const x = this.values[i]!;
+      const v = this.values[i]!;
+      const x = Number.isNaN(v) ? null : v;
       added[this.columns[i]!] = x;
       // String(x) is the shortest round-trip form JSON.stringify writes.
       text += `${this.heads[i]}${x === null ? 'null' : String(x)}`;
@@ -145,16 +198,50 @@ export class FeatureStage implements Stage {
       return;
     }
     this.compute(rec);
-    out.ensure(end - s + this.columns.length * 64 + 2);
+    this.writeLine(line, s, end, out);
+  }
+
+  /**
+   * Byte mode's fast way: the candle on `line[s, stop)` read by `scanCandle` (no JSON.parse, no
+   * record) and its output line written into `out`, the same bytes `pushBytes` writes for it. False,
+   * with nothing done, for a line the scanner declines (scan.ts says which): then the caller parses
+   * it and calls `pushBytes`.
+   */
+  pushLine(line: Buffer, s: number, stop: number, out: ByteOut): boolean {
+    const r = this.scan;
+    if (!scanCandle(line, s, stop, r, this.columnNames)) return false;
+    const fs =
+      this.last !== undefined &&
+      isText(this.lastExchange, line, r.exchangeStart, r.exchangeEnd) &&
+      isText(this.lastSymbol, line, r.symbolStart, r.symbolEnd) &&
+      isText(this.lastInterval, line, r.intervalStart, r.intervalEnd)
+        ? this.last
+        : this.seriesOf(
+            line.toString('latin1', r.exchangeStart, r.exchangeEnd),
+            line.toString('latin1', r.symbolStart, r.symbolEnd),
+            line.toString('latin1', r.intervalStart, r.intervalEnd),
+          );
+    this.update(fs, r);
+    this.writeLine(line, s, stop - 1, out);
+    return true;
+  }
+
+  /** `line[s, end)` (a candle's text less its closing brace), the columns, `}` and a newline into `out`. */
+  private writeLine(line: Buffer, s: number, end: number, out: ByteOut): void {
+    out.ensure(end - s + this.room);
     const b = out.buf;
-    let at = out.at + line.copy(b, out.at, s, end);
+    let at = copyBytes(line, s, end, out);
     for (let i = 0; i < this.columns.length; i++) {
       const head = this.headBytes[i]!;
-      out.ensure(head.length + 32);
       for (let k = 0; k < head.length; k++) b[at++] = head[k]!;
       const x = this.values[i]!;
-      const t = x === null ? 'null' : String(x);
-      for (let k = 0; k < t.length; k++) b[at++] = t.charCodeAt(k);
+      if (Number.isNaN(x)) {
+        b[at] = 110; // null
+        b[at + 1] = 117;
+        b[at + 2] = 108;
+        b[at + 3] = 108;
+        at += 4;
+      } else at = writeShortest(b, at, x);
     }
     b[at++] = 125; // }
     b[at++] = 10;
@@ -185,25 +272,16 @@ export async function* featuresNdjson(input: NdjsonInput, stage: FeatureStage): 
   for await (const bytes of wholeLines(input.chunks, source, max, at, input.signal)) {
     const out = new ByteOut(bytes.length * 2 + 4096);
     let records = 0;
-    let line = at.line;
-    let s = 0;
-    try {
-      while (s < bytes.length) {
-        let e = bytes.indexOf(10, s);
-        if (e === -1) e = bytes.length;
-        const stop = e > s && bytes[e - 1] === 13 ? e - 1 : e;
-        if (stop - s > max) throw tooLong(source, line, max);
+    eachLine(bytes, at, source, max, (s, stop, line) => {
+      if (stage.pushLine(bytes, s, stop, out)) records++;
+      else {
         const rec = parseLine(bytes.toString('utf8', s, stop), line, source, policy);
         if (rec !== undefined) {
           stage.pushBytes(rec, bytes, s, stop, out);
           records++;
         }
-        line++;
-        s = e + 1;
       }
-    } finally {
-      at.line = line;
-    }
+    });
     if (records > 0) yield { bytes: out.bytes(), records };
   }
 }

@@ -47,11 +47,21 @@ export interface CandleIn {
   readonly volume: number;
 }
 
-/** One added indicator: its columns and a function from a candle to their values (null in warm-up). */
+/** One added indicator: its columns, and a step that writes their values for a candle (null in warm-up). */
 export interface Feature {
   readonly columns: readonly string[];
-  update(c: CandleIn): (number | null)[];
+  /**
+   * Updates the indicator with `c` and writes its columns' values to `out[at]`, `out[at + 1]`, ...:
+   * NaN for a column that is null (in warm-up, or not finite), so that the row is plain doubles.
+   */
+  update(c: CandleIn, out: Float64Array, at: number): void;
 }
+
+/**
+ * An indicator's output for one candle: its one value, or its values in column order (undefined in
+ * warm-up, for all its columns). An array returned may be the same one each time (read at once).
+ */
+type Output = number | undefined | readonly (number | undefined)[];
 
 interface Definition {
   /** Parameter names and defaults (undefined: required). */
@@ -61,10 +71,11 @@ interface Definition {
   /** Whole-number parameters (periods); the others may be fractions. */
   readonly whole?: readonly string[];
   readonly summary: string;
-  make(p: number[]): (c: CandleIn) => (number | undefined)[];
+  make(p: number[]): (c: CandleIn) => Output;
 }
 
-const v = (x: number | undefined) => [x];
+/** A one-column indicator's value (no array made per candle). */
+const v = (x: number | undefined) => x;
 const one = (period: number) => [['n', period]] as [string, number][];
 
 function closeOf<T extends { update(x: number): number | undefined }>(Make: new (n: number) => T) {
@@ -103,9 +114,14 @@ const DEFINITIONS: Record<string, Definition> = {
     summary: 'MACD line, its signal EMA, the histogram',
     make: (p) => {
       const i = new MACD(p[0], p[1], p[2]);
+      // One array of doubles for every candle, no object per value.
+      const o = [0, 0, 0];
       return (c) => {
-        const r = i.update(c.close);
-        return [r?.macd, r?.signal, r?.histogram];
+        if (!i.step(c.close)) return undefined;
+        o[0] = i.lastMacd;
+        o[1] = i.lastSignal;
+        o[2] = i.lastHistogram;
+        return o;
       };
     },
   },
@@ -309,7 +325,7 @@ export function parseFeature(spec: string, flag = '--add'): Feature {
   });
   const base = [name, ...values.map(String)].join('_');
   const columns = [base, ...(def.parts ?? []).map((part) => `${base}_${part}`)];
-  let step: (c: CandleIn) => (number | undefined)[];
+  let step: (c: CandleIn) => Output;
   try {
     step = def.make(values);
   } catch (error) {
@@ -317,6 +333,19 @@ export function parseFeature(spec: string, flag = '--add'): Feature {
   }
   return {
     columns,
-    update: (c) => step(c).map((x) => (x === undefined || !Number.isFinite(x) ? null : x)),
+    update: (c, out, at) => {
+      const r = step(c);
+      if (typeof r === 'object') for (let i = 0; i < columns.length; i++) out[at + i] = columnValue(r[i]);
+      else {
+        // One value, or undefined for all the columns (in warm-up).
+        out[at] = columnValue(r);
+        for (let i = 1; i < columns.length; i++) out[at + i] = Number.NaN;
+      }
+    },
   };
+}
+
+/** A column's value, NaN for null: in warm-up and for what is not finite (JSON has no NaN or Infinity). */
+function columnValue(x: number | undefined): number {
+  return x === undefined || !Number.isFinite(x) ? Number.NaN : x;
 }

@@ -49,14 +49,28 @@ export class MACD {
     this.signal = new EMA(signal);
   }
 
-  update(x: number): MacdValue | undefined {
+  /** The last values `step` computed (plain doubles, no object made per value; NaN until ready). */
+  lastMacd = Number.NaN;
+  lastSignal = Number.NaN;
+  lastHistogram = Number.NaN;
+
+  /** Updates with `x`; true when the three values are ready, in `lastMacd`, `lastSignal` and `lastHistogram`. */
+  step(x: number): boolean {
     const f = this.fast.update(x);
     const s = this.slow.update(x);
-    if (f === undefined || s === undefined) return undefined;
+    if (f === undefined || s === undefined) return false;
     const macd = f - s;
     const sig = this.signal.update(macd);
-    if (sig === undefined) return undefined;
-    this.value = { macd, signal: sig, histogram: macd - sig };
+    if (sig === undefined) return false;
+    this.lastMacd = macd;
+    this.lastSignal = sig;
+    this.lastHistogram = macd - sig;
+    return true;
+  }
+
+  update(x: number): MacdValue | undefined {
+    if (!this.step(x)) return undefined;
+    this.value = { macd: this.lastMacd, signal: this.lastSignal, histogram: this.lastHistogram };
     return this.value;
   }
 }

@@ -77,6 +77,37 @@ export async function* wholeLines(
   if (carryBytes > 0 && signal?.aborted !== true) yield Buffer.concat(carry, carryBytes);
 }
 
+/**
+ * The lines of one block from `wholeLines`, as byte ranges: `each(start, stop, lineNo)` for every
+ * line, `stop` before its `\n` or `\r\n`, numbered from `at.line`, which is advanced past the
+ * block's lines (also when `each` throws, so the next block's numbers stay right). A line longer
+ * than `maxLineBytes` is a located error. For the commands that read lines as bytes (the
+ * `features` byte path); nothing is decoded.
+ */
+export function eachLine(
+  bytes: Buffer,
+  at: LineCounter,
+  source: string,
+  maxLineBytes: number,
+  each: (start: number, stop: number, lineNo: number) => void,
+): void {
+  let line = at.line;
+  let s = 0;
+  try {
+    while (s < bytes.length) {
+      let e = bytes.indexOf(10, s);
+      if (e === -1) e = bytes.length;
+      const stop = e > s && bytes[e - 1] === 13 ? e - 1 : e;
+      if (stop - s > maxLineBytes) throw tooLong(source, line, maxLineBytes);
+      each(s, stop, line);
+      line++;
+      s = e + 1;
+    }
+  } finally {
+    at.line = line;
+  }
+}
+
 /** Lines from chunks of bytes (`wholeLines`, then one decode per block; `signal`: see there). */
 export async function* splitLines(
   chunks: AsyncIterable<Buffer>,
