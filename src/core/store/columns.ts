@@ -25,6 +25,8 @@ export interface Columns {
   readonly extra: readonly (string | null)[];
   /** Per row: the time key (epoch µs). */
   readonly keys: Float64Array;
+  /** Per schema column: its one value when it is a VARCHAR with the same value in every row. */
+  readonly constant: readonly (string | undefined)[];
 }
 
 /**
@@ -106,7 +108,7 @@ export class Layout {
     const extra = this.extra
       ? texts(chunk.getColumnVector(this.read.length), rows, [] as (string | null)[])
       : this.nulls;
-    return { rows, num, str, extra, keys: num[this.keyAt]! };
+    return { rows, num, str, extra, keys: num[this.keyAt]!, constant: this.constant };
   }
 }
 

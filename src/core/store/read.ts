@@ -8,11 +8,12 @@
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBMaterializedResult } from '@duckdb/node-api';
 import { UsageError } from '../errors.js';
-import type { ByteStream, RecordStream } from '../io/stream.js';
+import type { ByteBatch, ByteStream, RecordStream } from '../io/stream.js';
 import type { WireRecord } from '../records/record.js';
 import { parseCanonicalTime } from '../records/time.js';
 import { type Columns, Layout, RecordBuilder } from './columns.js';
 import { filePlans, openDatabase, selectRows } from './duck.js';
+import { LineWriter } from './lines.js';
 import { type Partition, readManifest } from './manifest.js';
 import { kindOf, type Schema, schemaOf, typeOfKind } from './schema.js';
 
@@ -104,21 +105,27 @@ export function storeRead(options: StoreReadOptions): RecordStream {
 }
 
 /**
- * `storeRead` as NDJSON bytes (the command's byte path: no record objects, no JSON.stringify);
- * the same text as writing `storeRead`'s records (tests/store.test.ts compares them).
+ * `storeRead` as NDJSON bytes (the command's byte path): lines written from the columns straight
+ * into Buffers (lines.ts), a chunk's lines in one Buffer; the same text as writing `storeRead`'s
+ * records (tests/store.test.ts compares them).
  */
 export async function* storeReadBytes(options: StoreReadOptions): ByteStream {
-  const stream = readStore(options, (schema) => {
-    const builder = new RecordBuilder(schema);
+  const stream = readStore<ByteBatch>(options, (schema, merged) => {
+    const writer = new LineWriter(schema);
     return (cols) => {
-      const out: string[] = new Array(cols.rows);
-      for (let r = 0; r < cols.rows; r++) out[r] = JSON.stringify(builder.record(cols, r));
-      return out;
+      const { bytes, ends } = writer.lines(cols);
+      if (!merged) return [{ bytes, records: cols.rows }];
+      // Merged with other series: each line on its own, for the merge to order.
+      const lines: ByteBatch[] = new Array(cols.rows);
+      for (let r = 0; r < cols.rows; r++)
+        lines[r] = { bytes: bytes.subarray(r === 0 ? 0 : ends[r - 1], ends[r]), records: 1 };
+      return lines;
     };
   });
-  for await (const lines of stream) {
-    yield { bytes: Buffer.from(`${lines.join('\n')}\n`), records: lines.length };
-  }
+  for await (const batch of stream)
+    yield batch.length === 1
+      ? batch[0]!
+      : { bytes: Buffer.concat(batch.map((b) => b.bytes)), records: batch.length };
 }
 
 /**
@@ -130,8 +137,11 @@ export async function* storeReadBytes(options: StoreReadOptions): ByteStream {
  */
 const SLICE_ROWS = 131_072;
 
-/** Makes, for one series, the function that turns a chunk's columns into items (records, lines). */
-type Build<T> = (schema: Schema) => (cols: Columns) => T[];
+/**
+ * Makes, for one series, the function that turns a chunk's columns into items (records, lines);
+ * `merged`: the items are merged with other series' one by one (else a chunk's may be one item).
+ */
+type Build<T> = (schema: Schema, merged: boolean) => (cols: Columns) => T[];
 
 async function* readStore<T>(options: StoreReadOptions, build: Build<T>): AsyncGenerator<T[]> {
   const { schema, series } = selectPartitions(options);
@@ -139,7 +149,7 @@ async function* readStore<T>(options: StoreReadOptions, build: Build<T>): AsyncG
   const { instance, connection } = await openDatabase(1);
   try {
     if (series.length === 1) {
-      for await (const rows of readSeries(connection, schema, series[0]!, options, build(schema))) {
+      for await (const rows of readSeries(connection, schema, series[0]!, options, build(schema, false))) {
         if (options.signal?.aborted === true) return;
         yield rows.records;
       }
@@ -149,7 +159,7 @@ async function* readStore<T>(options: StoreReadOptions, build: Build<T>): AsyncG
     for (let i = 0; i < series.length; i++) connections.push(await instance.connect());
     try {
       yield* merge(
-        series.map((s, i) => readSeries(connections[i]!, schema, s, options, build(schema))),
+        series.map((s, i) => readSeries(connections[i]!, schema, s, options, build(schema, true))),
         options.signal,
       );
     } finally {

@@ -5,7 +5,8 @@
  * Why not `formatTime`: it joins pieces with a template, which V8 keeps as a rope; every reader of
  * the text (the validator, the engine's clock) then walks or flattens it, and on a million candles
  * that cost more than the rest of the read (profile in docs/performance.md, "store").
- * `String.fromCharCode` of the digits makes a flat string in one step. A candle's `time` is the next
+ * The digits are written as bytes (`write`, also the byte path of `store read`), and
+ * `String.fromCharCode` of them makes a flat string in one step. A candle's `time` is the next
  * candle's `open_time`, so the last two texts are kept and given again.
  */
 
@@ -23,6 +24,7 @@ export class TimeTexts {
   private y = 0;
   private m = 0;
   private d = 0;
+  private readonly scratch = new Uint8Array(32);
 
   /** The text of `us`: milliseconds, or microseconds where it has them. */
   text(us: number): string {
@@ -36,17 +38,29 @@ export class TimeTexts {
     return text;
   }
 
-  private format(us: number): string {
+  /**
+   * The text of `us` (as `text` gives it) written as ASCII into `b` at `at`, without a string;
+   * returns the index after it. `b` needs room for 27 bytes.
+   */
+  write(b: Uint8Array, at: number, us: number): number {
     const day = Math.floor(us / US_PER_DAY);
-    if (day !== this.day) {
-      const [y, m, d] = civilFromDays(day);
-      if (!(y >= 0 && y < 10000)) return formatTime(us, us % 1000 === 0 ? 'ms' : 'us');
-      this.day = day;
-      this.y = y;
-      this.m = m;
-      this.d = d;
+    if (day !== this.day && !this.setDay(day)) {
+      const t = formatTime(us, us % 1000 === 0 ? 'ms' : 'us');
+      for (let i = 0; i < t.length; i++) b[at++] = t.charCodeAt(i);
+      return at;
     }
     const { y, m, d } = this;
+    b[at] = D0 + Math.floor(y / 1000);
+    b[at + 1] = D0 + (Math.floor(y / 100) % 10);
+    b[at + 2] = D0 + (Math.floor(y / 10) % 10);
+    b[at + 3] = D0 + (y % 10);
+    b[at + 4] = 45;
+    b[at + 5] = D0 + Math.floor(m / 10);
+    b[at + 6] = D0 + (m % 10);
+    b[at + 7] = 45;
+    b[at + 8] = D0 + Math.floor(d / 10);
+    b[at + 9] = D0 + (d % 10);
+    b[at + 10] = 84;
     let rest = us - day * US_PER_DAY;
     const h = Math.floor(rest / 3_600_000_000);
     rest -= h * 3_600_000_000;
@@ -56,67 +70,42 @@ export class TimeTexts {
     rest -= s * 1_000_000;
     const ms = Math.floor(rest / 1000);
     const frac = rest - ms * 1000;
-    const head = [
-      D0 + Math.floor(y / 1000),
-      D0 + (Math.floor(y / 100) % 10),
-      D0 + (Math.floor(y / 10) % 10),
-      D0 + (y % 10),
-    ] as const;
-    if (frac === 0)
-      return String.fromCharCode(
-        head[0],
-        head[1],
-        head[2],
-        head[3],
-        45,
-        D0 + Math.floor(m / 10),
-        D0 + (m % 10),
-        45,
-        D0 + Math.floor(d / 10),
-        D0 + (d % 10),
-        84,
-        D0 + Math.floor(h / 10),
-        D0 + (h % 10),
-        58,
-        D0 + Math.floor(mi / 10),
-        D0 + (mi % 10),
-        58,
-        D0 + Math.floor(s / 10),
-        D0 + (s % 10),
-        46,
-        D0 + Math.floor(ms / 100),
-        D0 + (Math.floor(ms / 10) % 10),
-        D0 + (ms % 10),
-        90,
-      );
-    return String.fromCharCode(
-      head[0],
-      head[1],
-      head[2],
-      head[3],
-      45,
-      D0 + Math.floor(m / 10),
-      D0 + (m % 10),
-      45,
-      D0 + Math.floor(d / 10),
-      D0 + (d % 10),
-      84,
-      D0 + Math.floor(h / 10),
-      D0 + (h % 10),
-      58,
-      D0 + Math.floor(mi / 10),
-      D0 + (mi % 10),
-      58,
-      D0 + Math.floor(s / 10),
-      D0 + (s % 10),
-      46,
-      D0 + Math.floor(ms / 100),
-      D0 + (Math.floor(ms / 10) % 10),
-      D0 + (ms % 10),
-      D0 + Math.floor(frac / 100),
-      D0 + (Math.floor(frac / 10) % 10),
-      D0 + (frac % 10),
-      90,
-    );
+    b[at + 11] = D0 + Math.floor(h / 10);
+    b[at + 12] = D0 + (h % 10);
+    b[at + 13] = 58;
+    b[at + 14] = D0 + Math.floor(mi / 10);
+    b[at + 15] = D0 + (mi % 10);
+    b[at + 16] = 58;
+    b[at + 17] = D0 + Math.floor(s / 10);
+    b[at + 18] = D0 + (s % 10);
+    b[at + 19] = 46;
+    b[at + 20] = D0 + Math.floor(ms / 100);
+    b[at + 21] = D0 + (Math.floor(ms / 10) % 10);
+    b[at + 22] = D0 + (ms % 10);
+    if (frac === 0) {
+      b[at + 23] = 90;
+      return at + 24;
+    }
+    b[at + 23] = D0 + Math.floor(frac / 100);
+    b[at + 24] = D0 + (Math.floor(frac / 10) % 10);
+    b[at + 25] = D0 + (frac % 10);
+    b[at + 26] = 90;
+    return at + 27;
+  }
+
+  /** Caches the civil date of `day`; false for a year outside 0000..9999 (formatTime's then). */
+  private setDay(day: number): boolean {
+    const [y, m, d] = civilFromDays(day);
+    if (!(y >= 0 && y < 10000)) return false;
+    this.day = day;
+    this.y = y;
+    this.m = m;
+    this.d = d;
+    return true;
+  }
+
+  private format(us: number): string {
+    const end = this.write(this.scratch, 0, us);
+    return String.fromCharCode.apply(null, this.scratch.subarray(0, end) as unknown as number[]);
   }
 }
