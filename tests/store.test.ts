@@ -336,6 +336,9 @@ describe('backtest --store', () => {
     expect(stored.code, stored.stderr).toBe(0);
     expect(parseLines(plain.stdout).filter((r) => r.type === 'fill').length).toBeGreaterThan(0);
     expect(stored.stdout).toBe(plain.stdout);
+    // And the same as store read | backtest.
+    const piped = await runCli(['backtest', ...args], await read(dir, '--kind', 'candles'));
+    expect(piped.stdout).toBe(stored.stdout);
     // A range reads only that part: the same as the NDJSON clipped to it.
     const clipped = input
       .split('\n')

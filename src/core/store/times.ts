@@ -50,17 +50,13 @@ export class TimeTexts {
       return at;
     }
     const { y, m, d } = this;
-    b[at] = D0 + Math.floor(y / 1000);
-    b[at + 1] = D0 + (Math.floor(y / 100) % 10);
-    b[at + 2] = D0 + (Math.floor(y / 10) % 10);
-    b[at + 3] = D0 + (y % 10);
-    b[at + 4] = 45;
-    b[at + 5] = D0 + Math.floor(m / 10);
-    b[at + 6] = D0 + (m % 10);
+    two(b, at, Math.floor(y / 100));
+    two(b, at + 2, y % 100);
+    b[at + 4] = 45; // -
+    two(b, at + 5, m);
     b[at + 7] = 45;
-    b[at + 8] = D0 + Math.floor(d / 10);
-    b[at + 9] = D0 + (d % 10);
-    b[at + 10] = 84;
+    two(b, at + 8, d);
+    b[at + 10] = 84; // T
     let rest = us - day * US_PER_DAY;
     const h = Math.floor(rest / 3_600_000_000);
     rest -= h * 3_600_000_000;
@@ -70,25 +66,18 @@ export class TimeTexts {
     rest -= s * 1_000_000;
     const ms = Math.floor(rest / 1000);
     const frac = rest - ms * 1000;
-    b[at + 11] = D0 + Math.floor(h / 10);
-    b[at + 12] = D0 + (h % 10);
-    b[at + 13] = 58;
-    b[at + 14] = D0 + Math.floor(mi / 10);
-    b[at + 15] = D0 + (mi % 10);
+    two(b, at + 11, h);
+    b[at + 13] = 58; // :
+    two(b, at + 14, mi);
     b[at + 16] = 58;
-    b[at + 17] = D0 + Math.floor(s / 10);
-    b[at + 18] = D0 + (s % 10);
-    b[at + 19] = 46;
-    b[at + 20] = D0 + Math.floor(ms / 100);
-    b[at + 21] = D0 + (Math.floor(ms / 10) % 10);
-    b[at + 22] = D0 + (ms % 10);
+    two(b, at + 17, s);
+    b[at + 19] = 46; // .
+    three(b, at + 20, ms);
     if (frac === 0) {
-      b[at + 23] = 90;
+      b[at + 23] = 90; // Z
       return at + 24;
     }
-    b[at + 23] = D0 + Math.floor(frac / 100);
-    b[at + 24] = D0 + (Math.floor(frac / 10) % 10);
-    b[at + 25] = D0 + (frac % 10);
+    three(b, at + 23, frac);
     b[at + 26] = 90;
     return at + 27;
   }
@@ -108,4 +97,16 @@ export class TimeTexts {
     const end = this.write(this.scratch, 0, us);
     return String.fromCharCode.apply(null, this.scratch.subarray(0, end) as unknown as number[]);
   }
+}
+
+/** 0 <= n < 100 as two digits at `at`. */
+function two(b: Uint8Array, at: number, n: number): void {
+  b[at] = D0 + Math.floor(n / 10);
+  b[at + 1] = D0 + (n % 10);
+}
+
+/** 0 <= n < 1000 as three digits at `at`. */
+function three(b: Uint8Array, at: number, n: number): void {
+  b[at] = D0 + Math.floor(n / 100);
+  two(b, at + 1, n % 100);
 }
