@@ -10,10 +10,10 @@
 //   npm run bench -- --runs 5     more runs per figure
 //   npm run bench -- --only stats one or more sections: sanitize, fetch, orderbook, backtest, stats, connect,
 //                                 resample, features, sanitize-100k-symbols, orderbook-100k-symbols, sweep,
-//                                 strategy-pipe
+//                                 strategy-pipe, store
 
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -605,6 +605,52 @@ async function benchStrategyPipe() {
   );
 }
 
+/**
+ * The columnar store (issue #21): the 1,000,000 generated candles written once with store write,
+ * then in adjacent pairs (alternating which goes first, median of the pairs' ratios): (a) store
+ * read of them to NDJSON against fetch FILE passing the NDJSON file through (read, parsed,
+ * validated, written), (b) backtest --store against backtest FILE, same strategy (backtestArgv).
+ */
+async function benchStore() {
+  const candles = join(scratch, 'candles-1m.ndjson');
+  const store = join(scratch, 'store-1m');
+  rmSync(store, { recursive: true, force: true });
+  const written = await measure([cli, 'store', 'write', store, candles]);
+  console.log(
+    `\nstore: ${fmt(N)} generated 1m candles, written once by store write in ${written.seconds.toFixed(1)} s (${written.rssMiB.toFixed(0)} MiB peak); runs to /dev/null`,
+  );
+  const race = async (label, fast, slow, target) => {
+    const ratios = [];
+    const times = { fast: [], slow: [] };
+    for (let i = 0; i < RUNS; i++) {
+      const first = i % 2 === 0 ? fast : slow;
+      const a = await measure(first);
+      const b = await measure(first === fast ? slow : fast);
+      const [f, s] = first === fast ? [a, b] : [b, a];
+      times.fast.push(f.seconds);
+      times.slow.push(s.seconds);
+      ratios.push(s.seconds / f.seconds);
+    }
+    const ratio = median(ratios);
+    const verdict =
+      target === undefined ? '' : `  >= ${target.toFixed(2)}${ratio >= target ? '  met' : '  MISSED'}`;
+    console.log(
+      `${label.padEnd(54)}${`${median(times.fast).toFixed(2)} s vs ${median(times.slow).toFixed(2)} s`.padStart(20)}${`${ratio.toFixed(2)}x`.padStart(8)}${verdict}  (pairs: ${ratios.map((x) => x.toFixed(2)).join(' ')})`,
+    );
+  };
+  await race(
+    'store read --kind candles vs fetch FILE (pass-through)',
+    [cli, 'store', 'read', store, '--kind', 'candles'],
+    [cli, 'fetch', candles, '--quiet'],
+  );
+  await race(
+    'backtest --store vs backtest FILE (sma-cross)',
+    backtestArgv(`--store=${store}`),
+    backtestArgv(candles),
+    1.5,
+  );
+}
+
 /** The generated inputs main() writes, for runs of single sections. */
 async function ensureInputs() {
   const candles = join(scratch, 'candles-1m.ndjson');
@@ -632,4 +678,5 @@ if (want('sanitize-100k-symbols'))
 if (want('orderbook-100k-symbols'))
   await benchSeries('orderbook-100k-symbols', 'book', (f) => [cli, 'orderbook', f, '--quiet']);
 if (want('strategy-pipe')) await benchStrategyPipe();
+if (want('store')) await benchStore();
 if (want('sweep')) await benchSweep({ measure, cli, candles: join(scratch, 'candles-1m.ndjson'), fmt });

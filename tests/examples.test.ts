@@ -285,6 +285,9 @@ function promise(command: string): { types: string[] | 'text' | 'html'; output: 
     case 'store':
       types = last[2] === 'write' ? ['store_partition'] : MARKET;
       break;
+    case 'fetch':
+      types = has('--store') ? ['store_partition'] : MARKET;
+      break;
     case 'query':
       types = 'text';
       break;

@@ -336,6 +336,9 @@ describe('backtest --store', () => {
     expect(stored.code, stored.stderr).toBe(0);
     expect(parseLines(plain.stdout).filter((r) => r.type === 'fill').length).toBeGreaterThan(0);
     expect(stored.stdout).toBe(plain.stdout);
+    // And the same as store read | backtest.
+    const piped = await runCli(['backtest', ...args], await read(dir, '--kind', 'candles'));
+    expect(piped.stdout).toBe(stored.stdout);
     // A range reads only that part: the same as the NDJSON clipped to it.
     const clipped = input
       .split('\n')
@@ -344,5 +347,118 @@ describe('backtest --store', () => {
     const part = await runCli(['backtest', ...args], `${clipped}\n`);
     const ranged = await runCli(['backtest', '--store', dir, '--from', '2024-02-01', ...args]);
     expect(ranged.stdout).toBe(part.stdout);
+  });
+});
+
+describe('backtest --store and sweep --store: one interval, the same reader', () => {
+  it('--interval picks one of the intervals a symbol has; without it the run is refused, exit 2', async () => {
+    const minutes = await gen(['candles', '--count', '3000', '--from', '2024-03-01', '--seed', '21']);
+    const hours = await gen([
+      'candles',
+      '--count',
+      '200',
+      '--from',
+      '2024-03-01',
+      '--interval',
+      '1h',
+      '--seed',
+      '22',
+    ]);
+    const dir = freshDir();
+    await write(dir, minutes + hours);
+    const args = ['--strategy', 'sma-cross', '--param', 'fast=5', '--param', 'slow=20', '--quiet'];
+    const refused = await runCli(['backtest', '--store', dir, ...args]);
+    expect(refused.code).toBe(2);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toContain(
+      'the store has candles of binance_spot BTCUSDT at 1h, 1m: choose one with --interval',
+    );
+    for (const [interval, input] of [
+      ['1m', minutes],
+      ['1h', hours],
+    ] as const) {
+      const plain = await runCli(['backtest', ...args], input);
+      const stored = await runCli(['backtest', '--store', dir, '--interval', interval, ...args]);
+      expect(stored.code, stored.stderr).toBe(0);
+      expect(parseLines(plain.stdout).filter((r) => r.type === 'fill').length).toBeGreaterThan(0);
+      expect(stored.stdout).toBe(plain.stdout);
+    }
+  });
+
+  it('sweep --store ranks the same runs as sweep on the NDJSON file, refusing mixed intervals the same way', async () => {
+    const input = await gen(['candles', '--count', '4000', '--from', '2024-01-31', '--seed', '23']);
+    const file = join(ROOT_TMP, 'sweep.ndjson');
+    writeFileSync(file, input);
+    const dir = freshDir();
+    await write(dir, input);
+    const grid = ['--strategy', 'sma-cross', '--grid', 'fast=5,10', '--grid', 'slow=20,40', '-j', '1', '-q'];
+    const plain = await runCli(['sweep', file, ...grid]);
+    const stored = await runCli(['sweep', '--store', dir, '--symbol', 'BTCUSDT', ...grid]);
+    expect(plain.code).toBe(0);
+    expect(stored.code, stored.stderr).toBe(0);
+    const runs = parseLines(stored.stdout).filter((r) => r.type === 'sweep_run');
+    expect(runs).toHaveLength(4);
+    expect(runs.some((r) => (r.trades as number) > 0)).toBe(true);
+    expect(stored.stdout).toBe(plain.stdout);
+    await write(dir, await gen(['candles', '--count', '50', '--from', '2024-01-31', '--interval', '1h']));
+    const mixed = await runCli(['sweep', '--store', dir, ...grid]);
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toContain('at 1h, 1m: choose one with --store-interval');
+    const picked = await runCli(['sweep', '--store', dir, '--store-interval', '1m', ...grid]);
+    expect(picked.stdout).toBe(plain.stdout);
+  });
+
+  it('FILE and --store together, or --symbol without --store, are usage errors', async () => {
+    const dir = freshDir();
+    await write(dir, await gen(['candles', '--count', '10']));
+    const both = await runCli(['backtest', join(ROOT_TMP, 'x.ndjson'), '--store', dir]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('give FILE or --store, not both');
+    const symbol = await runCli(['sweep', '--symbol', 'BTCUSDT', '--grid', 'fast=5'], '');
+    expect(symbol.code).toBe(2);
+    expect(symbol.stderr).toContain('--symbol selects from a store: give --store DIR too');
+  });
+});
+
+describe('store read: large partitions and sparse columns', () => {
+  it('a partition of more rows than one read slice comes back whole and in order, also clipped across the slice edge', async () => {
+    // 200,000 1s candles in one month: more than the 131,072 rows read from DuckDB at a time.
+    const input = await gen([
+      'candles',
+      '--count',
+      '200000',
+      '--interval',
+      '1s',
+      '--from',
+      '2024-06-01',
+      '--seed',
+      '24',
+    ]);
+    const dir = freshDir();
+    const parts = await write(dir, input);
+    expect(parts.map((p) => p.rows)).toEqual([200000]);
+    expect(await read(dir, '--kind', 'candles')).toBe(input);
+    // Rows 131,000 to 131,199 straddle the slice edge at 131,072.
+    const lines = input.split('\n').slice(0, -1);
+    const from = JSON.parse(lines[131000]!).open_time as string;
+    const to = JSON.parse(lines[131200]!).open_time as string;
+    expect(await read(dir, '--kind', 'candles', '--from', from, '--to', to)).toBe(
+      `${lines.slice(131000, 131200).join('\n')}\n`,
+    );
+  }, 120_000);
+
+  it('columns present in some files only, and names that vary or not, come back as written', async () => {
+    const lines = [
+      // January: no local_time, one side only (a constant column); February: local_time, both sides.
+      '{"type":"trade","time":"2024-01-31T23:59:59.000Z","exchange":"bybit_linear","symbol":"ETHUSDT","id":1,"price":2300.5,"amount":0.1,"side":"buy"}',
+      '{"type":"trade","time":"2024-01-31T23:59:59.500Z","exchange":"bybit_linear","symbol":"ETHUSDT","id":2,"price":2300.25,"amount":0.2,"side":"buy"}',
+      '{"type":"trade","time":"2024-02-01T00:00:00.000123Z","exchange":"bybit_linear","symbol":"ETHUSDT","id":3,"price":2301,"amount":1.5,"side":"sell","local_time":"2024-02-01T00:00:00.004567Z"}',
+      '{"type":"trade","time":"2024-02-01T00:00:01.000Z","exchange":"bybit_linear","symbol":"ETHUSDT","id":4,"price":2302,"amount":3,"side":"buy"}',
+    ];
+    const dir = freshDir();
+    await write(dir, `${lines.join('\n')}\n`);
+    expect(await read(dir, '--kind', 'trades')).toBe(`${lines.join('\n')}\n`);
+    const records = await collect(storeRead({ dir, kind: 'trades' }));
+    expect(records).toEqual(lines.map((l) => JSON.parse(l)));
   });
 });

@@ -28,7 +28,7 @@ import type { WireRecord } from '../core/records/record.js';
 import { parseDuration } from '../core/records/time.js';
 import { parseStatInterval } from '../core/stats/interval.js';
 import { Summarizer, withSummary } from '../core/stats/summary.js';
-import { storeRead } from '../core/store/read.js';
+import { type StoreReadOptions, storeRead } from '../core/store/read.js';
 import { timeFlag } from './fetch.js';
 
 const riskFlag = (description: string) => Flags.string({ description, helpGroup: 'RISK' });
@@ -224,6 +224,12 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
       default: 'candles',
       helpGroup: 'STORE',
     }),
+    interval: Flags.string({
+      description:
+        'With --store: only candles of this interval (1m, 1h, ...); needed when the store has several for a symbol.',
+      dependsOn: ['store'],
+      helpGroup: 'STORE',
+    }),
     from: Flags.string({
       description: 'With --store: start (inclusive), a UTC date or ISO time.',
       dependsOn: ['store'],
@@ -266,23 +272,13 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
   ): Promise<void> {
     const args = { file };
     // --store: the records straight from a columnar store (docs/store.md), no NDJSON in between.
-    if (flags.store === undefined && flags.symbol.length > 0)
-      throw new UsageError('--symbol selects from a store: give --store DIR too');
-    if (flags.store !== undefined && args.file !== undefined)
-      throw new UsageError(`give FILE or --store, not both (found ${args.file} and --store ${flags.store})`);
-    const store = flags.store;
-    const opened = store === undefined ? this.rawInput(args.file, flags) : undefined;
+    const fromStore = storeOptions(flags, args.file, flags.interval, '--interval', this.abort.signal);
+    const opened = fromStore === undefined ? this.rawInput(args.file, flags) : undefined;
     const policy = opened?.policy;
     const input =
-      store === undefined
+      fromStore === undefined
         ? readRecords(opened!.input, opened!.policy, opened!.maxLineBytes)
-        : storeRead({
-            dir: store,
-            kind: flags.kind,
-            symbols: flags.symbol.flatMap((s) => s.split(',')).filter((s) => s.trim() !== ''),
-            ...optionalTimes(flags.from, flags.to),
-            signal: this.abort.signal,
-          });
+        : storeRead(fromStore);
     const engine = createEngine({
       config,
       strategy,
@@ -446,9 +442,36 @@ export function readJson(path: string): unknown {
   }
 }
 
-/** --from/--to of --store as store read options. */
-function optionalTimes(from: string | undefined, to: string | undefined): { fromUs?: number; toUs?: number } {
-  const fromUs = timeFlag('from', from);
-  const toUs = timeFlag('to', to);
-  return { ...(fromUs === undefined ? {} : { fromUs }), ...(toUs === undefined ? {} : { toUs }) };
+/**
+ * The store read of `backtest --store` and `sweep --store` (undefined without --store): the same
+ * selection as `store read`, one interval per symbol (a backtest over 1m and 1h candles of one
+ * symbol mixed is refused).
+ */
+export function storeOptions(
+  flags: Pick<BacktestFlags, 'store' | 'symbol' | 'kind' | 'from' | 'to'>,
+  file: string | undefined,
+  interval: string | undefined,
+  intervalFlag: string,
+  signal: AbortSignal,
+): StoreReadOptions | undefined {
+  if (flags.store === undefined) {
+    if (flags.symbol.length > 0) throw new UsageError('--symbol selects from a store: give --store DIR too');
+    return undefined;
+  }
+  if (file !== undefined)
+    throw new UsageError(`give FILE or --store, not both (found ${file} and --store ${flags.store})`);
+  const fromUs = timeFlag('from', flags.from);
+  const toUs = timeFlag('to', flags.to);
+  if (fromUs !== undefined && toUs !== undefined && fromUs >= toUs)
+    throw new UsageError(`--from must be before --to (found ${flags.from} and ${flags.to})`);
+  return {
+    dir: flags.store,
+    kind: flags.kind,
+    symbols: flags.symbol.flatMap((s) => s.split(',')).filter((s) => s.trim() !== ''),
+    ...(interval === undefined ? {} : { interval }),
+    ...(fromUs === undefined ? {} : { fromUs }),
+    ...(toUs === undefined ? {} : { toUs }),
+    oneInterval: intervalFlag,
+    signal,
+  };
 }

@@ -11,6 +11,7 @@ import {
   type Kind,
   parseBarterConfig,
   readLocalFiles,
+  type StoreTarget,
 } from '../core/fetch/index.js';
 import { checkSymbol } from '../core/fetch/venues.js';
 import { ErrorPolicy, type OnError } from '../core/io/lines.js';
@@ -114,6 +115,12 @@ Exit status: 0 when everything asked for was delivered; 1 when something could n
     {
       description: 'A file downloaded by hand',
       command: '<%= config.bin %> <%= command.id %> BTCUSDT-1m-2020-01-01.zip --exchange binance_spot',
+    },
+    {
+      description:
+        'Kept in a columnar store (as store write does): run it again and the day is replaced, not doubled',
+      command:
+        '<%= config.bin %> <%= command.id %> BTCUSDT-1m-2020-01-01.zip --exchange binance_spot --store store --quiet',
     },
     {
       description: 'A Yahoo-style daily CSV, cleaned on a weekday calendar',
@@ -248,6 +255,10 @@ Exit status: 0 when everything asked for was delivered; 1 when something could n
       description: 'One line per file on stderr, and every retry.',
       default: false,
     }),
+    store: Flags.string({
+      description:
+        'Write the records into this columnar store as store write does (docs/store.md; a store_partition record per partition written, on stdout); nothing is written if any part could not be delivered.',
+    }),
     quiet: quietFlag('Nothing on stderr but warnings and errors (for cron; no progress line either).', [
       'verbose',
     ]),
@@ -326,8 +337,10 @@ Exit status: 0 when everything asked for was delivered; 1 when something could n
             },
           },
           range,
+          this.storeTarget(flags.store),
         ),
       );
+      this.stored(flags.store, policy.skipped > 0);
       return;
     }
     if (flags.exchange === undefined) throw new UsageError('give --exchange (or FILE arguments)');
@@ -358,6 +371,7 @@ Exit status: 0 when everything asked for was delivered; 1 when something could n
       maxEntryBytes: flags['max-entry-bytes'],
       depthLimit: flags.depth,
       lockWaitMs: durationFlag('lock-wait', flags['lock-wait']),
+      store: this.storeTarget(flags.store),
       log,
       warn: (m) => this.warn(m),
     });
@@ -369,7 +383,22 @@ Exit status: 0 when everything asked for was delivered; 1 when something could n
         `${report.files} file${report.files === 1 ? '' : 's'}, ${((report.http?.bytes ?? 0) / 2 ** 20).toFixed(1)} MiB downloaded`,
     );
     await this.write(run.records);
+    this.stored(flags.store, report.failures.length > 0 || policy.skipped > 0);
     this.finish(run.report, flags.quiet);
+  }
+
+  private storeTarget(dir: string | undefined): StoreTarget | undefined {
+    return dir === undefined ? undefined : { dir, signal: this.abort.signal };
+  }
+
+  /** With --store: says when nothing was written (interrupted, or something not delivered). */
+  private stored(dir: string | undefined, incomplete: boolean): void {
+    if (dir === undefined || this.outputClosed) return;
+    if (this.abort.signal.aborted) this.say(`interrupted: nothing was written to the store ${dir}`);
+    else if (incomplete)
+      this.warn(
+        `nothing was written to the store ${dir}: not everything asked for was delivered (a partial day must not replace a whole one); the store keeps what it had`,
+      );
   }
 
   private finish(report: FetchReport, quiet: boolean | undefined): void {

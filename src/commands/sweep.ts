@@ -9,8 +9,9 @@ import { readRecords } from '../core/io/pipeline.js';
 import { collect, type RecordStream } from '../core/io/stream.js';
 import type { WireRecord } from '../core/records/record.js';
 import { parseStatInterval } from '../core/stats/interval.js';
+import { storeRead } from '../core/store/read.js';
 import { mergeSweep, runSweep, type SweepRequest } from '../core/sweep/index.js';
-import Backtest, { configFromFlags, readInstruments, readJson } from './backtest.js';
+import Backtest, { configFromFlags, readInstruments, readJson, storeOptions } from './backtest.js';
 
 // Every backtest flag, except those of its own summary line and record (a sweep writes its own).
 const {
@@ -19,6 +20,7 @@ const {
   'summary-period': _sp,
   'risk-free': _rf,
   quiet,
+  interval: _storeInterval,
   ...backtestFlags
 } = Backtest.flags;
 void summary;
@@ -26,6 +28,7 @@ void _si;
 void _sp;
 void _rf;
 void quiet;
+void _storeInterval;
 
 export default class Sweep extends TickpipeCommand {
   static override summary =
@@ -79,6 +82,13 @@ A failed run is a record with its "error" and the sweep goes on; the exit code i
 
   static override flags = {
     ...backtestFlags,
+    // backtest's --interval (of --store) is --store-interval here: --interval is summarize's.
+    'store-interval': Flags.string({
+      description:
+        'With --store: only candles of this interval (1m, 1h, ...); needed when the store has several for a symbol.',
+      dependsOn: ['store'],
+      helpGroup: 'STORE',
+    }),
     grid: Flags.string({
       description:
         'A dimension KEY=a..b:step or KEY=v1,v2,... (repeatable); KEY a strategy parameter or a configuration key.',
@@ -298,8 +308,15 @@ A failed run is a record with its "error" and the sweep goes on; the exit code i
           ? { onProgress: progressLine(this.io.stderr) }
           : {}),
       };
-      const input = this.records(files[0], flags);
-      output = runSweep(input, request, this.inputName);
+      const fromStore = storeOptions(
+        flags,
+        files[0],
+        flags['store-interval'],
+        '--store-interval',
+        this.abort.signal,
+      );
+      const input = fromStore === undefined ? this.records(files[0], flags) : storeRead(fromStore);
+      output = runSweep(input, request, fromStore === undefined ? this.inputName : fromStore.dir);
     }
     await this.write(output);
     if (this.abort.signal.aborted && !this.outputClosed)

@@ -39,6 +39,7 @@ import {
   type RestContext,
 } from './rest.js';
 import { parseCsv } from './rows.js';
+import { intoStore, type StoreTarget } from './store.js';
 import {
   ascending,
   clip,
@@ -61,6 +62,8 @@ export type SourceMode = 'auto' | 'archive' | 'rest';
 
 export interface FetchOptions {
   readonly exchange: string;
+  /** Write the records to this columnar store (fetch/store.ts) and yield its store_partition records. */
+  readonly store?: StoreTarget | undefined;
   readonly symbols: readonly string[];
   readonly kind: Kind;
   readonly interval?: string | undefined;
@@ -659,7 +662,15 @@ export function fetchMarketData(options: FetchOptions): FetchRun {
     }
   }
 
-  return { records: run(), report };
+  return {
+    records: intoStore(
+      run(),
+      options.store,
+      exchange.id,
+      () => report.failures.length === 0 && options.policy.skipped === 0,
+    ),
+    report,
+  };
 }
 
 /** Rows and times in the manifest describe the whole file only when the range did not cut it. */

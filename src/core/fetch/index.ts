@@ -4,6 +4,7 @@
 
 import type { RecordStream } from '../io/stream.js';
 import { type LocalFileOptions, readLocalFile } from './local.js';
+import { intoStore, type StoreTarget } from './store.js';
 import { clip, mergeByTime, type TimeRange, untimed } from './timed.js';
 
 export { parseBarterConfig } from './barter.js';
@@ -15,6 +16,7 @@ export {
   type FetchRun,
   fetchMarketData,
 } from './fetch.js';
+export type { StoreTarget } from './store.js';
 export { KINDS, type Kind } from './venues.js';
 
 /** Reads local files (merged in time order when there are several), optionally clipped to a range. */
@@ -22,8 +24,11 @@ export function readLocalFiles(
   paths: readonly string[],
   options: LocalFileOptions,
   range?: TimeRange,
+  store?: StoreTarget,
 ): RecordStream {
   const streams = paths.map((p) => readLocalFile(p, options));
   const merged = mergeByTime(streams);
-  return untimed(range === undefined ? merged : clip(merged, range));
+  const records = untimed(range === undefined ? merged : clip(merged, range));
+  // Written only when no line or record was skipped (fetch/store.ts).
+  return intoStore(records, store, paths.join(' '), () => options.policy.skipped === 0);
 }

@@ -61,12 +61,16 @@ function storedExpr(col: Column): string {
   return name;
 }
 
-/** The read expression of a stored column, in the staged representation (times as epoch µs). */
+/**
+ * The read expression of a stored column: VARCHAR as it is; every other kind as a DOUBLE (times in
+ * epoch µs, booleans 1 or 0) with NaN for NULL, so a chunk's numbers come out as plain doubles with
+ * no validity mask to test (no stored value is NaN: the wire format's numbers are JSON numbers).
+ */
 function readExpr(col: Column): string {
   const name = ident(col.name);
-  if (col.kind === 'time') return `CAST(epoch_us(${name}) AS DOUBLE)`;
-  if (col.kind === 'bigint') return `CAST(${name} AS DOUBLE)`;
-  return name;
+  if (col.kind === 'varchar') return name;
+  const value = col.kind === 'time' ? `epoch_us(${name})` : name;
+  return `coalesce(CAST(${value} AS DOUBLE), 'NaN'::DOUBLE)`;
 }
 
 /**
@@ -152,11 +156,71 @@ export async function describeFile(
   return { rows, min: min ?? 0, max: max ?? 0 };
 }
 
-/** The SELECT that reads `file`'s rows in the staged representation, keys in [fromUs, toUs). */
-export function selectRows(schema: Schema, file: string, fromUs?: number, toUs?: number): string {
+/**
+ * What a file's metadata says of its columns, so a read skips what it need not scan: `absent`,
+ * the columns NULL in every row (a candle's `contracts`, usually `extra`); `constant`, the VARCHAR
+ * columns with one value in every row (a series' `exchange`, `symbol`, `interval`), taken from the
+ * row groups' statistics (min = max, no NULL). Nothing is scanned.
+ */
+export interface FilePlan {
+  readonly rows: number;
+  readonly absent: ReadonlySet<string>;
+  readonly constant: ReadonlyMap<string, string>;
+}
+
+/** The plans of `files`, in their order: two metadata queries for all of them. */
+export async function filePlans(connection: DuckDBConnection, files: readonly string[]): Promise<FilePlan[]> {
+  if (files.length === 0) return [];
+  const list = `[${files.map(literal).join(', ')}]`;
+  const totals = await connection.runAndReadAll(
+    `SELECT file_name, CAST(num_rows AS DOUBLE) FROM parquet_file_metadata(${list})`,
+  );
+  const rows = new Map<string, number>();
+  for (const [name, n] of totals.getRows() as [string, number][]) rows.set(name, (rows.get(name) ?? 0) + n);
+  const stats = await connection.runAndReadAll(
+    `SELECT file_name, path_in_schema, CAST(count(*) AS DOUBLE), CAST(count(stats_null_count) AS DOUBLE), CAST(sum(stats_null_count) AS DOUBLE), min(stats_min_value), max(stats_max_value), bool_and(type = 'BYTE_ARRAY') FROM parquet_metadata(${list}) GROUP BY file_name, path_in_schema`,
+  );
+  const plans = new Map<string, { rows: number; absent: Set<string>; constant: Map<string, string> }>();
+  for (const file of files)
+    plans.set(file, { rows: rows.get(file) ?? 0, absent: new Set(), constant: new Map() });
+  for (const row of stats.getRows()) {
+    const [file, name, groups, counted, nulls, lo, hi, text] = row as [
+      string,
+      string,
+      number,
+      number,
+      number | null,
+      string | null,
+      string | null,
+      boolean,
+    ];
+    const plan = plans.get(file);
+    if (plan === undefined || counted < groups || nulls === null) continue; // no statistics: read it
+    if (nulls === plan.rows) plan.absent.add(name);
+    else if (text && nulls === 0 && lo !== null && lo === hi && lo.length <= 64) plan.constant.set(name, lo);
+  }
+  return files.map((f) => plans.get(f)!);
+}
+
+/**
+ * The SELECT that reads `columns` of `file` as `readExpr` gives them (and `extra` if asked): keys
+ * in [fromUs, toUs), and only the file's rows [rows[0], rows[1]) when `rows` is given (the scan
+ * skips the row groups outside them).
+ */
+export function selectRows(
+  schema: Schema,
+  file: string,
+  columns: readonly Column[],
+  extra: boolean,
+  range: { fromUs?: number | undefined; toUs?: number | undefined; rows?: readonly [number, number] },
+): string {
   const key = ident(schema.key);
   const where: string[] = [];
+  const { fromUs, toUs, rows } = range;
   if (fromUs !== undefined) where.push(`${key} >= make_timestamp(${Math.trunc(fromUs)})`);
   if (toUs !== undefined) where.push(`${key} < make_timestamp(${Math.trunc(toUs)})`);
-  return `SELECT ${schema.columns.map(readExpr).join(', ')}, extra FROM read_parquet(${literal(file)})${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}`;
+  if (rows !== undefined) where.push(`file_row_number >= ${rows[0]} AND file_row_number < ${rows[1]}`);
+  const source = `read_parquet(${literal(file)}${rows === undefined ? '' : ', file_row_number = true'})`;
+  const list = [...columns.map(readExpr), ...(extra ? ['extra'] : [])];
+  return `SELECT ${list.length > 0 ? list.join(', ') : '1'} FROM ${source}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}`;
 }

@@ -6,14 +6,16 @@
  */
 
 import { join } from 'node:path';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBMaterializedResult } from '@duckdb/node-api';
 import { UsageError } from '../errors.js';
-import type { ByteStream, RecordStream } from '../io/stream.js';
+import type { ByteBatch, ByteStream, RecordStream } from '../io/stream.js';
 import type { WireRecord } from '../records/record.js';
 import { parseCanonicalTime } from '../records/time.js';
-import { openDatabase, selectRows } from './duck.js';
+import { type Columns, Layout, RecordBuilder } from './columns.js';
+import { filePlans, openDatabase, selectRows } from './duck.js';
+import { LineWriter } from './lines.js';
 import { type Partition, readManifest } from './manifest.js';
-import { fromRow, kindOf, type Schema, schemaOf, textOfRow, typeOfKind } from './schema.js';
+import { kindOf, type Schema, schemaOf, typeOfKind } from './schema.js';
 
 export interface StoreReadOptions {
   readonly dir: string;
@@ -27,6 +29,11 @@ export interface StoreReadOptions {
   readonly fromUs?: number;
   readonly toUs?: number;
   readonly signal?: AbortSignal;
+  /**
+   * Given: refuse a selection with candles of several intervals for one symbol, naming this flag
+   * (backtest and sweep: a strategy fed 1m and 1h candles of one market mixed would be wrong).
+   */
+  readonly oneInterval?: string;
 }
 
 /** The partitions a read selects, grouped by series, each in time order. */
@@ -55,11 +62,27 @@ export function selectPartitions(options: StoreReadOptions): { schema: Schema; s
         throw new UsageError(
           `${options.dir}: no ${kind} of ${s} in the store (it has ${describeStore(manifest.partitions, kind)})`,
         );
+  if (options.oneInterval !== undefined) checkOneInterval(groups.values(), kind, options.oneInterval);
   const names = [...groups.keys()].sort();
   const series = names.map((n) =>
     groups.get(n)!.sort((a, b) => a.year * 12 + a.month - (b.year * 12 + b.month)),
   );
   return { schema, series };
+}
+
+function checkOneInterval(series: Iterable<Partition[]>, kind: string, flag: string): void {
+  const intervals = new Map<string, Set<string>>();
+  for (const [p] of series) {
+    const name = `${p!.exchange} ${p!.symbol}`;
+    const set = intervals.get(name) ?? new Set<string>();
+    intervals.set(name, set);
+    set.add(p!.interval);
+  }
+  for (const [name, set] of intervals)
+    if (set.size > 1)
+      throw new UsageError(
+        `the store has ${kind} of ${name} at ${[...set].sort().join(', ')}: choose one with ${flag}`,
+      );
 }
 
 function describeStore(partitions: readonly Partition[], kind: string): string {
@@ -71,20 +94,54 @@ function describeStore(partitions: readonly Partition[], kind: string): string {
 
 /** Reads the store: one stream of record batches in time order. */
 export function storeRead(options: StoreReadOptions): RecordStream {
-  return readStore(options, (schema, values, extra) => fromRow(schema, values, extra) as WireRecord);
+  return readStore(options, (schema) => {
+    const builder = new RecordBuilder(schema);
+    return (cols) => {
+      const out: WireRecord[] = new Array(cols.rows);
+      for (let r = 0; r < cols.rows; r++) out[r] = builder.record(cols, r);
+      return out;
+    };
+  });
 }
 
 /**
- * `storeRead` as NDJSON bytes (the command's byte path: no record objects, no JSON.stringify);
- * the same text as writing `storeRead`'s records (tests/store.test.ts compares them).
+ * `storeRead` as NDJSON bytes (the command's byte path): lines written from the columns straight
+ * into Buffers (lines.ts), a chunk's lines in one Buffer; the same text as writing `storeRead`'s
+ * records (tests/store.test.ts compares them).
  */
 export async function* storeReadBytes(options: StoreReadOptions): ByteStream {
-  for await (const lines of readStore(options, textOfRow)) {
-    yield { bytes: Buffer.from(`${lines.join('\n')}\n`), records: lines.length };
-  }
+  const stream = readStore<ByteBatch>(options, (schema, merged) => {
+    const writer = new LineWriter(schema);
+    return (cols) => {
+      const { bytes, ends } = writer.lines(cols);
+      if (!merged) return [{ bytes, records: cols.rows }];
+      // Merged with other series: each line on its own, for the merge to order.
+      const lines: ByteBatch[] = new Array(cols.rows);
+      for (let r = 0; r < cols.rows; r++)
+        lines[r] = { bytes: bytes.subarray(r === 0 ? 0 : ends[r - 1], ends[r]), records: 1 };
+      return lines;
+    };
+  });
+  for await (const batch of stream)
+    yield batch.length === 1
+      ? batch[0]!
+      : { bytes: Buffer.concat(batch.map((b) => b.bytes)), records: batch.length };
 }
 
-type Build<T> = (schema: Schema, values: readonly unknown[], extra: Record<string, unknown> | undefined) => T;
+/**
+ * Rows read from DuckDB at a time: a slice of a file is materialised in one call (on DuckDB's
+ * thread, the next while this one is used) and its chunks of 2048 rows taken synchronously.
+ * Streaming chunk by chunk waits for a thread hand-off per 2048 rows, which on a loaded machine
+ * cost more wall time than the read itself; a slice bounds the memory (about 20 MB of candle
+ * columns) where a whole partition (a month of trades) would not.
+ */
+const SLICE_ROWS = 131_072;
+
+/**
+ * Makes, for one series, the function that turns a chunk's columns into items (records, lines);
+ * `merged`: the items are merged with other series' one by one (else a chunk's may be one item).
+ */
+type Build<T> = (schema: Schema, merged: boolean) => (cols: Columns) => T[];
 
 async function* readStore<T>(options: StoreReadOptions, build: Build<T>): AsyncGenerator<T[]> {
   const { schema, series } = selectPartitions(options);
@@ -92,7 +149,7 @@ async function* readStore<T>(options: StoreReadOptions, build: Build<T>): AsyncG
   const { instance, connection } = await openDatabase(1);
   try {
     if (series.length === 1) {
-      for await (const rows of readSeries(connection, schema, series[0]!, options, build)) {
+      for await (const rows of readSeries(connection, schema, series[0]!, options, build(schema, false))) {
         if (options.signal?.aborted === true) return;
         yield rows.records;
       }
@@ -102,7 +159,7 @@ async function* readStore<T>(options: StoreReadOptions, build: Build<T>): AsyncG
     for (let i = 0; i < series.length; i++) connections.push(await instance.connect());
     try {
       yield* merge(
-        series.map((s, i) => readSeries(connections[i]!, schema, s, options, build)),
+        series.map((s, i) => readSeries(connections[i]!, schema, s, options, build(schema, true))),
         options.signal,
       );
     } finally {
@@ -114,38 +171,63 @@ async function* readStore<T>(options: StoreReadOptions, build: Build<T>): AsyncG
   }
 }
 
-/** One series' records, partition after partition. */
+/** One series' items, partition after partition, with their time keys. */
 async function* readSeries<T>(
   connection: DuckDBConnection,
   schema: Schema,
   partitions: readonly Partition[],
   options: StoreReadOptions,
-  build: Build<T>,
+  build: (cols: Columns) => T[],
 ): AsyncGenerator<Keyed<T>> {
-  const width = schema.columns.length;
-  const keyAt = schema.columns.findIndex((col) => col.name === schema.key);
-  for (const p of partitions) {
-    const result = await connection.stream(
-      selectRows(schema, join(options.dir, p.path), options.fromUs, options.toUs),
-    );
-    for (;;) {
-      const chunk = await result.fetchChunk();
-      if (chunk === null || chunk.rowCount === 0) break;
-      const columns = chunk.getColumns();
-      const n = chunk.rowCount;
-      const out: T[] = new Array(n);
-      const keys = new Float64Array(n);
-      const keyColumn = columns[keyAt]!;
-      const values: unknown[] = new Array(width);
-      const extras = columns[width]!;
-      for (let r = 0; r < n; r++) {
-        for (let c = 0; c < width; c++) values[c] = columns[c]![r];
-        keys[r] = keyColumn[r] as number;
-        const extra = extras[r];
-        out[r] = build(schema, values, extra === null ? undefined : JSON.parse(extra as string));
-      }
-      yield { records: out, keys };
+  for await (const { layout, result } of ahead(slices(connection, schema, partitions, options))) {
+    for (let i = 0; i < result.chunkCount; i++) {
+      const chunk = result.getChunk(i);
+      if (chunk.rowCount === 0) continue;
+      const cols = layout.columns(chunk);
+      yield { records: build(cols), keys: cols.keys };
     }
+  }
+}
+
+/** The series' files read a slice at a time, each slice materialised by DuckDB. */
+async function* slices(
+  connection: DuckDBConnection,
+  schema: Schema,
+  partitions: readonly Partition[],
+  options: StoreReadOptions,
+): AsyncGenerator<{ layout: Layout; result: DuckDBMaterializedResult }> {
+  const files = partitions.map((p) => join(options.dir, p.path));
+  const plans = await filePlans(connection, files);
+  for (let f = 0; f < files.length; f++) {
+    const plan = plans[f]!;
+    const layout = new Layout(schema, plan);
+    for (let start = 0; start < plan.rows; start += SLICE_ROWS) {
+      const sql = selectRows(schema, files[f]!, layout.read, layout.readsExtra, {
+        fromUs: options.fromUs,
+        toUs: options.toUs,
+        rows: [start, start + SLICE_ROWS],
+      });
+      yield { layout, result: await connection.run(sql) };
+    }
+  }
+}
+
+/**
+ * `source`'s items, the next one asked for as soon as one is handed out: DuckDB reads the next
+ * slice on its thread while the records of this one are built and used.
+ */
+async function* ahead<T>(source: AsyncGenerator<T>): AsyncGenerator<T> {
+  let next = source.next();
+  try {
+    for (;;) {
+      const item = await next;
+      if (item.done === true) return;
+      next = source.next();
+      yield item.value;
+    }
+  } finally {
+    await next.catch(() => undefined);
+    await source.return(undefined);
   }
 }
 

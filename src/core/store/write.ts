@@ -25,6 +25,11 @@ export interface StoreWriteOptions {
   /** The input's name, for located messages. */
   readonly source?: string;
   readonly signal?: AbortSignal;
+  /**
+   * Asked at the end of the input: false writes nothing (fetch --store when a part of the range
+   * could not be delivered: what came may hold partial days).
+   */
+  readonly complete?: () => boolean;
 }
 
 /** A `store_partition` record: one partition this run wrote (docs/format.md). */
@@ -99,6 +104,7 @@ export async function* storeWrite(
     }
     // Interrupted: the input may have stopped mid-day, and a partial day must not replace a whole one.
     if (options.signal?.aborted === true) return;
+    if (options.complete !== undefined && !options.complete()) return;
     for (const staging of stagings.values()) staging.close();
     const manifest = readOrCreateManifest(options.dir);
     const out: PartitionRecord[] = [];

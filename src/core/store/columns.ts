@@ -1,0 +1,213 @@
+/**
+ * A chunk of a store read as plain columns, and the records built from them (`store read`'s
+ * records, and `backtest --store`'s and `sweep --store`'s input): no NDJSON text, no JSON, except
+ * the `extra` of a row that has one.
+ *
+ * `selectRows` (duck.ts) gives every column but the VARCHAR ones as a DOUBLE with NaN for NULL, so
+ * a chunk's numbers are copied into Float64Arrays once, with no validity masks or boxed values.
+ * A record has the fields of docs/store.md, "Reading back": the typed columns in the schema's order
+ * (absent where NULL), `extra`'s values winning, then `extra`'s own fields.
+ */
+
+import type { DuckDBDataChunk, DuckDBVector } from '@duckdb/node-api';
+import type { WireRecord } from '../records/record.js';
+import { CHUNK_ROWS, type FilePlan } from './duck.js';
+import type { Column, ColumnKind, Schema } from './schema.js';
+import { TimeTexts } from './times.js';
+
+export interface Columns {
+  readonly rows: number;
+  /** Per schema column: its values (NaN: absent) for every kind but varchar; undefined if not read. */
+  readonly num: readonly (Float64Array | undefined)[];
+  /** Per schema column: its texts (null: absent) for varchar columns; undefined if not read. */
+  readonly str: readonly ((string | null)[] | undefined)[];
+  /** Per row: `extra`'s JSON text, or null. */
+  readonly extra: readonly (string | null)[];
+  /** Per row: the time key (epoch µs). */
+  readonly keys: Float64Array;
+  /** Per schema column: its one value when it is a VARCHAR with the same value in every row. */
+  readonly constant: readonly (string | undefined)[];
+}
+
+/**
+ * How one file is read (from its FilePlan): which schema columns the SELECT has, in its order;
+ * the others are NULL in every row, or a VARCHAR with one value, given without reading it.
+ */
+export class Layout {
+  /** The schema columns selected, in the SELECT's order. */
+  readonly read: readonly Column[];
+  private readonly at: readonly number[];
+  private readonly constant: readonly (string | undefined)[];
+  private readonly extra: boolean;
+  private readonly keyAt: number;
+  /** Per schema column, buffers reused chunk after chunk (a read holds one chunk at a time). */
+  private readonly numBuffers: (Float64Array | undefined)[];
+  private readonly strBuffers: ((string | null)[] | undefined)[];
+  private readonly nulls: (string | null)[] = new Array<string | null>(CHUNK_ROWS).fill(null);
+
+  constructor(
+    readonly schema: Schema,
+    plan: FilePlan,
+  ) {
+    this.keyAt = schema.columns.findIndex((col) => col.name === schema.key);
+    const at: number[] = [];
+    const constant: (string | undefined)[] = [];
+    const read: Column[] = [];
+    schema.columns.forEach((col, i) => {
+      const value = plan.constant.get(col.name);
+      if (i !== this.keyAt && col.kind === 'varchar' && value !== undefined) {
+        at.push(-1);
+        constant.push(value);
+      } else if (i !== this.keyAt && plan.absent.has(col.name)) {
+        at.push(-1);
+        constant.push(undefined);
+      } else {
+        at.push(read.length);
+        constant.push(undefined);
+        read.push(col);
+      }
+    });
+    this.read = read;
+    this.at = at;
+    this.constant = constant;
+    this.extra = !plan.absent.has('extra');
+    this.numBuffers = schema.columns.map((col, i) =>
+      at[i]! >= 0 && col.kind !== 'varchar' ? new Float64Array(CHUNK_ROWS) : undefined,
+    );
+    this.strBuffers = schema.columns.map((col, i) =>
+      col.kind === 'varchar' && (at[i]! >= 0 || constant[i] !== undefined)
+        ? new Array<string | null>(CHUNK_ROWS).fill(constant[i] ?? null)
+        : undefined,
+    );
+  }
+
+  /** Whether the SELECT has `extra` (after the columns). */
+  get readsExtra(): boolean {
+    return this.extra;
+  }
+
+  /**
+   * A chunk of the SELECT as columns. The arrays are this layout's own, overwritten by the next
+   * chunk: what is built from them must be built before the next is read.
+   */
+  columns(chunk: DuckDBDataChunk): Columns {
+    const rows = chunk.rowCount;
+    const width = this.schema.columns.length;
+    const num: (Float64Array | undefined)[] = new Array(width);
+    const str: ((string | null)[] | undefined)[] = new Array(width);
+    for (let c = 0; c < width; c++) {
+      const at = this.at[c]!;
+      if (at < 0) {
+        str[c] = this.strBuffers[c]; // a constant (filled once), or undefined: absent
+        continue;
+      }
+      const vector = chunk.getColumnVector(at);
+      if (this.schema.columns[c]!.kind === 'varchar') str[c] = texts(vector, rows, this.strBuffers[c]!);
+      else num[c] = doubles(vector, rows, this.numBuffers[c]!);
+    }
+    const extra = this.extra
+      ? texts(chunk.getColumnVector(this.read.length), rows, [] as (string | null)[])
+      : this.nulls;
+    return { rows, num, str, extra, keys: num[this.keyAt]!, constant: this.constant };
+  }
+}
+
+function doubles(vector: DuckDBVector, rows: number, out: Float64Array): Float64Array {
+  for (let r = 0; r < rows; r++) out[r] = vector.getItem(r) as number;
+  return out;
+}
+
+function texts(vector: DuckDBVector, rows: number, out: (string | null)[]): (string | null)[] {
+  for (let r = 0; r < rows; r++) out[r] = vector.getItem(r) as string | null;
+  return out;
+}
+
+type Make = (
+  num: readonly (Float64Array | undefined)[],
+  str: readonly ((string | null)[] | undefined)[],
+  times: TimeTexts,
+  r: number,
+) => WireRecord;
+
+/**
+ * Builds the records of a read's rows; one per read (it keeps the last time texts).
+ *
+ * A row without `extra` is built by an object literal made for the columns it has (compiled once
+ * per set of present columns, from the schema's own names only): the record is allocated at its
+ * size in one step, as JSON.parse would, rather than grown field by field. A million candles built
+ * field by field spent more time in garbage collection than in everything else the read did.
+ */
+export class RecordBuilder {
+  private readonly times = new TimeTexts();
+  private readonly names: readonly string[];
+  private readonly kinds: readonly ColumnKind[];
+  private readonly makers = new Map<number, Make>();
+
+  constructor(readonly schema: Schema) {
+    this.names = schema.columns.map((col) => col.name);
+    this.kinds = schema.columns.map((col) => col.kind);
+    if (this.names.length > 30) throw new Error(`store schema of ${schema.type}: too many columns`);
+  }
+
+  /** The record of row `r`. */
+  record(cols: Columns, r: number): WireRecord {
+    const text = cols.extra[r];
+    if (text !== null && text !== undefined) return this.withExtra(cols, r, JSON.parse(text));
+    let mask = 0;
+    const { num, str } = cols;
+    for (let i = 0; i < num.length; i++) {
+      const f = num[i];
+      const present = f === undefined ? (str[i]?.[r] ?? null) !== null : !Number.isNaN(f[r]);
+      if (present) mask |= 1 << i;
+    }
+    let make = this.makers.get(mask);
+    if (make === undefined) {
+      make = this.compile(mask);
+      this.makers.set(mask, make);
+    }
+    return make(num, str, this.times, r);
+  }
+
+  private compile(mask: number): Make {
+    const fields = [`type: ${JSON.stringify(this.schema.type)}`];
+    for (let i = 0; i < this.names.length; i++) {
+      if ((mask & (1 << i)) === 0) continue;
+      const kind = this.kinds[i];
+      const value =
+        kind === 'varchar'
+          ? `str[${i}][r]`
+          : kind === 'time'
+            ? `times.text(num[${i}][r])`
+            : kind === 'boolean'
+              ? `num[${i}][r] === 1`
+              : `num[${i}][r]`;
+      fields.push(`${JSON.stringify(this.names[i])}: ${value}`);
+    }
+    return new Function('num', 'str', 'times', 'r', `return { ${fields.join(', ')} };`) as Make;
+  }
+
+  /** A row with `extra`: its values win over the columns', its own fields come last. */
+  private withExtra(cols: Columns, r: number, extra: Record<string, unknown>): WireRecord {
+    const { names, kinds, schema } = this;
+    const rec: Record<string, unknown> = { type: schema.type };
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      if (name in extra) {
+        rec[name] = extra[name];
+        continue;
+      }
+      const f = cols.num[i];
+      if (f === undefined) {
+        const s = cols.str[i]?.[r];
+        if (s !== null && s !== undefined) rec[name] = s;
+        continue;
+      }
+      const v = f[r]!;
+      if (Number.isNaN(v)) continue; // NULL: the field was absent
+      const kind = kinds[i];
+      rec[name] = kind === 'time' ? this.times.text(v) : kind === 'boolean' ? v === 1 : v;
+    }
+    for (const key in extra) if (!schema.names.has(key)) rec[key] = extra[key];
+    return rec as WireRecord;
+  }
+}
