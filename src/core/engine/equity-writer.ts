@@ -39,10 +39,9 @@ export class EquityWriter {
       cadence.due = true;
       return;
     }
-    const saved = clock.text;
-    clock.text = formatTime(end, clock.precision);
+    clock.stampAt(end, formatTime(end, clock.precision));
     this.emit(end);
-    clock.text = saved;
+    clock.reset();
   }
 
   emit(us: number): void {

@@ -70,11 +70,19 @@ export class MarketRecords {
       const openText = stampUs === clock.us ? clock.text : formatTime(stampUs, clock.precision);
       candleFills(
         inst,
-        { openUs, open, high, low, openText, fillAtTouch: this.cfg.execution.fill_at_touch },
+        {
+          openUs,
+          open,
+          high,
+          low,
+          openStampUs: stampUs,
+          openText,
+          fillAtTouch: this.cfg.execution.fill_at_touch,
+        },
         this.fills,
       );
       // Conditional orders after the live ones: one triggered here fills here only at the market.
-      this.conditional.evaluate(inst, candleEvent(open, high, low, close), openText);
+      this.conditional.evaluate(inst, candleEvent(open, high, low, close), openText, stampUs);
     }
     inst.last = close;
     if (inst.kind === 'perpetual') this.checkMargin(inst);
