@@ -13,13 +13,14 @@ import type { EquityCadence } from '../marks/cadence.js';
 import { bookFills } from '../matching/book.js';
 import { candleFills } from '../matching/candle.js';
 import { fillsFrom } from '../matching/model.js';
+import { roundAgainst } from '../matching/slippage.js';
 import { tradeFills } from '../matching/trade.js';
 import type { ConditionalDesk } from '../orders/conditional.js';
 import type { OrderDesk } from '../orders/orders.js';
 import { candleEvent, topEvent, tradeEvent } from '../orders/triggers.js';
 import type { Balances } from '../portfolio/balances.js';
 import { fundingPayment } from '../portfolio/funding.js';
-import { marginCall } from '../portfolio/liquidation.js';
+import { liquidationPrice, marginAccount, marginCall } from '../portfolio/liquidation.js';
 import type { WireRecord } from '../records/record.js';
 import { formatTime, parseTime } from '../records/time.js';
 import type { Clock } from './clock.js';
@@ -52,6 +53,19 @@ export class MarketRecords {
     return fillsFrom(this.cfg.execution.fill_model, inst, kind);
   }
 
+  /**
+   * A candle's open time, and the time of records at its open: the open, or the time of the
+   * previous record if later (and its text).
+   */
+  private openStamp(rec: WireRecord): { openUs: number; stampUs: number; openText: string } {
+    const clock = this.clock;
+    const ot = parseTime(rec.open_time);
+    const openUs = ot === undefined ? clock.us : ot.us;
+    const stampUs = Math.min(clock.us, Math.max(openUs, clock.prevUs));
+    const openText = stampUs === clock.us ? clock.text : formatTime(stampUs, clock.precision);
+    return { openUs, stampUs, openText };
+  }
+
   candle(inst: Instrument, rec: WireRecord): void {
     const open = rec.open as number;
     const high = rec.high as number;
@@ -61,13 +75,9 @@ export class MarketRecords {
       throw new DataError(this.where(rec), 'a candle needs positive open, high, low and close');
     this.cadence.candles = true;
     seen(inst, 'candle');
-    if (inst.orders.length > 0 && this.fillsFrom(inst, 'candle')) {
-      const clock = this.clock;
-      const ot = parseTime(rec.open_time);
-      const openUs = ot === undefined ? clock.us : ot.us;
-      // Fills at the open are stamped at the open (or the time of the previous record, if later).
-      const stampUs = Math.min(clock.us, Math.max(openUs, clock.prevUs));
-      const openText = stampUs === clock.us ? clock.text : formatTime(stampUs, clock.precision);
+    const fills = this.fillsFrom(inst, 'candle');
+    if (inst.orders.length > 0 && fills) {
+      const { openUs, stampUs, openText } = this.openStamp(rec);
       candleFills(
         inst,
         {
@@ -84,6 +94,8 @@ export class MarketRecords {
       // Conditional orders after the live ones: one triggered here fills here only at the market.
       this.conditional.evaluate(inst, candleEvent(open, high, low, close), openText, stampUs);
     }
+    if (fills && inst.kind === 'perpetual' && inst.maintenanceMargin !== undefined && inst.pos.qtyNum !== 0)
+      this.candleMargin(inst, rec, open, inst.pos.qtyNum > 0 ? low : high);
     inst.last = close;
     if (inst.kind === 'perpetual') this.checkMargin(inst);
     this.cadence.due = true;
@@ -118,6 +130,33 @@ export class MarketRecords {
       bookFills(inst, undefined, this.fills);
     }
     this.show(rec);
+  }
+
+  /**
+   * A candle's margin check, at its adverse extreme (`worst`: the low for a long, the high for a
+   * short; a venue liquidates when its mark reaches the liquidation price at any moment). Below
+   * maintenance there, the account is liquidated: at the open (stamped at the open) when the candle
+   * opened beyond the liquidation price, else at the liquidation price, rounded to the tick
+   * against the trader, inside the range (stamped at the candle's time).
+   */
+  private candleMargin(inst: Instrument, rec: WireRecord, open: number, worst: number): void {
+    const list = this.instruments.list;
+    inst.last = worst;
+    if (marginCall(list, this.balances, inst) === undefined) return;
+    inst.last = open;
+    const gap = marginCall(list, this.balances, inst);
+    if (gap !== undefined) {
+      const { stampUs, openText } = this.openStamp(rec);
+      this.clock.stampAt(stampUs, openText);
+      this.fills.liquidate(gap, this.orders);
+      this.clock.reset();
+      return;
+    }
+    const p = liquidationPrice(list, this.balances, inst);
+    // (Between worst and open by construction; NaN only where no positive price is, then the extreme.)
+    const closing = inst.pos.qtyNum > 0 ? 'sell' : 'buy';
+    inst.last = Number.isNaN(p) ? worst : roundAgainst(inst, p, closing);
+    this.fills.liquidate(marginAccount(list, this.balances, inst), this.orders);
   }
 
   /** A perpetual's new mark: its account is liquidated when its equity is below maintenance margin. */
