@@ -12,6 +12,7 @@ import type { Instruments } from '../market/instruments.js';
 import type { Marks } from '../marks/equity.js';
 import type { Balances } from '../portfolio/balances.js';
 import type { WireRecord } from '../records/record.js';
+import { escapeText } from '../records/text.js';
 import type { Recorder } from './records.js';
 import type { BacktestReport } from './report.js';
 
@@ -87,8 +88,13 @@ export class InstrumentLookup {
       );
   }
 
-  /** A warning for the report, and on stderr where the run has a configuration to disagree with. */
-  private say(msg: string, known: boolean): void {
+  /**
+   * A warning for the report, and on stderr where the run has a configuration to disagree with.
+   * It quotes the records' venues and symbols: escaped (records/text.ts), so a crafted symbol cannot
+   * act on the terminal or forge a line.
+   */
+  private say(text: string, known: boolean): void {
+    const msg = escapeText(text);
     this.report.warnings.push(msg);
     if (known || this.cfg.balances.length > 0) this.warn?.(msg);
   }
@@ -104,7 +110,7 @@ export class InstrumentLookup {
       const b = this.balances.of(inst.exchange, inst.settle);
       b.set(dec(DEFAULT_CASH));
       this.report.warnings.push(
-        `no balances given: starting with ${DEFAULT_CASH} ${inst.settle} on ${inst.exchange}`,
+        escapeText(`no balances given: starting with ${DEFAULT_CASH} ${inst.settle} on ${inst.exchange}`),
       );
       this.rec.balance(b);
     }
