@@ -10,6 +10,7 @@ import { type Instrument, newInstrument } from '../../src/core/market/instrument
 import { Balances } from '../../src/core/portfolio/balances.js';
 import { liquidationPrice, marginAccount } from '../../src/core/portfolio/liquidation.js';
 import type { WireRecord } from '../../src/core/records/record.js';
+import { candleAt } from './parts.js';
 
 const T0 = Date.UTC(2024, 0, 1);
 const trade = (s: number, price: number): WireRecord => ({
@@ -89,19 +90,8 @@ describe('perpetual margin and liquidation', () => {
 });
 
 /** A 1m candle of x_futures BTCUSDT opening at minute `m`. */
-const candle = (m: number, open: number, high: number, low: number, close: number): WireRecord => ({
-  type: 'candle',
-  time: new Date(T0 + (m + 1) * 60_000).toISOString(),
-  exchange: 'x_futures',
-  symbol: 'BTCUSDT',
-  interval: '1m',
-  open_time: new Date(T0 + m * 60_000).toISOString(),
-  open,
-  high,
-  low,
-  close,
-  volume: 1,
-});
+const candle = (m: number, open: number, high: number, low: number, close: number): WireRecord =>
+  candleAt('BTCUSDT', T0 + m * 60_000, { open, high, low, close }, 'x_futures');
 
 /** Balance 20 usdt, tick 0.01, initial margin 0.1, maintenance 0.05, liquidation fee 0.01, no trading fees. */
 async function runCandles(candles: WireRecord[], first: Decision) {

@@ -19,6 +19,7 @@ import type { WireRecord } from '../../src/core/records/record.js';
 import { parseTime } from '../../src/core/records/time.js';
 import { BIN, ROOT } from '../helpers/cli.js';
 import { describeShared, sharedFile } from '../helpers/shared-data.js';
+import { candleAt } from './parts.js';
 
 const T0 = Date.UTC(2024, 0, 1);
 const MIN = 60_000;
@@ -33,19 +34,7 @@ function candle(
   l: number,
   c: number,
 ) {
-  return {
-    type: 'candle',
-    time: iso(openMs + intervalMs),
-    exchange: 'x',
-    symbol,
-    interval: `${intervalMs / MIN}m`,
-    open_time: iso(openMs),
-    open: o,
-    high: h,
-    low: l,
-    close: c,
-    volume: 1,
-  };
+  return candleAt(symbol, openMs, { open: o, high: h, low: l, close: c }, 'x', intervalMs / MIN);
 }
 
 async function run(

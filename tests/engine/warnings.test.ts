@@ -11,23 +11,13 @@ import { RejectionTally } from '../../src/core/backtest/rejections.js';
 import { collect, fromRecords, runStage } from '../../src/core/io/stream.js';
 import type { WireRecord } from '../../src/core/records/record.js';
 import { runInProcess } from '../helpers/cli.js';
+import { candleAt } from './parts.js';
 
 const EVIL = 'EVIL\u001b[31mUSDT\nFAKE';
 const ESCAPED = 'EVIL\\x1b[31mUSDT\\x0aFAKE';
 
-const candle = (symbol: string, m: number): WireRecord => ({
-  type: 'candle',
-  time: new Date(Date.UTC(2024, 0, 1, 0, m + 1)).toISOString(),
-  exchange: 'x',
-  symbol,
-  interval: '1m',
-  open_time: new Date(Date.UTC(2024, 0, 1, 0, m)).toISOString(),
-  open: 100,
-  high: 101,
-  low: 99,
-  close: 100,
-  volume: 1,
-});
+const candle = (symbol: string, m: number): WireRecord =>
+  candleAt(symbol, Date.UTC(2024, 0, 1, 0, m), { open: 100, high: 101, low: 99, close: 100 });
 
 /** No raw control character (ESC, newline, any C0 or C1) in `text`. */
 const noControls = (text: string) => expect(text).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
