@@ -206,7 +206,8 @@ describe('output records are in time order', () => {
     return rows.map((r) => r.rec);
   }
 
-  it('never goes back, over random two- and three-instrument streams (candles of mixed intervals, trades, quotes)', async () => {
+  it('never goes back, over random two- and three-instrument streams (candles of mixed intervals, trades, quotes, spot or perpetuals that get liquidated)', async () => {
+    let liquidations = 0;
     await fc.assert(
       fc.asyncProperty(
         fc.array(seriesArb, { minLength: 2, maxLength: 3 }),
@@ -215,7 +216,8 @@ describe('output records are in time order', () => {
         fc.constantFrom(0, 0, 30_000, 90_000),
         fc.constantFrom('next-open' as const, 'close' as const),
         fc.constantFrom('stop' as const, 'take_profit' as const),
-        async (series, order, intents, latencyMs, fillAt, bothLegs) => {
+        fc.boolean(),
+        async (series, order, intents, latencyMs, fillAt, bothLegs, perp) => {
           const records = stream(series, order);
           let i = 0;
           const out = await run(
@@ -233,13 +235,30 @@ describe('output records are in time order', () => {
               c.execution.fill_at = fillAt;
               c.execution.candle_both_legs = bothLegs;
               c.execution.allow_short = true;
+              // Perpetuals in one cross account of 8 usdt: long 1 at 100 is liquidated below 96.84.
+              if (perp) {
+                c.instruments = series.map((_, k) => ({
+                  exchange: 'x',
+                  symbol: `S${k}USDT`,
+                  base: `s${k}`,
+                  quote: 'usdt',
+                  kind: 'perpetual' as const,
+                  initial_margin: 0.05,
+                  maintenance_margin: 0.05,
+                  liquidation_fee: 0.01,
+                }));
+                c.balances = [{ exchange: 'x', asset: 'usdt', total: 8 }];
+              }
             },
           );
+          liquidations += out.filter((r) => r.type === 'liquidation').length;
           expect(firstBackwards(out)).toBeUndefined();
         },
       ),
       { numRuns: 300, seed: 1602 },
     );
+    // The streams do reach the liquidations (at candle opens and inside ranges) they are meant to test.
+    expect(liquidations).toBeGreaterThan(20);
   }, 120_000);
 });
 
