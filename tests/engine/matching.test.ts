@@ -16,6 +16,7 @@ const bar = (open: number, high: number, low: number, fillAtTouch = false) => ({
   open,
   high,
   low,
+  openStampUs: 1_000_000,
   openText: 'OPEN',
   fillAtTouch,
 });
@@ -99,7 +100,7 @@ describe('matching: candles', () => {
     it(k.name, () => {
       const p = parts();
       p.inst.last = 100.5; // a limit below this is not marketable on arrival
-      p.clock.text = 'CLOSE';
+      p.clock.advance(1_000_000, 'CLOSE', 'ms');
       p.balances.of('x', 'btc').set(dec(1)); // a spot sell needs what it sells
       const o = p.order(k.side, k.kind, k.price, 1, k.tif ?? 'gtc');
       candleFills(p.inst, k.c, p.fills);

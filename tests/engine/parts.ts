@@ -70,3 +70,23 @@ export function parts(patch: (c: BacktestConfig) => void = () => {}, ic: Instrum
   const of = (type: string) => out.filter((r) => r.type === type);
   return { cfg, clock, report, rec, out, balances, fees, orders, fills, inst, order, of };
 }
+
+/** A candle of `minutes` minutes (default 1) opening at `openMs` (epoch milliseconds); its `time` is its close. */
+export function candleAt(
+  symbol: string,
+  openMs: number,
+  prices: { open: number; high: number; low: number; close: number },
+  exchange = 'x',
+  minutes = 1,
+): WireRecord {
+  return {
+    type: 'candle',
+    time: new Date(openMs + minutes * 60_000).toISOString(),
+    exchange,
+    symbol,
+    interval: `${minutes}m`,
+    open_time: new Date(openMs).toISOString(),
+    ...prices,
+    volume: 1,
+  };
+}

@@ -30,6 +30,7 @@ import {
   venueConnected,
 } from '../../src/core/risk/checks.js';
 import { TradingState } from '../../src/core/risk/trading-state.js';
+import { candleAt } from './parts.js';
 
 function request(patch: Partial<RiskRequest> = {}, posQty = 0): RiskRequest {
   const inst = newInstrument(
@@ -271,19 +272,8 @@ describe('risk per instrument and cooldowns', () => {
 
   it('in a run: after a position closes at a loss, the next entry waits for the cooldown', async () => {
     const T0 = Date.UTC(2024, 0, 1);
-    const c = (i: number, p: number): WireRecord => ({
-      type: 'candle',
-      time: new Date(T0 + (i + 1) * 60_000).toISOString(),
-      exchange: 'x',
-      symbol: 'BTCUSDT',
-      interval: '1m',
-      open_time: new Date(T0 + i * 60_000).toISOString(),
-      open: p,
-      high: p,
-      low: p,
-      close: p,
-      volume: 1,
-    });
+    const c = (i: number, p: number): WireRecord =>
+      candleAt('BTCUSDT', T0 + i * 60_000, { open: p, high: p, low: p, close: p });
     const cfg = structuredClone(DEFAULT_CONFIG);
     cfg.instruments = [{ exchange: 'x', symbol: 'BTCUSDT', base: 'btc', quote: 'usdt', kind: 'spot' }];
     cfg.balances = [{ exchange: 'x', asset: 'usdt', total: 10_000 }];

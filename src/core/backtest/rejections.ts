@@ -9,6 +9,7 @@
  */
 
 import type { WireRecord } from '../records/record.js';
+import { escapeText } from '../records/text.js';
 
 interface Group {
   readonly example: string;
@@ -76,6 +77,9 @@ export class RejectionTally {
       all.length > limit
         ? `; and ${all.length - limit} more reason${all.length - limit === 1 ? '' : 's'} in the order records`
         : '';
-    return `${this.rejected} of ${orders} order${orders === 1 ? '' : 's'} rejected: ${shown.join('; ')}${more}`;
+    // Reasons quote strategies' and records' text (a symbol, a tag): escaped for the terminal.
+    return escapeText(
+      `${this.rejected} of ${orders} order${orders === 1 ? '' : 's'} rejected: ${shown.join('; ')}${more}`,
+    );
   }
 }

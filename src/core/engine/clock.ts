@@ -64,10 +64,20 @@ export class Clock {
   us = Number.NEGATIVE_INFINITY;
   /** The clock before the current record's time. */
   prevUs = Number.NEGATIVE_INFINITY;
-  /** The time written on records made now (a candle's open fills change it while they are made). */
+  /**
+   * The time of records made now: the clock's own, or another while some are made (a candle's fills
+   * at its open are stamped at the open: `stampAt`, then `reset`). Records take it through `stamp()`.
+   */
   text = '';
+  /** The microseconds of `text`. */
+  textUs = Number.NEGATIVE_INFINITY;
   /** The precision of the input's times, which written times follow. */
   precision: TimePrecision = 'ms';
+  /** The clock's own time text (what `reset` goes back to). */
+  private nowText = '';
+  /** The latest time stamped on an output record, and its text. */
+  private writtenUs = Number.NEGATIVE_INFINITY;
+  private writtenText = '';
 
   get started(): boolean {
     return this.us !== Number.NEGATIVE_INFINITY;
@@ -77,6 +87,34 @@ export class Clock {
     this.prevUs = this.us;
     this.us = us;
     this.text = text;
+    this.textUs = us;
+    this.nowText = text;
     this.precision = precision;
+  }
+
+  /** Records made from now until `reset` are stamped `text`, the time `us`. */
+  stampAt(us: number, text: string): void {
+    this.text = text;
+    this.textUs = us;
+  }
+
+  /** Records are stamped at the clock's own time again. */
+  reset(): void {
+    this.text = this.nowText;
+    this.textUs = this.us;
+  }
+
+  /**
+   * The time to write on a record made now: `text`, unless a record of a later time was written
+   * already (a fill at a candle's open, made after another instrument's records of the candle's
+   * close), then that later time, so the output's times never go back (docs/execution.md).
+   */
+  stamp(): string {
+    if (this.textUs >= this.writtenUs) {
+      this.writtenUs = this.textUs;
+      this.writtenText = this.text;
+      return this.text;
+    }
+    return this.writtenText;
   }
 }

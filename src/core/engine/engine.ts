@@ -18,47 +18,39 @@
  * reservations, positions, settlement, fees), sizing/, marks/ (equity and its cadence).
  */
 
-import type { BacktestConfig, InstrumentConfig } from '../backtest/config.js';
+import type { BacktestConfig } from '../backtest/config.js';
 import { parseInstrument } from '../backtest/config.js';
 import { dec } from '../backtest/exact.js';
 import type { Decision, Intent, Strategy, StrategyContext } from '../backtest/strategy.js';
 import { DataError } from '../errors.js';
 import type { Stage } from '../io/stream.js';
-import { type Instrument, inferKind, splitSymbol } from '../market/instrument.js';
 import { Instruments } from '../market/instruments.js';
-import { applyBook, applyQuote, type DataKind, KIND_RANK, seen } from '../market/market.js';
+import { applyBook, applyQuote, KIND_RANK } from '../market/market.js';
 import { EquityCadence } from '../marks/cadence.js';
 import { Marks } from '../marks/equity.js';
-import { bookFills } from '../matching/book.js';
-import { candleFills } from '../matching/candle.js';
-import { fillsFrom } from '../matching/model.js';
-import { tradeFills } from '../matching/trade.js';
 import { ConditionalDesk } from '../orders/conditional.js';
 import { OrderDesk } from '../orders/orders.js';
-import { candleEvent, topEvent, tradeEvent } from '../orders/triggers.js';
 import { Balances } from '../portfolio/balances.js';
 import { Fees } from '../portfolio/fees.js';
-import { fundingPayment } from '../portfolio/funding.js';
-import { marginCall } from '../portfolio/liquidation.js';
 import { type WireRecord, whereOf } from '../records/record.js';
-import { formatTime, parseTime, type TimePrecision } from '../records/time.js';
+import { formatTime, type TimePrecision } from '../records/time.js';
 import { TradingState } from '../risk/trading-state.js';
 import { KellyStats } from '../sizing/sizing.js';
 import { Amender } from './amend.js';
 import { badTime, Clock, ClockReader } from './clock.js';
 import { strategyContext } from './context.js';
 import { Control, ENGINE_TYPES } from './control.js';
+import { EquityWriter } from './equity-writer.js';
 import { FillDesk } from './fills.js';
+import { endOfInput } from './finish.js';
+import { InstrumentLookup } from './instrument-of.js';
+import { MarketRecords } from './market-records.js';
 import { Placement } from './placement.js';
 import { Recorder } from './records.js';
 import { type BacktestReport, newReport } from './report.js';
 
-/** The starting cash when no balance is configured. */
-export const DEFAULT_CASH = 10_000;
-/** How many unconfigured instruments are named one by one in warnings; the rest are counted. */
-export const UNCONFIGURED_NAMED = 10;
-/** Instruments closed per output batch at the end of input. */
-const FINISH_BATCH = 1024;
+export { DEFAULT_CASH, UNCONFIGURED_NAMED } from './instrument-of.js';
+
 /** Market data the engine does not model (docs/format.md): counted, and said at the end of the run. */
 const UNMODELLED = new Set(['venue_liquidation', 'volatility_index', 'option_summary', 'option_mark']);
 
@@ -91,12 +83,11 @@ export class BacktestEngine implements Stage {
   private readonly placement: Placement;
   private readonly conditional: ConditionalDesk;
   private readonly control: Control;
+  private readonly lookup: InstrumentLookup;
+  private readonly market: MarketRecords;
+  private readonly equity: EquityWriter;
   private readonly ctx: StrategyContext;
-  private readonly fillAtClose: boolean;
   private current: WireRecord | undefined;
-  private lastInst: Instrument | undefined;
-  /** Instruments met in the stream without a configuration (named up to UNCONFIGURED_NAMED). */
-  private unconfigured = 0;
   private readonly unmodelled = new Map<string, number>();
 
   constructor(private readonly options: EngineOptions) {
@@ -157,10 +148,34 @@ export class BacktestEngine implements Stage {
       this.rec,
       latencyUs,
     );
-    this.fillAtClose = cfg.execution.fill_at === 'close';
-    for (const ic of cfg.instruments) this.addInstrument(ic, false);
+    this.lookup = new InstrumentLookup(
+      cfg,
+      this.instruments,
+      this.balances,
+      this.marks,
+      this.rec,
+      this.report,
+      options.instruments?.length ?? 0,
+      (rec) => this.where(rec),
+      options.warn,
+    );
+    this.market = new MarketRecords(
+      cfg,
+      this.clock,
+      this.instruments,
+      this.balances,
+      this.cadence,
+      this.orders,
+      this.fills,
+      this.conditional,
+      this.rec,
+      (rec) => this.where(rec),
+      (rec) => this.call('onRecord', rec),
+    );
+    this.equity = new EquityWriter(this.clock, this.marks, this.cadence, this.state, this.rec);
+    for (const ic of cfg.instruments) this.lookup.add(ic, false);
     for (const r of options.instruments ?? [])
-      this.addInstrument(parseInstrument(`${options.source ?? 'instruments'}: ${r.symbol}`, r, true), false);
+      this.lookup.add(parseInstrument(`${options.source ?? 'instruments'}: ${r.symbol}`, r, true), false);
     for (const b of cfg.balances) {
       const bal = this.balances.of(b.exchange, b.asset);
       bal.set(dec(b.total));
@@ -185,7 +200,7 @@ export class BacktestEngine implements Stage {
     if (!(type in KIND_RANK) && type !== 'funding' && !ENGINE_TYPES.has(type)) {
       this.rec.out = out;
       this.report.records++;
-      if (type === 'instrument') this.addInstrument(parseInstrument(this.where(rec), rec, true), true);
+      if (type === 'instrument') this.lookup.add(parseInstrument(this.where(rec), rec, true), true);
       else if (UNMODELLED.has(type)) this.unmodelled.set(type, (this.unmodelled.get(type) ?? 0) + 1);
       return;
     }
@@ -218,7 +233,7 @@ export class BacktestEngine implements Stage {
       );
     if (us > clock.us) {
       const first = !clock.started;
-      this.flushEquity(us);
+      this.equity.flush(us);
       clock.advance(us, text ?? formatTime(us, precision), precision);
       // The seeded balances, as they start (what summarize reads as balance_start).
       if (first) for (const b of this.cfg.balances) this.rec.balance(this.balances.of(b.exchange, b.asset));
@@ -228,25 +243,25 @@ export class BacktestEngine implements Stage {
     if (type in KIND_RANK) this.state.resumed(rec.exchange, rec.symbol);
     switch (type) {
       case 'candle':
-        this.onCandle(rec);
+        this.market.candle(this.lookup.of(rec), rec);
         break;
       case 'trade':
-        this.onTrade(rec);
+        this.market.trade(this.lookup.of(rec), rec);
         break;
       case 'quote': {
-        const inst = this.instOf(rec);
+        const inst = this.lookup.of(rec);
         applyQuote(inst, rec);
-        this.onTop(inst, rec, 'quote');
+        this.market.top(inst, rec, 'quote');
         break;
       }
       case 'book': {
-        const inst = this.instOf(rec);
+        const inst = this.lookup.of(rec);
         applyBook(inst, rec);
-        this.onTop(inst, rec, 'book');
+        this.market.top(inst, rec, 'book');
         break;
       }
       case 'funding':
-        this.onFunding(rec);
+        this.market.funding(this.lookup.of(rec), rec);
         break;
       default:
         this.control.apply(rec);
@@ -258,247 +273,36 @@ export class BacktestEngine implements Stage {
     for (const batch of this.finishBatches()) for (const r of batch) out.push(r);
   }
 
-  /**
-   * The end of input, in batches of the records of at most FINISH_BATCH instruments: closing 100,000
-   * positions writes about 600,000 records, which are not held in memory at once.
-   */
-  *finishBatches(): Generator<WireRecord[]> {
-    let out: WireRecord[] = [];
-    this.rec.out = out;
+  /** The end of input (engine/finish.ts), in batches of records. */
+  finishBatches(): Generator<WireRecord[]> {
     for (const [type, n] of this.unmodelled)
-      this.say(
+      this.lookup.say(
         `${n} ${type} record${n === 1 ? ' was' : 's were'} not used: the engine does not model them`,
         true,
       );
-    if (!this.clock.started) return;
-    this.onNewTime();
-    // The clean-up: from here no strategy call opens an order (the strategy still sees its closing
-    // fills); every open order is cancelled and its reservation released.
-    this.placement.ended = true;
-    const list = this.instruments.list;
-    const passes = this.cfg.close_at_end ? 2 : 1;
-    for (let pass = 0; pass < passes; pass++)
-      for (let i = 0; i < list.length; i++) {
-        if (pass === 0) this.orders.cancelAll(list[i]!, 'end of input');
-        else this.fills.closeAtLast(list[i]!, 'end of input');
-        if (i % FINISH_BATCH === FINISH_BATCH - 1 && out.length > 0) {
-          yield out;
-          out = [];
-          this.rec.out = out;
-        }
-      }
-    if (this.marks.quoteAsset !== undefined) this.emitEquity(this.clock.us);
-    if (this.unconfigured > UNCONFIGURED_NAMED)
-      this.say(
-        `${this.unconfigured} instruments were not configured in all (${UNCONFIGURED_NAMED} named above): traded with no tick, lot or minimum notional rules`,
-        this.cfg.instruments.length + (this.options.instruments?.length ?? 0) > 0,
-      );
-    if (out.length > 0) yield out;
+    return endOfInput({
+      closeAtEnd: this.cfg.close_at_end,
+      clock: this.clock,
+      rec: this.rec,
+      instruments: this.instruments,
+      orders: this.orders,
+      fills: this.fills,
+      placement: this.placement,
+      marks: this.marks,
+      equity: this.equity,
+      lookup: this.lookup,
+      onNewTime: () => this.onNewTime(),
+    });
   }
-
-  /** A warning for the report, and on stderr where the run has a configuration to disagree with. */
-  private say(msg: string, known: boolean): void {
-    this.report.warnings.push(msg);
-    if (known || this.cfg.balances.length > 0) this.options.warn?.(msg);
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Instruments and balances
 
   private where(rec: WireRecord): string {
     return whereOf(rec, this.options.source);
   }
 
-  private addInstrument(ic: InstrumentConfig, fromStream: boolean): Instrument {
-    return this.instruments.add(ic, fromStream);
-  }
-
-  /** The instrument of a market record: configured, or inferred from the symbol with no rounding rules. */
-  private instOf(rec: WireRecord): Instrument {
-    const exchange = rec.exchange;
-    const symbol = rec.symbol;
-    const last = this.lastInst;
-    if (last !== undefined && last.symbol === symbol && last.exchange === exchange) return last;
-    if (typeof exchange !== 'string' || typeof symbol !== 'string')
-      throw new DataError(this.where(rec), `a ${rec.type} record needs "exchange" and "symbol"`);
-    const hit = this.instruments.get(exchange, symbol);
-    if (hit !== undefined) {
-      this.lastInst = hit;
-      if (this.marks.quoteAsset === undefined) this.setQuote(this.instruments.firstConfigured ?? hit);
-      return hit;
-    }
-    const known = this.cfg.instruments.length + (this.options.instruments?.length ?? 0) > 0;
-    if (known && this.cfg.strict_instruments)
-      throw new DataError(
-        this.where(rec),
-        `${exchange} ${symbol} is not in the configured instruments (--strict-instruments)`,
-      );
-    const [base, quote] = splitSymbol(symbol);
-    const inst = this.addInstrument({ exchange, symbol, base, quote, kind: inferKind(exchange) }, false);
-    if (this.marks.quoteAsset === undefined) this.setQuote(this.instruments.firstConfigured ?? inst);
-    // The first few are named; past them one line says the rest are counted, and finish() gives
-    // the count (100,000 symbols would otherwise be 100,000 lines on stderr).
-    const n = ++this.unconfigured;
-    if (n > UNCONFIGURED_NAMED + 1) return inst;
-    const inverse = inst.inverse ? ` inverse (settled in ${base}, contract size ${inst.csNum} ${quote})` : '';
-    const msg =
-      n <= UNCONFIGURED_NAMED
-        ? `${exchange} ${symbol} is not configured: trading it as ${inst.kind}${inverse} ${base}/${quote} with no tick, lot or minimum notional rules`
-        : `more instruments are not configured (${exchange} ${symbol} and later ones): traded the same way, counted and not named one by one`;
-    this.say(msg, known);
-    return inst;
-  }
-
-  /**
-   * The account's quote asset (the first configured instrument's, else the first traded one's), set
-   * on the first market record; with no balances at all, the account starts with 10,000 of it (as
-   * backtrader does).
-   */
-  private setQuote(inst: Instrument): void {
-    this.marks.setQuote(inst.settle);
-    if (this.balances.size === 0) {
-      const b = this.balances.of(inst.exchange, inst.settle);
-      b.set(dec(DEFAULT_CASH));
-      this.report.warnings.push(
-        `no balances given: starting with ${DEFAULT_CASH} ${inst.settle} on ${inst.exchange}`,
-      );
-      this.rec.balance(b);
-    }
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Time and equity
-
   private onNewTime(): void {
     // Daily loss limit: trading resumes on the next UTC day.
     if (this.state.resumes(this.clock.us)) this.rec.tradingState(true, 'new UTC day');
     this.orders.due();
-  }
-
-  /** Emits the equity owed before the clock moves to `nextUs`. */
-  private flushEquity(nextUs: number): void {
-    const clock = this.clock;
-    if (this.marks.quoteAsset === undefined || !clock.started) return;
-    const cadence = this.cadence;
-    if (cadence.due) {
-      cadence.due = false;
-      this.emitEquity(clock.us);
-      return;
-    }
-    if (cadence.candles) return;
-    const end = cadence.boundary(clock.us, nextUs);
-    if (Number.isNaN(end)) return;
-    // An interval that ends exactly at the next record's time is written after the records of
-    // that time (they belong to it), not before them with the state they have not changed yet.
-    if (end === nextUs) {
-      cadence.due = true;
-      return;
-    }
-    const saved = clock.text;
-    clock.text = formatTime(end, clock.precision);
-    this.emitEquity(end);
-    clock.text = saved;
-  }
-
-  private emitEquity(us: number): void {
-    if (!this.cadence.claim(us)) return;
-    const e = this.marks.equity();
-    this.rec.equity(this.marks.quoteAsset!, e);
-    const reason = this.state.dailyLoss(us, e.equity);
-    if (reason !== undefined) this.rec.tradingState(false, reason);
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Market records
-
-  private fillsFrom(inst: Instrument, kind: DataKind): boolean {
-    return fillsFrom(this.cfg.execution.fill_model, inst, kind);
-  }
-
-  private onCandle(rec: WireRecord): void {
-    const inst = this.instOf(rec);
-    const open = rec.open as number;
-    const high = rec.high as number;
-    const low = rec.low as number;
-    const close = rec.close as number;
-    if (!(open > 0 && high > 0 && low > 0 && close > 0))
-      throw new DataError(this.where(rec), 'a candle needs positive open, high, low and close');
-    this.cadence.candles = true;
-    seen(inst, 'candle');
-    if (inst.orders.length > 0 && this.fillsFrom(inst, 'candle')) {
-      const clock = this.clock;
-      const ot = parseTime(rec.open_time);
-      const openUs = ot === undefined ? clock.us : ot.us;
-      // Fills at the open are stamped at the open (or the time of the previous record, if later).
-      const stampUs = Math.min(clock.us, Math.max(openUs, clock.prevUs));
-      const openText = stampUs === clock.us ? clock.text : formatTime(stampUs, clock.precision);
-      candleFills(
-        inst,
-        { openUs, open, high, low, openText, fillAtTouch: this.cfg.execution.fill_at_touch },
-        this.fills,
-      );
-      // Conditional orders after the live ones: one triggered here fills here only at the market.
-      this.conditional.evaluate(inst, candleEvent(open, high, low, close), openText);
-    }
-    inst.last = close;
-    if (inst.kind === 'perpetual') this.checkMargin(inst);
-    this.cadence.due = true;
-    this.call('onRecord', rec);
-    if (this.fillAtClose && inst.orders.length > 0) {
-      for (const o of [...inst.orders])
-        if (o.atClose && o.kind === 'market' && o.live) this.fills.fillMarket(o, close);
-    }
-  }
-
-  private onTrade(rec: WireRecord): void {
-    const inst = this.instOf(rec);
-    const price = rec.price as number;
-    if (!(price > 0))
-      throw new DataError(this.where(rec), `expected a price > 0, found ${JSON.stringify(rec.price)}`);
-    seen(inst, 'trade');
-    // The trade is the last price by the time its fills are reported (a strategy's onFill sees it).
-    inst.last = price;
-    if (inst.kind === 'perpetual') this.checkMargin(inst);
-    if (inst.orders.length > 0 && this.fillsFrom(inst, 'trade')) {
-      this.conditional.evaluate(inst, tradeEvent(price));
-      tradeFills(inst, { price, amount: rec.amount as number, side: rec.side as string }, this.fills);
-    }
-    this.call('onRecord', rec);
-  }
-
-  /** After a new top of book (market/market.ts): orders may fill, then the strategy sees it. */
-  private onTop(inst: Instrument, rec: WireRecord, kind: 'quote' | 'book'): void {
-    seen(inst, kind);
-    if (inst.kind === 'perpetual') this.checkMargin(inst);
-    if (inst.orders.length > 0 && this.fillsFrom(inst, kind)) {
-      this.conditional.evaluate(inst, topEvent(inst.bid, inst.ask));
-      bookFills(inst, undefined, this.fills);
-    }
-    this.call('onRecord', rec);
-  }
-
-  /** A perpetual's new mark: its account is liquidated when its equity is below maintenance margin. */
-  private checkMargin(inst: Instrument): void {
-    if (inst.maintenanceMargin === undefined || inst.pos.qtyNum === 0) return;
-    const call = marginCall(this.instruments.list, this.balances, inst);
-    if (call !== undefined) this.fills.liquidate(call, this.orders);
-  }
-
-  /** Funding on an open perpetual position: longs pay a positive rate (amount x mark x contract size x rate). */
-  private onFunding(rec: WireRecord): void {
-    const inst = this.instOf(rec);
-    const rate = Number(rec.rate);
-    if (!Number.isFinite(rate))
-      throw new DataError(this.where(rec), `expected a number for "rate", found ${JSON.stringify(rec.rate)}`);
-    const mark = Number(rec.mark_price ?? inst.last);
-    const payment = fundingPayment(inst, rate, mark);
-    if (payment !== undefined) {
-      const b = this.balances.of(inst.exchange, inst.settle);
-      b.add(payment);
-      this.rec.fundingPayment(inst, rate, mark, payment.toNumber());
-      this.rec.balance(b);
-    }
-    this.call('onRecord', rec);
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -79,7 +79,7 @@ export class FillDesk implements Execution {
       price,
       amount,
       liquidity,
-      this.clock.text,
+      this.clock.stamp(),
     );
     o.filled = o.filled.plus(amount);
     o.filledNum = o.filled.toNumber();

@@ -40,7 +40,7 @@ export class Recorder {
   ) {}
 
   balance(b: Balance): void {
-    const t = this.clock.text;
+    const t = this.clock.stamp();
     const rec: WireRecord = {
       type: 'balance',
       time: t,
@@ -55,7 +55,7 @@ export class Recorder {
   }
 
   order(o: Order, reason: string | undefined): void {
-    const t = this.clock.text;
+    const t = this.clock.stamp();
     const rec: Record<string, unknown> = {
       type: 'order',
       time: t,
@@ -106,7 +106,7 @@ export class Recorder {
     this.report.orders++;
     const rec: Record<string, unknown> = {
       type: 'order',
-      time: this.clock.text,
+      time: this.clock.stamp(),
       exchange: inst?.exchange ?? intent.exchange ?? null,
       symbol: inst?.symbol ?? intent.symbol ?? null,
       strategy: this.name,
@@ -124,7 +124,7 @@ export class Recorder {
   }
 
   fill(o: Order, price: number, amount: Dec, fee: Dec, liquidity: Liquidity): WireRecord {
-    const t = this.clock.text;
+    const t = this.clock.stamp();
     const inst = o.inst;
     const rec: WireRecord = {
       type: 'fill',
@@ -150,7 +150,7 @@ export class Recorder {
   }
 
   positionClosed(inst: Instrument, c: PositionClose): void {
-    const t = this.clock.text;
+    const t = this.clock.stamp();
     const rec = {
       type: 'position',
       time: t,
@@ -176,7 +176,7 @@ export class Recorder {
   }
 
   positionOpened(inst: Instrument, pos: Position): void {
-    const t = this.clock.text;
+    const t = this.clock.stamp();
     const rec = {
       type: 'position',
       time: t,
@@ -202,7 +202,7 @@ export class Recorder {
   }
 
   equity(asset: string, e: { equity: number; cash: number; exposure: number }): void {
-    const t = this.clock.text;
+    const t = this.clock.stamp();
     const equity = money(e.equity);
     const cash = money(e.cash);
     const exposure = money(e.exposure);
@@ -234,7 +234,7 @@ export class Recorder {
   liquidation(inst: Instrument, fee: number, equity: number, maintenance: number): void {
     this.out.push({
       type: 'liquidation',
-      time: this.clock.text,
+      time: this.clock.stamp(),
       exchange: inst.exchange,
       symbol: inst.symbol,
       strategy: this.name,
@@ -249,13 +249,13 @@ export class Recorder {
   }
 
   tradingState(enabled: boolean, reason: string): void {
-    this.out.push({ type: 'trading_state', time: this.clock.text, enabled, reason, strategy: this.name });
+    this.out.push({ type: 'trading_state', time: this.clock.stamp(), enabled, reason, strategy: this.name });
   }
 
   fundingPayment(inst: Instrument, rate: number, mark: number, amount: number): void {
     this.out.push({
       type: 'funding_payment',
-      time: this.clock.text,
+      time: this.clock.stamp(),
       exchange: inst.exchange,
       symbol: inst.symbol,
       rate,

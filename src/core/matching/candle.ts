@@ -19,20 +19,20 @@ export interface CandleEvent {
   readonly open: number;
   readonly high: number;
   readonly low: number;
-  /** The time text of fills at the open. */
+  /** The time of fills at the open (the open, or the previous record's time if later), and its text. */
+  readonly openStampUs: number;
   readonly openText: string;
   readonly fillAtTouch: boolean;
 }
 
 export function candleFills(inst: Instrument, c: CandleEvent, x: Execution): void {
   const clock = x.clock;
-  const closeText = clock.text;
   const { open, high, low } = c;
   for (const o of [...inst.orders]) {
-    clock.text = closeText;
+    clock.reset();
     if (!o.live || o.liveUs > c.openUs || o.atClose) continue;
     if (o.kind === 'market') {
-      clock.text = c.openText;
+      clock.stampAt(c.openStampUs, c.openText);
       x.fillMarket(o, open);
       continue;
     }
@@ -42,7 +42,7 @@ export function candleFills(inst: Instrument, c: CandleEvent, x: Execution): voi
     if (o.postOnly && o.taker) continue;
     if (atOpen) {
       // Gapped through (or opened at) the limit: filled at the better open.
-      clock.text = c.openText;
+      clock.stampAt(c.openStampUs, c.openText);
       x.fill(o, open, o.amount.minus(o.filled), o.taker ? 'taker' : 'maker');
       continue;
     }
@@ -54,5 +54,5 @@ export function candleFills(inst: Instrument, c: CandleEvent, x: Execution): voi
     const through = buy ? (touch ? low <= p : low < p) : touch ? high >= p : high > p;
     if (through) x.fill(o, p, o.amount.minus(o.filled), 'maker');
   }
-  clock.text = closeText;
+  clock.reset();
 }

@@ -36,9 +36,9 @@ export class ConditionalDesk {
 
   /**
    * The instrument's armed conditional orders against one market event; on a candle, `openText`
-   * stamps the fills of those that gapped through.
+   * (the time `openUs`) stamps the triggers and fills of those that gapped through.
    */
-  evaluate(inst: Instrument, e: TriggerEvent, openText?: string): void {
+  evaluate(inst: Instrument, e: TriggerEvent, openText?: string, openUs = Number.NaN): void {
     let any = false;
     for (const o of inst.orders) if (o.armed && o.cond!.triggeredAt === undefined) any = true;
     if (!any) return;
@@ -55,7 +55,11 @@ export class ConditionalDesk {
         ratchet(o, e);
         continue;
       }
+      // A gap through the trigger triggers (and fills) at the open; else within the candle, at its close.
+      const atOpen = openText !== undefined && hint !== o.cond!.trigger;
+      if (atOpen) this.clock.stampAt(openUs, openText);
       this.trigger(o, hint, openText);
+      if (atOpen) this.clock.reset();
     }
   }
 
@@ -71,7 +75,7 @@ export class ConditionalDesk {
       if (left.greaterThan(inst.pos.qty.abs()))
         this.resize(o, o.filled.plus(inst.pos.qty.abs()), 'reduce-only: capped to the position');
     }
-    o.cond!.triggeredAt = this.clock.text;
+    o.cond!.triggeredAt = this.clock.stamp();
     this.orders.transition(o, 'trigger', undefined);
     this.cancelGroup(o, 'triggered');
     o.armed = false;
@@ -85,11 +89,7 @@ export class ConditionalDesk {
         const rest = o.amount.minus(o.filled);
         const slipped = this.x.slipped(o, hint, rest.toNumber());
         const price = o.side === 'buy' ? Math.min(slipped, limit) : Math.max(slipped, limit);
-        const clock = this.clock;
-        const saved = clock.text;
-        if (hint !== o.cond!.trigger) clock.text = openText;
         this.x.fill(o, price, rest, 'taker');
-        clock.text = saved;
         if (o.status === 'triggered') this.orders.arrive(o);
         return;
       }
@@ -97,11 +97,7 @@ export class ConditionalDesk {
       return;
     }
     if (Number.isNaN(hint)) return; // ticks: the matcher of this record fills it
-    const clock = this.clock;
-    const saved = clock.text;
-    if (openText !== undefined && hint !== o.cond!.trigger) clock.text = openText;
     this.x.fillMarket(o, hint);
-    clock.text = saved;
   }
 
   /** The other live orders of `o`'s OCO group, cancelled. */
