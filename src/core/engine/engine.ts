@@ -304,8 +304,15 @@ export class BacktestEngine implements Stage {
     return this.instruments.add(ic, fromStream);
   }
 
-  /** The instrument of a market record: configured, or inferred from the symbol with no rounding rules. */
+  /** The instrument of a market record, which marks/equity.ts then revalues on every call (its price moves). */
   private instOf(rec: WireRecord): Instrument {
+    const inst = this.findInst(rec);
+    this.marks.current = inst;
+    return inst;
+  }
+
+  /** The instrument of a market record: configured, or inferred from the symbol with no rounding rules. */
+  private findInst(rec: WireRecord): Instrument {
     const exchange = rec.exchange;
     const symbol = rec.symbol;
     const last = this.lastInst;
