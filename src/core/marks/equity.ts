@@ -65,8 +65,6 @@ export class Marks implements MarkWatcher {
   /** Per instrument (by index): whether it is marked (settled in the quote asset), and the base balance it values. */
   private isMarked = new Uint8Array(0);
   private bases: (Balance | undefined)[] = [];
-  /** Spot base balances already valued (`exchange:asset`): each once, by the first instrument. */
-  private counted = new Set<string>();
   /** Per instrument: its part as last summed, and whether it waits to be recomputed. */
   private eq = new Float64Array(0);
   private ex = new Float64Array(0);
@@ -90,7 +88,6 @@ export class Marks implements MarkWatcher {
     this.instsSeen = 0;
     this.isMarked = new Uint8Array(0);
     this.bases = [];
-    this.counted = new Set();
     this.eq = new Float64Array(0);
     this.ex = new Float64Array(0);
     this.dirtyFlag = new Uint8Array(0);
@@ -129,12 +126,12 @@ export class Marks implements MarkWatcher {
       if (inst.settle !== q) continue;
       let base: Balance | undefined;
       if (inst.kind === 'spot') {
-        const bk = `${inst.exchange}:${inst.base}`;
-        if (!this.counted.has(bk)) {
-          this.counted.add(bk);
-          base = this.balances.of(inst.exchange, inst.base);
-          base.watcher = this;
-          base.watchSlot = i;
+        // Each base asset once, by the first instrument that values it (the balance knows it is watched).
+        const b = this.balances.of(inst.exchange, inst.base);
+        if (b.watcher !== this) {
+          base = b;
+          b.watcher = this;
+          b.watchSlot = i;
         }
       }
       this.isMarked[i] = 1;
