@@ -16,6 +16,8 @@ import { Balances } from '../../src/core/portfolio/balances.js';
 import { applyFill } from '../../src/core/portfolio/position.js';
 
 const D = Decimal.clone({ precision: 2000 });
+/** A double's exact value as a decimal (toFixed gives exact digits; these doubles need fewer than 100 places). */
+const exact = (x: number) => new D(x.toFixed(100));
 
 /** The instruments a stream may add, in order: spot in two quotes (one not the account's), linear and inverse perpetuals. */
 const CONFIGS: InstrumentConfig[] = [
@@ -78,14 +80,14 @@ function reference(balances: Balances, insts: readonly Instrument[], q: string) 
     if (Number.isNaN(px)) continue;
     const qty = inst.pos.qtyNum;
     if (inst.kind === 'spot') {
-      if (first) eq = eq.plus(balances.of(inst.exchange, inst.base).totalNum * px);
-      ex = ex.plus(Math.abs(qty) * px);
+      if (first) eq = eq.plus(exact(balances.of(inst.exchange, inst.base).totalNum * px));
+      ex = ex.plus(exact(Math.abs(qty) * px));
     } else if (qty !== 0 && inst.inverse) {
-      eq = eq.plus(qty * inst.csNum * (1 / inst.pos.entryNum - 1 / px));
-      ex = ex.plus((Math.abs(qty) * inst.csNum) / px);
+      eq = eq.plus(exact(qty * inst.csNum * (1 / inst.pos.entryNum - 1 / px)));
+      ex = ex.plus(exact((Math.abs(qty) * inst.csNum) / px));
     } else if (qty !== 0) {
-      eq = eq.plus(qty * (px - inst.pos.entryNum) * inst.csNum);
-      ex = ex.plus(Math.abs(qty) * px * inst.csNum);
+      eq = eq.plus(exact(qty * (px - inst.pos.entryNum) * inst.csNum));
+      ex = ex.plus(exact(Math.abs(qty) * px * inst.csNum));
     }
   }
   return { equity: cash + Number(eq.toString()), cash, exposure: Number(ex.toString()) };
@@ -100,6 +102,8 @@ describe('incremental equity', () => {
         (n, ops) => {
           const balances = new Balances();
           balances.of('x', 'usdt').set(dec(10_000));
+          // Holdings from the start, so that every price move changes equity.
+          for (const asset of ['btc', 'eth', 'bnb']) balances.of('x', asset).set(dec(1.5));
           const insts: Instrument[] = [];
           const marks = new Marks(balances, insts);
           marks.setQuote('usdt');
@@ -115,7 +119,7 @@ describe('incremental equity', () => {
             if (o.op === 'add') add();
             else if (o.op === 'price' && o.i < insts.length) {
               // As the engine does: the record's instrument becomes current, then its price moves.
-              marks.current = insts[o.i]!;
+              marks.setCurrent(insts[o.i]!);
               insts[o.i]!.last = o.px;
             } else if (o.op === 'fill' && o.i < insts.length) {
               const inst = insts[o.i]!;
@@ -148,7 +152,7 @@ describe('incremental equity', () => {
     applyFill(inst.pos, 'buy', dec(100.1), dec(0.3), dec(0), 'T');
     balances.of('x', 'btc').set(dec(0.3));
     for (const px of [100.1, 0.1, 0.7, 123456.789, 42021.43]) {
-      marks.current = inst;
+      marks.setCurrent(inst);
       inst.last = px;
       const e = marks.equity();
       expect(e.equity).toBe(9949.95 + 0.3 * px);

@@ -307,7 +307,7 @@ export class BacktestEngine implements Stage {
   /** The instrument of a market record, which marks/equity.ts then revalues on every call (its price moves). */
   private instOf(rec: WireRecord): Instrument {
     const inst = this.findInst(rec);
-    this.marks.current = inst;
+    this.marks.setCurrent(inst);
     return inst;
   }
 

@@ -9,8 +9,9 @@
  * of exposure is remembered, and their sums are exact running sums (ExactSum: exactly rounded, so
  * the figure does not depend on the order in which parts changed, and never drifts). A call of
  * `equity()` recomputes only the parts that may have changed since the last call: the instrument of
- * the record being read (`current`: its last price moves), and those whose base balance or position
- * changed (the balances and positions tell `changed`); then it sums the quote balances (one per
+ * the record being read (`setCurrent`: its last price moves; and the one before it, once, when it
+ * changes), and those whose base balance or position changed (the balances and positions tell
+ * `changed`); then it sums the quote balances (one per
  * venue). The work per call is O(1) in the number of instruments, where a full pass was O(n) (an
  * equity record per second over 100,000 symbols was most of a run). Equity is the quote cash plus
  * the exactly rounded sum of the parts; with one instrument that is the same double as summing in
@@ -52,8 +53,8 @@ export function markOf(inst: Instrument, base: Balance | undefined, out: { eq: n
 export class Marks implements MarkWatcher {
   /** The account's quote asset; nothing is marked before it is known. */
   quoteAsset: string | undefined;
-  /** The instrument of the record being read: its part is recomputed on every call. */
-  current: Instrument | undefined;
+  /** The instrument of the record being read (setCurrent): its part is recomputed on every call. */
+  private cur: Instrument | undefined;
   private readonly marked: Marked = { equity: 0, cash: 0, exposure: 0 };
 
   // The plan, built incrementally as instruments and balances appear (reset by setQuote).
@@ -99,6 +100,21 @@ export class Marks implements MarkWatcher {
   /** A base balance or a position of instrument `slot` changed (MarkWatcher). */
   changed(slot: number): void {
     if (slot < this.instsSeen) this.touchSlot(slot);
+  }
+
+  /**
+   * The instrument of the record being read, whose price may move at any time now: its part is
+   * recomputed on every call until another instrument takes its place (then once more).
+   */
+  setCurrent(inst: Instrument): void {
+    const cur = this.cur;
+    if (cur === inst) return;
+    if (cur !== undefined) this.touch(cur);
+    this.cur = inst;
+  }
+
+  get current(): Instrument | undefined {
+    return this.cur;
   }
 
   /** `inst`'s part will be recomputed on the next call. */
@@ -190,7 +206,7 @@ export class Marks implements MarkWatcher {
       }
       dirty.length = 0;
     }
-    const cur = this.current;
+    const cur = this.cur;
     if (cur !== undefined && cur.index < this.instsSeen) this.refresh(cur.index);
     let cash = 0;
     const c = this.cash;
