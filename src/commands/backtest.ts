@@ -19,7 +19,6 @@ import { DEFAULT_TIMEOUT_S } from '../core/backtest/exec/exec-strategy.js';
 import { RejectionTally } from '../core/backtest/rejections.js';
 import { BUILTIN_STRATEGIES } from '../core/backtest/strategies.js';
 import { UsageError } from '../core/errors.js';
-import { tap } from '../core/io/count.js';
 import { openInput, type StdinLike } from '../core/io/input.js';
 import { ErrorPolicy } from '../core/io/lines.js';
 import { readRecords } from '../core/io/pipeline.js';
@@ -287,14 +286,12 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
       ...(instruments === undefined ? {} : { instruments }),
     });
     const rejections = new RejectionTally();
-    let output: RecordStream = tap(
-      backtest(input, engine, {
-        source: this.inputName,
-        ...(policy === undefined ? {} : { policy }),
-        fillModel: config.execution.fill_model,
-      }),
-      (r) => rejections.observe(r),
-    );
+    let output: RecordStream = backtest(input, engine, {
+      source: this.inputName,
+      ...(policy === undefined ? {} : { policy }),
+      fillModel: config.execution.fill_model,
+      observe: (r) => rejections.observe(r),
+    });
     if (flags.summary) {
       const text = flags['risk-free'] ?? String(config.risk_free_return ?? 0);
       const riskFree = Number(text);

@@ -6,11 +6,11 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BacktestEngine } from '../engine/engine.js';
+import { EngineIntake } from '../engine/intake.js';
 import { DataError, TickpipeError, UsageError } from '../errors.js';
-import { TypeCounts, tap } from '../io/count.js';
 import type { ErrorPolicy } from '../io/lines.js';
 import { type RecordStream, runStage } from '../io/stream.js';
-import { MarketIntake, validateMarket } from '../records/intake.js';
+import { MarketIntake } from '../records/intake.js';
 import type { WireRecord } from '../records/record.js';
 import type { BacktestConfig } from './config.js';
 import { EXEC_PREFIX, ExecStrategy } from './exec/exec-strategy.js';
@@ -179,9 +179,11 @@ const FILLED_FROM: Record<BacktestConfig['execution']['fill_model'], readonly st
 /**
  * Runs the engine over a stream: market records in, the account's records out. Market records are
  * validated first (records/intake.ts): one that fails goes to `policy` with its place (`source:line`),
- * or throws without one; none reaches the engine. An input of records none of which the fill model
- * can fill from (candles under `--fill-model trade`, equity records) is a DataError at the end,
- * after the output: a run that could fill nothing says so (exit 1).
+ * or throws without one; none reaches the engine. Validation, counting and the engine are one stage
+ * (engine/intake.ts): each record's time is parsed once. `observe` sees every output record as it
+ * goes (a tally of rejections) without another stage. An input of records none of which the fill
+ * model can fill from (candles under `--fill-model trade`, equity records) is a DataError at the
+ * end, after the output: a run that could fill nothing says so (exit 1).
  */
 export async function* backtest(
   input: RecordStream,
@@ -190,18 +192,20 @@ export async function* backtest(
     readonly source?: string;
     readonly policy?: ErrorPolicy;
     readonly fillModel?: BacktestConfig['execution']['fill_model'];
+    readonly observe?: (record: WireRecord) => void;
   } = {},
 ): AsyncGenerator<WireRecord[]> {
   const source = options.source ?? 'input';
   const fillModel = options.fillModel ?? 'auto';
-  const counts = new TypeCounts();
-  yield* runStage(
-    validateMarket(
-      tap(input, (r) => counts.add(r)),
-      new MarketIntake(options.source, options.policy),
-    ),
-    engine,
-  );
+  const stage = new EngineIntake(engine, new MarketIntake(options.source, options.policy));
+  const observe = options.observe;
+  if (observe === undefined) yield* runStage(input, stage);
+  else
+    for await (const batch of runStage(input, stage)) {
+      for (let i = 0; i < batch.length; i++) observe(batch[i]!);
+      yield batch;
+    }
+  const counts = stage.counts;
   const needed = FILLED_FROM[fillModel];
   if (counts.total === 0 || counts.of(...needed) > 0) return;
   const hint =

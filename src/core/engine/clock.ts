@@ -46,6 +46,24 @@ export class ClockReader {
     return true;
   }
 
+  /**
+   * As `read`, for a record whose `time` and `local_time` (if any) are canonical text already parsed
+   * to `timeUs` and `localUs` (by records/validate.ts): the same clock time, with nothing parsed again.
+   */
+  take(
+    rec: WireRecord,
+    timeUs: number,
+    timePrecision: TimePrecision,
+    localUs: number,
+    localPrecision: TimePrecision,
+  ): void {
+    const local = rec.local_time;
+    if (local !== undefined) {
+      this.local = true;
+      this.set(localUs, local as string, localPrecision);
+    } else if (!this.local) this.set(timeUs, rec.time as string, timePrecision);
+  }
+
   private set(us: number, text: string | undefined, precision: TimePrecision): void {
     this.us = us;
     this.text = text;

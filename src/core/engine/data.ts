@@ -17,19 +17,8 @@ import { type BacktestOptions, createEngine } from '../backtest/backtest.js';
 import { type WireRecord, whereOf } from '../records/record.js';
 import type { TimePrecision } from '../records/time.js';
 import { badTime, ClockReader } from './clock.js';
+import { isTimed } from './intake.js';
 import type { BacktestReport } from './report.js';
-
-const TIMED = new Set([
-  'candle',
-  'trade',
-  'quote',
-  'book',
-  'funding',
-  'balance',
-  'trading_state',
-  'command',
-  'disconnect',
-]);
 
 export interface PreparedData {
   readonly records: readonly WireRecord[];
@@ -49,7 +38,7 @@ export function prepareData(records: Iterable<WireRecord>, source?: string): Pre
   const cr = new ClockReader();
   for (let i = 0; i < list.length; i++) {
     const rec = list[i]!;
-    if (!TIMED.has(rec.type)) {
+    if (!isTimed(rec.type)) {
       us[i] = Number.NaN;
       precision[i] = 'ms';
       continue;

@@ -43,8 +43,15 @@ export class InstrumentLookup {
     return this.instruments.add(ic, fromStream);
   }
 
-  /** The instrument of a market record: configured, or inferred from the symbol with no rounding rules. */
+  /** The instrument of a market record, which marks/equity.ts then revalues on every call (its price moves). */
   of(rec: WireRecord): Instrument {
+    const inst = this.find(rec);
+    this.marks.setCurrent(inst);
+    return inst;
+  }
+
+  /** The instrument of a market record: configured, or inferred from the symbol with no rounding rules. */
+  private find(rec: WireRecord): Instrument {
     const exchange = rec.exchange;
     const symbol = rec.symbol;
     const last = this.lastInst;

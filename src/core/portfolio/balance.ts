@@ -9,6 +9,11 @@
 
 import { type Exact as Dec, ZERO } from '../backtest/exact.js';
 
+/** Told when an instrument's part of equity may have changed (marks/equity.ts keeps equity incrementally). */
+export interface MarkWatcher {
+  changed(slot: number): void;
+}
+
 export class Balance {
   private totalDec: Dec;
   private reservedDec: Dec = ZERO;
@@ -18,6 +23,10 @@ export class Balance {
   private freeDec: Dec | undefined;
   private freeNumber = Number.NaN;
   totalNum: number;
+
+  /** Told when the total changes, with the slot it knows this balance by (a base balance it values). */
+  watcher: MarkWatcher | undefined;
+  watchSlot = -1;
 
   /** `"exchange":...,"asset":...` as JSON, for the balance records built as text. */
   readonly head: string;
@@ -84,6 +93,7 @@ export class Balance {
     this.totalDec = total;
     this.totalNum = total.toNumber();
     this.freeDec = undefined;
+    if (this.watcher !== undefined) this.watcher.changed(this.watchSlot);
   }
 
   add(delta: Dec): void {

@@ -9,6 +9,8 @@ export class Balances {
   private readonly byVenue = new Map<string, Map<string, Balance>>();
   /** Bumped when a balance is created (equity marking plans depend on the set). */
   version = 0;
+  /** The balances in the order they were created (marks/equity.ts takes in only the new ones). */
+  readonly list: Balance[] = [];
 
   get size(): number {
     return this.map.size;
@@ -23,6 +25,7 @@ export class Balances {
     if (b === undefined) {
       b = new Balance(exchange, asset, ZERO);
       this.map.set(k, b);
+      this.list.push(b);
       this.version++;
     }
     let venue = this.byVenue.get(exchange);

@@ -9,6 +9,7 @@
 
 import type { InstrumentKind } from '../backtest/config.js';
 import { type Exact as Dec, ZERO } from '../backtest/exact.js';
+import type { MarkWatcher } from './balance.js';
 import { inversePnl } from './inverse.js';
 
 export interface PositionClose {
@@ -39,6 +40,9 @@ export class Position {
   timeOpen = '';
   /** Margin held for it (perpetuals). */
   margin: Dec = ZERO;
+  /** Told after a fill changes it, with its instrument's slot (marks/equity.ts). */
+  watcher: MarkWatcher | undefined;
+  watchSlot = -1;
 
   constructor(
     readonly kind: InstrumentKind,
@@ -149,5 +153,6 @@ export function applyFill(
   pos.qtyNum = pos.qty.toNumber();
   pos.entryNum = pos.entry.toNumber();
   pos.feesNum = pos.fees.toNumber();
+  if (pos.watcher !== undefined) pos.watcher.changed(pos.watchSlot);
   return { realised, closed, opened };
 }

@@ -18,7 +18,14 @@ import { RecordValidator } from './validate.js';
 const MARKET_TYPES = new Set(['candle', 'trade', 'quote', 'book', 'funding']);
 
 export class MarketIntake implements Stage {
-  private readonly validator = new RecordValidator();
+  /** The validator, whose fields describe the record `accept` last passed (its times: `timeUs`, `localTimeUs`). */
+  readonly validator = new RecordValidator();
+  /**
+   * True when the record `accept` last passed is a market record that came through unchanged: its
+   * `time` (and `local_time`) are canonical text, parsed into the validator's `timeUs` (and
+   * `localTimeUs`), so a consumer need not parse them again.
+   */
+  parsed = false;
 
   /**
    * `source` names the input in messages; without a `policy` a bad record throws a DataError
@@ -29,20 +36,31 @@ export class MarketIntake implements Stage {
     private readonly policy?: ErrorPolicy,
   ) {}
 
-  push(rec: WireRecord, out: WireRecord[]): void {
+  /**
+   * The record to pass on: `rec` itself, or its normalised copy (a market record), or undefined
+   * when it failed validation (reported to the policy; without one, this throws).
+   */
+  accept(rec: WireRecord): WireRecord | undefined {
     if (!MARKET_TYPES.has(rec.type)) {
-      out.push(rec);
-      return;
+      this.parsed = false;
+      return rec;
     }
     const v = this.validator;
     const problem = v.check(rec);
     if (problem === undefined) {
-      out.push(v.record);
-      return;
+      this.parsed = v.record === rec;
+      return v.record;
     }
+    this.parsed = false;
     const where = whereOf(rec, this.source);
     if (this.policy === undefined) throw new DataError(where, problem);
     this.policy.report(where, problem);
+    return undefined;
+  }
+
+  push(rec: WireRecord, out: WireRecord[]): void {
+    const r = this.accept(rec);
+    if (r !== undefined) out.push(r);
   }
 
   finish(): void {}

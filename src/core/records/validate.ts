@@ -128,6 +128,16 @@ export class RecordValidator {
   record: WireRecord = { type: '' };
   /** `time` in epoch microseconds, NaN when the record has none. */
   timeUs = Number.NaN;
+  /** The precision `time` was written with. */
+  timePrecision: TimePrecision = 'ms';
+  /**
+   * Market records (candle, trade, quote, book, funding): `local_time` in epoch microseconds, NaN
+   * when the record has none; with `timeUs`, what a consumer that orders by time needs, read once
+   * (the backtest engine's clock: engine/intake.ts).
+   */
+  localTimeUs = Number.NaN;
+  /** The precision `local_time` was written with. */
+  localPrecision: TimePrecision = 'ms';
   /** Candles: `open_time` in epoch microseconds. */
   openTimeUs = Number.NaN;
   /** Candles: the parsed interval. */
@@ -148,6 +158,7 @@ export class RecordValidator {
     this.problem = undefined;
     this.record = rec;
     this.timeUs = Number.NaN;
+    this.localTimeUs = Number.NaN;
     this.openTimeUs = Number.NaN;
     this.interval = undefined;
     switch (rec.type) {
@@ -262,7 +273,11 @@ export class RecordValidator {
     this.str(rec.exchange, 'exchange');
     this.str(rec.symbol, 'symbol');
     this.timeUs = this.time(rec.time, 'time', false);
-    if (rec.local_time !== undefined) this.time(rec.local_time, 'local_time', false);
+    this.timePrecision = this.precision;
+    if (rec.local_time !== undefined) {
+      this.localTimeUs = this.time(rec.local_time, 'local_time', false);
+      this.localPrecision = this.precision;
+    }
   }
 
   private checkCandle(rec: WireRecord): void {
