@@ -330,6 +330,11 @@ describe('sweep: the shared columns workers read', () => {
         asks: [],
       },
       { type: 'candle', open: 1, time: '2024-01-01T00:03:00.000Z', exchange: 'x', symbol: 'Y' },
+      // The same instant in both precisions, one after the other: the rebuilt texts differ.
+      { type: 'trade', time: '2024-01-01T00:03:00.000000Z', exchange: 'x', symbol: 'Y', price: 1, amount: 1 },
+      { type: 'trade', time: '2024-01-01T00:03:00.000Z', exchange: 'x', symbol: 'Y', price: 1, amount: 1 },
+      // A key the object literal of the rebuilt record must keep as an own key, as JSON.parse does.
+      JSON.parse('{"type":"trade","time":"2024-01-01T00:03:01.000Z","__proto__":3,"price":1}'),
     ] as unknown as WireRecord[];
     const prepared = prepareData(records);
     const data = columnarRunData(toColumns(prepared));
