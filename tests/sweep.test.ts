@@ -560,3 +560,57 @@ export function create(p) {
     expect(plain[0]).not.toHaveProperty('wall_ms');
   });
 });
+
+describe('sweep: market data validated as backtest validates it', () => {
+  // One bad candle among good ones: line 57's close is a text.
+  const bad = (): string => {
+    const lines = candles.trimEnd().split('\n').slice(0, 200);
+    lines[56] = lines[56]!.replace(/"close":[0-9.]+/, '"close":"abc"');
+    expect(lines[56]).toContain('"close":"abc"');
+    return `${lines.join('\n')}\n`;
+  };
+  const errorLine = (stderr: string): string =>
+    stderr
+      .split('\n')
+      .find((l) => l.includes('stdin:57'))!
+      .replace(/^tickpipe \w+: /, '');
+
+  it('refuses the same bad record with the same message and exit code (--on-error fail)', async () => {
+    const input = bad();
+    const back = await runInProcess(
+      ['backtest', '--strategy', 'sma-cross', '--sizing', 'percent-equity:0.5'],
+      input,
+    );
+    const sw = await runInProcess(['sweep', ...BASE, '--grid', 'fast=5,10', '--grid', 'slow=30'], input);
+    expect(back.code).toBe(1);
+    expect(sw.code).toBe(back.code);
+    expect(errorLine(back.stderr)).toMatch(
+      /^error: stdin:57: expected a positive number .*"close", found "abc"$/,
+    );
+    expect(errorLine(sw.stderr)).toBe(errorLine(back.stderr));
+    // Refused before any run: no sweep_run records.
+    expect(sw.stdout).toBe('');
+  });
+
+  it('--on-error warn leaves the record out of every run, as backtest does, and exits 1', async () => {
+    const input = bad();
+    const args = ['--strategy', 'sma-cross', '--sizing', 'percent-equity:0.5', '--on-error', 'warn'];
+    const back = await runInProcess(['backtest', ...args, '--param', 'fast=5', '--param', 'slow=30'], input);
+    const sw = await runInProcess(
+      ['sweep', ...args, '-j', '1', '--grid', 'fast=5', '--grid', 'slow=30'],
+      input,
+    );
+    expect(back.code).toBe(1);
+    expect(sw.code).toBe(1);
+    expect(errorLine(sw.stderr)).toBe(errorLine(back.stderr));
+    expect(errorLine(sw.stderr)).toMatch(/^warning: stdin:57: /);
+    // The run's figures are those of backtest | summarize over the same input, bad record left out.
+    const summary = parseLines((await runInProcess(['summarize'], back.stdout)).stdout).find(
+      (r) => r.type === 'summary',
+    )!;
+    const run = parseLines(sw.stdout).find((r) => r.type === 'sweep_run')!;
+    const portfolio = summary.portfolio as Record<string, { value: number }>;
+    expect(run.total_return).toBe(portfolio.total_return!.value);
+    expect(run.sharpe_ratio).toBe(portfolio.sharpe_ratio!.value);
+  });
+});

@@ -291,8 +291,9 @@ A failed run is a record with its "error" and the sweep goes on; the exit code i
           ? { onProgress: progressLine(this.io.stderr) }
           : {}),
       };
-      const input = this.records(files[0], flags);
-      output = runSweep(input, request, this.inputName);
+      const opened = this.rawInput(files[0], flags);
+      const input = readRecords(opened.input, opened.policy, opened.maxLineBytes);
+      output = runSweep(input, { ...request, policy: opened.policy }, this.inputName);
     }
     await this.write(output);
     if (this.abort.signal.aborted && !this.outputClosed)

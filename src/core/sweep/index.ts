@@ -7,7 +7,9 @@
 
 import { prepareData } from '../engine/data.js';
 import { UsageError } from '../errors.js';
+import type { ErrorPolicy } from '../io/lines.js';
 import type { RecordStream } from '../io/stream.js';
+import { MarketIntake, validateMarket } from '../records/intake.js';
 import type { WireRecord } from '../records/record.js';
 import { isFigure, type Objective } from './figures.js';
 import { successiveHalving } from './halving.js';
@@ -58,6 +60,11 @@ export interface SweepRequest {
   readonly halving?: number;
   /** Told the number of failed runs once the summary is written. */
   readonly onFailed?: (failed: number) => void;
+  /**
+   * Where a market record that fails validation goes (`--on-error`), as in backtest: none throws
+   * the located DataError at the first.
+   */
+  readonly policy?: ErrorPolicy;
 }
 
 function checkObjective(o: SweepRequest['objective']): Objective {
@@ -133,8 +140,11 @@ export async function* runSweep(input: RecordStream, req: SweepRequest, source =
   const ctx: SweepContext = { ...req.ctx, source };
   // An unknown strategy parameter is the same for every run: a usage error now, not N failed runs.
   await engineFor(ctx, all[0]!.params, () => {});
+  // The market records validated as backtest validates them (records/intake.ts): the same bad
+  // record is refused with the same message, before any run.
   const records: WireRecord[] = [];
-  for await (const batch of input) for (const r of batch) records.push(r);
+  for await (const batch of validateMarket(input, new MarketIntake(source, req.policy)))
+    for (const r of batch) records.push(r);
   if (records.length === 0) return; // no data, no runs (an empty input gives no output)
   const data = prepareData(records, source);
   if (req.halving !== undefined) {
