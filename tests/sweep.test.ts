@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { RunsProgress } from '../src/commands/sweep.js';
 import { DEFAULT_CONFIG } from '../src/core/backtest/config.js';
 import { prepareData } from '../src/core/engine/data.js';
 import type { WireRecord } from '../src/core/records/record.js';
@@ -612,5 +613,31 @@ describe('sweep: market data validated as backtest validates it', () => {
     const portfolio = summary.portfolio as Record<string, { value: number }>;
     expect(run.total_return).toBe(portfolio.total_return!.value);
     expect(run.sharpe_ratio).toBe(portfolio.sharpe_ratio!.value);
+  });
+});
+
+describe('sweep: the progress line', () => {
+  it('counts the runs and gives an ETA from the mean time between results since the first', () => {
+    let now = 0;
+    const p = new RunsProgress(() => now);
+    expect(p.text()).toBe('no run finished yet');
+    now = 5_000; // parse and start-up: not a run's time
+    p.update(1, 10);
+    expect(p.text()).toBe('1/10 runs');
+    now = 9_000;
+    p.update(3, 10); // 2 runs in 4 s since the first result: 7 left at 2 s each
+    expect(p.text()).toBe('3/10 runs, ETA 0:14');
+    now = 27_000;
+    p.update(10, 10);
+    expect(p.text()).toBe('10/10 runs');
+  });
+
+  it('keeps runs resumed from a file out of the mean', () => {
+    let now = 1_000;
+    const p = new RunsProgress(() => now);
+    p.update(41, 50); // 40 resumed, then the first run of this process
+    now = 61_000;
+    p.update(43, 50); // 2 runs in 60 s: 7 left at 30 s each
+    expect(p.text()).toBe('43/50 runs, ETA 3:30');
   });
 });

@@ -20,7 +20,10 @@ export interface Runner {
   close(): Promise<void>;
 }
 
-/** Runs one job at a time in this thread, yielding between runs so a signal is seen. */
+/**
+ * Runs one job at a time in this thread, yielding to the event loop between runs (a timer, not
+ * setImmediate: a whole turn of the loop, so a signal and the progress line's timer are seen).
+ */
 export function inProcess(prepared: PreparedData, ctx: SweepContext): Runner {
   const data = preparedRunData(prepared);
   return {
@@ -28,7 +31,7 @@ export function inProcess(prepared: PreparedData, ctx: SweepContext): Runner {
       for (const job of jobs) {
         if (stopped()) return;
         done(await runOne(data, ctx, job));
-        await new Promise((r) => setImmediate(r));
+        await new Promise((r) => setTimeout(r, 0));
       }
     },
     async close() {},
