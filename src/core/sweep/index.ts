@@ -5,7 +5,7 @@
  * error before the first run.
  */
 
-import { prepareData } from '../engine/data.js';
+import { type PreparedData, prepareData } from '../engine/data.js';
 import { UsageError } from '../errors.js';
 import type { ErrorPolicy } from '../io/lines.js';
 import type { RecordStream } from '../io/stream.js';
@@ -146,7 +146,8 @@ export async function* runSweep(input: RecordStream, req: SweepRequest, source =
   for await (const batch of validateMarket(input, new MarketIntake(source, req.policy)))
     for (const r of batch) records.push(r);
   if (records.length === 0) return; // no data, no runs (an empty input gives no output)
-  const data = prepareData(records, source);
+  let data: PreparedData | undefined = prepareData(records, source);
+  records.length = 0; // prepareData keeps its own list
   if (req.halving !== undefined) {
     const runner = makeRunner(data, ctx, req.threads, all.length);
     try {
@@ -185,8 +186,14 @@ export async function* runSweep(input: RecordStream, req: SweepRequest, source =
     }
     return;
   }
+  // Workers hold the data as shared columns: unless --keep needs the records again, this thread
+  // lets go of them once the runner is made, so the data is held once, not twice (-j 1 runs over
+  // the records in place and keeps them).
+  const runner = makeRunner(data, ctx, req.threads, jobs.filter((j) => !done?.has(j.run)).length);
+  const kept = req.keep === undefined ? undefined : data;
+  data = undefined;
   let summary: WireRecord | undefined;
-  for await (const batch of sweep(data, {
+  for await (const batch of sweep(runner, {
     ctx,
     jobs,
     ...(done === undefined ? {} : { done }),
@@ -205,7 +212,7 @@ export async function* runSweep(input: RecordStream, req: SweepRequest, source =
   if (req.keep !== undefined && summary !== undefined && !(req.stopped?.() ?? false)) {
     const best = new Set((summary.best as { run: number }[]).slice(0, req.keep.count).map((b) => b.run));
     const files = await keepRuns(
-      data,
+      kept!,
       ctx,
       jobs.filter((j) => best.has(j.run)),
       req.keep.dir,
