@@ -90,6 +90,12 @@ export async function benchSweep({ measure, cli, candles, fmt, count = 1_000_000
     `sweep -j 1, ${sub} runs (--shard 1/${SHARD}): ${one.seconds.toFixed(1)} s, peak RSS ${one.rssMiB.toFixed(0)} MiB`,
   );
   console.log(`sweep -j 2, the same ${sub} runs: ${twoSub.seconds.toFixed(1)} s`);
+  // CPU time (all threads): what the runs cost whatever share of the machine the process got. On a
+  // machine other sessions keep busy, the scheduler's autogroups give a session one share however
+  // many threads it runs, so wall-clock scaling there says nothing about an idle machine.
+  console.log(
+    `CPU time (all threads): -j 1 ${sub} runs ${one.cpuSeconds.toFixed(1)} s, -j 2 ${sub} runs ${twoSub.cpuSeconds.toFixed(1)} s, -j 2 64 runs ${two.cpuSeconds.toFixed(1)} s; a run at -j 2 ${((two.cpuSeconds - twoSub.cpuSeconds) / (64 - sub)).toFixed(2)} s of CPU; -j 2 / -j 1 CPU for the same ${sub} runs: ${(twoSub.cpuSeconds / one.cpuSeconds).toFixed(2)} (an idle 2-core machine gives at best ${(2 / (twoSub.cpuSeconds / one.cpuSeconds)).toFixed(2)}x)`,
+  );
   console.log(
     `cost of a run at -j 2, parse and start-up taken out ((64-run - ${sub}-run) / ${64 - sub}): ${perRun.toFixed(2)} s`,
   );
@@ -102,6 +108,100 @@ export async function benchSweep({ measure, cli, candles, fmt, count = 1_000_000
   const limit = one.rssMiB + 2 * 100;
   console.log(
     `peak memory -j 2: ${two.rssMiB.toFixed(0)} MiB, limit the -j 1 process (${one.rssMiB.toFixed(0)} MiB: the data and one engine) + 100 MiB a worker = ${limit.toFixed(0)}${two.rssMiB <= limit ? '  met' : '  MISSED'}`,
+  );
+  console.log(`load average at the end: ${load()}`);
+}
+
+/**
+ * `npm run bench -- --only sweep-pool`: the sweep's hand-written pool (src/core/sweep/pool.ts) against
+ * piscina, the same jobs over the same shared columns (sent once per worker as workerData), the same
+ * young generation, 2 threads, alternated; medians of `rounds`. In this process, over the first
+ * `count` of the bench's candles.
+ */
+export async function benchSweepPool({ candles, fmt, count = 200_000, jobs = 16, rounds = 3 }) {
+  const { readFileSync } = await import('node:fs');
+  const { fileURLToPath } = await import('node:url');
+  const { Piscina } = await import('piscina');
+  const dist = new URL('../dist/core/', import.meta.url);
+  const { prepareData } = await import(new URL('engine/data.js', dist));
+  const { toColumns } = await import(new URL('sweep/columns.js', dist));
+  const { workerPool, YOUNG_GENERATION_MB } = await import(new URL('sweep/pool.js', dist));
+  const { DEFAULT_CONFIG } = await import(new URL('backtest/config.js', dist));
+  const { applyConfig } = await import(new URL('sweep/space.js', dist));
+  const { ANNUAL_365, DAILY } = await import(new URL('stats/interval.js', dist));
+  const text = readFileSync(candles, 'utf8');
+  const records = [];
+  for (let at = 0; records.length < count; ) {
+    const end = text.indexOf('\n', at);
+    if (end < 0) break;
+    records.push(JSON.parse(text.slice(at, end)));
+    at = end + 1;
+  }
+  const data = prepareData(records);
+  const config = structuredClone(DEFAULT_CONFIG);
+  applyConfig(config, 'sizing', 'fixed-amount:0.01', '--sizing');
+  const ctx = {
+    strategy: 'sma-cross',
+    params: {},
+    config,
+    source: 'bench',
+    summary: { interval: ANNUAL_365, period: DAILY, riskFree: 0, minPeriods: 3 },
+  };
+  const list = Array.from({ length: jobs }, (_, i) => ({
+    run: i + 1,
+    params: [
+      ['fast', FAST[i % FAST.length]],
+      ['slow', SLOW[Math.floor(i / FAST.length) % SLOW.length]],
+    ],
+  }));
+  const own = async () => {
+    const started = performance.now();
+    const pool = workerPool(data, ctx, 2);
+    const out = [];
+    await pool.run(
+      list,
+      (r) => out.push(r),
+      () => false,
+    );
+    await pool.close();
+    return { seconds: (performance.now() - started) / 1000, out };
+  };
+  const piscina = async () => {
+    const started = performance.now();
+    const pool = new Piscina({
+      filename: fileURLToPath(new URL('./sweep-pool-worker.js', import.meta.url)),
+      workerData: { columns: toColumns(data), ctx },
+      minThreads: 2,
+      maxThreads: 2,
+      idleTimeout: 60_000,
+      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+    });
+    const out = await Promise.all(list.map((job) => pool.run(job)));
+    await pool.destroy();
+    return { seconds: (performance.now() - started) / 1000, out };
+  };
+  console.log(
+    `\nsweep-pool: ${jobs} sma-cross runs over ${fmt(records.length)} candles on 2 threads, hand-written pool against piscina, alternated, ${rounds} rounds`,
+  );
+  console.log(`load average at the start: ${load()} on ${cpus().length} CPUs`);
+  const a = [];
+  const b = [];
+  let same = true;
+  for (let i = 0; i < rounds; i++) {
+    const x = await own();
+    const y = await piscina();
+    a.push(x.seconds);
+    b.push(y.seconds);
+    const key = (rs) => JSON.stringify([...rs].sort((p, q) => p.run - q.run).map((r) => [r.run, r.figures]));
+    same &&= key(x.out) === key(y.out);
+  }
+  const med = (xs) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)];
+  console.log(
+    `hand-written pool (worker_threads): ${a.map((s) => s.toFixed(2)).join(' ')} s, median ${med(a).toFixed(2)}`,
+  );
+  console.log(`piscina: ${b.map((s) => s.toFixed(2)).join(' ')} s, median ${med(b).toFixed(2)}`);
+  console.log(
+    `piscina / hand-written: ${(med(b) / med(a)).toFixed(2)}; the same figures from both: ${same ? 'yes' : 'NO'}`,
   );
   console.log(`load average at the end: ${load()}`);
 }
