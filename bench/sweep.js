@@ -113,15 +113,13 @@ export async function benchSweep({ measure, cli, candles, fmt, count = 1_000_000
 }
 
 /**
- * `npm run bench -- --only sweep-pool`: the sweep's hand-written pool (src/core/sweep/pool.ts) against
- * piscina, the same jobs over the same shared columns (sent once per worker as workerData), the same
- * young generation, 2 threads, alternated; medians of `rounds`. In this process, over the first
- * `count` of the bench's candles.
+ * `npm run bench -- --only sweep-pool`: the sweep's pool (piscina, src/core/sweep/pool.ts) against the
+ * hand-written worker_threads pool it had before (bench/sweep-pool-thread.js): the same jobs over
+ * the same shared columns (sent once per worker as workerData), the same young generation, 2
+ * threads, alternated; medians of `rounds`. In this process, over the first `count` candles.
  */
 export async function benchSweepPool({ candles, fmt, count = 200_000, jobs = 16, rounds = 3 }) {
   const { readFileSync } = await import('node:fs');
-  const { fileURLToPath } = await import('node:url');
-  const { Piscina } = await import('piscina');
   const dist = new URL('../dist/core/', import.meta.url);
   const { prepareData } = await import(new URL('engine/data.js', dist));
   const { toColumns } = await import(new URL('sweep/columns.js', dist));
@@ -154,7 +152,38 @@ export async function benchSweepPool({ candles, fmt, count = 200_000, jobs = 16,
       ['slow', SLOW[Math.floor(i / FAST.length) % SLOW.length]],
     ],
   }));
+  // The worker_threads pool the sweep had before piscina: one job per worker at a time, by message.
   const own = async () => {
+    const { Worker } = await import('node:worker_threads');
+    const started = performance.now();
+    const columns = toColumns(data);
+    const workers = [0, 1].map(
+      () =>
+        new Worker(new URL('./sweep-pool-thread.js', import.meta.url), {
+          workerData: { columns, ctx },
+          resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+        }),
+    );
+    const out = [];
+    await new Promise((resolve) => {
+      let next = 0;
+      const feed = (w) => {
+        if (next < list.length) w.postMessage(list[next++]);
+        else if (out.length === list.length) resolve();
+      };
+      for (const w of workers) {
+        w.on('message', (r) => {
+          out.push(r);
+          feed(w);
+        });
+        feed(w);
+      }
+    });
+    await Promise.all(workers.map((w) => w.terminate()));
+    return { seconds: (performance.now() - started) / 1000, out };
+  };
+  // The sweep's pool as it is (src/core/sweep/pool.ts): piscina.
+  const piscina = async () => {
     const started = performance.now();
     const pool = workerPool(data, ctx, 2);
     const out = [];
@@ -164,20 +193,6 @@ export async function benchSweepPool({ candles, fmt, count = 200_000, jobs = 16,
       () => false,
     );
     await pool.close();
-    return { seconds: (performance.now() - started) / 1000, out };
-  };
-  const piscina = async () => {
-    const started = performance.now();
-    const pool = new Piscina({
-      filename: fileURLToPath(new URL('./sweep-pool-worker.js', import.meta.url)),
-      workerData: { columns: toColumns(data), ctx },
-      minThreads: 2,
-      maxThreads: 2,
-      idleTimeout: 60_000,
-      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
-    });
-    const out = await Promise.all(list.map((job) => pool.run(job)));
-    await pool.destroy();
     return { seconds: (performance.now() - started) / 1000, out };
   };
   console.log(
@@ -199,7 +214,9 @@ export async function benchSweepPool({ candles, fmt, count = 200_000, jobs = 16,
   console.log(
     `hand-written pool (worker_threads): ${a.map((s) => s.toFixed(2)).join(' ')} s, median ${med(a).toFixed(2)}`,
   );
-  console.log(`piscina: ${b.map((s) => s.toFixed(2)).join(' ')} s, median ${med(b).toFixed(2)}`);
+  console.log(
+    `piscina (the sweep's pool now): ${b.map((s) => s.toFixed(2)).join(' ')} s, median ${med(b).toFixed(2)}`,
+  );
   console.log(
     `piscina / hand-written: ${(med(b) / med(a)).toFixed(2)}; the same figures from both: ${same ? 'yes' : 'NO'}`,
   );
