@@ -10,8 +10,8 @@
 //   npm run bench -- --runs 5     more runs per figure
 //   npm run bench -- --only stats one or more sections: sanitize, fetch, orderbook, backtest, stats, connect,
 //                                 resample, features, sanitize-100k-symbols, orderbook-100k-symbols, sweep,
-//                                 strategy-pipe, store; backtest-100k-symbols and backtest-bracket-trades
-//                                 alone (backtest runs both)
+//                                 strategy-pipe, store, sweep-pool; backtest-100k-symbols and
+//                                 backtest-bracket-trades alone (backtest runs both)
 
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
@@ -19,7 +19,7 @@ import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { klineZip, serve } from './archive.js';
-import { benchSweep } from './sweep.js';
+import { benchSweep, benchSweepPool } from './sweep.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const scratch = join(root, '.bench');
@@ -35,7 +35,7 @@ const N = 1_000_000;
 
 mkdirSync(scratch, { recursive: true });
 
-/** Runs a command with stdout to a file (or /dev/null); returns wall seconds and peak RSS (MiB). */
+/** Runs a command with stdout to a file (or /dev/null); returns wall seconds, peak RSS (MiB) and CPU seconds (all threads). */
 function measure(argv, { stdoutTo = '/dev/null' } = {}) {
   return new Promise((resolve, reject) => {
     const out = openSync(stdoutTo, 'w');
@@ -56,7 +56,10 @@ function measure(argv, { stdoutTo = '/dev/null' } = {}) {
       closeSync(out);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       if (code !== 0) reject(new Error(`${argv.join(' ')} exited ${code}: ${stderr}`));
-      else resolve({ seconds, rssMiB: Number(rss.trim()) / 1024 });
+      else {
+        const [kib, cpuUs] = rss.trim().split(' ').map(Number);
+        resolve({ seconds, rssMiB: kib / 1024, cpuSeconds: cpuUs / 1e6 });
+      }
     });
   });
 }
@@ -685,3 +688,4 @@ if (want('orderbook-100k-symbols'))
 if (want('strategy-pipe')) await benchStrategyPipe();
 if (want('store')) await benchStore();
 if (want('sweep')) await benchSweep({ measure, cli, candles: join(scratch, 'candles-1m.ndjson'), fmt });
+if (want('sweep-pool')) await benchSweepPool({ candles: join(scratch, 'candles-1m.ndjson'), fmt });

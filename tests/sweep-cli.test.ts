@@ -131,6 +131,28 @@ describe('sweep: processes', () => {
     expect(other.stderr).toMatch(/a different sweep/);
   }, 180_000);
 
+  it('--progress draws the runs done, of how many, with an ETA, on one line (here on a pipe)', async () => {
+    // 10 runs of 40,000 candles in this thread: the line's timer (4 a second) fires between runs.
+    const r = await runCli(['sweep', big, ...SPACE, '-j', '1', '--progress']);
+    expect(r.code).toBe(0);
+    expect(parseLines(r.stdout).filter((x) => x.type === 'sweep_run')).toHaveLength(10);
+    const drawn = r.stderr.split('\r\x1b[K').filter((l) => l !== '');
+    const runs = drawn.filter((l) => /, \d+\/10 runs/.test(l));
+    expect(runs.length).toBeGreaterThan(0);
+    for (const l of runs)
+      expect(l).toMatch(
+        /^sweep: 100% of .*big\.ndjson \(.* of .*\), .*\/s, (10\/10 runs|1\/10 runs|[2-9]\/10 runs, ETA \d+:\d\d)$/,
+      );
+    // Before the first result the line says so; the count never goes back.
+    expect(drawn.every((l) => / runs|no run finished yet$/.test(l))).toBe(true);
+    const counts = runs.map((l) => Number(/(\d+)\/10 runs/.exec(l)![1]));
+    expect(counts).toEqual([...counts].sort((a, b) => a - b));
+    // The same output as without the line, and no line with --no-progress.
+    const quiet = await runCli(['sweep', big, ...SPACE, '-j', '1', '--no-progress']);
+    expect(quiet.stdout).toBe(r.stdout);
+    expect(quiet.stderr).not.toContain('runs');
+  }, 120_000);
+
   it('the help examples run as written (on generated candles)', async () => {
     const help = await runCli(['sweep', '--help']);
     expect(help.code).toBe(0);

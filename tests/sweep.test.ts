@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { RunsProgress } from '../src/commands/sweep.js';
 import { DEFAULT_CONFIG } from '../src/core/backtest/config.js';
 import { prepareData } from '../src/core/engine/data.js';
 import type { WireRecord } from '../src/core/records/record.js';
@@ -330,6 +331,11 @@ describe('sweep: the shared columns workers read', () => {
         asks: [],
       },
       { type: 'candle', open: 1, time: '2024-01-01T00:03:00.000Z', exchange: 'x', symbol: 'Y' },
+      // The same instant in both precisions, one after the other: the rebuilt texts differ.
+      { type: 'trade', time: '2024-01-01T00:03:00.000000Z', exchange: 'x', symbol: 'Y', price: 1, amount: 1 },
+      { type: 'trade', time: '2024-01-01T00:03:00.000Z', exchange: 'x', symbol: 'Y', price: 1, amount: 1 },
+      // A key the object literal of the rebuilt record must keep as an own key, as JSON.parse does.
+      JSON.parse('{"type":"trade","time":"2024-01-01T00:03:01.000Z","__proto__":3,"price":1}'),
     ] as unknown as WireRecord[];
     const prepared = prepareData(records);
     const data = columnarRunData(toColumns(prepared));
@@ -553,5 +559,85 @@ export function create(p) {
       expect(rest).toEqual(plain[i]);
     }
     expect(plain[0]).not.toHaveProperty('wall_ms');
+  });
+});
+
+describe('sweep: market data validated as backtest validates it', () => {
+  // One bad candle among good ones: line 57's close is a text.
+  const bad = (): string => {
+    const lines = candles.trimEnd().split('\n').slice(0, 200);
+    lines[56] = lines[56]!.replace(/"close":[0-9.]+/, '"close":"abc"');
+    expect(lines[56]).toContain('"close":"abc"');
+    return `${lines.join('\n')}\n`;
+  };
+  const errorLine = (stderr: string): string =>
+    stderr
+      .split('\n')
+      .find((l) => l.includes('stdin:57'))!
+      .replace(/^tickpipe \w+: /, '');
+
+  it('refuses the same bad record with the same message and exit code (--on-error fail)', async () => {
+    const input = bad();
+    const back = await runInProcess(
+      ['backtest', '--strategy', 'sma-cross', '--sizing', 'percent-equity:0.5'],
+      input,
+    );
+    const sw = await runInProcess(['sweep', ...BASE, '--grid', 'fast=5,10', '--grid', 'slow=30'], input);
+    expect(back.code).toBe(1);
+    expect(sw.code).toBe(back.code);
+    expect(errorLine(back.stderr)).toMatch(
+      /^error: stdin:57: expected a positive number .*"close", found "abc"$/,
+    );
+    expect(errorLine(sw.stderr)).toBe(errorLine(back.stderr));
+    // Refused before any run: no sweep_run records.
+    expect(sw.stdout).toBe('');
+  });
+
+  it('--on-error warn leaves the record out of every run, as backtest does, and exits 1', async () => {
+    const input = bad();
+    const args = ['--strategy', 'sma-cross', '--sizing', 'percent-equity:0.5', '--on-error', 'warn'];
+    const back = await runInProcess(['backtest', ...args, '--param', 'fast=5', '--param', 'slow=30'], input);
+    const sw = await runInProcess(
+      ['sweep', ...args, '-j', '1', '--grid', 'fast=5', '--grid', 'slow=30'],
+      input,
+    );
+    expect(back.code).toBe(1);
+    expect(sw.code).toBe(1);
+    expect(errorLine(sw.stderr)).toBe(errorLine(back.stderr));
+    expect(errorLine(sw.stderr)).toMatch(/^warning: stdin:57: /);
+    // The run's figures are those of backtest | summarize over the same input, bad record left out.
+    const summary = parseLines((await runInProcess(['summarize'], back.stdout)).stdout).find(
+      (r) => r.type === 'summary',
+    )!;
+    const run = parseLines(sw.stdout).find((r) => r.type === 'sweep_run')!;
+    const portfolio = summary.portfolio as Record<string, { value: number }>;
+    expect(run.total_return).toBe(portfolio.total_return!.value);
+    expect(run.sharpe_ratio).toBe(portfolio.sharpe_ratio!.value);
+  });
+});
+
+describe('sweep: the progress line', () => {
+  it('counts the runs and gives an ETA from the mean time between results since the first', () => {
+    let now = 0;
+    const p = new RunsProgress(() => now);
+    expect(p.text()).toBe('no run finished yet');
+    now = 5_000; // parse and start-up: not a run's time
+    p.update(1, 10);
+    expect(p.text()).toBe('1/10 runs');
+    now = 9_000;
+    p.update(3, 10); // 2 runs in 4 s since the first result: 7 left at 2 s each
+    expect(p.text()).toBe('3/10 runs, ETA 0:14');
+    now = 27_000;
+    p.update(10, 10);
+    expect(p.text()).toBe('10/10 runs');
+  });
+
+  it('keeps runs resumed from a file out of the mean', () => {
+    let now = 1_000;
+    const p = new RunsProgress(() => now);
+    p.update(41, 50); // 40 resumed, then the first run of this process
+    now = 61_000;
+    p.update(43, 50); // 2 runs in 60 s: 7 left at 30 s each
+    expect(p.text()).toBe('43/50 runs, ETA 3:30');
   });
 });

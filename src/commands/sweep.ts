@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Args, Flags } from '@oclif/core';
 import { commonFlags, inputFlags, TickpipeCommand } from '../cli/base.js';
+import { formatDuration } from '../cli/progress.js';
 import { loadStrategy } from '../core/backtest/backtest.js';
 import { TickpipeError, UsageError } from '../core/errors.js';
 import { openInput } from '../core/io/input.js';
@@ -251,6 +252,7 @@ A failed run is a record with its "error" and the sweep goes on; the exit code i
       // An unknown strategy is a usage error before the data is read (an exec: one is started and ended).
       (await loadStrategy(strategy, params, { config })).close?.(false);
       const instruments = await readInstruments(flags.instruments, this.io.stdin);
+      const runs = new RunsProgress();
       const request: SweepRequest = {
         grid: flags.grid,
         ...(flags.space === undefined ? {} : { space: { json: readJson(flags.space), source: flags.space } }),
@@ -304,9 +306,7 @@ A failed run is a record with its "error" and the sweep goes on; the exit code i
         onFailed: (n) => {
           failed = n;
         },
-        ...(this.io.stderr.isTTY === true && flags.progress !== false
-          ? { onProgress: progressLine(this.io.stderr) }
-          : {}),
+        onProgress: (done, total) => runs.update(done, total),
       };
       const fromStore = storeOptions(
         flags,
@@ -315,8 +315,14 @@ A failed run is a record with its "error" and the sweep goes on; the exit code i
         '--store-interval',
         this.abort.signal,
       );
-      const input = fromStore === undefined ? this.records(files[0], flags) : storeRead(fromStore);
-      output = runSweep(input, request, fromStore === undefined ? this.inputName : fromStore.dir);
+      if (fromStore === undefined) {
+        // One progress line (progress.ts decides: a terminal, not CI, or --progress): the input read,
+        // then the runs done, of how many, and an ETA.
+        const opened = this.rawInput(files[0], { ...flags, progress: false });
+        this.startProgress(flags.progress, opened.input, () => runs.text());
+        const input = readRecords(opened.input, opened.policy, opened.maxLineBytes);
+        output = runSweep(input, { ...request, policy: opened.policy }, this.inputName);
+      } else output = runSweep(storeRead(fromStore), request, fromStore.dir);
     }
     await this.write(output);
     if (this.abort.signal.aborted && !this.outputClosed)
@@ -338,17 +344,36 @@ function readResults(path: string, stdin: Parameters<typeof openInput>[1]): Reco
   return readRecords(openInput(path, stdin), new ErrorPolicy('fail'));
 }
 
-/** `sweep: 12/64 runs, ETA 40s` on a terminal, at most four times a second. */
-function progressLine(stderr: NodeJS.WritableStream): (done: number, total: number) => void {
-  const started = Date.now();
-  let last = 0;
-  return (done, total) => {
-    const now = Date.now();
-    if (now - last < 250 && done < total) return;
-    last = now;
-    const eta = done > 0 ? (((now - started) / done) * (total - done)) / 1000 : 0;
-    stderr.write(
-      `\r\x1b[Ksweep: ${done}/${total} runs, ETA ${Math.round(eta)}s${done === total ? '\r\x1b[K' : ''}`,
-    );
-  };
+/**
+ * The runs part of the progress line: `12/64 runs, ETA 0:40`. The ETA is the runs left times the
+ * mean time between results since the first (the time to the first, parse and start-up, is no run's;
+ * runs resumed from a file are counted done and kept out of the mean).
+ */
+export class RunsProgress {
+  private done = 0;
+  private total = 0;
+  private firstAt = 0;
+  private firstDone = 0;
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  update(done: number, total: number): void {
+    if (this.total === 0) {
+      this.firstAt = this.now();
+      this.firstDone = done;
+    }
+    this.done = done;
+    this.total = total;
+  }
+
+  text(): string {
+    if (this.total === 0) return 'no run finished yet';
+    let text = `${this.done}/${this.total} runs`;
+    const since = this.done - this.firstDone;
+    if (this.done < this.total && since > 0) {
+      const per = (this.now() - this.firstAt) / since;
+      text += `, ETA ${formatDuration(((this.total - this.done) * per) / 1000)}`;
+    }
+    return text;
+  }
 }

@@ -6,9 +6,11 @@
  */
 
 import { closeStrategyOf } from '../backtest/backtest.js';
-import { prepareData } from '../engine/data.js';
+import { type PreparedData, prepareData } from '../engine/data.js';
 import { UsageError } from '../errors.js';
+import type { ErrorPolicy } from '../io/lines.js';
 import type { RecordStream } from '../io/stream.js';
+import { MarketIntake, validateMarket } from '../records/intake.js';
 import type { WireRecord } from '../records/record.js';
 import { isFigure, type Objective } from './figures.js';
 import { successiveHalving } from './halving.js';
@@ -59,6 +61,11 @@ export interface SweepRequest {
   readonly halving?: number;
   /** Told the number of failed runs once the summary is written. */
   readonly onFailed?: (failed: number) => void;
+  /**
+   * Where a market record that fails validation goes (`--on-error`), as in backtest: none throws
+   * the located DataError at the first.
+   */
+  readonly policy?: ErrorPolicy;
 }
 
 function checkObjective(o: SweepRequest['objective']): Objective {
@@ -134,10 +141,14 @@ export async function* runSweep(input: RecordStream, req: SweepRequest, source =
   const ctx: SweepContext = { ...req.ctx, source };
   // An unknown strategy parameter is the same for every run: a usage error now, not N failed runs.
   closeStrategyOf(await engineFor(ctx, all[0]!.params, () => {}));
+  // The market records validated as backtest validates them (records/intake.ts): the same bad
+  // record is refused with the same message, before any run.
   const records: WireRecord[] = [];
-  for await (const batch of input) for (const r of batch) records.push(r);
+  for await (const batch of validateMarket(input, new MarketIntake(source, req.policy)))
+    for (const r of batch) records.push(r);
   if (records.length === 0) return; // no data, no runs (an empty input gives no output)
-  const data = prepareData(records, source);
+  let data: PreparedData | undefined = prepareData(records, source);
+  records.length = 0; // prepareData keeps its own list
   if (req.halving !== undefined) {
     const runner = makeRunner(data, ctx, req.threads, all.length);
     try {
@@ -176,8 +187,14 @@ export async function* runSweep(input: RecordStream, req: SweepRequest, source =
     }
     return;
   }
+  // Workers hold the data as shared columns: unless --keep needs the records again, this thread
+  // lets go of them once the runner is made, so the data is held once, not twice (-j 1 runs over
+  // the records in place and keeps them).
+  const runner = makeRunner(data, ctx, req.threads, jobs.filter((j) => !done?.has(j.run)).length);
+  const kept = req.keep === undefined ? undefined : data;
+  data = undefined;
   let summary: WireRecord | undefined;
-  for await (const batch of sweep(data, {
+  for await (const batch of sweep(runner, {
     ctx,
     jobs,
     ...(done === undefined ? {} : { done }),
@@ -196,7 +213,7 @@ export async function* runSweep(input: RecordStream, req: SweepRequest, source =
   if (req.keep !== undefined && summary !== undefined && !(req.stopped?.() ?? false)) {
     const best = new Set((summary.best as { run: number }[]).slice(0, req.keep.count).map((b) => b.run));
     const files = await keepRuns(
-      data,
+      kept!,
       ctx,
       jobs.filter((j) => best.has(j.run)),
       req.keep.dir,

@@ -75,7 +75,12 @@ class Signal {
   }
 }
 
-export async function* sweep(data: PreparedData, o: SweepOptions): RecordStream {
+/**
+ * `data` is the prepared data, or the runner already made over it (which the sweep then owns and
+ * closes): a caller that will not need the records again makes the runner, lets go of the
+ * records, and the workers' shared columns are the only copy of the data left.
+ */
+export async function* sweep(data: PreparedData | Runner, o: SweepOptions): RecordStream {
   const done = o.done ?? new Map<number, WireRecord>();
   const todo = o.jobs.filter((j) => !done.has(j.run));
   const byId = new Map(o.jobs.map((j) => [j.run, j]));
@@ -84,7 +89,7 @@ export async function* sweep(data: PreparedData, o: SweepOptions): RecordStream 
   const signal = new Signal();
   let finished = false;
   let failure: unknown;
-  const runner: Runner = makeRunner(data, o.ctx, o.threads, todo.length);
+  const runner: Runner = 'run' in data ? data : makeRunner(data, o.ctx, o.threads, todo.length);
   let count = done.size;
   const running = runner
     .run(
