@@ -100,11 +100,11 @@ def main():
     out = sys.stdout.buffer.fileno()
 
     states = {}
-    loads = json.loads
+    loads = json.JSONDecoder().decode  # on text: json.loads would detect the encoding of every line
     none, buy, close = b"[]\n", b'[{"side":"buy"}]\n', b'[{"close":true}]\n'
     close_buy, close_sell, sell = b'[{"close":true},{"side":"buy"}]\n', b'[{"close":true},{"side":"sell"}]\n', b'[{"side":"sell"}]\n'
     for line in iter(read, b""):
-        event = loads(line)
+        event = loads(line.decode())
         if event["event"] == "end":
             break
         r = event["record"]

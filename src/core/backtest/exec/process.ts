@@ -26,6 +26,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { TickpipeError } from '../../errors.js';
+import { type Pinned, pinThisThread } from './affinity.js';
 import {
   EXIT_CODE,
   EXIT_SIGNAL,
@@ -94,6 +95,8 @@ export class StrategyProcess {
   private seq = 0;
   private closed = false;
   readonly pid: number;
+  /** The engine's thread and the child on one CPU (affinity.ts), undone at close. */
+  private readonly pinned: Pinned | undefined;
 
   constructor(
     readonly command: string,
@@ -127,8 +130,10 @@ export class StrategyProcess {
       this.out = out;
       this.in = inFd;
       Atomics.store(this.s, TIMEOUT_MS, timeoutMs);
+      this.pinned = pinThisThread();
       const data: WatchdogData = {
         command,
+        ...(this.pinned === undefined ? {} : { cpu: this.pinned.cpu }),
         stdio: [childIn, childOut, childErr],
         stderrFd: errRead,
         state: this.s.buffer as SharedArrayBuffer,
@@ -155,6 +160,7 @@ export class StrategyProcess {
       this.closeFds([childIn, childOut, childErr]);
     } catch (error) {
       this.closeFds(fds);
+      this.pinned?.restore();
       throw error;
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -331,5 +337,6 @@ export class StrategyProcess {
       }
     }
     this.waitFor(STDERR_DONE, GRACE_MS);
+    if (wasOpen) this.pinned?.restore();
   }
 }

@@ -35,6 +35,8 @@ export const STATE_FAILED = 2;
 
 /** What the watchdog worker is given. */
 export interface WatchdogData {
+  /** The CPU to run the child on (affinity.ts), or undefined for no pinning. */
+  readonly cpu?: number;
   readonly command: string;
   /** The child's stdin, stdout and stderr (FIFO ends opened by the engine's thread). */
   readonly stdio: readonly [number, number, number];

@@ -106,11 +106,15 @@ function shellLine(command: string): string {
   return /[;&|()`$\n]/.test(command) || /^\s*[A-Za-z_]\w*=/.test(command) ? command : `exec ${command}`;
 }
 
-const child = spawn(shellLine(data.command), {
-  shell: true,
-  detached: true,
-  stdio: [data.stdio[0], data.stdio[1], data.stdio[2]],
-});
+// On the engine's CPU (affinity.ts): taskset sets it and becomes the shell, which may become the command.
+const stdio = [data.stdio[0], data.stdio[1], data.stdio[2]];
+const child =
+  data.cpu === undefined
+    ? spawn(shellLine(data.command), { shell: true, detached: true, stdio })
+    : spawn('taskset', ['-c', String(data.cpu), '/bin/sh', '-c', shellLine(data.command)], {
+        detached: true,
+        stdio,
+      });
 child.on('error', (e) => {
   relay(Buffer.from(`could not start: ${e.message}\n`), true);
   set(slot.STATE, slot.STATE_FAILED);
