@@ -173,6 +173,27 @@ describePython('exec: strategies', () => {
     }
   }, 60_000);
 
+  it('sweep --walk-forward: each fold optimises and tests through the pipe, same folds and stitched run as the built-in', async () => {
+    const args = [
+      ...['--grid', 'fast=5,10', '--grid', 'slow=30,60'],
+      ...['--walk-forward', 'train=20h,test=10h', '--maximize', 'total_return', '-j', '2'],
+    ];
+    const piped = await runInProcess(['sweep', '--strategy', SMA_PY, ...args], candles);
+    const builtin = await runInProcess(['sweep', '--strategy', 'sma-cross', ...args], candles);
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(builtin.code, builtin.stderr).toBe(0);
+    const folds = parseLines(piped.stdout).filter((r) => r.type === 'sweep_fold');
+    expect(folds).toHaveLength(3);
+    for (const fold of folds) {
+      expect(fold.error).toBeUndefined();
+      expect(fold.runs).toBe(4);
+    }
+    // The stitched out-of-sample run: ordinary fills and equity records, as summarize reads them.
+    expect(parseLines(piped.stdout).filter((r) => r.type === 'fill').length).toBeGreaterThan(10);
+    const strip = (t: string) => parseLines(t).map(({ wall_ms: _w, ...rest }) => rest);
+    expect(strip(piped.stdout)).toEqual(strip(builtin.stdout));
+  }, 120_000);
+
   it('a strategy that refuses its parameters (hello type error) is a usage error, exit 2', async () => {
     const r = await runCli(['backtest', '--strategy', SMA_PY, '--param', 'fsat=5', '-q'], candles);
     expect(r.code).toBe(2);
