@@ -16,19 +16,36 @@
  * orderbook-report.ts.
  */
 
-import { DataError, describeFound } from '../errors.js';
+import { DataError } from '../errors.js';
 import { ByteOut } from '../io/bytes.js';
 import type { ErrorPolicy } from '../io/lines.js';
 import type { Stage } from '../io/stream.js';
+import { decimalPlaces, roundTo as round, writeFixed } from '../records/number-text.js';
 import { attachText, lineOf, serialize, type WireRecord } from '../records/record.js';
 import { formatTime, type TimePrecision, TimeReader } from '../records/time.js';
 import type { OrderBook } from './book.js';
 import { bytesHash, nameHash, sameBytes } from './book-names.js';
 import { type BookState, newBookState, priceDecimals } from './book-state.js';
 import type { OrderbookReport } from './orderbook-report.js';
-import { QuoteFigures, writeQuote } from './quote.js';
+import {
+  put,
+  Q_ASK_AMOUNT,
+  Q_ASK_DEPTH,
+  Q_ASK_PRICE,
+  Q_BID_AMOUNT,
+  Q_BID_DEPTH,
+  Q_BID_PRICE,
+  Q_HEAD,
+  Q_IMBALANCE,
+  Q_MICROPRICE,
+  Q_MID,
+  Q_SEQUENCE,
+  Q_SPREAD,
+  Q_SPREAD_BPS,
+  QUOTE_ROOM,
+} from './quote.js';
 import { BookScan } from './scan.js';
-import { readRecordUpdate, scannedInBounds, sequencesValid, validSequence, where } from './update.js';
+import { invalidSequence, readRecordUpdate, scannedInBounds, sequencesValid, where } from './update.js';
 
 export interface OrderbookOptions {
   /** Levels a side for the imbalance (default 5). */
@@ -80,8 +97,6 @@ export class OrderbookStage implements Stage {
   private readonly quotes: boolean;
   /** A record's levels, copied and checked (the record path); the byte path has its own scan. */
   private readonly update = new BookScan();
-  /** The figures of the quote being written. */
-  private readonly figures = new QuoteFigures();
   /** Where a quote's text is built for a quote record. */
   private readonly scratch = new ByteOut(1024);
   /** In byte mode (`orderbookNdjson`), where everything emitted is written, in order. */
@@ -288,20 +303,7 @@ export class OrderbookStage implements Stage {
    */
   private refuseSequence(u: BookScan, line: number | undefined, rec?: WireRecord): void {
     this.report.refused++;
-    const field = !validSequence(u.sequence)
-      ? 'sequence'
-      : !Number.isNaN(u.firstSequence) && !validSequence(u.firstSequence)
-        ? 'first_sequence'
-        : 'prev_sequence';
-    const value =
-      rec !== undefined
-        ? rec[field]
-        : field === 'sequence'
-          ? u.sequence
-          : field === 'first_sequence'
-            ? u.firstSequence
-            : u.prevSequence;
-    const detail = `expected a whole number (0 to 2^53-1) for "${field}", found ${describeFound(value)}`;
+    const detail = invalidSequence(u, rec);
     if (this.options.policy === undefined) throw new DataError(this.where(line), detail);
     this.options.policy.report(this.where(line), detail);
   }
@@ -356,8 +358,9 @@ export class OrderbookStage implements Stage {
   }
 
   /**
-   * A quote: its figures (quote.ts), its JSON written as bytes straight into the output in byte
-   * mode, or into a record whose text it is.
+   * A quote: its JSON written as bytes (each figure from its known decimal places: writeFixed, the
+   * same text as String without the general conversion), straight into the output in byte mode, or
+   * into a record whose text it is.
    */
   private emitQuote(
     st: BookState,
@@ -368,21 +371,76 @@ export class OrderbookStage implements Stage {
     aa: number,
     out: WireRecord[],
   ): void {
-    const q = this.figures;
+    const book = st.book;
     const dBid = priceDecimals(st, 0, bp);
     const dAsk = priceDecimals(st, 1, ap);
-    q.set(st.book, bp, ba, ap, aa, dBid, dAsk, this.band, this.levels, st.lastSequence);
+    const d = Math.max(dBid, dAsk);
+    const mid = round((bp + ap) / 2, d + 1);
+    const spread = round(ap - bp, d);
+    const total = ba + aa;
+    // Depth within the band around the (unrounded) mid: OrderBook.depthWithin without its object.
+    const m = (bp + ap) / 2;
+    const bandBid = book.bidDepth(m, this.band);
+    const bandAsk = book.askDepth(m, this.band);
+    // Derived figures carry no more digits than they mean: the microprice to 1/10,000 of the
+    // prices' last decimal, spread_bps to 1/10,000 of a basis point, the imbalance to 6 places.
+    const microprice = total > 0 ? round((bp * aa + ap * ba) / total, d + 4) : mid;
+    const spreadBps = mid > 0 ? round((spread / mid) * 10_000, 4) : 0;
+    const imbalance = round(book.imbalance(this.levels) ?? 0, 6);
+    const bidDepth = round(bandBid, 8);
+    const askDepth = round(bandAsk, 8);
+    const sequence = st.lastSequence;
+
     const o = this.sink ?? this.scratch;
     const start = this.sink === undefined ? 0 : o.at;
-    let w = writeQuote(o, start, time, st.head, q);
+    o.at = start;
+    o.ensure(QUOTE_ROOM + st.head.length + time.length * 3);
+    const b = o.buf;
+    const v = o.view();
+    let w = put(v, b, start, Q_HEAD);
+    // The time is in the canonical form: ASCII.
+    for (let i = 0; i < time.length; i++) b[w++] = time.charCodeAt(i);
+    b[w++] = 34; // "
+    b[w++] = 44; // ,
+    for (let i = 0; i < st.head.length; i++) b[w++] = st.head[i]!;
+    w = writeFixed(b, put(v, b, w, Q_BID_PRICE), bp, dBid);
+    w = writeFixed(b, put(v, b, w, Q_BID_AMOUNT), ba, decimalPlaces(ba));
+    w = writeFixed(b, put(v, b, w, Q_ASK_PRICE), ap, dAsk);
+    w = writeFixed(b, put(v, b, w, Q_ASK_AMOUNT), aa, decimalPlaces(aa));
+    w = writeFixed(b, put(v, b, w, Q_MID), mid, d + 1);
+    w = writeFixed(b, put(v, b, w, Q_MICROPRICE), microprice, d + 4);
+    w = writeFixed(b, put(v, b, w, Q_SPREAD), spread, d);
+    w = writeFixed(b, put(v, b, w, Q_SPREAD_BPS), spreadBps, 4);
+    w = writeFixed(b, put(v, b, w, Q_IMBALANCE), imbalance, 6);
+    w = writeFixed(b, put(v, b, w, Q_BID_DEPTH), bidDepth, 8);
+    w = writeFixed(b, put(v, b, w, Q_ASK_DEPTH), askDepth, 8);
+    w = writeFixed(b, put(v, b, w, Q_SEQUENCE), sequence, 0);
+    b[w++] = 125; // }
     if (this.sink !== undefined) {
-      o.buf[w++] = 10;
+      b[w++] = 10;
       o.at = w;
       this.sunk++;
       return;
     }
-    const rec = q.record(time, st.exchange, st.symbol);
-    attachText(rec, o.buf.toString('utf8', 0, w));
+    const rec: WireRecord = {
+      type: 'quote',
+      time,
+      exchange: st.exchange,
+      symbol: st.symbol,
+      bid_price: bp,
+      bid_amount: ba,
+      ask_price: ap,
+      ask_amount: aa,
+      mid,
+      microprice,
+      spread,
+      spread_bps: spreadBps,
+      imbalance,
+      bid_depth: bidDepth,
+      ask_depth: askDepth,
+      sequence,
+    };
+    attachText(rec, b.toString('utf8', 0, w));
     out.push(rec);
   }
 

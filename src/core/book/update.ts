@@ -48,6 +48,27 @@ export function sequencesValid(u: BookScan): boolean {
 }
 
 /**
+ * Why an update's sequences are not valid (sequencesValid is false): the first bad field, with its
+ * value as the record has it (or as the scan read it).
+ */
+export function invalidSequence(u: BookScan, rec: WireRecord | undefined): string {
+  const field = !validSequence(u.sequence)
+    ? 'sequence'
+    : !Number.isNaN(u.firstSequence) && !validSequence(u.firstSequence)
+      ? 'first_sequence'
+      : 'prev_sequence';
+  const value =
+    rec !== undefined
+      ? rec[field]
+      : field === 'sequence'
+        ? u.sequence
+        : field === 'first_sequence'
+          ? u.firstSequence
+          : u.prevSequence;
+  return `expected a whole number (0 to 2^53-1) for "${field}", found ${describeFound(value)}`;
+}
+
+/**
  * A book record's update read into `u`: its levels checked and copied, its snapshot flag and its
  * sequences (INVALID where present but not a safe integer: sequencesValid then fails).
  */
