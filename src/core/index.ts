@@ -10,13 +10,8 @@ export {
   type LoadedStrategy,
   loadStrategy,
 } from './backtest/backtest.js';
-export {
-  type BacktestConfig,
-  DEFAULT_CONFIG,
-  fromBarter,
-  isBarterConfig,
-  parseConfig,
-} from './backtest/config.js';
+export { type BacktestConfig, DEFAULT_CONFIG, parseConfig } from './backtest/config.js';
+export { fromBarter, isBarterConfig } from './backtest/config-barter.js';
 export {
   ATR,
   Bollinger,
