@@ -8,7 +8,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BookSide } from '../src/core/book/levels.js';
-import { OrderbookStage, orderbook, orderbookNdjson } from '../src/core/book/orderbook.js';
+import { OrderbookStage } from '../src/core/book/orderbook.js';
+import { orderbook, orderbookNdjson } from '../src/core/book/orderbook-io.js';
 import { DataError } from '../src/core/errors.js';
 import { BinanceFeed } from '../src/core/exchanges/binance/feed.js';
 import { BybitFeed } from '../src/core/exchanges/bybit/feed.js';

@@ -358,7 +358,8 @@ describe('orderbook: the byte path (the command) writes exactly what the record 
     ['--emit quotes,depth --depth 3', { depth: 3, quotes: true }],
     ['--depth 5', { depth: 5 }],
   ])('%s', async (_name, options) => {
-    const { OrderbookStage, orderbook, orderbookNdjson } = await import('../src/core/book/orderbook.js');
+    const { OrderbookStage } = await import('../src/core/book/orderbook.js');
+    const { orderbook, orderbookNdjson } = await import('../src/core/book/orderbook-io.js');
     const { ErrorPolicy, parseRecords, splitLines } = await import('../src/core/io/lines.js');
     const { batchBytes } = await import('../src/core/io/stream.js');
     const text = await mixedInput();
@@ -397,7 +398,8 @@ describe('orderbook: the byte path (the command) writes exactly what the record 
   });
 
   it('a line over --max-line-bytes is a located error, within a chunk or carried across chunks', async () => {
-    const { OrderbookStage, orderbookNdjson } = await import('../src/core/book/orderbook.js');
+    const { OrderbookStage } = await import('../src/core/book/orderbook.js');
+    const { orderbookNdjson } = await import('../src/core/book/orderbook-io.js');
     const { ErrorPolicy } = await import('../src/core/io/lines.js');
     const long = JSON.stringify({ ...snapshot, bids: Array.from({ length: 40 }, (_, i) => [100 - i, 1]) });
     const text = `${nd([snapshot, snapshot])}${long}\n${nd([snapshot])}`;
@@ -417,7 +419,8 @@ describe('orderbook: the byte path (the command) writes exactly what the record 
   });
 
   it('an interrupted input: the unterminated start of its last line is dropped, not an error', async () => {
-    const { OrderbookStage, orderbookNdjson } = await import('../src/core/book/orderbook.js');
+    const { OrderbookStage } = await import('../src/core/book/orderbook.js');
+    const { orderbookNdjson } = await import('../src/core/book/orderbook-io.js');
     const { ErrorPolicy } = await import('../src/core/io/lines.js');
     const stop = new AbortController();
     const text = nd([snapshot]);

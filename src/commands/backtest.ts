@@ -3,18 +3,15 @@ import { Args, Flags, type Interfaces } from '@oclif/core';
 import { commonFlags, inputFlags, quietFlag, TickpipeCommand } from '../cli/base.js';
 import { didYouMean } from '../cli/suggest.js';
 import { backtest, createEngine, type LoadedStrategy, loadStrategy } from '../core/backtest/backtest.js';
+import { type BacktestConfig, DEFAULT_CONFIG, FILL_MODELS, parseConfig } from '../core/backtest/config.js';
 import {
-  type BacktestConfig,
-  DEFAULT_CONFIG,
-  FILL_MODELS,
-  num,
   parseBalanceFlag,
-  parseConfig,
   parseFeesFlag,
   parseParamFlag,
   parseSizingFlag,
   splitBalanceFlags,
-} from '../core/backtest/config.js';
+} from '../core/backtest/config-flags.js';
+import { num } from '../core/backtest/config-values.js';
 import { DEFAULT_TIMEOUT_S } from '../core/backtest/exec/exec-strategy.js';
 import { RejectionTally } from '../core/backtest/rejections.js';
 import { BUILTIN_STRATEGIES } from '../core/backtest/strategies.js';

@@ -3,7 +3,8 @@ import { createGzip } from 'node:zlib';
 import { Flags } from '@oclif/core';
 import { commonFlags, quietFlag, TickpipeCommand } from '../cli/base.js';
 import { UsageError } from '../core/errors.js';
-import { connectLive, LIVE_EXCHANGES, type LiveExchange } from '../core/exchanges/live.js';
+import { connectLive } from '../core/exchanges/live.js';
+import { LIVE_EXCHANGES, type LiveExchange } from '../core/exchanges/live-links.js';
 import { replayCapture } from '../core/exchanges/replay.js';
 import { parseDuration } from '../core/records/time.js';
 

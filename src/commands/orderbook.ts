@@ -1,6 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { commonFlags, inputFlags, quietFlag, TickpipeCommand } from '../cli/base.js';
-import { formatOrderbookReport, OrderbookStage, orderbookNdjson } from '../core/book/orderbook.js';
+import { OrderbookStage } from '../core/book/orderbook.js';
+import { orderbookNdjson } from '../core/book/orderbook-io.js';
+import { formatOrderbookReport } from '../core/book/orderbook-report.js';
 import { UsageError } from '../core/errors.js';
 import { parseDuration } from '../core/records/time.js';
 

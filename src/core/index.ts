@@ -10,13 +10,8 @@ export {
   type LoadedStrategy,
   loadStrategy,
 } from './backtest/backtest.js';
-export {
-  type BacktestConfig,
-  DEFAULT_CONFIG,
-  fromBarter,
-  isBarterConfig,
-  parseConfig,
-} from './backtest/config.js';
+export { type BacktestConfig, DEFAULT_CONFIG, parseConfig } from './backtest/config.js';
+export { fromBarter, isBarterConfig } from './backtest/config-barter.js';
 export {
   ATR,
   Bollinger,
@@ -47,7 +42,9 @@ export type {
 } from './backtest/strategy.js';
 export { OrderBook } from './book/book.js';
 export { BookSide, type Level } from './book/levels.js';
-export { type OrderbookOptions, type OrderbookReport, OrderbookStage, orderbook } from './book/orderbook.js';
+export { type OrderbookOptions, OrderbookStage } from './book/orderbook.js';
+export { orderbook } from './book/orderbook-io.js';
+export type { OrderbookReport } from './book/orderbook-report.js';
 export { ruleFor, Sequencer } from './book/sequence.js';
 export { Clock } from './engine/clock.js';
 export { type PreparedData, prepareData, runPrepared } from './engine/data.js';

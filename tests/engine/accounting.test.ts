@@ -6,12 +6,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { createEngine, loadStrategy } from '../../src/core/backtest/backtest.js';
-import {
-  type BacktestConfig,
-  DEFAULT_CONFIG,
-  parseBalanceFlag,
-  parseConfig,
-} from '../../src/core/backtest/config.js';
+import { type BacktestConfig, DEFAULT_CONFIG, parseConfig } from '../../src/core/backtest/config.js';
+import { parseBalanceFlag } from '../../src/core/backtest/config-flags.js';
 import type { Strategy } from '../../src/core/backtest/strategy.js';
 import { collect, fromRecords, runStage } from '../../src/core/io/stream.js';
 import type { WireRecord } from '../../src/core/records/record.js';

@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { escapeText } from '../../src/core/records/text.js';
 
@@ -24,5 +26,14 @@ describe('escapeText', () => {
     expect(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/.test(escapeText(all))).toBe(
       false,
     );
+  });
+
+  it('is the one escape of text for stderr and reports: no other module defines one (io/escape.ts did)', () => {
+    const src = join(import.meta.dirname, '..', '..', 'src');
+    const defining = (readdirSync(src, { recursive: true }) as string[])
+      .filter((f) => f.endsWith('.ts'))
+      .filter((f) => /function escapeText\b|const escapeText\b/.test(readFileSync(join(src, f), 'utf8')))
+      .map((f) => f.replaceAll('\\', '/'));
+    expect(defining).toEqual(['core/records/text.ts']);
   });
 });

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CorruptInput } from '../../src/core/errors.js';
 import { listZipEntries, readZipEntry } from '../../src/core/io/zip.js';
+import { escapeText } from '../../src/core/records/text.js';
 import { makeZip, makeZip64 } from '../helpers/zip.js';
 
 let dir: string;
@@ -89,7 +90,15 @@ describe('entry names', () => {
   it('control characters in an entry name are escaped before they can reach a terminal', async () => {
     const path = file(makeZip([{ name: 'a\x1b]0;owned\x07\nb.csv', data: DATA }]));
     const [entry] = listZipEntries(path);
-    expect(entry!.name).toBe('a\\x1b]0;owned\\x07\\nb.csv');
+    expect(entry!.name).toBe('a\\x1b]0;owned\\x07\\x0ab.csv');
     expect((await expand(path)).equals(DATA)).toBe(true);
+  });
+
+  it('an entry name is escaped as every other message quotes input (records/text.ts escapeText)', () => {
+    // C1, a right-to-left override, a line separator and a BOM: the one escape function's output.
+    const raw = 'x\u009b2J\u202eb\u2028c\ufeff\r\t.csv';
+    const [entry] = listZipEntries(file(makeZip([{ name: raw, data: DATA }])));
+    expect(entry!.name).toBe('x\\u{009b}2J\\u{202e}b\\u{2028}c\\u{feff}\\x0d\\x09.csv');
+    expect(entry!.name).toBe(escapeText(raw));
   });
 });

@@ -1,9 +1,13 @@
 /**
  * The backtest configuration: its JSON shape (docs/backtest.md), checked strictly (an unknown key is a
- * usage error naming it), and barter's `system_config.json`, converted to the same shape.
+ * usage error naming it), and barter's `system_config.json`, converted to the same shape
+ * (config-barter.ts). The value readers are in config-values.ts, the flags' parsers in
+ * config-flags.ts.
  */
 
 import { UsageError } from '../errors.js';
+import { fromBarter, isBarterConfig } from './config-barter.js';
+import { balanceFree, bool, checkKeys, isObj, num, type Obj, oneOf, optNum, str } from './config-values.js';
 
 export type InstrumentKind = 'spot' | 'perpetual';
 export type FillModel = 'auto' | 'candle' | 'trade' | 'book';
@@ -40,14 +44,6 @@ export interface BalanceConfig {
   total: number;
   /** What is available to trade (barter's `free`); the rest of `total` is held outside the run. Default: total. */
   free?: number | undefined;
-}
-
-/** `free`, when given, must be within [0, total]. */
-function balanceFree(where: string, total: number, v: unknown): { free?: number } {
-  if (v === undefined) return {};
-  const free = num(`${where}.free`, v, 0);
-  if (free > total) throw new UsageError(`${where}: free ${free} is more than total ${total}`);
-  return { free };
 }
 
 export interface ExecutionConfig {
@@ -147,52 +143,6 @@ export const DEFAULT_CONFIG: BacktestConfig = {
   strict_instruments: false,
 };
 
-type Obj = Record<string, unknown>;
-
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function checkKeys(where: string, v: Obj, allowed: readonly string[]): void {
-  const unknown = Object.keys(v).filter((k) => !allowed.includes(k));
-  if (unknown.length > 0)
-    throw new UsageError(
-      `${where}: unknown key${unknown.length === 1 ? '' : 's'} ${unknown.map((k) => `"${k}"`).join(', ')} (allowed: ${allowed.join(', ')})`,
-    );
-}
-
-/** A number setting (a JSON number or a decimal string, as flags give them), checked against a minimum. */
-export function num(where: string, v: unknown, min = Number.NEGATIVE_INFINITY, strictMin = false): number {
-  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isFinite(n) || (strictMin ? n <= min : n < min))
-    throw new UsageError(
-      `${where}: expected a number${min === Number.NEGATIVE_INFINITY ? '' : strictMin ? ` > ${min}` : ` >= ${min}`}, found ${JSON.stringify(v)}`,
-    );
-  return n;
-}
-
-function optNum(where: string, v: unknown, min = 0, strictMin = true): number | undefined {
-  return v === undefined || v === null ? undefined : num(where, v, min, strictMin);
-}
-
-function str(where: string, v: unknown): string {
-  if (typeof v !== 'string' || v.length === 0)
-    throw new UsageError(`${where}: expected a string, found ${JSON.stringify(v)}`);
-  return v;
-}
-
-function bool(where: string, v: unknown): boolean {
-  if (typeof v !== 'boolean')
-    throw new UsageError(`${where}: expected true or false, found ${JSON.stringify(v)}`);
-  return v;
-}
-
-function oneOf<T extends string>(where: string, v: unknown, options: readonly T[]): T {
-  if (typeof v !== 'string' || !options.includes(v as T))
-    throw new UsageError(`${where}: expected one of ${options.join(', ')}, found ${JSON.stringify(v)}`);
-  return v as T;
-}
-
 export const INSTRUMENT_KEYS = [
   'exchange',
   'symbol',
@@ -291,76 +241,6 @@ const INSTRUMENT_RISK_KEYS = [
 
 export const FILL_MODELS = ['auto', 'candle', 'trade', 'book'] as const;
 export const SIZING_MODES = ['fixed-amount', 'fixed-notional', 'percent-equity', 'kelly'] as const;
-
-/** True for barter's `system_config.json` shape (instruments by `name_exchange`, `executions`). */
-export function isBarterConfig(v: unknown): boolean {
-  return isObj(v) && (Array.isArray(v.executions) || (isObj(v.system) && Array.isArray(v.system.executions)));
-}
-
-/**
- * barter's system configuration as ours: instruments from `name_exchange` and `underlying`, the first
- * mock execution's `latency_ms`, its `fees_percent` (barter multiplies the notional by this field
- * as it is, so 0.05 is 5% of the notional: 500 bps, maker and taker), and its `initial_state` balances.
- */
-export function fromBarter(
-  v: Obj,
-  source: string,
-): {
-  instruments: InstrumentConfig[];
-  balances: BalanceConfig[];
-  execution: Partial<ExecutionConfig>;
-  risk_free_return?: number;
-} {
-  const root = isObj(v.system) ? { ...v.system, instruments: v.system.instruments ?? v.instruments } : v;
-  const instruments: InstrumentConfig[] = [];
-  const list = Array.isArray(root.instruments) ? root.instruments : [];
-  for (let i = 0; i < list.length; i++) {
-    const ins = list[i];
-    const where = `${source}: instruments[${i}]`;
-    if (!isObj(ins) || !isObj(ins.underlying))
-      throw new UsageError(`${where}: expected barter's { exchange, name_exchange, underlying }`);
-    const kind = String(ins.kind ?? 'spot');
-    instruments.push({
-      exchange: str(`${where}.exchange`, ins.exchange),
-      symbol: str(`${where}.name_exchange`, ins.name_exchange),
-      base: str(`${where}.underlying.base`, ins.underlying.base).toLowerCase(),
-      quote: str(`${where}.underlying.quote`, ins.underlying.quote).toLowerCase(),
-      kind: kind === 'spot' ? 'spot' : 'perpetual',
-    });
-  }
-  const balances: BalanceConfig[] = [];
-  const execution: Partial<ExecutionConfig> = {};
-  const executions = Array.isArray(root.executions) ? root.executions : [];
-  for (const ex of executions) {
-    if (!isObj(ex)) continue;
-    if (execution.latency_ms === undefined && ex.latency_ms !== undefined)
-      execution.latency_ms = num(`${source}: latency_ms`, ex.latency_ms, 0);
-    if (execution.fees === undefined && ex.fees_percent !== undefined) {
-      const bps = num(`${source}: fees_percent`, ex.fees_percent, 0) * 10_000;
-      execution.fees = { maker_bps: bps, taker_bps: bps };
-    }
-    const state = isObj(ex.initial_state) ? ex.initial_state : undefined;
-    const exchange = String(state?.exchange ?? ex.mocked_exchange ?? '');
-    for (const b of Array.isArray(state?.balances) ? state.balances : []) {
-      if (!isObj(b) || !isObj(b.balance)) continue;
-      const total = num(`${source}: balances.balance.total`, b.balance.total, 0);
-      balances.push({
-        exchange,
-        asset: str(`${source}: balances.asset`, b.asset).toLowerCase(),
-        total,
-        ...balanceFree(`${source}: balances.balance`, total, b.balance.free),
-      });
-    }
-  }
-  const rf = v.risk_free_return ?? root.risk_free_return;
-  if (rf === undefined) return { instruments, balances, execution };
-  return {
-    instruments,
-    balances,
-    execution,
-    risk_free_return: num(`${source}: risk_free_return`, rf, -1, true),
-  };
-}
 
 /**
  * Parses a configuration file's JSON over the defaults. A barter `system_config.json` is recognised
@@ -480,61 +360,4 @@ export function parseConfig(json: unknown, source: string): BacktestConfig {
   if (json.strict_instruments !== undefined)
     cfg.strict_instruments = bool(`${source}: strict_instruments`, json.strict_instruments);
   return cfg;
-}
-
-/** `--balance binance_spot:usdt=10000` or `--balance binance_spot:usdt=10000,free=8000` */
-/**
- * `--balance` values, each of which may hold several balances separated by commas
- * (`binance_spot:usdt=10000,binance_spot:btc=1`): one text per balance, a `free=AMOUNT` piece
- * staying with the balance before it (`binance_spot:usdt=10000,free=8000`).
- */
-export function splitBalanceFlags(values: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const piece of values.flatMap((v) => v.split(','))) {
-    if (/^\s*free=/.test(piece) && out.length > 0) out[out.length - 1] += `,${piece.trim()}`;
-    else out.push(piece.trim());
-  }
-  return out;
-}
-
-export function parseBalanceFlag(text: string): BalanceConfig {
-  const m = /^([^:=\s]+):([^:=\s]+)=([^,]+?)(?:,\s*free=(.+))?$/.exec(text);
-  if (m === null)
-    throw new UsageError(
-      `--balance: expected EXCHANGE:ASSET=AMOUNT or EXCHANGE:ASSET=AMOUNT,free=AMOUNT, found "${text}"`,
-    );
-  const total = num('--balance', m[3], 0);
-  return { exchange: m[1]!, asset: m[2]!.toLowerCase(), total, ...balanceFree('--balance', total, m[4]) };
-}
-
-/** `--fees maker=2,taker=5` (bps) */
-export function parseFeesFlag(text: string): { maker_bps?: number; taker_bps?: number } {
-  const out: { maker_bps?: number; taker_bps?: number } = {};
-  for (const part of text.split(',')) {
-    const m = /^\s*(maker|taker)\s*=\s*(.+?)\s*$/.exec(part);
-    if (m === null) throw new UsageError(`--fees: expected maker=BPS,taker=BPS, found "${text}"`);
-    if (m[1] === 'maker') out.maker_bps = num('--fees maker', m[2]);
-    else out.taker_bps = num('--fees taker', m[2], 0);
-  }
-  return out;
-}
-
-/** `--sizing fixed-amount:0.01`, `fixed-notional:1000`, `percent-equity:0.25`, `kelly:0.5` */
-export function parseSizingFlag(text: string): SizingConfig {
-  const m = /^([a-z-]+):(.+)$/.exec(text.trim());
-  if (m === null)
-    throw new UsageError(`--sizing: expected MODE:VALUE (${SIZING_MODES.join(', ')}), found "${text}"`);
-  return { mode: oneOf('--sizing', m[1], SIZING_MODES), value: num('--sizing', m[2], 0, true) };
-}
-
-/** `--param k=v`: numbers, booleans and strings. */
-export function parseParamFlag(text: string): [string, unknown] {
-  const i = text.indexOf('=');
-  if (i <= 0) throw new UsageError(`--param: expected KEY=VALUE, found "${text}"`);
-  const key = text.slice(0, i).trim();
-  const raw = text.slice(i + 1).trim();
-  let value: unknown = raw;
-  if (raw === 'true' || raw === 'false') value = raw === 'true';
-  else if (raw !== '' && Number.isFinite(Number(raw))) value = Number(raw);
-  return [key, value];
 }

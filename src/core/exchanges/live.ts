@@ -11,46 +11,19 @@
  * doubling, capped at `backoffMaxMs`; reset after a connection stayed up `healthyMs`), resubscribe,
  * and re-take the book snapshots; a connection silent for `staleAfterMs` is dead; Binance's
  * `serverShutdown` event and its 24-hour connection limit make the session reconnect at once.
+ *
+ * The connections a session opens are planned in live-links.ts; what an overlapping connection
+ * delivers twice is dropped by overlap.ts.
  */
 
 import type WebSocket from 'ws';
-import { UsageError } from '../errors.js';
 import type { RecordStream } from '../io/stream.js';
 import type { WireRecord } from '../records/record.js';
 import { escapeText } from '../records/text.js';
 import { BinanceFeed, CONNECTION_LOST } from './binance/feed.js';
 import { BybitFeed } from './bybit/feed.js';
-import { BYBIT_INTERVAL } from './bybit/intervals.js';
-
-export const LIVE_EXCHANGES = [
-  'binance_spot',
-  'binance_futures_usd',
-  'binance_futures_coin',
-  'bybit_spot',
-  'bybit_perpetuals_usd',
-  'bybit_perpetuals_inverse',
-] as const;
-export type LiveExchange = (typeof LIVE_EXCHANGES)[number];
-
-const DEFAULT_WS: Record<LiveExchange, string> = {
-  binance_spot: 'wss://stream.binance.com:9443',
-  binance_futures_usd: 'wss://fstream.binance.com',
-  binance_futures_coin: 'wss://dstream.binance.com',
-  bybit_spot: 'wss://stream.bybit.com/v5/public/spot',
-  bybit_perpetuals_usd: 'wss://stream.bybit.com/v5/public/linear',
-  bybit_perpetuals_inverse: 'wss://stream.bybit.com/v5/public/inverse',
-};
-const DEFAULT_REST: Record<string, string> = {
-  binance_spot: 'https://api.binance.com/api/v3/depth',
-  binance_futures_usd: 'https://fapi.binance.com/fapi/v1/depth',
-  binance_futures_coin: 'https://dapi.binance.com/dapi/v1/depth',
-};
-
-/** The depth endpoint under a REST API root (`--rest-url`, as fetch takes it): the venue's path appended. */
-function depthEndpoint(exchange: string, restUrl: string): string {
-  const path = new URL(DEFAULT_REST[exchange] ?? DEFAULT_REST.binance_spot!).pathname;
-  return `${restUrl.replace(/\/+$/, '')}${path}`;
-}
+import { DEFAULT_REST, depthEndpoint, type Link, type LiveExchange, links } from './live-links.js';
+import { OverlapFilter } from './overlap.js';
 
 export interface LiveOptions {
   readonly exchange: LiveExchange;
@@ -98,117 +71,6 @@ export interface LiveStats {
   refused?: number;
   connections: number;
   snapshots: number;
-}
-
-/** One connection's worth of a session: its URL, what to send after opening, and its symbols. */
-export interface Link {
-  readonly url: string;
-  readonly subscribe: readonly string[];
-  readonly symbols: readonly string[];
-}
-
-/** How long a new connection's messages are checked against what the one before it delivered. */
-const OVERLAP_MS = 2_000;
-
-/** Streams a Binance connection may carry. */
-export const BINANCE_MAX_STREAMS = 1024;
-
-const CHANNELS = 'trades, quotes, book, candles:1m, liquidations';
-
-/** Liquidations are a contract venue's: spot markets have none to publish. */
-function noSpotLiquidations(exchange: string): never {
-  throw new UsageError(
-    `--channels liquidations: ${exchange} has no liquidations (a spot market); use a futures or perpetuals venue`,
-  );
-}
-
-function binanceStreams(sym: string, channels: readonly string[], futures: boolean): string[] {
-  const s = sym.toLowerCase();
-  return channels.map((c) => {
-    if (c === 'trades') return `${s}@${futures ? 'aggTrade' : 'trade'}`;
-    if (c === 'quotes') return `${s}@bookTicker`;
-    if (c === 'book') return `${s}@depth@100ms`;
-    if (c.startsWith('candles:')) return `${s}@kline_${c.slice(8)}`;
-    if (c === 'liquidations') return futures ? `${s}@forceOrder` : noSpotLiquidations('binance_spot');
-    throw new UsageError(`--channels: unknown channel "${c}" (${CHANNELS})`);
-  });
-}
-
-/**
- * The connections a session opens: Binance puts at most 1024 streams on one connection, so more
- * symbols are spread over several (a symbol's streams stay on one); Bybit takes everything on one,
- * subscribed 10 topics a message.
- */
-export function links(o: LiveOptions): Link[] {
-  const symbols = o.symbols.map((s) => s.toUpperCase());
-  if (symbols.length === 0) throw new UsageError('--symbols: no symbol given');
-  if (o.exchange.startsWith('binance')) {
-    const futures = o.exchange !== 'binance_spot';
-    const base = (o.endpoint ?? DEFAULT_WS[o.exchange]).replace(/\/+$/, '');
-    const out: Link[] = [];
-    let streams: string[] = [];
-    let syms: string[] = [];
-    const flush = (): void => {
-      if (streams.length === 0) return;
-      out.push({ url: `${base}/stream?streams=${streams.join('/')}`, subscribe: [], symbols: syms });
-      streams = [];
-      syms = [];
-    };
-    for (const sym of symbols) {
-      const mine = binanceStreams(sym, o.channels, futures);
-      if (streams.length + mine.length > BINANCE_MAX_STREAMS) flush();
-      streams.push(...mine);
-      syms.push(sym);
-    }
-    flush();
-    return out;
-  }
-  const args: string[] = [];
-  for (const sym of symbols) {
-    for (const c of o.channels) {
-      if (c === 'trades') args.push(`publicTrade.${sym}`);
-      else if (c === 'book') args.push(`orderbook.50.${sym}`);
-      else if (c === 'quotes') args.push(`orderbook.1.${sym}`);
-      else if (c.startsWith('candles:')) {
-        const i = BYBIT_INTERVAL[c.slice(8)];
-        if (i === undefined) throw new UsageError(`--channels: Bybit has no ${c.slice(8)} klines`);
-        args.push(`kline.${i}.${sym}`);
-      } else if (c === 'liquidations') {
-        if (o.exchange === 'bybit_spot') noSpotLiquidations(o.exchange);
-        args.push(`allLiquidation.${sym}`);
-      } else throw new UsageError(`--channels: unknown channel "${c}" (${CHANNELS})`);
-    }
-  }
-  const subscribe: string[] = [];
-  for (let i = 0; i < args.length; i += 10)
-    subscribe.push(JSON.stringify({ op: 'subscribe', args: args.slice(i, i + 10) }));
-  return [{ url: o.endpoint ?? DEFAULT_WS[o.exchange], subscribe, symbols }];
-}
-
-/**
- * A message's place in its stream, for dropping what an overlapping connection delivers twice:
- * [stream, key], the key increasing along the stream; undefined for messages that are not ordered.
- */
-function streamKey(msg: unknown): [string, number] | undefined {
-  const m = msg as { stream?: unknown; data?: Record<string, unknown> | null; topic?: unknown } | null;
-  if (m === null || typeof m !== 'object') return undefined;
-  if (typeof m.stream === 'string' && m.data !== null && typeof m.data === 'object') {
-    const d = m.data;
-    const key =
-      d.e === 'trade'
-        ? d.t
-        : d.e === 'aggTrade'
-          ? d.a
-          : d.e === 'kline'
-            ? (d.k as { t?: unknown } | undefined)?.t
-            : d.e === 'forceOrder'
-              ? (d.o as { T?: unknown } | undefined)?.T
-              : d.u;
-    if (d.e === 'kline' && (d.k as { x?: unknown } | undefined)?.x !== true) return undefined;
-    // Only a key that compares exactly orders a stream (a trade id of 1e400 would pass every later one).
-    return Number.isSafeInteger(key) ? [m.stream, key as number] : undefined;
-  }
-  return undefined;
 }
 
 /** The wall clock in nanoseconds, monotonic within the process. */
@@ -313,45 +175,8 @@ async function* run(o: LiveOptions, stats: LiveStats): AsyncGenerator<WireRecord
   };
 
   let gapsSeen = 0;
+  const overlap = new OverlapFilter((message) => o.log?.(message));
 
-  // What an overlapping connection delivers twice is dropped before it is recorded. A connection's
-  // own messages are never dropped (a venue orders each stream); another connection's are while their
-  // keys are at or below the last one delivered, for at most OVERLAP_MS from its first such message.
-  // One corrupt key (a trade id of 2^53-1) would otherwise silence its stream for the rest of the run.
-  interface StreamPlace {
-    key: number;
-    conn: object;
-    /** A connection whose messages are behind `key`, and since when. */
-    behind: object | undefined;
-    behindSince: number;
-  }
-  const lastKey = new Map<string, StreamPlace>();
-  const fresh = (msg: unknown, conn: object): boolean => {
-    const k = streamKey(msg);
-    if (k === undefined) return true;
-    const last = lastKey.get(k[0]);
-    if (last === undefined) {
-      lastKey.set(k[0], { key: k[1], conn, behind: undefined, behindSince: 0 });
-      return true;
-    }
-    if (last.conn !== conn) {
-      if (k[1] <= last.key) {
-        const t = Date.now();
-        if (last.behind !== conn) {
-          last.behind = conn;
-          last.behindSince = t;
-        }
-        if (t - last.behindSince < OVERLAP_MS) return false;
-        o.log?.(
-          `${escapeText(k[0])}: the new connection's keys stayed behind the last one seen (${last.key}); following them`,
-        );
-      }
-      last.conn = conn;
-      last.behind = undefined;
-    }
-    last.key = k[1];
-    return true;
-  };
   // An unexpected failure inside a socket's handler ends the session with that error (the recording
   // is still closed and renamed by the caller), rather than the process with an uncaught exception.
   let failure: unknown;
@@ -472,7 +297,7 @@ async function* run(o: LiveOptions, stats: LiveStats): AsyncGenerator<WireRecord
         if (st.next === undefined && st.current === c) connect(st, 'next');
         return;
       }
-      if (!fresh(msg, c)) return;
+      if (!overlap.fresh(msg, c)) return;
       ingest(raw, msg);
       stats.refused = feed.stats.refused;
       // A sequence gap leaves its book waiting for a snapshot: only then is there one to take.

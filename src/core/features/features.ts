@@ -10,7 +10,7 @@
  */
 
 import { isUtf8 } from 'node:buffer';
-import type { NdjsonInput } from '../book/orderbook.js';
+import type { NdjsonInput } from '../book/orderbook-io.js';
 import { DataError, UsageError } from '../errors.js';
 import { ByteOut } from '../io/bytes.js';
 import { DEFAULT_MAX_LINE_BYTES, eachLine, type LineCounter, parseLine, wholeLines } from '../io/lines.js';

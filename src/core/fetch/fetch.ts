@@ -10,25 +10,24 @@
  *
  * Nothing that fails is silent: a unit that cannot be delivered is recorded (what, URL, why) in the
  * report and the cache manifest, the run goes on with the rest, and the command exits 1.
+ *
+ * The plan is in plan.ts; one archive file's download, checks and parsing in archive.ts.
  */
 
-import { mkdtempSync, rmSync, unlinkSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CorruptInput, TickpipeError, UsageError } from '../errors.js';
-import { untilAbortedAtLine } from '../io/abortable.js';
-import { fileLines } from '../io/input.js';
+import { CorruptInput, UsageError } from '../errors.js';
 import type { ErrorPolicy } from '../io/lines.js';
 import type { RecordStream } from '../io/stream.js';
-import { listZipEntries, readZipEntry } from '../io/zip.js';
 import { parseInterval } from '../records/interval.js';
 import type { WireRecord } from '../records/record.js';
-import { daysFromCivil, formatTime, US_PER_DAY } from '../records/time.js';
-import { binanceRows } from './binance/csv.js';
+import { formatTime } from '../records/time.js';
+import { type ArchiveContext, type Prepared, parseArchive, prepare, Slots, safeUnlink } from './archive.js';
 import { binanceOptionMarks } from './binance/options-rest.js';
-import { bybitTradeParser } from './bybit/csv.js';
 import { Cache } from './cache.js';
-import { expectGzip, expectZip, HttpClient, HttpError, type HttpOptions } from './http.js';
+import { HttpClient, HttpError, type HttpOptions } from './http.js';
+import { dailyUnits, planUnits, type Unit, unitIsWholeFile } from './plan.js';
 import {
   binanceAggTrades,
   binanceDepth,
@@ -38,25 +37,9 @@ import {
   bybitKlines,
   type RestContext,
 } from './rest.js';
-import { parseCsv } from './rows.js';
 import { intoStore, type StoreTarget } from './store.js';
-import {
-  ascending,
-  clip,
-  mergeByTime,
-  type TimedBatch,
-  type TimedStream,
-  type TimeRange,
-  untimed,
-} from './timed.js';
-import {
-  BINANCE_DAILY_ONLY,
-  BINANCE_DATA_TYPE,
-  binanceArchiveInterval,
-  exchangeById,
-  type Kind,
-  SNAPSHOT_KINDS,
-} from './venues.js';
+import { clip, mergeByTime, type TimedBatch, type TimedStream, type TimeRange, untimed } from './timed.js';
+import { exchangeById, type Kind, SNAPSHOT_KINDS } from './venues.js';
 
 export type SourceMode = 'auto' | 'archive' | 'rest';
 
@@ -112,66 +95,6 @@ export interface FetchReport {
   http?: HttpClient;
 }
 
-type Unit =
-  | {
-      readonly type: 'archive';
-      readonly period: 'monthly' | 'daily';
-      readonly date: string;
-      readonly range: TimeRange;
-    }
-  | { readonly type: 'rest'; readonly range: TimeRange };
-
-function dayText(day: number): string {
-  return formatTime(day * US_PER_DAY).slice(0, 10);
-}
-
-/** The part of `r` on day `d` (days since the epoch). */
-function dayPart(d: number, r: TimeRange): TimeRange {
-  return { from: Math.max(r.from, d * US_PER_DAY), to: Math.min(r.to, (d + 1) * US_PER_DAY) };
-}
-
-function monthStartDay(day: number): number {
-  const t = dayText(day);
-  return daysFromCivil(Number(t.slice(0, 4)), Number(t.slice(5, 7)), 1);
-}
-
-function nextMonthDay(day: number): number {
-  const t = dayText(day);
-  const y = Number(t.slice(0, 4));
-  const m = Number(t.slice(5, 7));
-  return m === 12 ? daysFromCivil(y + 1, 1, 1) : daysFromCivil(y, m + 1, 1);
-}
-
-/** A small counting semaphore: downloads across all symbols share `concurrency` slots. */
-class Slots {
-  private free: number;
-  private readonly waiting: (() => void)[] = [];
-  constructor(n: number) {
-    this.free = n;
-  }
-  async take(): Promise<void> {
-    if (this.free > 0) {
-      this.free--;
-      return;
-    }
-    await new Promise<void>((r) => this.waiting.push(r));
-  }
-  give(): void {
-    const w = this.waiting.shift();
-    if (w !== undefined) w();
-    else this.free++;
-  }
-}
-
-interface Prepared {
-  readonly status: 'ok' | 'missing' | 'failed';
-  readonly path?: string;
-  readonly file?: string;
-  readonly url: string;
-  readonly reason?: string;
-  readonly temporary?: boolean;
-}
-
 export interface FetchRun {
   readonly records: RecordStream;
   readonly report: FetchReport;
@@ -221,6 +144,7 @@ export function fetchMarketData(options: FetchOptions): FetchRun {
       fail(symbol, `${formatTime(r.from)}..${formatTime(r.to)} from REST`, url, reason, currentCache),
   };
   let currentCache: Cache | undefined;
+  const archive: ArchiveContext = { options, exchange, kind, interval, baseUrl, http, report };
 
   async function* run(): AsyncGenerator<WireRecord[]> {
     let cache: Cache | undefined;
@@ -268,82 +192,6 @@ export function fetchMarketData(options: FetchOptions): FetchRun {
     return binanceExchangeInfo(c, symbols);
   }
 
-  /** The units of one symbol's range, in time order. */
-  function plan(r: TimeRange): Unit[] {
-    const units: Unit[] = [];
-    const today = Math.floor(now / US_PER_DAY);
-    const currentMonth = monthStartDay(today);
-    const firstDay = Math.floor(r.from / US_PER_DAY);
-    const endDay = Math.ceil(r.to / US_PER_DAY);
-    const dataType = BINANCE_DATA_TYPE[kind];
-    const monthlyOnly = exchange.venue === 'binance' && dataType === 'fundingRate';
-    const hasMonthly = exchange.venue === 'binance' && !BINANCE_DAILY_ONLY.has(dataType ?? '');
-    // Binance's archive has every kind planned here (options: not candles); Bybit's has trades only.
-    const hasArchive =
-      exchange.venue === 'binance' ? (exchange.archiveKinds?.has(kind) ?? true) : kind === 'trades';
-    const pushRest = (from: number, to: number): void => {
-      const last = units.at(-1);
-      if (last?.type === 'rest' && last.range.to === from)
-        units[units.length - 1] = { type: 'rest', range: { from: last.range.from, to } };
-      else units.push({ type: 'rest', range: { from, to } });
-    };
-    let day = firstDay;
-    while (day < endDay) {
-      const mStart = monthStartDay(day);
-      const mEnd = nextMonthDay(day);
-      if (source !== 'rest' && hasArchive) {
-        const monthRange = {
-          from: Math.max(r.from, mStart * US_PER_DAY),
-          to: Math.min(r.to, mEnd * US_PER_DAY),
-        };
-        const wholeMonth =
-          day === mStart && mEnd <= endDay && r.from <= mStart * US_PER_DAY && r.to >= mEnd * US_PER_DAY;
-        if (hasMonthly && mEnd <= currentMonth && (wholeMonth || monthlyOnly)) {
-          units.push({
-            type: 'archive',
-            period: 'monthly',
-            date: dayText(mStart).slice(0, 7),
-            range: monthRange,
-          });
-          day = mEnd;
-          continue;
-        }
-        if (monthlyOnly) {
-          // Funding is published monthly only: the current month comes from REST.
-          pushRest(monthRange.from, monthRange.to);
-          day = mEnd;
-          continue;
-        }
-        if (day < today) {
-          units.push({ type: 'archive', period: 'daily', date: dayText(day), range: dayPart(day, r) });
-          day++;
-          continue;
-        }
-      }
-      const dr = dayPart(day, r);
-      pushRest(dr.from, dr.to);
-      day++;
-    }
-    return units.filter((u) => u.range.from < u.range.to);
-  }
-
-  function archiveFile(
-    symbol: string,
-    period: 'monthly' | 'daily',
-    date: string,
-  ): { file: string; url: string } {
-    if (exchange.venue === 'bybit') {
-      const name = exchange.archiveMarket === 'spot' ? `${symbol}_${date}.csv.gz` : `${symbol}${date}.csv.gz`;
-      const path = `${exchange.archiveMarket}/${symbol}/${name}`;
-      return { file: `bybit/${path}`, url: `${baseUrl}/${path}` };
-    }
-    const dataType = BINANCE_DATA_TYPE[kind]!;
-    const what = dataType === 'klines' ? binanceArchiveInterval(interval!) : dataType;
-    const folder = dataType === 'klines' ? `${symbol}/${what}` : symbol;
-    const path = `data/${exchange.archiveMarket}/${period}/${dataType}/${folder}/${symbol}-${what}-${date}.zip`;
-    return { file: `binance/${path}`, url: `${baseUrl}/${path}` };
-  }
-
   function fail(
     symbol: string,
     what: string,
@@ -356,158 +204,6 @@ export function fetchMarketData(options: FetchOptions): FetchRun {
     options.log?.(`failed: ${symbol} ${what}: ${reason} (${url})`);
     if (cache !== undefined && file !== undefined)
       cache.record({ file, url, status: 'failed', reason, fetched_at: new Date().toISOString() });
-  }
-
-  /** Downloads (or finds in the cache) one archive file, verified. */
-  async function prepare(
-    symbol: string,
-    unit: Extract<Unit, { type: 'archive' }>,
-    cache: Cache | undefined,
-    temp: string | undefined,
-    slots: Slots,
-  ): Promise<Prepared> {
-    const { file, url } = archiveFile(symbol, unit.period, unit.date);
-    let replaces: string | undefined;
-    if (cache?.has(file) === true) {
-      const check = await cache.verify(file);
-      if (!check.ok)
-        options.warn?.(
-          `cached ${file} no longer matches its manifest (its SHA-256 is ${check.found}, the manifest says ${cache.entry(file)?.sha256}): downloading it again`,
-        );
-    }
-    if (cache?.has(file) === true) {
-      const known = cache.entry(file)?.sha256;
-      if (options.revalidate === true && exchange.venue === 'binance') {
-        // Binance republishes files now and then: a changed .CHECKSUM means a replaced file.
-        let published: string | undefined;
-        try {
-          published = await publishedChecksum(`${url}.CHECKSUM`);
-        } catch (error) {
-          if (!(error instanceof TickpipeError)) throw error;
-          options.log?.(`could not revalidate ${url}: ${error.message}; using the cached file`);
-        }
-        if (published !== undefined && published !== known) {
-          options.log?.(
-            `republished: ${url} (checksum was ${known}, is now ${published}); downloading again`,
-          );
-          replaces = known;
-        }
-      }
-      if (replaces === undefined) {
-        report.fromCache++;
-        options.log?.(`cached: ${file}`);
-        return { status: 'ok', path: cache.path(file), file, url };
-      }
-    }
-    await slots.take();
-    try {
-      const part =
-        cache !== undefined ? cache.partPath(file) : join(temp!, `${file.replaceAll('/', '_')}.part`);
-      const expect = exchange.venue === 'binance' ? expectZip : expectGzip;
-      const attempts = options.checksumAttempts ?? 2;
-      for (let attempt = 1; ; attempt++) {
-        let result: Awaited<ReturnType<HttpClient['download']>>;
-        try {
-          result = await http.download(url, part, expect);
-        } catch (error) {
-          if (!(error instanceof TickpipeError)) throw error;
-          safeUnlink(part);
-          return { status: 'failed', url, file, reason: error.message.replace(`${url}: `, '') };
-        }
-        if (result.status === 'not_found') {
-          safeUnlink(part);
-          return { status: 'missing', url, file, reason: 'not in the archive (404)' };
-        }
-        let checksum: 'matched' | 'unpublished' = 'unpublished';
-        if (exchange.venue === 'binance') {
-          let published: string | undefined;
-          try {
-            published = await publishedChecksum(`${url}.CHECKSUM`);
-          } catch (error) {
-            if (!(error instanceof TickpipeError)) throw error;
-            safeUnlink(part);
-            return {
-              status: 'failed',
-              url,
-              file,
-              reason: `its checksum could not be read: ${error.message}`,
-            };
-          }
-          if (published !== undefined) {
-            if (published !== result.sha256) {
-              safeUnlink(part);
-              const reason = `checksum mismatch: the file's SHA-256 is ${result.sha256}, ${url}.CHECKSUM says ${published}`;
-              if (attempt < attempts) {
-                options.log?.(`${reason}; downloading again`);
-                continue;
-              }
-              return { status: 'failed', url, file, reason };
-            }
-            checksum = 'matched';
-          } else {
-            options.warn?.(
-              `${url}.CHECKSUM is not published (404): ${file.split('/').pop()} is checked by its zip structure and CRC-32 only`,
-            );
-          }
-        }
-        report.downloaded++;
-        options.log?.(`downloaded: ${url} (${result.bytes} bytes, checksum ${checksum})`);
-        if (cache !== undefined) {
-          cache.commit(file);
-          cache.record({
-            file,
-            url,
-            status: 'ok',
-            sha256: result.sha256,
-            checksum,
-            ...(replaces === undefined ? {} : { replaced: replaces }),
-            bytes: result.bytes,
-            fetched_at: new Date().toISOString(),
-          });
-          return { status: 'ok', path: cache.path(file), file, url };
-        }
-        return { status: 'ok', path: part, file, url, temporary: true };
-      }
-    } finally {
-      slots.give();
-    }
-  }
-
-  async function publishedChecksum(url: string): Promise<string | undefined> {
-    const res = await http.get(url);
-    if (res.status === 404) return undefined;
-    const text = res.body.toString('utf8').trim();
-    const m = /^([0-9a-fA-F]{64})\b/.exec(text);
-    if (m === null)
-      throw new HttpError(url, res.status, `expected "<sha256>  <name>", found "${text.slice(0, 60)}"`);
-    return m[1]!.toLowerCase();
-  }
-
-  function parseArchive(symbol: string, path: string, url: string): TimedStream {
-    if (exchange.venue === 'bybit') {
-      const chunks = fileLines(path, options.signal, url.split('/').pop());
-      return ascending(
-        parseCsv(
-          chunks,
-          url.split('/').pop()!,
-          bybitTradeParser({ exchange: exchange.id, symbol }),
-          options.policy,
-        ),
-      );
-    }
-    const labels = { exchange: exchange.id, symbol, interval, inverse: exchange.inverse };
-    return (async function* () {
-      const entries = listZipEntries(path).filter((e) => !e.name.endsWith('/'));
-      if (entries.length === 0) throw new CorruptInput(url.split('/').pop(), 'the zip file has no entries');
-      for (const entry of entries) {
-        const name = `${url.split('/').pop()}/${entry.name}`;
-        const chunks = untilAbortedAtLine(
-          readZipEntry(path, entry, { maxBytes: options.maxEntryBytes, signal: options.signal }),
-          options.signal,
-        );
-        yield* binanceRows(chunks, name, BINANCE_DATA_TYPE[kind]!, labels, options.policy);
-      }
-    })();
   }
 
   function restStream(symbol: string, r: TimeRange): TimedStream | string {
@@ -535,14 +231,14 @@ export function fetchMarketData(options: FetchOptions): FetchRun {
     slots: Slots;
   }): AsyncGenerator<TimedBatch> {
     const { symbol, cache, temp, slots } = args;
-    const units = plan(args.range);
+    const units = planUnits(args.range, { exchange, kind, source, now });
     const ahead = new Map<Unit, Promise<Prepared>>();
     const lookahead = Math.max(1, options.concurrency ?? 4);
     const start = (i: number): void => {
       for (let j = i; j < units.length && j < i + lookahead; j++) {
         const u = units[j]!;
         if (u.type === 'archive' && !ahead.has(u)) {
-          const p = prepare(symbol, u, cache, temp, slots);
+          const p = prepare(archive, symbol, u, cache, temp, slots);
           p.catch(() => {});
           ahead.set(u, p);
         }
@@ -584,17 +280,7 @@ export function fetchMarketData(options: FetchOptions): FetchRun {
           if (unit.period === 'monthly' && kind !== 'funding') {
             // Not published (yet): take the month's days instead.
             options.log?.(`no monthly file ${prepared.url}; using daily files`);
-            const first = Math.floor(unit.range.from / US_PER_DAY);
-            const last = Math.ceil(unit.range.to / US_PER_DAY);
-            const days: Unit[] = [];
-            for (let d = first; d < last; d++)
-              days.push({
-                type: 'archive',
-                period: 'daily',
-                date: dayText(d),
-                range: dayPart(d, unit.range),
-              });
-            units.splice(i + 1, 0, ...days);
+            units.splice(i + 1, 0, ...dailyUnits(unit.range));
             continue;
           }
           if (source === 'auto' && typeof restStream(symbol, unit.range) !== 'string') {
@@ -621,7 +307,10 @@ export function fetchMarketData(options: FetchOptions): FetchRun {
         let first: number | undefined;
         let last: number | undefined;
         try {
-          for await (const batch of clip(parseArchive(symbol, prepared.path!, prepared.url), unit.range)) {
+          for await (const batch of clip(
+            parseArchive(archive, symbol, prepared.path!, prepared.url),
+            unit.range,
+          )) {
             rows += batch.keys.length;
             first ??= batch.keys[0];
             last = batch.keys.at(-1);
@@ -671,20 +360,4 @@ export function fetchMarketData(options: FetchOptions): FetchRun {
     ),
     report,
   };
-}
-
-/** Rows and times in the manifest describe the whole file only when the range did not cut it. */
-function unitIsWholeFile(unit: Extract<Unit, { type: 'archive' }>): boolean {
-  const first = Math.floor(unit.range.from / US_PER_DAY);
-  if (unit.range.from !== first * US_PER_DAY) return false;
-  const end = unit.period === 'daily' ? first + 1 : nextMonthDay(first);
-  return unit.range.to === end * US_PER_DAY;
-}
-
-function safeUnlink(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // already gone
-  }
 }

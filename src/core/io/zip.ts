@@ -14,8 +14,8 @@ import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node
 import { basename } from 'node:path';
 import { crc32, createInflateRaw } from 'node:zlib';
 import { CorruptInput } from '../errors.js';
+import { escapeText } from '../records/text.js';
 import { untilAborted } from './abortable.js';
-import { escapeText } from './escape.js';
 import { READ_CHUNK } from './input.js';
 
 export interface ZipEntry {

@@ -10,7 +10,8 @@
  *   --grid k=0.001..1:log           random search only: log-uniform (k=a..b: uniform)
  */
 
-import { type BacktestConfig, parseConfig, parseSizingFlag } from '../backtest/config.js';
+import { type BacktestConfig, parseConfig } from '../backtest/config.js';
+import { parseSizingFlag } from '../backtest/config-flags.js';
 import { UsageError } from '../errors.js';
 
 export type Value = number | string | boolean;
