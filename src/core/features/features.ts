@@ -86,6 +86,14 @@ export class FeatureStage implements Stage {
   private readonly columnNames: readonly Buffer[];
   /** The most bytes the columns add to a line. */
   private readonly room: number;
+  /**
+   * The input block being read (`mirrorOf`) and its copy at `mirrorAt` in the output buffer
+   * `mirror` (`startBlock`): a line is then copied from there with `copyWithin`, one native call
+   * and no view made, for as long as the output written stays below it.
+   */
+  private mirrorOf: Buffer | undefined;
+  private mirror: Buffer | undefined;
+  private mirrorAt = 0;
 
   constructor(private readonly options: FeaturesOptions) {
     if (options.specs.length === 0) throw new UsageError('give at least one --add (such as --add sma:20)');
@@ -226,11 +234,32 @@ export class FeatureStage implements Stage {
     return true;
   }
 
+  /**
+   * Byte mode: `block`, the input whose lines come next, with `out` the buffer they are written to.
+   * The block is copied once to the end of `out`'s buffer, from where each line's bytes are copied
+   * to the output with `copyWithin`, while the output (which only ever grows from the start) has
+   * not reached the line's copy. The block must stay unchanged while its lines are pushed.
+   */
+  startBlock(block: Buffer, out: ByteOut): void {
+    const b = out.buf;
+    this.mirrorOf = undefined;
+    if (b.length - out.at < block.length) return;
+    this.mirrorAt = b.length - block.length;
+    b.set(block, this.mirrorAt);
+    this.mirror = b;
+    this.mirrorOf = block;
+  }
+
   /** `line[s, end)` (a candle's text less its closing brace), the columns, `}` and a newline into `out`. */
   private writeLine(line: Buffer, s: number, end: number, out: ByteOut): void {
     out.ensure(end - s + this.room);
     const b = out.buf;
-    let at = copyBytes(line, s, end, out);
+    let at = out.at;
+    // Everything written is below `at`, so the copy of the line is intact when it starts at or after it.
+    if (line === this.mirrorOf && b === this.mirror && at <= this.mirrorAt + s) {
+      b.copyWithin(at, this.mirrorAt + s, this.mirrorAt + end);
+      at += end - s;
+    } else at = copyBytes(line, s, end, out);
     for (let i = 0; i < this.columns.length; i++) {
       const head = this.headBytes[i]!;
       for (let k = 0; k < head.length; k++) b[at++] = head[k]!;
@@ -271,6 +300,7 @@ export async function* featuresNdjson(input: NdjsonInput, stage: FeatureStage): 
   const at: LineCounter = { line: 1 };
   for await (const bytes of wholeLines(input.chunks, source, max, at, input.signal)) {
     const out = new ByteOut(bytes.length * 2 + 4096);
+    stage.startBlock(bytes, out);
     let records = 0;
     eachLine(bytes, at, source, max, (s, stop, line) => {
       if (stage.pushLine(bytes, s, stop, out)) records++;
