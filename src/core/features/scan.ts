@@ -22,8 +22,11 @@
  * any other goes through Number() of its text, the same conversion JSON.parse makes.
  */
 
+import { FALSE, memberName, NULL, TRUE, wordAt } from '../io/json-bytes.js';
 import { POW10 } from '../records/number-text.js';
 
+// The byte codes are this module's own constants: read from another module they are loads (and
+// checks) in the hottest loops, measured 15% slower on the candle scanner.
 const QUOTE = 34;
 const PLUS = 43;
 const COMMA = 44;
@@ -88,7 +91,7 @@ const MEMBERS = [
   'low',
   'close',
   'volume',
-].map((name) => Buffer.from(`${name}":`, 'latin1'));
+].map(memberName);
 
 /**
  * Which member is named at `ks` (just after the name's opening quote), name, closing quote and
@@ -234,16 +237,6 @@ function skipNumber(s: Uint8Array, k: number): number {
     while (c >= ZERO && c <= NINE);
   }
   return k;
-}
-
-const TRUE = Buffer.from('true', 'latin1');
-const FALSE = Buffer.from('false', 'latin1');
-const NULL = Buffer.from('null', 'latin1');
-
-/** True when the bytes of `word` are at `k`. */
-function wordAt(s: Uint8Array, k: number, word: Uint8Array): boolean {
-  for (let i = 0; i < word.length; i++) if (s[k + i] !== word[i]) return false;
-  return true;
 }
 
 /** True when the name between `a` and its closing quote at `b` is one of `names` (each with `":` after it). */
