@@ -33,6 +33,9 @@ const FIELDS = ['open', 'high', 'low', 'close', 'volume'] as const;
 /** The ASCII white space String.prototype.trimEnd removes (tab, line feed, vertical tab, form feed, carriage return, space). */
 const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13);
 
+/** `null` as a big-endian 32-bit word. */
+const NULL_WORD = 0x6e756c6c;
+
 /** The DataView of the last input block copied from (one per block, not per line). */
 let fromView: DataView | undefined;
 let fromBuf: Buffer | undefined;
@@ -73,7 +76,14 @@ export class FeatureStage implements Stage {
   readonly columns: readonly string[];
   /** `,"column":` for each column, as text and as bytes. */
   private readonly heads: readonly string[];
-  private readonly headBytes: readonly Buffer[];
+  /**
+   * The heads' bytes as big-endian 32-bit words, four bytes a store (the last word of a head
+   * padded with bytes that what follows overwrites): column i's are `headWords[headFirst[i]]` up
+   * to `headFirst[i + 1]`, its length `headLength[i]` bytes.
+   */
+  private readonly headWords: Int32Array;
+  private readonly headFirst: Int32Array;
+  private readonly headLength: Int32Array;
   /** The last candle's series (candles of one instrument and interval usually come in runs). */
   private lastExchange: unknown;
   private lastSymbol: unknown;
@@ -86,6 +96,14 @@ export class FeatureStage implements Stage {
   private readonly columnNames: readonly Buffer[];
   /** The most bytes the columns add to a line. */
   private readonly room: number;
+  /**
+   * The input block being read (`mirrorOf`) and its copy at `mirrorAt` in the output buffer
+   * `mirror` (`startBlock`): a line is then copied from there with `copyWithin`, one native call
+   * and no view made, for as long as the output written stays below it.
+   */
+  private mirrorOf: Buffer | undefined;
+  private mirror: Buffer | undefined;
+  private mirrorAt = 0;
 
   constructor(private readonly options: FeaturesOptions) {
     if (options.specs.length === 0) throw new UsageError('give at least one --add (such as --add sma:20)');
@@ -97,10 +115,21 @@ export class FeatureStage implements Stage {
     }
     this.columns = cols;
     this.heads = cols.map((c) => `,${JSON.stringify(c)}:`);
-    this.headBytes = this.heads.map((h) => Buffer.from(h, 'utf8'));
+    const headBytes = this.heads.map((h) => Buffer.from(h, 'utf8'));
+    this.headFirst = new Int32Array(cols.length + 1);
+    this.headLength = Int32Array.from(headBytes, (h) => h.length);
+    const words: number[] = [];
+    headBytes.forEach((h, i) => {
+      const padded = Buffer.alloc(Math.ceil(h.length / 4) * 4);
+      h.copy(padded);
+      for (let k = 0; k < padded.length; k += 4) words.push(padded.readInt32BE(k));
+      this.headFirst[i + 1] = words.length;
+    });
+    this.headWords = Int32Array.from(words);
     this.columnNames = cols.map((c) => Buffer.from(`${c}":`, 'utf8'));
-    // A number's text is at most 25 bytes ("-1.2345678901234567e-308"), then `}` and a newline.
-    this.room = this.headBytes.reduce((n, h) => n + h.length + 25, 2);
+    // A number's text is at most 25 bytes ("-1.2345678901234567e-308"), a head's padding at most
+    // 3, then `}` and a newline.
+    this.room = headBytes.reduce((n, h) => n + h.length + 3 + 25, 2);
     this.values = new Float64Array(cols.length);
   }
 
@@ -226,20 +255,41 @@ export class FeatureStage implements Stage {
     return true;
   }
 
+  /**
+   * Byte mode: `block`, the input whose lines come next, with `out` the buffer they are written to.
+   * The block is copied once to the end of `out`'s buffer, from where each line's bytes are copied
+   * to the output with `copyWithin`, while the output (which only ever grows from the start) has
+   * not reached the line's copy. The block must stay unchanged while its lines are pushed.
+   */
+  startBlock(block: Buffer, out: ByteOut): void {
+    const b = out.buf;
+    this.mirrorOf = undefined;
+    if (b.length - out.at < block.length) return;
+    this.mirrorAt = b.length - block.length;
+    b.set(block, this.mirrorAt);
+    this.mirror = b;
+    this.mirrorOf = block;
+  }
+
   /** `line[s, end)` (a candle's text less its closing brace), the columns, `}` and a newline into `out`. */
   private writeLine(line: Buffer, s: number, end: number, out: ByteOut): void {
     out.ensure(end - s + this.room);
     const b = out.buf;
-    let at = copyBytes(line, s, end, out);
+    let at = out.at;
+    // Everything written is below `at`, so the copy of the line is intact when it starts at or after it.
+    if (line === this.mirrorOf && b === this.mirror && at <= this.mirrorAt + s) {
+      b.copyWithin(at, this.mirrorAt + s, this.mirrorAt + end);
+      at += end - s;
+    } else at = copyBytes(line, s, end, out);
+    const view = out.view();
+    const words = this.headWords;
+    const first = this.headFirst;
     for (let i = 0; i < this.columns.length; i++) {
-      const head = this.headBytes[i]!;
-      for (let k = 0; k < head.length; k++) b[at++] = head[k]!;
+      for (let w = first[i]!, to = at; w < first[i + 1]!; w++, to += 4) view.setInt32(to, words[w]!);
+      at += this.headLength[i]!;
       const x = this.values[i]!;
       if (Number.isNaN(x)) {
-        b[at] = 110; // null
-        b[at + 1] = 117;
-        b[at + 2] = 108;
-        b[at + 3] = 108;
+        view.setInt32(at, NULL_WORD);
         at += 4;
       } else at = writeShortest(b, at, x);
     }
@@ -271,6 +321,7 @@ export async function* featuresNdjson(input: NdjsonInput, stage: FeatureStage): 
   const at: LineCounter = { line: 1 };
   for await (const bytes of wholeLines(input.chunks, source, max, at, input.signal)) {
     const out = new ByteOut(bytes.length * 2 + 4096);
+    stage.startBlock(bytes, out);
     let records = 0;
     eachLine(bytes, at, source, max, (s, stop, line) => {
       if (stage.pushLine(bytes, s, stop, out)) records++;

@@ -58,10 +58,15 @@ export interface Feature {
 }
 
 /**
- * An indicator's output for one candle: its one value, or its values in column order (undefined in
- * warm-up, for all its columns). An array returned may be the same one each time (read at once).
+ * Writes an indicator's values for a candle to `out[at]`, `out[at + 1]`, ... (NaN for null), as
+ * `Feature.update` does. Each definition makes its own function (a function literal of its own):
+ * then the indicator's `update` is called from one place with one class and can be inlined, and
+ * its double result is not boxed to be returned.
  */
-type Output = number | undefined | readonly (number | undefined)[];
+type Writer = (c: CandleIn, out: Float64Array, at: number) => void;
+
+/** Values of several columns (undefined for a null one), in column order: one array per candle. */
+type Values = readonly (number | undefined)[];
 
 interface Definition {
   /** Parameter names and defaults (undefined: required). */
@@ -71,28 +76,58 @@ interface Definition {
   /** Whole-number parameters (periods); the others may be fractions. */
   readonly whole?: readonly string[];
   readonly summary: string;
-  make(p: number[]): (c: CandleIn) => Output;
+  make(p: number[]): Writer;
 }
 
-/** A one-column indicator's value (no array made per candle). */
-const v = (x: number | undefined) => x;
 const one = (period: number) => [['n', period]] as [string, number][];
 
+/**
+ * A one-column indicator of the close. Its writer is one function literal for all of them, so the
+ * call of `update` in it sees every such class in use; the bench's SMA and RSI have their own.
+ */
 function closeOf<T extends { update(x: number): number | undefined }>(Make: new (n: number) => T) {
-  return (p: number[]) => {
+  return (p: number[]): Writer => {
     const i = new Make(p[0]!);
-    return (c: CandleIn) => v(i.update(c.close));
+    return (c, out, at) => {
+      out[at] = columnValue(i.update(c.close));
+    };
+  };
+}
+
+/** A writer of several columns from a step that gives their values. */
+function columnsOf(step: (c: CandleIn) => Values): Writer {
+  return (c, out, at) => {
+    const r = step(c);
+    for (let i = 0; i < r.length; i++) out[at + i] = columnValue(r[i]);
   };
 }
 
 const DEFINITIONS: Record<string, Definition> = {
-  sma: { params: one(20), summary: 'simple moving average of the close', make: closeOf(SMA) },
+  sma: {
+    params: one(20),
+    summary: 'simple moving average of the close',
+    make: (p) => {
+      const i = new SMA(p[0]!);
+      return (c, out, at) => {
+        out[at] = columnValue(i.update(c.close));
+      };
+    },
+  },
   ema: { params: one(20), summary: 'exponential moving average, alpha 2 / (n + 1)', make: closeOf(EMA) },
   wilder: { params: one(14), summary: "Wilder's average, alpha 1 / n", make: closeOf(WilderAverage) },
   wma: { params: one(20), summary: 'weighted moving average, weights 1..n', make: closeOf(WMA) },
   dema: { params: one(20), summary: 'double EMA', make: closeOf(DEMA) },
   tema: { params: one(20), summary: 'triple EMA', make: closeOf(TEMA) },
-  rsi: { params: one(14), summary: "relative strength index (Wilder's)", make: closeOf(RSI) },
+  rsi: {
+    params: one(14),
+    summary: "relative strength index (Wilder's)",
+    make: (p) => {
+      const i = new RSI(p[0]!);
+      return (c, out, at) => {
+        out[at] = columnValue(i.update(c.close));
+      };
+    },
+  },
   roc: { params: one(10), summary: 'rate of change, a fraction', make: closeOf(ROC) },
   mom: { params: one(10), summary: 'momentum, close - close n ago', make: closeOf(Momentum) },
   returns: { params: one(1), summary: 'simple return over n candles', make: closeOf(Returns) },
@@ -114,14 +149,12 @@ const DEFINITIONS: Record<string, Definition> = {
     summary: 'MACD line, its signal EMA, the histogram',
     make: (p) => {
       const i = new MACD(p[0], p[1], p[2]);
-      // One array of doubles for every candle, no object per value.
-      const o = [0, 0, 0];
-      return (c) => {
-        if (!i.step(c.close)) return undefined;
-        o[0] = i.lastMacd;
-        o[1] = i.lastSignal;
-        o[2] = i.lastHistogram;
-        return o;
+      // The three values read from its fields: no object or array per candle.
+      return (c, out, at) => {
+        const ready = i.step(c.close);
+        out[at] = ready ? columnValue(i.lastMacd) : Number.NaN;
+        out[at + 1] = ready ? columnValue(i.lastSignal) : Number.NaN;
+        out[at + 2] = ready ? columnValue(i.lastHistogram) : Number.NaN;
       };
     },
   },
@@ -135,10 +168,10 @@ const DEFINITIONS: Record<string, Definition> = {
     summary: 'Bollinger bands: SMA (the bare column) and SMA +- k population deviations',
     make: (p) => {
       const i = new Bollinger(p[0], p[1]);
-      return (c) => {
+      return columnsOf((c) => {
         const r = i.update(c.close);
         return [r?.middle, r?.upper, r?.lower];
-      };
+      });
     },
   },
   keltner: {
@@ -152,10 +185,10 @@ const DEFINITIONS: Record<string, Definition> = {
     summary: 'Keltner channels: EMA(n) of the close (the bare column) +- k ATR(atr)',
     make: (p) => {
       const i = new Keltner(p[0], p[1], p[2]);
-      return (c) => {
+      return columnsOf((c) => {
         const r = i.update(c.high, c.low, c.close);
         return [r?.middle, r?.upper, r?.lower];
-      };
+      });
     },
   },
   donchian: {
@@ -164,10 +197,10 @@ const DEFINITIONS: Record<string, Definition> = {
     summary: 'Donchian channels: the midpoint (the bare column), highest high, lowest low',
     make: (p) => {
       const i = new Donchian(p[0]);
-      return (c) => {
+      return columnsOf((c) => {
         const r = i.update(c.high, c.low);
         return [r?.middle, r?.upper, r?.lower];
-      };
+      });
     },
   },
   atr: {
@@ -175,7 +208,9 @@ const DEFINITIONS: Record<string, Definition> = {
     summary: "average true range (Wilder's)",
     make: (p) => {
       const i = new ATR(p[0]);
-      return (c) => v(i.update(c.high, c.low, c.close));
+      return (c, out, at) => {
+        out[at] = columnValue(i.update(c.high, c.low, c.close));
+      };
     },
   },
   tr: {
@@ -183,7 +218,9 @@ const DEFINITIONS: Record<string, Definition> = {
     summary: 'true range',
     make: () => {
       const i = new TrueRange();
-      return (c) => v(i.update(c.high, c.low, c.close));
+      return (c, out, at) => {
+        out[at] = columnValue(i.update(c.high, c.low, c.close));
+      };
     },
   },
   stoch: {
@@ -196,10 +233,10 @@ const DEFINITIONS: Record<string, Definition> = {
     summary: 'stochastic oscillator: %K (the bare column) and %D',
     make: (p) => {
       const i = new Stochastic(p[0], p[1], p[2]);
-      return (c) => {
+      return columnsOf((c) => {
         const r = i.update(c.high, c.low, c.close);
         return [r?.k, r?.d];
-      };
+      });
     },
   },
   willr: {
@@ -207,7 +244,9 @@ const DEFINITIONS: Record<string, Definition> = {
     summary: 'Williams %R',
     make: (p) => {
       const i = new WilliamsR(p[0]);
-      return (c) => v(i.update(c.high, c.low, c.close));
+      return (c, out, at) => {
+        out[at] = columnValue(i.update(c.high, c.low, c.close));
+      };
     },
   },
   cci: {
@@ -215,7 +254,9 @@ const DEFINITIONS: Record<string, Definition> = {
     summary: 'commodity channel index',
     make: (p) => {
       const i = new CCI(p[0]);
-      return (c) => v(i.update(c.high, c.low, c.close));
+      return (c, out, at) => {
+        out[at] = columnValue(i.update(c.high, c.low, c.close));
+      };
     },
   },
   adx: {
@@ -224,10 +265,10 @@ const DEFINITIONS: Record<string, Definition> = {
     summary: 'average directional index (the bare column), +DI and -DI',
     make: (p) => {
       const i = new ADX(p[0]);
-      return (c) => {
+      return columnsOf((c) => {
         const r = i.update(c.high, c.low, c.close);
         return [r?.adx, r?.pdi, r?.mdi];
-      };
+      });
     },
   },
   psar: {
@@ -239,7 +280,9 @@ const DEFINITIONS: Record<string, Definition> = {
     summary: 'Parabolic SAR',
     make: (p) => {
       const i = new ParabolicSAR(p[0], p[1]);
-      return (c) => v(i.update(c.high, c.low));
+      return (c, out, at) => {
+        out[at] = columnValue(i.update(c.high, c.low));
+      };
     },
   },
   vwap: {
@@ -248,7 +291,9 @@ const DEFINITIONS: Record<string, Definition> = {
     whole: [],
     make: (p) => {
       const i = new VWAP(p[0] === 0 ? undefined : p[0]);
-      return (c) => v(i.update((c.high + c.low + c.close) / 3, c.volume));
+      return (c, out, at) => {
+        out[at] = columnValue(i.update((c.high + c.low + c.close) / 3, c.volume));
+      };
     },
   },
   obv: {
@@ -256,7 +301,9 @@ const DEFINITIONS: Record<string, Definition> = {
     summary: 'on-balance volume',
     make: () => {
       const i = new OBV();
-      return (c) => v(i.update(c.close, c.volume));
+      return (c, out, at) => {
+        out[at] = columnValue(i.update(c.close, c.volume));
+      };
     },
   },
   mfi: {
@@ -264,7 +311,9 @@ const DEFINITIONS: Record<string, Definition> = {
     summary: 'money flow index',
     make: (p) => {
       const i = new MFI(p[0]);
-      return (c) => v(i.update(c.high, c.low, c.close, c.volume));
+      return (c, out, at) => {
+        out[at] = columnValue(i.update(c.high, c.low, c.close, c.volume));
+      };
     },
   },
   ad: {
@@ -272,7 +321,9 @@ const DEFINITIONS: Record<string, Definition> = {
     summary: 'accumulation/distribution line',
     make: () => {
       const i = new AccumulationDistribution();
-      return (c) => v(i.update(c.high, c.low, c.close, c.volume));
+      return (c, out, at) => {
+        out[at] = columnValue(i.update(c.high, c.low, c.close, c.volume));
+      };
     },
   },
   cmf: {
@@ -280,7 +331,9 @@ const DEFINITIONS: Record<string, Definition> = {
     summary: 'Chaikin money flow',
     make: (p) => {
       const i = new CMF(p[0]);
-      return (c) => v(i.update(c.high, c.low, c.close, c.volume));
+      return (c, out, at) => {
+        out[at] = columnValue(i.update(c.high, c.low, c.close, c.volume));
+      };
     },
   },
 };
@@ -325,24 +378,13 @@ export function parseFeature(spec: string, flag = '--add'): Feature {
   });
   const base = [name, ...values.map(String)].join('_');
   const columns = [base, ...(def.parts ?? []).map((part) => `${base}_${part}`)];
-  let step: (c: CandleIn) => Output;
+  let update: Writer;
   try {
-    step = def.make(values);
+    update = def.make(values);
   } catch (error) {
     throw new UsageError(`${flag} ${spec}: ${(error as Error).message}`);
   }
-  return {
-    columns,
-    update: (c, out, at) => {
-      const r = step(c);
-      if (typeof r === 'object') for (let i = 0; i < columns.length; i++) out[at + i] = columnValue(r[i]);
-      else {
-        // One value, or undefined for all the columns (in warm-up).
-        out[at] = columnValue(r);
-        for (let i = 1; i < columns.length; i++) out[at + i] = Number.NaN;
-      }
-    },
-  };
+  return { columns, update };
 }
 
 /** A column's value, NaN for null: in warm-up and for what is not finite (JSON has no NaN or Infinity). */

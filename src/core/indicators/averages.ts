@@ -10,16 +10,28 @@ import { checkPeriod, Window } from './window.js';
  */
 export class SMA {
   private readonly w: Window;
-  value: number | undefined;
+  /**
+   * The last value, kept in a field that only ever holds a number (a field that may hold
+   * `undefined` boxes every double stored in it), with whether there is one yet.
+   */
+  private last = 0;
+  private ready = false;
 
   constructor(readonly period: number) {
     this.w = new Window(period);
   }
 
+  /** The last value, undefined in warm-up. */
+  get value(): number | undefined {
+    return this.ready ? this.last : undefined;
+  }
+
   update(x: number): number | undefined {
     this.w.push(x);
-    this.value = this.w.full ? this.w.mean() : undefined;
-    return this.value;
+    if (!this.w.full) return undefined;
+    this.last = this.w.mean();
+    this.ready = true;
+    return this.last;
   }
 }
 
@@ -31,7 +43,9 @@ export class EMA {
   private readonly alpha: number;
   private seen = 0;
   private readonly seed = new ExactSum();
-  value: number | undefined;
+  /** The average once seeded (`ready`), in a field that only ever holds a number (as SMA's). */
+  private last = 0;
+  private ready = false;
 
   constructor(
     readonly period: number,
@@ -41,14 +55,21 @@ export class EMA {
     this.alpha = alpha ?? 2 / (period + 1);
   }
 
+  /** The last value, undefined in warm-up. */
+  get value(): number | undefined {
+    return this.ready ? this.last : undefined;
+  }
+
   update(x: number): number | undefined {
-    if (this.value !== undefined) {
-      this.value += this.alpha * (x - this.value);
-      return this.value;
+    if (this.ready) {
+      this.last += this.alpha * (x - this.last);
+      return this.last;
     }
     this.seed.add(x);
-    if (++this.seen === this.period) this.value = this.seed.value / this.period;
-    return this.value;
+    if (++this.seen !== this.period) return undefined;
+    this.last = this.seed.value / this.period;
+    this.ready = true;
+    return this.last;
   }
 }
 

@@ -35,8 +35,9 @@ export class ExactSum {
       if (lo !== 0) p[i++] = lo;
       x = hi;
     }
-    p.length = i;
-    if (x !== 0) p.push(x);
+    if (x !== 0) p[i++] = x;
+    // Only when it shrinks: setting an array's length is a call into the runtime, even to the same length.
+    if (i !== p.length) p.length = i;
   }
 
   /** Removes `x` exactly (a value added before). */

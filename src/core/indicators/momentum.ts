@@ -8,25 +8,37 @@ import { EMA, WilderAverage } from './averages.js';
  * loss, 50 when the values did not move at all.
  */
 export class RSI {
-  private prev: number | undefined;
+  /** The previous value (once `started`) and the last RSI (once `ready`): fields that only ever hold numbers (SMA says why). */
+  private prev = 0;
+  private started = false;
+  private last = 0;
+  private ready = false;
   private readonly gain: WilderAverage;
   private readonly loss: WilderAverage;
-  value: number | undefined;
 
   constructor(readonly period: number) {
     this.gain = new WilderAverage(period);
     this.loss = new WilderAverage(period);
   }
 
+  /** The last value, undefined in warm-up. */
+  get value(): number | undefined {
+    return this.ready ? this.last : undefined;
+  }
+
   update(x: number): number | undefined {
     const prev = this.prev;
     this.prev = x;
-    if (prev === undefined) return undefined;
+    if (!this.started) {
+      this.started = true;
+      return undefined;
+    }
     const g = this.gain.update(x > prev ? x - prev : 0);
     const l = this.loss.update(x < prev ? prev - x : 0);
     if (g === undefined || l === undefined) return undefined;
-    this.value = l === 0 ? (g === 0 ? 50 : 100) : 100 - 100 / (1 + g / l);
-    return this.value;
+    this.last = l === 0 ? (g === 0 ? 50 : 100) : 100 - 100 / (1 + g / l);
+    this.ready = true;
+    return this.last;
   }
 }
 
