@@ -11,11 +11,13 @@ import { UsageError } from '../errors.js';
 import type { ByteBatch, ByteStream, RecordStream } from '../io/stream.js';
 import type { WireRecord } from '../records/record.js';
 import { parseCanonicalTime } from '../records/time.js';
+import { markValidated, type ValidatedTimes, validatedTimes } from '../records/validate.js';
 import { type Columns, Layout, RecordBuilder } from './columns.js';
 import { filePlans, openDatabase, selectRows } from './duck.js';
 import { LineWriter } from './lines.js';
 import { type Partition, readManifest } from './manifest.js';
 import { kindOf, type Schema, schemaOf, typeOfKind } from './schema.js';
+import { ColumnValidator } from './valid.js';
 
 export interface StoreReadOptions {
   readonly dir: string;
@@ -34,6 +36,12 @@ export interface StoreReadOptions {
    * (backtest and sweep: a strategy fed 1m and 1h candles of one market mixed would be wrong).
    */
   readonly oneInterval?: string;
+  /**
+   * Records: mark each batch whose records all pass validation by column (valid.ts) as validated,
+   * with their times (records/validate.ts `markValidated`), for a consumer that would validate
+   * them again (backtest).
+   */
+  readonly markValid?: boolean;
 }
 
 /** The partitions a read selects, grouped by series, each in time order. */
@@ -96,9 +104,12 @@ function describeStore(partitions: readonly Partition[], kind: string): string {
 export function storeRead(options: StoreReadOptions): RecordStream {
   return readStore(options, (schema) => {
     const builder = new RecordBuilder(schema);
+    const validator = options.markValid === true ? new ColumnValidator(schema) : undefined;
     return (cols) => {
       const out: WireRecord[] = new Array(cols.rows);
       for (let r = 0; r < cols.rows; r++) out[r] = builder.record(cols, r);
+      const times = validator?.times(cols);
+      if (times !== undefined) markValidated(out, times);
       return out;
     };
   });
@@ -254,6 +265,8 @@ async function* merge<T>(
     if (first.done !== true) heads.push({ batch: first.value, at: 0, source });
   }
   let out: T[] = [];
+  // The times of `out`'s records while every one came from a batch marked validated (records).
+  let times: Times | undefined = new Times();
   while (heads.length > 0) {
     let best = 0;
     let bestKey = heads[0]!.batch.keys[heads[0]!.at]!;
@@ -266,6 +279,7 @@ async function* merge<T>(
       }
     }
     const head = heads[best]!;
+    times = times?.add(validatedTimes(head.batch.records as never), head.at);
     out.push(head.batch.records[head.at++]!);
     if (head.at === head.batch.records.length) {
       const next = await head.source.next();
@@ -275,11 +289,45 @@ async function* merge<T>(
         head.at = 0;
       }
     }
-    if (out.length >= 1024) {
+    if (out.length >= MERGED_ROWS) {
       if (signal?.aborted === true) return;
+      times?.mark(out);
       yield out;
       out = [];
+      times = new Times();
     }
   }
+  times?.mark(out);
   if (out.length > 0) yield out;
+}
+
+/** Records a merged batch holds. */
+const MERGED_ROWS = 1024;
+
+/** The times of a merged batch of validated records, gathered from the batches they came from. */
+class Times {
+  private readonly time = new Float64Array(MERGED_ROWS);
+  private readonly local = new Float64Array(MERGED_ROWS).fill(Number.NaN);
+  private hasLocal = false;
+  private n = 0;
+
+  /** With the times of record `at` of a batch of these (undefined: not validated; this is done). */
+  add(from: ValidatedTimes | undefined, at: number): Times | undefined {
+    if (from === undefined) return undefined;
+    this.time[this.n] = from.time[at]!;
+    if (from.local !== undefined) {
+      this.local[this.n] = from.local[at]!;
+      this.hasLocal = true;
+    }
+    this.n++;
+    return this;
+  }
+
+  mark<T>(batch: T[]): void {
+    if (this.n === 0 || this.n !== batch.length) return;
+    markValidated(batch as never, {
+      time: this.time.subarray(0, this.n),
+      local: this.hasLocal ? this.local.subarray(0, this.n) : undefined,
+    });
+  }
 }
