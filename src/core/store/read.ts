@@ -13,7 +13,7 @@ import type { WireRecord } from '../records/record.js';
 import { parseCanonicalTime } from '../records/time.js';
 import { markValidated, type ValidatedTimes, validatedTimes } from '../records/validate.js';
 import { type Columns, Layout, RecordBuilder } from './columns.js';
-import { filePlans, openDatabase, selectRows } from './duck.js';
+import { CHUNK_ROWS, filePlans, openDatabase, selectRows } from './duck.js';
 import { LineWriter } from './lines.js';
 import { type Partition, readManifest } from './manifest.js';
 import { kindOf, type Schema, schemaOf, typeOfKind } from './schema.js';
@@ -100,17 +100,34 @@ function describeStore(partitions: readonly Partition[], kind: string): string {
   return kinds.length > 0 ? `only ${kinds.join(', ')}` : 'nothing';
 }
 
+/**
+ * Records built at a time, a part of a chunk: the engine uses each part before the next is built,
+ * so fewer records are alive at once (a chunk's 2048 records outlived young-generation collections,
+ * which copied them).
+ */
+const PART_ROWS = 256;
+
 /** Reads the store: one stream of record batches in time order. */
 export function storeRead(options: StoreReadOptions): RecordStream {
   return readStore(options, (schema) => {
     const builder = new RecordBuilder(schema);
     const validator = options.markValid === true ? new ColumnValidator(schema) : undefined;
-    return (cols) => {
-      const out: WireRecord[] = new Array(cols.rows);
-      for (let r = 0; r < cols.rows; r++) out[r] = builder.record(cols, r);
-      const times = validator?.times(cols);
-      if (times !== undefined) markValidated(out, times);
-      return out;
+    let times: ValidatedTimes | undefined;
+    return {
+      rows: PART_ROWS,
+      items: (cols, from, to) => {
+        const out: WireRecord[] = new Array(to - from);
+        builder.records(cols, from, to, out);
+        if (validator !== undefined) {
+          if (from === 0) times = validator.times(cols);
+          if (times !== undefined)
+            markValidated(out, {
+              time: times.time.subarray(from, to),
+              local: times.local?.subarray(from, to),
+            });
+        }
+        return out;
+      },
     };
   });
 }
@@ -123,14 +140,17 @@ export function storeRead(options: StoreReadOptions): RecordStream {
 export async function* storeReadBytes(options: StoreReadOptions): ByteStream {
   const stream = readStore<ByteBatch>(options, (schema, merged) => {
     const writer = new LineWriter(schema);
-    return (cols) => {
-      const { bytes, ends } = writer.lines(cols);
-      if (!merged) return [{ bytes, records: cols.rows }];
-      // Merged with other series: each line on its own, for the merge to order.
-      const lines: ByteBatch[] = new Array(cols.rows);
-      for (let r = 0; r < cols.rows; r++)
-        lines[r] = { bytes: bytes.subarray(r === 0 ? 0 : ends[r - 1], ends[r]), records: 1 };
-      return lines;
+    return {
+      rows: CHUNK_ROWS,
+      items: (cols) => {
+        const { bytes, ends } = writer.lines(cols);
+        if (!merged) return [{ bytes, records: cols.rows }];
+        // Merged with other series: each line on its own, for the merge to order.
+        const lines: ByteBatch[] = new Array(cols.rows);
+        for (let r = 0; r < cols.rows; r++)
+          lines[r] = { bytes: bytes.subarray(r === 0 ? 0 : ends[r - 1], ends[r]), records: 1 };
+        return lines;
+      },
     };
   });
   for await (const batch of stream)
@@ -149,10 +169,16 @@ export async function* storeReadBytes(options: StoreReadOptions): ByteStream {
 const SLICE_ROWS = 131_072;
 
 /**
- * Makes, for one series, the function that turns a chunk's columns into items (records, lines);
- * `merged`: the items are merged with other series' one by one (else a chunk's may be one item).
+ * Makes, for one series, what turns a chunk's columns into items (records, lines), `rows` rows at
+ * a time (`items` of rows [from, to), in order); `merged`: the items are merged with other series'
+ * one by one (else a part's may be one item).
  */
-type Build<T> = (schema: Schema, merged: boolean) => (cols: Columns) => T[];
+type Build<T> = (schema: Schema, merged: boolean) => Parts<T>;
+
+interface Parts<T> {
+  readonly rows: number;
+  items(cols: Columns, from: number, to: number): T[];
+}
 
 async function* readStore<T>(options: StoreReadOptions, build: Build<T>): AsyncGenerator<T[]> {
   const { schema, series } = selectPartitions(options);
@@ -188,14 +214,17 @@ async function* readSeries<T>(
   schema: Schema,
   partitions: readonly Partition[],
   options: StoreReadOptions,
-  build: (cols: Columns) => T[],
+  build: Parts<T>,
 ): AsyncGenerator<Keyed<T>> {
   for await (const { layout, result } of ahead(slices(connection, schema, partitions, options))) {
     for (let i = 0; i < result.chunkCount; i++) {
       const chunk = result.getChunk(i);
       if (chunk.rowCount === 0) continue;
       const cols = layout.columns(chunk);
-      yield { records: build(cols), keys: cols.keys };
+      for (let from = 0; from < cols.rows; from += build.rows) {
+        const to = Math.min(cols.rows, from + build.rows);
+        yield { records: build.items(cols, from, to), keys: cols.keys.subarray(from, to) };
+      }
     }
   }
 }
