@@ -57,15 +57,17 @@ export class TimeTexts {
     b[at + 7] = 45;
     two(b, at + 8, d);
     b[at + 10] = 84; // T
-    let rest = us - day * US_PER_DAY;
-    const h = Math.floor(rest / 3_600_000_000);
-    rest -= h * 3_600_000_000;
-    const mi = Math.floor(rest / 60_000_000);
-    rest -= mi * 60_000_000;
-    const s = Math.floor(rest / 1_000_000);
-    rest -= s * 1_000_000;
-    const ms = Math.floor(rest / 1000);
-    const frac = rest - ms * 1000;
+    // In int32 arithmetic from here: `%` and division of doubles (a microsecond count is past
+    // 2^31) cost a library call each, and a time has a dozen digits.
+    const rest = us - day * US_PER_DAY;
+    const msOfDay = Math.floor(rest / 1000) | 0;
+    const frac = (rest - msOfDay * 1000) | 0;
+    const h = (msOfDay / 3_600_000) | 0;
+    let t = msOfDay - h * 3_600_000;
+    const mi = (t / 60_000) | 0;
+    t -= mi * 60_000;
+    const s = (t / 1000) | 0;
+    const ms = t - s * 1000;
     two(b, at + 11, h);
     b[at + 13] = 58; // :
     two(b, at + 14, mi);
@@ -109,14 +111,16 @@ export class TimeTexts {
   }
 }
 
-/** 0 <= n < 100 as two digits at `at`. */
+/** 0 <= n < 100 (an integer) as two digits at `at`. */
 function two(b: Uint8Array, at: number, n: number): void {
-  b[at] = D0 + Math.floor(n / 10);
-  b[at + 1] = D0 + (n % 10);
+  const q = (n / 10) | 0;
+  b[at] = D0 + q;
+  b[at + 1] = D0 + n - q * 10;
 }
 
-/** 0 <= n < 1000 as three digits at `at`. */
+/** 0 <= n < 1000 (an integer) as three digits at `at`. */
 function three(b: Uint8Array, at: number, n: number): void {
-  b[at] = D0 + Math.floor(n / 100);
-  two(b, at + 1, n % 100);
+  const q = (n / 100) | 0;
+  b[at] = D0 + q;
+  two(b, at + 1, n - q * 100);
 }
