@@ -50,7 +50,7 @@ function signOk(n: number, bound: Bound): boolean {
 }
 
 /** True when `n` (finite) is within the documented bounds for `bound`. */
-export function inBounds(n: number, bound: Bound): boolean {
+function inBounds(n: number, bound: Bound): boolean {
   if (bound === 'positive') return n >= MIN_POSITIVE && n <= MAX_MAGNITUDE;
   if (bound === 'nonnegative') return n >= 0 && n <= MAX_MAGNITUDE;
   return n >= -MAX_MAGNITUDE && n <= MAX_MAGNITUDE;
