@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { collect } from '../src/core/io/stream.js';
+import { validatedTimes } from '../src/core/records/validate.js';
 import { storeRead, storeReadBytes } from '../src/core/store/read.js';
 import { BIN, parseLines, ROOT, runCli } from './helpers/cli.js';
 import { describeShared, sharedFile } from './helpers/shared-data.js';
@@ -347,6 +348,64 @@ describe('backtest --store', () => {
     const part = await runCli(['backtest', ...args], `${clipped}\n`);
     const ranged = await runCli(['backtest', '--store', dir, '--from', '2024-02-01', ...args]);
     expect(ranged.stdout).toBe(part.stdout);
+  });
+});
+
+describe('backtest --store: records checked by column, not validated again', () => {
+  const args = ['--strategy', 'sma-cross', '--param', 'fast=5', '--param', 'slow=20', '--quiet'];
+
+  it('two symbols merged by time give the output of backtest on store read of them', async () => {
+    const btc = await gen(['candles', '--count', '3000', '--from', '2024-01-31', '--seed', '31']);
+    const eth = await gen([
+      'candles',
+      '--count',
+      '3000',
+      '--from',
+      '2024-01-31',
+      '--symbol',
+      'ETHUSDT',
+      '--price',
+      '2500',
+      '--seed',
+      '32',
+    ]);
+    const dir = freshDir();
+    await write(dir, btc + eth);
+    const merged = await read(dir, '--kind', 'candles');
+    expect(merged.split('\n').filter((l) => l.includes('"ETHUSDT"')).length).toBe(3000);
+    const piped = await runCli(['backtest', ...args], merged);
+    const stored = await runCli(['backtest', '--store', dir, ...args]);
+    expect(stored.code, stored.stderr).toBe(0);
+    const fills = parseLines(stored.stdout).filter((r) => r.type === 'fill');
+    expect(new Set(fills.map((f) => f.symbol))).toEqual(new Set(['BTCUSDT', 'ETHUSDT']));
+    expect(stored.stdout).toBe(piped.stdout);
+    // Every merged batch was marked, with each record's own time.
+    let marked = 0;
+    for await (const batch of storeRead({ dir, kind: 'candles', markValid: true })) {
+      const times = validatedTimes(batch);
+      expect(times?.time.length).toBe(batch.length);
+      expect([...times!.time]).toEqual(batch.map((r) => Date.parse(r.time as string) * 1000));
+      marked += batch.length;
+    }
+    expect(marked).toBe(6000);
+  });
+
+  it('a candle the validator refuses is refused with its message, exit 1, as store read | backtest', async () => {
+    const lines = (await gen(['candles', '--count', '3000', '--seed', '33'])).trim().split('\n');
+    const bad = JSON.parse(lines[2500]!);
+    bad.volume = -1;
+    lines[2500] = JSON.stringify(bad);
+    const dir = freshDir();
+    await write(dir, `${lines.join('\n')}\n`); // store write keeps what it is given
+    const piped = await runCli(['backtest', ...args], await read(dir, '--kind', 'candles'));
+    const stored = await runCli(['backtest', '--store', dir, ...args]);
+    expect(piped.code).toBe(1);
+    expect(piped.stderr).toContain('stdin:2501: expected a non-negative number for "volume", found -1');
+    expect(stored.code).toBe(1);
+    expect(stored.stderr).toContain('expected a non-negative number for "volume", found -1');
+    // What came before the bad candle is the same (the piped run may have written more of it).
+    expect(stored.stdout.length).toBeGreaterThan(0);
+    expect(piped.stdout.startsWith(stored.stdout)).toBe(true);
   });
 });
 

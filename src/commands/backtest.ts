@@ -274,7 +274,7 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
     const input =
       fromStore === undefined
         ? readRecords(opened!.input, opened!.policy, opened!.maxLineBytes)
-        : storeRead(fromStore);
+        : storeRead({ ...fromStore, markValid: true }); // checked by column, not validated again
     const engine = createEngine({
       config,
       strategy,

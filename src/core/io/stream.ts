@@ -41,6 +41,8 @@ export function batchBytes(batch: readonly WireRecord[]): Buffer | undefined {
 
 /** A synchronous, stateful transform: records in, records out, and a final flush. */
 export interface Stage<In extends WireRecord = WireRecord, Out extends WireRecord = WireRecord> {
+  /** If given, called with each batch before its records are pushed (to read the batch's marks). */
+  begin?(batch: readonly In[]): void;
   push(record: In, out: Out[]): void;
   /** Called once at the end of input (also after an interrupt): emit what is still owed. */
   finish(out: Out[]): void;
@@ -54,6 +56,7 @@ export async function* runStage<In extends WireRecord, Out extends WireRecord>(
 ): AsyncGenerator<Out[]> {
   for await (const batch of input) {
     const out: Out[] = [];
+    stage.begin?.(batch);
     for (let i = 0; i < batch.length; i++) stage.push(batch[i]!, out);
     if (out.length === 0) continue;
     const bytes = batchBytes(batch);

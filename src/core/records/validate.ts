@@ -28,7 +28,7 @@ export const MIN_POSITIVE = 1e-18;
 /** 2100-01-01T00:00:00Z in epoch microseconds: later times are taken as corrupt. */
 export const MAX_TIME_US = 4_102_444_800_000_000;
 
-type Bound = 'positive' | 'nonnegative' | 'any';
+export type Bound = 'positive' | 'nonnegative' | 'any';
 
 const BOUND_TEXT: Record<Bound, string> = {
   positive: 'a positive number',
@@ -70,6 +70,29 @@ export function safeSequence(v: unknown): number {
 }
 
 const SEQUENCE_TEXT = 'a whole number (0 to 2^53-1)';
+
+/**
+ * The times of a batch of market records known to pass `RecordValidator.check` unchanged (each
+ * canonical and in bounds: a store's, checked by column as it was read), in epoch µs, per record:
+ * `time`, and `local_time` (NaN where a record has none; undefined: none has). A time has
+ * microsecond precision when it has microseconds. A consumer that validates may take them instead
+ * of validating (engine/intake.ts).
+ */
+export interface ValidatedTimes {
+  readonly time: Float64Array;
+  readonly local: Float64Array | undefined;
+}
+
+const VALIDATED: unique symbol = Symbol('tickpipe.validatedTimes');
+
+/** Marks `batch` as valid market records with these times (see ValidatedTimes). */
+export function markValidated(batch: readonly WireRecord[], times: ValidatedTimes): void {
+  (batch as unknown as { [VALIDATED]?: ValidatedTimes })[VALIDATED] = times;
+}
+
+export function validatedTimes(batch: readonly WireRecord[]): ValidatedTimes | undefined {
+  return (batch as unknown as { [VALIDATED]?: ValidatedTimes })[VALIDATED];
+}
 
 export const KNOWN_KINDS = new Set(['spot', 'perpetual', 'future']);
 

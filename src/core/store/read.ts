@@ -11,11 +11,13 @@ import { UsageError } from '../errors.js';
 import type { ByteBatch, ByteStream, RecordStream } from '../io/stream.js';
 import type { WireRecord } from '../records/record.js';
 import { parseCanonicalTime } from '../records/time.js';
+import { markValidated, type ValidatedTimes, validatedTimes } from '../records/validate.js';
 import { type Columns, Layout, RecordBuilder } from './columns.js';
-import { filePlans, openDatabase, selectRows } from './duck.js';
+import { CHUNK_ROWS, filePlans, openDatabase, selectRows } from './duck.js';
 import { LineWriter } from './lines.js';
 import { type Partition, readManifest } from './manifest.js';
 import { kindOf, type Schema, schemaOf, typeOfKind } from './schema.js';
+import { ColumnValidator } from './valid.js';
 
 export interface StoreReadOptions {
   readonly dir: string;
@@ -34,6 +36,12 @@ export interface StoreReadOptions {
    * (backtest and sweep: a strategy fed 1m and 1h candles of one market mixed would be wrong).
    */
   readonly oneInterval?: string;
+  /**
+   * Records: mark each batch whose records all pass validation by column (valid.ts) as validated,
+   * with their times (records/validate.ts `markValidated`), for a consumer that would validate
+   * them again (backtest).
+   */
+  readonly markValid?: boolean;
 }
 
 /** The partitions a read selects, grouped by series, each in time order. */
@@ -92,14 +100,34 @@ function describeStore(partitions: readonly Partition[], kind: string): string {
   return kinds.length > 0 ? `only ${kinds.join(', ')}` : 'nothing';
 }
 
+/**
+ * Records built at a time, a part of a chunk: the engine uses each part before the next is built,
+ * so fewer records are alive at once (a chunk's 2048 records outlived young-generation collections,
+ * which copied them).
+ */
+const PART_ROWS = 256;
+
 /** Reads the store: one stream of record batches in time order. */
 export function storeRead(options: StoreReadOptions): RecordStream {
   return readStore(options, (schema) => {
     const builder = new RecordBuilder(schema);
-    return (cols) => {
-      const out: WireRecord[] = new Array(cols.rows);
-      for (let r = 0; r < cols.rows; r++) out[r] = builder.record(cols, r);
-      return out;
+    const validator = options.markValid === true ? new ColumnValidator(schema) : undefined;
+    let times: ValidatedTimes | undefined;
+    return {
+      rows: PART_ROWS,
+      items: (cols, from, to) => {
+        const out: WireRecord[] = new Array(to - from);
+        builder.records(cols, from, to, out);
+        if (validator !== undefined) {
+          if (from === 0) times = validator.times(cols);
+          if (times !== undefined)
+            markValidated(out, {
+              time: times.time.subarray(from, to),
+              local: times.local?.subarray(from, to),
+            });
+        }
+        return out;
+      },
     };
   });
 }
@@ -112,14 +140,17 @@ export function storeRead(options: StoreReadOptions): RecordStream {
 export async function* storeReadBytes(options: StoreReadOptions): ByteStream {
   const stream = readStore<ByteBatch>(options, (schema, merged) => {
     const writer = new LineWriter(schema);
-    return (cols) => {
-      const { bytes, ends } = writer.lines(cols);
-      if (!merged) return [{ bytes, records: cols.rows }];
-      // Merged with other series: each line on its own, for the merge to order.
-      const lines: ByteBatch[] = new Array(cols.rows);
-      for (let r = 0; r < cols.rows; r++)
-        lines[r] = { bytes: bytes.subarray(r === 0 ? 0 : ends[r - 1], ends[r]), records: 1 };
-      return lines;
+    return {
+      rows: CHUNK_ROWS,
+      items: (cols) => {
+        const { bytes, ends } = writer.lines(cols);
+        if (!merged) return [{ bytes, records: cols.rows }];
+        // Merged with other series: each line on its own, for the merge to order.
+        const lines: ByteBatch[] = new Array(cols.rows);
+        for (let r = 0; r < cols.rows; r++)
+          lines[r] = { bytes: bytes.subarray(r === 0 ? 0 : ends[r - 1], ends[r]), records: 1 };
+        return lines;
+      },
     };
   });
   for await (const batch of stream)
@@ -138,10 +169,16 @@ export async function* storeReadBytes(options: StoreReadOptions): ByteStream {
 const SLICE_ROWS = 131_072;
 
 /**
- * Makes, for one series, the function that turns a chunk's columns into items (records, lines);
- * `merged`: the items are merged with other series' one by one (else a chunk's may be one item).
+ * Makes, for one series, what turns a chunk's columns into items (records, lines), `rows` rows at
+ * a time (`items` of rows [from, to), in order); `merged`: the items are merged with other series'
+ * one by one (else a part's may be one item).
  */
-type Build<T> = (schema: Schema, merged: boolean) => (cols: Columns) => T[];
+type Build<T> = (schema: Schema, merged: boolean) => Parts<T>;
+
+interface Parts<T> {
+  readonly rows: number;
+  items(cols: Columns, from: number, to: number): T[];
+}
 
 async function* readStore<T>(options: StoreReadOptions, build: Build<T>): AsyncGenerator<T[]> {
   const { schema, series } = selectPartitions(options);
@@ -177,14 +214,17 @@ async function* readSeries<T>(
   schema: Schema,
   partitions: readonly Partition[],
   options: StoreReadOptions,
-  build: (cols: Columns) => T[],
+  build: Parts<T>,
 ): AsyncGenerator<Keyed<T>> {
   for await (const { layout, result } of ahead(slices(connection, schema, partitions, options))) {
     for (let i = 0; i < result.chunkCount; i++) {
       const chunk = result.getChunk(i);
       if (chunk.rowCount === 0) continue;
       const cols = layout.columns(chunk);
-      yield { records: build(cols), keys: cols.keys };
+      for (let from = 0; from < cols.rows; from += build.rows) {
+        const to = Math.min(cols.rows, from + build.rows);
+        yield { records: build.items(cols, from, to), keys: cols.keys.subarray(from, to) };
+      }
     }
   }
 }
@@ -254,6 +294,8 @@ async function* merge<T>(
     if (first.done !== true) heads.push({ batch: first.value, at: 0, source });
   }
   let out: T[] = [];
+  // The times of `out`'s records while every one came from a batch marked validated (records).
+  let times: Times | undefined = new Times();
   while (heads.length > 0) {
     let best = 0;
     let bestKey = heads[0]!.batch.keys[heads[0]!.at]!;
@@ -266,6 +308,7 @@ async function* merge<T>(
       }
     }
     const head = heads[best]!;
+    times = times?.add(validatedTimes(head.batch.records as never), head.at);
     out.push(head.batch.records[head.at++]!);
     if (head.at === head.batch.records.length) {
       const next = await head.source.next();
@@ -275,11 +318,45 @@ async function* merge<T>(
         head.at = 0;
       }
     }
-    if (out.length >= 1024) {
+    if (out.length >= MERGED_ROWS) {
       if (signal?.aborted === true) return;
+      times?.mark(out);
       yield out;
       out = [];
+      times = new Times();
     }
   }
+  times?.mark(out);
   if (out.length > 0) yield out;
+}
+
+/** Records a merged batch holds. */
+const MERGED_ROWS = 1024;
+
+/** The times of a merged batch of validated records, gathered from the batches they came from. */
+class Times {
+  private readonly time = new Float64Array(MERGED_ROWS);
+  private readonly local = new Float64Array(MERGED_ROWS).fill(Number.NaN);
+  private hasLocal = false;
+  private n = 0;
+
+  /** With the times of record `at` of a batch of these (undefined: not validated; this is done). */
+  add(from: ValidatedTimes | undefined, at: number): Times | undefined {
+    if (from === undefined) return undefined;
+    this.time[this.n] = from.time[at]!;
+    if (from.local !== undefined) {
+      this.local[this.n] = from.local[at]!;
+      this.hasLocal = true;
+    }
+    this.n++;
+    return this;
+  }
+
+  mark<T>(batch: T[]): void {
+    if (this.n === 0 || this.n !== batch.length) return;
+    markValidated(batch as never, {
+      time: this.time.subarray(0, this.n),
+      local: this.hasLocal ? this.local.subarray(0, this.n) : undefined,
+    });
+  }
 }
