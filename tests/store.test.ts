@@ -4,7 +4,15 @@
  */
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -294,6 +302,24 @@ describe('query', () => {
   });
 });
 
+/** Sets `volume` of the candle opened at `openTime` in the store's Parquet files, behind store write's back. */
+async function corruptVolume(dir: string, openTime: string, volume: number): Promise<void> {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.parquet'));
+  expect(files.length).toBeGreaterThan(0);
+  for (const f of files) {
+    const path = join(dir, f);
+    await connection.run(
+      `COPY (SELECT * REPLACE (CASE WHEN open_time = TIMESTAMP '${openTime.replace('T', ' ').replace('Z', '')}' THEN ${volume} ELSE volume END AS volume) FROM read_parquet('${path}')) TO '${path}.x' (FORMAT parquet)`,
+    );
+    renameSync(`${path}.x`, path);
+  }
+  connection.closeSync();
+  instance.closeSync();
+}
+
 describe('bad input', () => {
   it('a missing DIR: store read and query exit 2 saying it is not a store', async () => {
     const dir = join(ROOT_TMP, 'nothing-here');
@@ -307,7 +333,8 @@ describe('bad input', () => {
 
   it('a record the store cannot place is a located error, exit 1, and nothing is written', async () => {
     const dir = freshDir();
-    const input = `${(await gen(['candles', '--count', '3'])).trimEnd()}\n{"type":"trade","time":"2024-01-01T00:00:00.000Z","exchange":"binance_spot","price":1}\n`;
+    // A valid trade whose symbol is not a folder name.
+    const input = `${(await gen(['candles', '--count', '3'])).trimEnd()}\n{"type":"trade","time":"2024-01-01T00:00:00.000Z","exchange":"binance_spot","symbol":"../BTC","id":1,"price":1,"amount":1,"side":"buy"}\n`;
     const r = await runCli(['store', 'write', dir], input);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/stdin:4: cannot store a "trade" record: "symbol" must be a name/);
@@ -390,13 +417,34 @@ describe('backtest --store: records checked by column, not validated again', () 
     expect(marked).toBe(6000);
   });
 
+  it('store write refuses a market record the validator refuses, exit 1, naming it, and writes nothing', async () => {
+    const lines = (await gen(['candles', '--count', '3'])).trimEnd().split('\n');
+    for (const [field, value, message] of [
+      ['high', '"abc"', 'expected a positive number for "high", found "abc"'],
+      ['volume', '-1', 'expected a non-negative number for "volume", found -1'],
+      ['close', 'true', 'expected a positive number for "close", found true'],
+    ] as const) {
+      const broken = [...lines];
+      broken[1] = broken[1]!.replace(new RegExp(`"${field}":[^,}]*`), `"${field}":${value}`);
+      const dir = freshDir();
+      const r = await runCli(['store', 'write', dir], `${broken.join('\n')}\n`);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`stdin:2: ${message}; nothing was written`);
+      expect(existsSync(join(dir, 'manifest.json'))).toBe(false);
+    }
+  });
+
   it('a candle the validator refuses is refused with its message, exit 1, as store read | backtest', async () => {
     const lines = (await gen(['candles', '--count', '3000', '--seed', '33'])).trim().split('\n');
+    const clean = [...lines];
     const bad = JSON.parse(lines[2500]!);
     bad.volume = -1;
     lines[2500] = JSON.stringify(bad);
     const dir = freshDir();
-    await write(dir, `${lines.join('\n')}\n`); // store write keeps what it is given
+    // store write refuses such a record (below), so the store is corrupted afterwards, as a store
+    // edited by hand or written by another program would be.
+    await write(dir, `${clean.join('\n')}\n`);
+    await corruptVolume(dir, bad.open_time as string, -1);
     const piped = await runCli(['backtest', ...args], await read(dir, '--kind', 'candles'));
     const stored = await runCli(['backtest', '--store', dir, ...args]);
     expect(piped.code).toBe(1);

@@ -16,6 +16,7 @@ import { DataError } from '../errors.js';
 import type { RecordStream } from '../io/stream.js';
 import { type WireRecord, whereOf } from '../records/record.js';
 import { formatTime, parseTime } from '../records/time.js';
+import { RecordValidator } from '../records/validate.js';
 import { describeFile, openDatabase, Staging } from './duck.js';
 import { fsyncPath, type Partition, readOrCreateManifest, updateManifest } from './manifest.js';
 import { precisionOf, schemaOf, toRow } from './schema.js';
@@ -62,8 +63,16 @@ export async function* storeWrite(
   try {
     const stagings = new Map<string, Staging>();
     const targets = new Map<string, Target>();
+    // Market records are checked as every reader checks them, so that a store never holds what
+    // `backtest` would refuse: the first invalid record ends the run, and nothing is written. The
+    // record is kept as given (decimal strings and time forms come back as written), not as the
+    // validator normalises it.
+    const validator = new RecordValidator();
     for await (const batch of input) {
       for (const record of batch) {
+        const problem = validator.check(record);
+        if (problem !== undefined)
+          throw new DataError(whereOf(record, source), `${problem}; nothing was written`);
         const schema = schemaOf(record.type);
         const where = (): string => whereOf(record, source);
         const exchange = segment(record, 'exchange', where);
