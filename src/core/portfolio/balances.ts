@@ -1,6 +1,7 @@
 /** The account's balances by (exchange, asset); a balance is created (at zero) on first use. */
 
 import { ZERO } from '../backtest/exact.js';
+import type { Instrument } from '../market/instrument.js';
 import { Balance } from './balance.js';
 
 export class Balances {
@@ -35,6 +36,45 @@ export class Balances {
     }
     venue.set(asset, b);
     return b;
+  }
+
+  /**
+   * The balance of an instrument's quote asset, remembered on the instrument: the fill path asks
+   * for it several times per fill, and over 100,000 symbols a lookup in maps that large costs more
+   * than the rest of the fill's bookkeeping. (Balances are never removed, so what was looked up stays.)
+   */
+  quoteOf(inst: Instrument): Balance {
+    if (inst.balancesOf === this && inst.quoteBal !== undefined) return inst.quoteBal;
+    const b = this.of(inst.exchange, inst.quote);
+    this.remember(inst);
+    inst.quoteBal = b;
+    return b;
+  }
+
+  /** The balance of an instrument's base asset, remembered on the instrument (as quoteOf). */
+  baseOf(inst: Instrument): Balance {
+    if (inst.balancesOf === this && inst.baseBal !== undefined) return inst.baseBal;
+    const b = this.of(inst.exchange, inst.base);
+    this.remember(inst);
+    inst.baseBal = b;
+    return b;
+  }
+
+  /** The balance its account is kept in: the base coin's for an inverse contract, else the quote's. */
+  settleOf(inst: Instrument): Balance {
+    return inst.settle === inst.quote
+      ? this.quoteOf(inst)
+      : inst.settle === inst.base
+        ? this.baseOf(inst)
+        : this.of(inst.exchange, inst.settle);
+  }
+
+  /** What the instrument remembers belongs to these balances (an instrument of another run forgets its own). */
+  private remember(inst: Instrument): void {
+    if (inst.balancesOf === this) return;
+    inst.balancesOf = this;
+    inst.quoteBal = undefined;
+    inst.baseBal = undefined;
   }
 
   /** The balance if it exists. */
