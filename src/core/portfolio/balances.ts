@@ -5,8 +5,7 @@ import type { Instrument } from '../market/instrument.js';
 import { Balance } from './balance.js';
 
 export class Balances {
-  private readonly map = new Map<string, Balance>();
-  /** The same balances by exchange, then asset: the per-fill lookup builds no key string. */
+  /** The balances by exchange, then asset: a lookup builds no key string. */
   private readonly byVenue = new Map<string, Map<string, Balance>>();
   /** Bumped when a balance is created (equity marking plans depend on the set). */
   version = 0;
@@ -14,27 +13,23 @@ export class Balances {
   readonly list: Balance[] = [];
 
   get size(): number {
-    return this.map.size;
+    return this.list.length;
   }
 
   /** The balance, created at zero when new. */
   of(exchange: string, asset: string): Balance {
-    const hit = this.byVenue.get(exchange)?.get(asset);
-    if (hit !== undefined) return hit;
-    const k = `${exchange}:${asset}`;
-    let b = this.map.get(k);
-    if (b === undefined) {
-      b = new Balance(exchange, asset, ZERO);
-      this.map.set(k, b);
-      this.list.push(b);
-      this.version++;
-    }
     let venue = this.byVenue.get(exchange);
     if (venue === undefined) {
       venue = new Map();
       this.byVenue.set(exchange, venue);
     }
-    venue.set(asset, b);
+    let b = venue.get(asset);
+    if (b === undefined) {
+      b = new Balance(exchange, asset, ZERO);
+      venue.set(asset, b);
+      this.list.push(b);
+      this.version++;
+    }
     return b;
   }
 
@@ -79,10 +74,11 @@ export class Balances {
 
   /** The balance if it exists. */
   find(exchange: string, asset: string): Balance | undefined {
-    return this.map.get(`${exchange}:${asset}`);
+    return this.byVenue.get(exchange)?.get(asset);
   }
 
+  /** Every balance, in the order they were created. */
   all(): IterableIterator<Balance> {
-    return this.map.values();
+    return this.list.values();
   }
 }
