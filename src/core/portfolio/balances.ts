@@ -39,20 +39,12 @@ export class Balances {
    * than the rest of the fill's bookkeeping. (Balances are never removed, so what was looked up stays.)
    */
   quoteOf(inst: Instrument): Balance {
-    if (inst.balancesOf === this && inst.quoteBal !== undefined) return inst.quoteBal;
-    const b = this.of(inst.exchange, inst.quote);
-    this.remember(inst);
-    inst.quoteBal = b;
-    return b;
+    return this.ofInstrument(inst, true);
   }
 
   /** The balance of an instrument's base asset, remembered on the instrument (as quoteOf). */
   baseOf(inst: Instrument): Balance {
-    if (inst.balancesOf === this && inst.baseBal !== undefined) return inst.baseBal;
-    const b = this.of(inst.exchange, inst.base);
-    this.remember(inst);
-    inst.baseBal = b;
-    return b;
+    return this.ofInstrument(inst, false);
   }
 
   /** The balance its account is kept in: the base coin's for an inverse contract, else the quote's. */
@@ -64,12 +56,19 @@ export class Balances {
         : this.of(inst.exchange, inst.settle);
   }
 
-  /** What the instrument remembers belongs to these balances (an instrument of another run forgets its own). */
-  private remember(inst: Instrument): void {
-    if (inst.balancesOf === this) return;
-    inst.balancesOf = this;
-    inst.quoteBal = undefined;
-    inst.baseBal = undefined;
+  /** The quote or base balance of `inst`, looked up once (an instrument of another run forgets its own). */
+  private ofInstrument(inst: Instrument, quote: boolean): Balance {
+    if (inst.balancesOf !== this) {
+      inst.balancesOf = this;
+      inst.quoteBal = undefined;
+      inst.baseBal = undefined;
+    }
+    const hit = quote ? inst.quoteBal : inst.baseBal;
+    if (hit !== undefined) return hit;
+    const b = this.of(inst.exchange, quote ? inst.quote : inst.base);
+    if (quote) inst.quoteBal = b;
+    else inst.baseBal = b;
+    return b;
   }
 
   /** The balance if it exists. */
