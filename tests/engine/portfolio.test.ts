@@ -10,6 +10,7 @@ import { prepareData, runPrepared } from '../../src/core/engine/data.js';
 import { collect, fromRecords } from '../../src/core/io/stream.js';
 import { EquityCadence } from '../../src/core/marks/cadence.js';
 import { Marks } from '../../src/core/marks/equity.js';
+import { Balances } from '../../src/core/portfolio/balances.js';
 import { reservationFor } from '../../src/core/portfolio/reserve.js';
 import { settle } from '../../src/core/portfolio/settle.js';
 import { serialize, type WireRecord } from '../../src/core/records/record.js';
@@ -44,6 +45,24 @@ describe('settlement', () => {
     expect(usdt.total.toNumber()).toBe(10_000);
     expect(usdt.margin.toNumber()).toBe(50); // 2 x 100 / 4
     expect(usdt.free.toNumber()).toBe(9950);
+  });
+
+  it('an instrument remembers its quote and base balances, and forgets them for another account', () => {
+    const p = parts();
+    const usdt = p.balances.of('x', 'usdt');
+    expect(p.balances.quoteOf(p.inst)).toBe(usdt);
+    expect(p.balances.settleOf(p.inst)).toBe(usdt);
+    const btc = p.balances.baseOf(p.inst);
+    expect(btc).toBe(p.balances.of('x', 'btc'));
+    expect(p.balances.find('x', 'btc')).toBe(btc);
+    expect([...p.balances.all()]).toEqual([usdt, btc]);
+    // The same instrument settled by another account (another run's balances) gets that one's.
+    const other = new Balances();
+    const otherUsdt = other.quoteOf(p.inst);
+    expect(otherUsdt).not.toBe(usdt);
+    expect(otherUsdt).toBe(other.of('x', 'usdt'));
+    expect(other.baseOf(p.inst)).toBe(other.of('x', 'btc'));
+    expect(p.balances.quoteOf(p.inst)).toBe(usdt);
   });
 
   it('a spot buy reserves price x amount x (1 + the worse fee); a sell of what is not held is refused', () => {

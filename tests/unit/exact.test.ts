@@ -1,6 +1,7 @@
 /**
  * Exact (the backtest account's decimals: scaled integers, decimal.js beyond them) must give, for
- * every operation, the value decimal.js gives (40 digits, half-even) and the same double. The
+ * every operation, the value decimal.js gives (40 digits, half-even) and the same double (wide
+ * values, BigInt mantissas of up to 40 digits, included). The
  * operands are drawn to land on both sides of every bound: digits around 15 and 16, scales around
  * 22, integers around 2^53, steps that do and do not divide.
  */
@@ -175,6 +176,34 @@ describe('Exact', () => {
     expect(dec(-0.125).toNearest(dec(0.01), ROUND_HALF_UP).toNumber()).toBe(-0.13);
     expect(dec(0.01999).toNearest(dec(0.01), ROUND_DOWN).toNumber()).toBe(0.01);
     expect(dec(-0.01999).toNearest(dec(0.01), ROUND_DOWN).toNumber()).toBe(-0.01);
+  });
+
+  it('keeps an account of wide figures (a fill notional of 17 digits, balances of 27) exactly as decimal.js does', () => {
+    // An amount of twelve digits (1 / price, as fixed-notional sizing gives) times a price of two
+    // places is beyond the scaled integers; a billion less 20,000 of them is beyond them too.
+    const rng = new Rng(17);
+    let cash = dec(1e9);
+    let ref = new Ref(1e9);
+    let reserved = ZERO;
+    let refReserved = new Ref(0);
+    for (let i = 0; i < 20_000; i++) {
+      const price = 100 + rng.int(0, 4999) / 100;
+      const amount = Number((1 / price).toPrecision(12));
+      const notional = dec(price).times(dec(amount));
+      const refNotional = new Ref(price).times(new Ref(amount));
+      agree(notional, refNotional, `${price} x ${amount}`);
+      if (i === 0) expect(notional.isScaled).toBe(false);
+      reserved = reserved.plus(notional);
+      refReserved = refReserved.plus(refNotional);
+      cash = i % 2 === 0 ? cash.minus(notional) : cash.plus(notional.times(dec(0.999)));
+      ref = i % 2 === 0 ? ref.minus(refNotional) : ref.plus(refNotional.times(0.999));
+      agree(cash, ref, `cash after ${i + 1}`);
+      same(cash.minus(reserved).cmp(cash), ref.minus(refReserved).comparedTo(ref), `free ${i}`);
+      // An exit price: the sum of price x amount over the amount, exact.
+      agree(notional.dividedBy(dec(amount)), refNotional.dividedBy(amount), `${notional} / ${amount}`);
+    }
+    agree(reserved, refReserved, 'reserved');
+    agree(cash.minus(reserved).negated().abs(), ref.minus(refReserved).negated().abs(), 'free');
   });
 
   it('keeps its decimal.js form once made, and makes it exactly', () => {

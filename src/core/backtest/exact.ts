@@ -10,6 +10,11 @@
  * figure is the one an all-decimal.js account computes, at a small part of the cost (prices of two
  * places, amounts of five, fees of a few more: the fill path never leaves the integers).
  *
+ * Between the two, a value of at most 40 digits that is a sum, difference, product or exact quotient
+ * of such values (a fill's notional: a price of two places times an amount of twelve digits) is a
+ * *wide* integer, a BigInt mantissa w x 10^-k: still exact, and still the value decimal.js gives
+ * (its 40 digits hold it), at a small part of decimal.js's cost. A wider result goes to decimal.js.
+ *
  * One difference: zero has no sign here (decimal.js keeps a negative zero, which prints as 0 anyway).
  */
 
@@ -26,6 +31,12 @@ export const ROUND_HALF_UP = 4;
 
 const MAX = Number.MAX_SAFE_INTEGER;
 const MAX_K = 22;
+/** A wide mantissa is below 10^40 (decimal.js's 40 digits), with at most MAX_WK places. */
+const WIDE_LIMIT = 10n ** 40n;
+const MAX_WK = 60;
+const WIDE_MAX = BigInt(MAX);
+/** 10^i as BigInts, for aligning wide mantissas (places differ by at most MAX_WK). */
+const POW10N: readonly bigint[] = Array.from({ length: MAX_WK + 1 }, (_, i) => 10n ** BigInt(i));
 
 export class Exact {
   /**
@@ -33,13 +44,45 @@ export class Exact {
    * @param k its decimal places
    * @param big the decimal.js value when the value is not a scaled integer; for a scaled integer,
    *   its decimal.js form once one was needed
+   * @param w a wide value's mantissa (then m is NaN and k its places)
    */
   private constructor(
     readonly m: number,
     readonly k: number,
     private big: BigDec | undefined,
+    private readonly w: bigint | undefined = undefined,
   ) {
     this.isScaled = !Number.isNaN(m);
+  }
+
+  /** w x 10^-k, as a scaled integer when it fits one, wide when below 10^40; else undefined. */
+  private static wide(w: bigint, k: number): Exact | undefined {
+    if (w === 0n) return ZERO;
+    while (k > 0 && w % 10n === 0n) {
+      w /= 10n;
+      k--;
+    }
+    const a = w < 0n ? -w : w;
+    if (a <= WIDE_MAX && k <= MAX_K) return new Exact(Number(w), k, undefined);
+    if (a >= WIDE_LIMIT || k > MAX_WK) return undefined;
+    return new Exact(Number.NaN, k, undefined, w);
+  }
+
+  /** The mantissa as a BigInt, for a scaled or wide value (undefined: a decimal.js one). */
+  private wm(): bigint | undefined {
+    return this.isScaled ? BigInt(this.m) : this.w;
+  }
+
+  /** this + y (y negated when `neg`) in wide integers, when both are scaled or wide and the result fits. */
+  private wideSum(y: Exact, neg: boolean): Exact | undefined {
+    let a = this.wm();
+    let b = y.wm();
+    if (a === undefined || b === undefined) return undefined;
+    if (neg) b = -b;
+    const k = this.k > y.k ? this.k : y.k;
+    if (this.k < k) a *= POW10N[k - this.k]!;
+    if (y.k < k) b *= POW10N[k - y.k]!;
+    return Exact.wide(a + b, k);
   }
 
   /** Whether the value is held as a scaled integer (m, k), not only as a decimal.js value. */
@@ -104,7 +147,8 @@ export class Exact {
   toBig(): BigDec {
     let b = this.big;
     if (b === undefined) {
-      b = this.k === 0 ? new BigDec(this.m) : new BigDec(`${this.m}e-${this.k}`);
+      if (this.w !== undefined) b = new BigDec(`${this.w}e-${this.k}`);
+      else b = this.k === 0 ? new BigDec(this.m) : new BigDec(`${this.m}e-${this.k}`);
       this.big = b;
     }
     return b;
@@ -117,7 +161,7 @@ export class Exact {
       const r = addScaled(this.m, this.k, y.m, y.k);
       if (r !== undefined) return r;
     }
-    return Exact.of(this.toBig().plus(y.toBig()));
+    return this.wideSum(y, false) ?? Exact.of(this.toBig().plus(y.toBig()));
   }
 
   minus(y: Exact): Exact {
@@ -127,7 +171,7 @@ export class Exact {
       const r = addScaled(this.m, this.k, -y.m, y.k);
       if (r !== undefined) return r;
     }
-    return Exact.of(this.toBig().minus(y.toBig()));
+    return this.wideSum(y, true) ?? Exact.of(this.toBig().minus(y.toBig()));
   }
 
   times(y: Exact): Exact {
@@ -138,6 +182,12 @@ export class Exact {
         const r = Exact.scaled(p, this.k + y.k);
         if (r.k <= MAX_K) return r;
       }
+    }
+    const a = this.wm();
+    const b = y.wm();
+    if (a !== undefined && b !== undefined && this.k + y.k <= MAX_WK) {
+      const r = Exact.wide(a * b, this.k + y.k);
+      if (r !== undefined) return r;
     }
     return Exact.of(this.toBig().times(y.toBig()));
   }
@@ -164,16 +214,36 @@ export class Exact {
         a *= 10;
       }
     }
+    if (!this.isScaled || !y.isScaled) {
+      // The same for wide values (an exit price: a sum of price x amount, wide, over the amounts).
+      const b = y.wm();
+      let a = this.wm();
+      if (a !== undefined && b !== undefined && b !== 0n) {
+        for (let j = 0; j <= 16; j++) {
+          const k = this.k + j - y.k;
+          if (k > MAX_WK) break;
+          if (a % b === 0n) {
+            const q = a / b;
+            const r = k >= 0 ? Exact.wide(q, k) : -k <= MAX_WK ? Exact.wide(q * POW10N[-k]!, 0) : undefined;
+            if (r !== undefined) return r;
+            break;
+          }
+          a *= 10n;
+        }
+      }
+    }
     return Exact.of(this.toBig().dividedBy(y.toBig()));
   }
 
   negated(): Exact {
     if (this.isScaled) return this.m === 0 ? ZERO : new Exact(-this.m, this.k, undefined);
+    if (this.w !== undefined) return new Exact(Number.NaN, this.k, undefined, -this.w);
     return Exact.of(this.toBig().negated());
   }
 
   abs(): Exact {
     if (this.isScaled) return this.m >= 0 ? this : new Exact(-this.m, this.k, undefined);
+    if (this.w !== undefined) return this.w > 0n ? this : new Exact(Number.NaN, this.k, undefined, -this.w);
     return Exact.of(this.toBig().abs());
   }
 
@@ -217,6 +287,13 @@ export class Exact {
       const b = y.m * POW10[k - y.k]!;
       if (a <= MAX && a >= -MAX && b <= MAX && b >= -MAX) return a < b ? -1 : a > b ? 1 : 0;
     }
+    let a = this.wm();
+    let b = y.wm();
+    if (a !== undefined && b !== undefined) {
+      if (this.k < y.k) a *= POW10N[y.k - this.k]!;
+      else if (y.k < this.k) b *= POW10N[this.k - y.k]!;
+      return a < b ? -1 : a > b ? 1 : 0;
+    }
     return this.toBig().comparedTo(y.toBig());
   }
 
@@ -237,20 +314,23 @@ export class Exact {
   }
 
   isZero(): boolean {
-    return this.isScaled ? this.m === 0 : this.toBig().isZero();
+    return this.isScaled ? this.m === 0 : this.w !== undefined ? false : this.toBig().isZero();
   }
 
   isNegative(): boolean {
-    return this.isScaled ? this.m < 0 : this.toBig().isNegative();
+    return this.isScaled ? this.m < 0 : this.w !== undefined ? this.w < 0n : this.toBig().isNegative();
   }
 
   /**
    * The nearest double (what decimal.js's toNumber gives): m / 10^k is one correctly rounded
    * division of exact doubles (m below 2^53, k at most 22). A decimal.js value is one that does not
-   * fit those bounds, so it takes decimal.js's own conversion.
+   * fit those bounds, so it takes decimal.js's own conversion; a wide value, the conversion of its
+   * digits (decimal.js's too converts its digits' text: one correctly rounded conversion of the
+   * same value).
    */
   toNumber(): number {
     if (this.isScaled) return this.k === 0 ? this.m : this.m / POW10[this.k]!;
+    if (this.w !== undefined) return Number(`${this.w}e-${this.k}`);
     return this.toBig().toNumber();
   }
 

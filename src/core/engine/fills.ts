@@ -16,7 +16,7 @@ import type { OrderDesk } from '../orders/orders.js';
 import type { Balances } from '../portfolio/balances.js';
 import type { Fees } from '../portfolio/fees.js';
 import type { MarginCall } from '../portfolio/liquidation.js';
-import { refusalAtFill, settle } from '../portfolio/settle.js';
+import { fillValue, refusalAtFill, settle } from '../portfolio/settle.js';
 import type { WireRecord } from '../records/record.js';
 import { US_PER_DAY } from '../records/time.js';
 import { limitsFor } from '../risk/checks.js';
@@ -58,6 +58,7 @@ export class FillDesk implements Execution {
   fill(o: Order, price: number, amount: Dec, liquidity: Liquidity): void {
     if (amount.lessThanOrEqualTo(ZERO)) return;
     const inst = o.inst;
+    const value = fillValue(o, price, amount);
     const refused = refusalAtFill(
       this.balances,
       this.fees,
@@ -66,6 +67,7 @@ export class FillDesk implements Execution {
       price,
       amount,
       liquidity,
+      value,
     );
     if (refused !== undefined) {
       this.orders.end(o, 'rejected', refused);
@@ -80,6 +82,7 @@ export class FillDesk implements Execution {
       amount,
       liquidity,
       this.clock.stamp(),
+      value,
     );
     o.filled = o.filled.plus(amount);
     o.filledNum = o.filled.toNumber();
@@ -132,7 +135,7 @@ export class FillDesk implements Execution {
   /** Liquidates an account under its maintenance margin (portfolio/liquidation.ts). */
   liquidate(call: MarginCall, orders: OrderDesk): void {
     for (const i of call.positions) {
-      const quote = this.balances.of(i.exchange, i.settle);
+      const quote = this.balances.settleOf(i);
       const notional = i.inverse
         ? (Math.abs(i.pos.qtyNum) * i.csNum) / i.last
         : Math.abs(i.pos.qtyNum) * i.last * i.csNum;

@@ -8,8 +8,10 @@ import type { InstrumentConfig } from '../backtest/config.js';
 import { type Exact as Dec, dec } from '../backtest/exact.js';
 import type { OrderBook } from '../book/book.js';
 import type { Order } from '../orders/order.js';
+import type { Balance } from '../portfolio/balance.js';
 import { defaultInverseContractSize } from '../portfolio/inverse.js';
 import { Position } from '../portfolio/position.js';
+import { flat } from '../records/text.js';
 
 export interface Instrument {
   readonly key: string;
@@ -39,8 +41,11 @@ export interface Instrument {
   ask: number;
   askAmt: number;
   book: OrderBook | undefined;
-  /** Liquidity taken at each price since the last book or quote update. */
-  readonly taken: Map<number, number>;
+  /**
+   * Liquidity taken at each price since the last book or quote update (created on first use: a
+   * run over 100,000 symbols does not pay for 100,000 empty maps).
+   */
+  taken: Map<number, number> | undefined;
   readonly orders: Order[];
   readonly pos: Position;
   /** `"exchange":...,"symbol":...,"strategy":...` as JSON, for the records built as text. */
@@ -55,6 +60,10 @@ export interface Instrument {
   cooldownUntilUs: number;
   tradesDay: number;
   tradesToday: number;
+  /** Its quote and base balances once looked up, and the `Balances` they belong to (portfolio/balances.ts). */
+  quoteBal: Balance | undefined;
+  baseBal: Balance | undefined;
+  balancesOf: unknown;
 }
 
 export function newInstrument(ic: InstrumentConfig, strategyName: string): Instrument {
@@ -62,7 +71,7 @@ export function newInstrument(ic: InstrumentConfig, strategyName: string): Instr
   const cs = dec(ic.contract_size ?? (inverse ? defaultInverseContractSize(ic.exchange, ic.base) : 1));
   const settle = inverse ? ic.base : ic.quote;
   return {
-    key: `${ic.exchange}:${ic.symbol}`,
+    key: flat(`${ic.exchange}:${ic.symbol}`),
     index: -1,
     exchange: ic.exchange,
     symbol: ic.symbol,
@@ -83,10 +92,12 @@ export function newInstrument(ic: InstrumentConfig, strategyName: string): Instr
     ask: Number.NaN,
     askAmt: 0,
     book: undefined,
-    taken: new Map(),
+    taken: undefined,
     orders: [],
     pos: new Position(ic.kind, cs, inverse),
-    head: `"exchange":${JSON.stringify(ic.exchange)},"symbol":${JSON.stringify(ic.symbol)},"strategy":${JSON.stringify(strategyName)}`,
+    head: flat(
+      `"exchange":${JSON.stringify(ic.exchange)},"symbol":${JSON.stringify(ic.symbol)},"strategy":${JSON.stringify(strategyName)}`,
+    ),
     settleJson: JSON.stringify(settle),
     initialMargin: ic.initial_margin === undefined ? undefined : dec(ic.initial_margin),
     maintenanceMargin: ic.maintenance_margin,
@@ -94,6 +105,9 @@ export function newInstrument(ic: InstrumentConfig, strategyName: string): Instr
     cooldownUntilUs: Number.NEGATIVE_INFINITY,
     tradesDay: Number.NaN,
     tradesToday: 0,
+    quoteBal: undefined,
+    baseBal: undefined,
+    balancesOf: undefined,
   };
 }
 

@@ -26,7 +26,7 @@ export function setTop(inst: Instrument, bid: number, bidAmt: unknown, ask: numb
   inst.ask = ask;
   inst.bidAmt = typeof bidAmt === 'number' ? bidAmt : 0;
   inst.askAmt = typeof askAmt === 'number' ? askAmt : 0;
-  inst.taken.clear();
+  inst.taken?.clear();
   if (bid > 0 && ask > 0) inst.last = (bid + ask) / 2;
 }
 

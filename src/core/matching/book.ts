@@ -61,7 +61,7 @@ function available(inst: Instrument, o: Order, limit: number): number {
   let s = 0;
   for (const [p, a] of levels(inst, o.side === 'buy')) {
     if (o.side === 'buy' ? p > limit : p < limit) break;
-    s += Math.max(0, a - (inst.taken.get(p) ?? 0));
+    s += Math.max(0, a - (inst.taken?.get(p) ?? 0));
   }
   return s;
 }
@@ -72,11 +72,12 @@ function walk(o: Order, limit: number, x: Execution): void {
   for (const [p, a] of levels(inst, o.side === 'buy')) {
     if (o.status === 'filled') return;
     if (o.side === 'buy' ? p > limit : p < limit) return;
-    const left = a - (inst.taken.get(p) ?? 0);
+    const left = a - (inst.taken?.get(p) ?? 0);
     if (left <= 0) continue;
     const rest = o.amount.minus(o.filled);
     const can = dec(tidy(left));
     const amt = can.lessThan(rest) ? can : rest;
+    inst.taken ??= new Map();
     inst.taken.set(p, (inst.taken.get(p) ?? 0) + amt.toNumber());
     x.fill(o, x.slipped(o, p, amt.toNumber()), amt, 'taker');
   }

@@ -8,6 +8,7 @@
  */
 
 import { type Exact as Dec, ZERO } from '../backtest/exact.js';
+import { flat } from '../records/text.js';
 
 /** Told when an instrument's part of equity may have changed (marks/equity.ts keeps equity incrementally). */
 export interface MarkWatcher {
@@ -38,7 +39,7 @@ export class Balance {
   ) {
     this.totalDec = total;
     this.totalNum = total.toNumber();
-    this.head = `"exchange":${JSON.stringify(exchange)},"asset":${JSON.stringify(asset)}`;
+    this.head = flat(`"exchange":${JSON.stringify(exchange)},"asset":${JSON.stringify(asset)}`);
   }
 
   get total(): Dec {
@@ -77,8 +78,13 @@ export class Balance {
 
   get free(): Dec {
     if (this.freeDec === undefined) {
-      // (With nothing held back, the common case between orders, the differences return the total.)
-      this.freeDec = this.totalDec.minus(this.reservedDec).minus(this.marginDec).minus(this.heldDec);
+      // Only the parts that are not zero are subtracted: a difference with zero is the value itself,
+      // and an account figure beyond the scaled integers (decimal.js) would pay for it.
+      let f = this.totalDec;
+      if (!this.reservedDec.isZero()) f = f.minus(this.reservedDec);
+      if (!this.marginDec.isZero()) f = f.minus(this.marginDec);
+      if (!this.heldDec.isZero()) f = f.minus(this.heldDec);
+      this.freeDec = f;
       this.freeNumber = this.freeDec.toNumber();
     }
     return this.freeDec;

@@ -43,24 +43,24 @@ export function reservationFor(
     1 + (kind === 'market' ? (x.slippage_bps + x.impact_bps * (notional / 1_000_000)) / 10_000 : 0);
   if (inst.kind === 'spot') {
     if (side === 'buy') {
-      balance = balances.of(inst.exchange, inst.quote);
-      reserved = dec(tidy(ref * slip))
-        .times(amount)
-        .times(fees.worstOne);
+      balance = balances.quoteOf(inst);
+      const value = dec(tidy(ref * slip)).times(amount);
+      // (Without fees 1 + the worse rate is 1: the value itself.)
+      reserved = fees.none ? value : value.times(fees.worstOne);
     } else {
-      const base = balances.of(inst.exchange, inst.base);
+      const base = balances.baseOf(inst);
       if (!x.allow_short && base.free.lessThan(amount))
         return `insufficient ${inst.base}: free ${base.free.toNumber()}, order ${amount.toNumber()} (spot cannot go short; execution.allow_short)`;
       if (!x.allow_short) {
         balance = base;
         reserved = amount;
       } else {
-        balance = balances.of(inst.exchange, inst.quote);
+        balance = balances.quoteOf(inst);
         reserved = ZERO;
       }
     }
   } else if (!reduceOnly) {
-    balance = balances.of(inst.exchange, inst.settle);
+    balance = balances.settleOf(inst);
     // Inverse: the value is in the base coin, contracts x contract size / price, at the price less
     // the slippage allowance (a lower price is worth more of the base coin).
     const value = inst.inverse

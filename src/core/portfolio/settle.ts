@@ -50,6 +50,30 @@ export function releaseAll(o: Order): void {
   o.reserved = ZERO;
 }
 
+/** The fill's price as an exact decimal and its notional in the settle asset (price x amount x contract size). */
+export interface FillValue {
+  readonly px: Dec;
+  readonly notional: Dec;
+}
+
+/** The price and notional of a fill of `amount` of `o` at `price`: computed once, read by the check and the settlement. */
+export function fillValue(o: Order, price: number, amount: Dec): FillValue {
+  const inst = o.inst;
+  const px = dec(price);
+  // Inverse: the notional is in the base coin (contracts x contract size / price), as the fee is.
+  const notional = inst.inverse
+    ? inverseValue(amount, inst.cs, px)
+    : inst.csNum === 1
+      ? px.times(amount)
+      : px.times(amount).times(inst.cs);
+  return { px, notional };
+}
+
+/** notional x rate: zero at a zero rate without the multiplication (which an account figure beyond the scaled integers pays for). */
+function feeOf(notional: Dec, rate: Dec): Dec {
+  return rate.isZero() ? ZERO : notional.times(rate);
+}
+
 /**
  * The free balance checked again at fill time (spot): a buy needs notional + fee, a sell (without
  * allow_short) the amount of the base asset, out of the free balance plus what this order reserved
@@ -64,19 +88,20 @@ export function refusalAtFill(
   price: number,
   amount: Dec,
   liquidity: Liquidity,
+  /** The fill's price and notional, when the caller has them already. */
+  value: FillValue = fillValue(o, price, amount),
 ): string | undefined {
   const inst = o.inst;
   if (inst.kind !== 'spot') return undefined;
   const buy = o.side === 'buy';
   if (!buy && allowShort) return undefined;
-  const b = balances.of(inst.exchange, buy ? inst.quote : inst.base);
+  const b = buy ? balances.quoteOf(inst) : balances.baseOf(inst);
   const own = o.reserve === b && !o.reserved.isZero() ? partFor(o, amount) : ZERO;
-  const available = b.free.plus(own);
+  const available = own.isZero() ? b.free : b.free.plus(own);
   let needs = amount;
   if (buy) {
-    const px = dec(price);
-    const notional = inst.csNum === 1 ? px.times(amount) : px.times(amount).times(inst.cs);
-    needs = notional.plus(notional.times(fees.rate(liquidity)));
+    const fee = feeOf(value.notional, fees.rate(liquidity));
+    needs = fee.isZero() ? value.notional : value.notional.plus(fee);
   }
   if (!needs.greaterThan(available)) return undefined;
   return `insufficient ${b.asset} at fill: available ${money(available.toNumber())}, needs ${money(needs.toNumber())}${buy ? ' including fees' : ''} (${buy ? 'spot cannot borrow' : 'spot cannot go short; execution.allow_short'})`;
@@ -91,17 +116,13 @@ export function settle(
   amount: Dec,
   liquidity: Liquidity,
   time: string,
+  /** The fill's price and notional, when the caller has them already. */
+  value: FillValue = fillValue(o, price, amount),
 ): Settlement {
   const inst = o.inst;
-  const px = dec(price);
-  // Inverse: the notional is in the base coin (contracts x contract size / price), as the fee is.
-  const notional = inst.inverse
-    ? inverseValue(amount, inst.cs, px)
-    : inst.csNum === 1
-      ? px.times(amount)
-      : px.times(amount).times(inst.cs);
-  const fee = notional.times(fees.rate(liquidity));
-  const quote = balances.of(inst.exchange, inst.settle);
+  const { px, notional } = value;
+  const fee = feeOf(notional, fees.rate(liquidity));
+  const quote = balances.settleOf(inst);
   releaseFor(o, amount);
   const pos = inst.pos;
   // (applyFill resets a position that closes, margin included: what it held is read first.)
@@ -109,12 +130,13 @@ export function settle(
   const effect = applyFill(pos, o.side, px, amount, fee, time);
   const touched: Balance[] = [quote];
   if (inst.kind === 'spot') {
-    const base = balances.of(inst.exchange, inst.base);
+    const base = balances.baseOf(inst);
+    // (With no fee the notional itself: a sum with zero is the value.)
     if (o.side === 'buy') {
-      quote.add(notional.plus(fee).negated());
+      quote.add((fee.isZero() ? notional : notional.plus(fee)).negated());
       base.add(amount);
     } else {
-      quote.add(notional.minus(fee));
+      quote.add(fee.isZero() ? notional : notional.minus(fee));
       base.add(amount.negated());
     }
     touched.push(base);
