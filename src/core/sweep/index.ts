@@ -149,7 +149,7 @@ export async function* runSweep(input: RecordStream, req: SweepRequest, source =
   const plain = req.halving === undefined && walk === undefined && req.split === undefined;
   let runner: Runner;
   let kept: PreparedData | undefined;
-  if (plain && req.keep === undefined && todo > 1) {
+  if (plain && req.keep === undefined && req.threads > 1 && todo > 1) {
     // Runs on workers, nothing else reads the records: they go straight into the shared columns
     // as they are read, and are never all held (docs/sweep.md, "Workers").
     const columns = await columnsOf(validated, source);
@@ -165,8 +165,8 @@ export async function* runSweep(input: RecordStream, req: SweepRequest, source =
       yield* adaptive(data, ctx, req, all, objective, walk);
       return;
     }
-    // A sweep of one run (in process), or one that --keep runs again over the records; else this
-    // thread lets go of them once the workers' columns are made.
+    // In process (one thread or one run), or runs that --keep does again over the records; else
+    // this thread lets go of them once the workers' columns are made.
     runner = makeRunner(data, ctx, req.threads, todo);
     kept = req.keep === undefined ? undefined : data;
     data = undefined;

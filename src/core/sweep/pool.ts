@@ -102,14 +102,14 @@ export function workerPool(columns: ColumnarData, ctx: SweepContext, size: numbe
 }
 
 /**
- * One job runs in process; more run on a pool of `threads` workers (at most `jobs`), also for
- * `-j 1`: one worker. A run on a worker costs less CPU than the same run in this thread, whose heap
- * holds every parsed record and whose young generation is Node's default (it cannot be grown once
- * the process runs): measured at 1,000,000 candles, docs/performance.md ("sweep"). And a caller
- * that lets go of the records then holds the data once, as columns.
+ * In process for one thread (or one job), else a pool of at most `jobs` workers. One thread stays
+ * in process: a run over the records in place costs less CPU than the same run on a worker, which
+ * rebuilds every record it reads (measured at 1,000,000 candles, docs/performance.md, "sweep").
  */
 export function makeRunner(data: PreparedData, ctx: SweepContext, threads: number, jobs: number): Runner {
-  return jobs <= 1 ? inProcess(data, ctx) : workerPool(toColumns(data), ctx, poolSize(threads, jobs));
+  return threads <= 1 || jobs <= 1
+    ? inProcess(data, ctx)
+    : workerPool(toColumns(data), ctx, poolSize(threads, jobs));
 }
 
 /** The workers of a pool for `jobs` runs on `threads` threads: at least one, no more than the runs. */
