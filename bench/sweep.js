@@ -185,7 +185,7 @@ export async function benchSweepPool({ candles, fmt, count = 200_000, jobs = 16,
   // The sweep's pool as it is (src/core/sweep/pool.ts): piscina.
   const piscina = async () => {
     const started = performance.now();
-    const pool = workerPool(data, ctx, 2);
+    const pool = workerPool(toColumns(data), ctx, 2);
     const out = [];
     await pool.run(
       list,

@@ -101,6 +101,28 @@ describe('backtest: records built as text', () => {
     expect(of(out, 'order').map((o) => o.status)).toContain('rejected');
   });
 
+  it('an engine made with texts: false (a sweep run) writes the same records, with no text attached', async () => {
+    const input = [candle(0, 100, 101, 99, 100), candle(1, 100, 102, 99, 101), candle(2, 101, 103, 100, 102)];
+    const plan = () =>
+      scripted({
+        0: { side: 'buy', amount: 1, tag: 'a "quoted" tag' },
+        1: [
+          { side: 'sell', kind: 'limit', price: 101.5, amount: 1, post_only: true },
+          { side: 'buy', amount: 1e9 },
+        ],
+      });
+    const withText = await run(input, config(), plan());
+    const engine = createEngine({
+      config: config(),
+      strategy: { name: 'test', strategy: plan(), params: {} },
+      texts: false,
+    });
+    const bare = await collect(runStage(fromRecords(input), engine));
+    expect(bare.map((r) => JSON.stringify(r))).toEqual(withText.map((r) => JSON.stringify(r)));
+    expect(withText.filter((r) => rawOf(r) !== undefined).length).toBeGreaterThan(5);
+    expect(bare.filter((r) => rawOf(r) !== undefined)).toEqual([]);
+  });
+
   it('a tag that is not a string (a JavaScript strategy may give anything) is written as JSON.stringify writes it', async () => {
     const out = await run(
       [candle(0, 100, 101, 99, 100), candle(1, 100, 102, 99, 101)],

@@ -12,7 +12,7 @@ import { RunsProgress } from '../src/commands/sweep.js';
 import { DEFAULT_CONFIG } from '../src/core/backtest/config.js';
 import { prepareData } from '../src/core/engine/data.js';
 import type { WireRecord } from '../src/core/records/record.js';
-import { columnarRunData, toColumns } from '../src/core/sweep/columns.js';
+import { columnarRunData, columnsOf, toColumns } from '../src/core/sweep/columns.js';
 import { FIGURES } from '../src/core/sweep/figures.js';
 import { parseShard, planGrid, shardJobs } from '../src/core/sweep/plan.js';
 import { planRandom } from '../src/core/sweep/random.js';
@@ -296,7 +296,7 @@ describe('sweep: successive halving', () => {
 });
 
 describe('sweep: the shared columns workers read', () => {
-  it('rebuild every record as it was read: same keys in the same order, same values, same times', () => {
+  it('rebuild every record as it was read: same keys in the same order, same values, same times', async () => {
     const records = [
       { type: 'instrument', exchange: 'binance_spot', symbol: 'BTCUSDT', rules: { tick_size: 0.01 } },
       ...parseLines(candles).slice(0, 50),
@@ -336,18 +336,50 @@ describe('sweep: the shared columns workers read', () => {
       { type: 'trade', time: '2024-01-01T00:03:00.000Z', exchange: 'x', symbol: 'Y', price: 1, amount: 1 },
       // A key the object literal of the rebuilt record must keep as an own key, as JSON.parse does.
       JSON.parse('{"type":"trade","time":"2024-01-01T00:03:01.000Z","__proto__":3,"price":1}'),
+      // Received times: the clock is the local_time, then stays on it for a record without one.
+      {
+        type: 'trade',
+        time: '2024-01-01T00:03:01.000Z',
+        local_time: '2024-01-01T00:03:02.000Z',
+        exchange: 'x',
+        symbol: 'Y',
+        price: 1,
+        amount: 1,
+      },
+      { type: 'trade', time: '2024-01-01T00:03:01.500Z', exchange: 'x', symbol: 'Y', price: 1, amount: 1 },
     ] as unknown as WireRecord[];
     const prepared = prepareData(records);
-    const data = columnarRunData(toColumns(prepared));
-    const seen: unknown[] = [];
-    data.each(0, records.length, (rec, us, text, precision) =>
-      seen.push([JSON.stringify(rec), us, text, precision]),
+    // The columns made from the records held, and read straight from a stream in small batches.
+    const streamed = await columnsOf(
+      (async function* () {
+        for (let i = 0; i < records.length; i += 7) yield records.slice(i, i + 7);
+      })(),
     );
-    expect(seen).toEqual(
-      records.map((r, i) => [JSON.stringify(r), prepared.us[i], prepared.text[i], prepared.precision[i]]),
-    );
-    expect(data.isTimed(0)).toBe(false);
-    expect(data.isTimed(1)).toBe(true);
+    for (const columns of [toColumns(prepared), streamed]) {
+      const data = columnarRunData(columns);
+      const seen: unknown[] = [];
+      data.each(0, records.length, (rec, us, text, precision) =>
+        seen.push([JSON.stringify(rec), us, text, precision]),
+      );
+      expect(seen).toEqual(
+        records.map((r, i) => [JSON.stringify(r), prepared.us[i], prepared.text[i], prepared.precision[i]]),
+      );
+      expect(data.isTimed(0)).toBe(false);
+      expect(data.isTimed(1)).toBe(true);
+    }
+    expect(prepared.text.at(-1)).toBe('2024-01-01T00:03:02.000Z');
+  });
+
+  it('a timed record without a time is refused where it is, as backtest refuses it', async () => {
+    const bad = { type: 'trade', time: 'soon', exchange: 'x', symbol: 'Y', price: 1, amount: 1 };
+    await expect(
+      columnsOf(
+        (async function* () {
+          yield [bad as unknown as WireRecord];
+        })(),
+        'in.ndjson',
+      ),
+    ).rejects.toThrow(/expected a time for "time", found "soon"/);
   });
 });
 

@@ -141,6 +141,8 @@ export interface BacktestOptions {
   readonly instruments?: readonly WireRecord[];
   readonly source?: string;
   readonly warn?: (message: string) => void;
+  /** False: the engine's records get no JSON text (they are read in process, never written). */
+  readonly texts?: boolean;
 }
 
 /** The loaded strategy of each engine createEngine made, for closeStrategyOf. */
@@ -163,6 +165,7 @@ export function createEngine(options: BacktestOptions): BacktestEngine {
     ...(options.instruments === undefined ? {} : { instruments: options.instruments }),
     ...(options.source === undefined ? {} : { source: options.source }),
     ...(options.warn === undefined ? {} : { warn: options.warn }),
+    ...(options.texts === undefined ? {} : { texts: options.texts }),
   });
   strategyOf.set(engine, options.strategy);
   return engine;

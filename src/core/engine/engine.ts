@@ -63,6 +63,8 @@ export interface EngineOptions {
   readonly instruments?: readonly WireRecord[];
   readonly source?: string;
   readonly warn?: (message: string) => void;
+  /** False: output records get no JSON text (nobody writes them: a sweep run). */
+  readonly texts?: boolean;
 }
 
 export class BacktestEngine implements Stage {
@@ -94,7 +96,7 @@ export class BacktestEngine implements Stage {
     const cfg = options.config;
     this.cfg = cfg;
     this.strategy = options.strategy;
-    this.rec = new Recorder(this.clock, options.strategyName, this.report);
+    this.rec = new Recorder(this.clock, options.strategyName, this.report, options.texts ?? true);
     this.instruments = new Instruments(options.strategyName);
     this.marks = new Marks(this.balances, this.instruments.list);
     this.cadence = new EquityCadence(cfg.equity_every_us);

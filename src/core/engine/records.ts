@@ -2,7 +2,8 @@
  * The engine's output records (docs/format.md): `balance`, `order`, `fill`, `position`, `equity`,
  * `trading_state`, `funding_payment`. The frequent ones get their JSON built directly (attached as
  * the record's text, which the writer writes as it is); tests check it equals JSON.stringify of the
- * record.
+ * record. A recorder made with `texts` false (a sweep run: its records go to the summarize stage
+ * and are never written) builds no text; the records themselves are the same.
  */
 
 import type { Exact as Dec } from '../backtest/exact.js';
@@ -37,6 +38,8 @@ export class Recorder {
     /** Written on every record (`strategy`). */
     readonly name: string,
     private readonly report: BacktestReport,
+    /** Whether records get their JSON text (false when nobody writes them). */
+    private readonly texts = true,
   ) {}
 
   balance(b: Balance): void {
@@ -50,7 +53,8 @@ export class Recorder {
       free: b.freeNum,
     };
     // A balance record follows every fill and order.
-    attachText(rec, `{"type":"balance","time":"${t}",${b.head},"total":${b.totalNum},"free":${b.freeNum}}`);
+    if (this.texts)
+      attachText(rec, `{"type":"balance","time":"${t}",${b.head},"total":${b.totalNum},"free":${b.freeNum}}`);
     this.out.push(rec);
   }
 
@@ -89,6 +93,7 @@ export class Recorder {
     if (o.tag !== undefined) rec.tag = o.tag;
     // (A tag from a JavaScript strategy may be anything: only a string one goes in the template.)
     if (
+      this.texts &&
       plain &&
       Number.isFinite(o.amountNum + o.filledNum + (o.price ?? 0)) &&
       (o.tag === undefined || typeof o.tag === 'string')
@@ -140,7 +145,7 @@ export class Recorder {
       fee_asset: inst.settle,
       liquidity,
     };
-    if (Number.isFinite(price + (rec.amount as number) + (rec.fee as number)))
+    if (this.texts && Number.isFinite(price + (rec.amount as number) + (rec.fee as number)))
       attachText(
         rec,
         `{"type":"fill","time":"${t}",${inst.head},"order_id":${o.id},"side":"${o.side}","price":${price},"amount":${rec.amount},"fee":${rec.fee},"fee_asset":${inst.settleJson},"liquidity":"${liquidity}"}`,
@@ -167,7 +172,7 @@ export class Recorder {
       time_open: c.time_open,
       time_close: t,
     };
-    if (Number.isFinite(rec.amount + rec.entry_price + rec.exit_price + rec.pnl + rec.fees))
+    if (this.texts && Number.isFinite(rec.amount + rec.entry_price + rec.exit_price + rec.pnl + rec.fees))
       attachText(
         rec,
         `{"type":"position","time":"${t}",${inst.head},"status":"closed","side":"${c.side}","amount":${rec.amount},"entry_price":${rec.entry_price},"exit_price":${rec.exit_price},"pnl":${rec.pnl},"fees":${rec.fees},"time_open":${JSON.stringify(c.time_open)},"time_close":"${t}"}`,
@@ -193,7 +198,7 @@ export class Recorder {
       time_open: pos.timeOpen,
       time_close: null,
     };
-    if (Number.isFinite(rec.amount + rec.entry_price + rec.fees))
+    if (this.texts && Number.isFinite(rec.amount + rec.entry_price + rec.fees))
       attachText(
         rec,
         `{"type":"position","time":"${t}",${inst.head},"status":"open","side":"${rec.side}","amount":${rec.amount},"entry_price":${rec.entry_price},"exit_price":null,"pnl":${rec.pnl},"fees":${rec.fees},"time_open":${JSON.stringify(pos.timeOpen)},"time_close":null}`,
@@ -206,6 +211,20 @@ export class Recorder {
     const equity = money(e.equity);
     const cash = money(e.cash);
     const exposure = money(e.exposure);
+    const rec: WireRecord = { type: 'equity', time: t, asset, equity, cash, exposure, strategy: this.name };
+    if (this.texts) this.equityTextOf(rec, t, asset, equity, cash, exposure);
+    this.out.push(rec);
+  }
+
+  /** Attaches an equity record's text: one equity record per candle is most of what a run writes. */
+  private equityTextOf(
+    rec: WireRecord,
+    t: string,
+    asset: string,
+    equity: number,
+    cash: number,
+    exposure: number,
+  ): void {
     // Between fills cash does not change, nor equity while flat: reuse their text.
     const f = this.equityText;
     if (equity !== f.equity) {
@@ -220,15 +239,12 @@ export class Recorder {
       f.exposure = exposure;
       f.exposureText = moneyText(exposure);
     }
-    const rec: WireRecord = { type: 'equity', time: t, asset, equity, cash, exposure, strategy: this.name };
-    // One equity record per candle is most of what a run writes.
     this.equityTail ??= `,"strategy":${JSON.stringify(this.name)}}`;
     this.equityHead ??= `","asset":${JSON.stringify(asset)},"equity":`;
     attachText(
       rec,
       `{"type":"equity","time":"${t}${this.equityHead}${f.equityText},"cash":${f.cashText},"exposure":${f.exposureText}${this.equityTail}`,
     );
-    this.out.push(rec);
   }
 
   liquidation(inst: Instrument, fee: number, equity: number, maintenance: number): void {

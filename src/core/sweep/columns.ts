@@ -9,8 +9,10 @@
  * columns plus one slice, not a copy of the data (docs/sweep.md, "Workers").
  */
 
+import { badTime, ClockReader } from '../engine/clock.js';
 import type { PreparedData } from '../engine/data.js';
-import type { WireRecord } from '../records/record.js';
+import { isTimed } from '../engine/intake.js';
+import { type WireRecord, whereOf } from '../records/record.js';
 import { formatTime, parseTime, type TimePrecision } from '../records/time.js';
 
 /** Value kinds: n number, s text, m/u time text (ms/us), b boolean, z null. */
@@ -26,7 +28,10 @@ interface Shape {
 export interface ColumnarData {
   readonly length: number;
   readonly us: Float64Array;
-  /** Per record: 0 ms, 1 us; 2 (with ms/us in bit 0) when the time text is canonical. */
+  /**
+   * Per record: bit 0 the precision (0 ms, 1 us); bits 1 and 2 the clock text when canonical: 1 the
+   * record's `time`, 2 its `local_time`, 3 another (in `otherText`), 0 none.
+   */
   readonly timeInfo: Uint8Array;
   /** Per record: its shape, or -1 for a record kept whole. */
   readonly shapeOf: Int32Array;
@@ -34,6 +39,7 @@ export interface ColumnarData {
   readonly shapes: readonly Shape[];
   readonly texts: readonly string[];
   readonly whole: ReadonlyMap<number, WireRecord>;
+  readonly otherText: ReadonlyMap<number, string>;
 }
 
 /** What a run reads: each record with its time already read. */
@@ -71,6 +77,32 @@ const shared = <T extends Float64Array | Int32Array | Uint8Array>(
   n: number,
 ): T => new C(new SharedArrayBuffer(Math.max(1, n) * C.BYTES_PER_ELEMENT));
 
+/** A column being filled: a typed array that doubles when full, copied to shared memory at the end. */
+class Grow<T extends Float64Array | Int32Array | Uint8Array> {
+  private a: T;
+  n = 0;
+  constructor(
+    private readonly C: { new (n: number): T; new (b: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number },
+  ) {
+    this.a = new C(1024);
+  }
+  push(v: number): void {
+    if (this.n === this.a.length) {
+      const b = new this.C(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.n++] = v;
+  }
+  /** The values in shared memory (this column is empty after). */
+  share(): T {
+    const out = shared(this.C, this.n);
+    out.set(this.a.subarray(0, this.n) as never);
+    this.a = new this.C(0);
+    return out;
+  }
+}
+
 function sameShape(
   d: { keys: readonly string[]; kinds: readonly Kind[] },
   keys: string[],
@@ -81,84 +113,106 @@ function sameShape(
   return true;
 }
 
-export function toColumns(data: PreparedData): ColumnarData {
-  const n = data.records.length;
-  const shapeOf = shared(Int32Array, n);
-  const rowOf = shared(Int32Array, n);
-  const bySignature = new Map<string, number>();
-  const draft: { keys: string[]; kinds: Kind[]; rows: number }[] = [];
-  const whole = new Map<number, WireRecord>();
-  const kinds: Kind[] = [];
-  const plain = new Set<string>();
-  let last = -1;
-  for (let i = 0; i < n; i++) {
-    const rec = data.records[i]! as unknown as Record<string, unknown>;
+interface DraftShape {
+  readonly keys: string[];
+  readonly kinds: Kind[];
+  readonly cols: (Grow<Float64Array> | Grow<Int32Array> | null)[];
+  rows: number;
+}
+
+/**
+ * The columns, filled a record at a time, so that a sweep can read its input straight into them and
+ * never hold the parsed records all at once (`columnsOf`); `toColumns` is the same over records
+ * already held.
+ */
+export class ColumnsBuilder {
+  private readonly shapeOf = new Grow(Int32Array);
+  private readonly rowOf = new Grow(Int32Array);
+  private readonly us = new Grow(Float64Array);
+  private readonly timeInfo = new Grow(Uint8Array);
+  private readonly bySignature = new Map<string, number>();
+  private readonly draft: DraftShape[] = [];
+  private readonly whole = new Map<number, WireRecord>();
+  /** Clock texts that are neither the record's `time` nor its `local_time`, by record. */
+  private readonly otherText = new Map<number, string>();
+  private readonly kinds: Kind[] = [];
+  private readonly plain = new Set<string>();
+  private readonly textIndex = new Map<string, number>();
+  private readonly texts: string[] = [];
+  private last = -1;
+  length = 0;
+
+  /** Adds a record with its clock time (`us`, NaN if untimed), the clock text if canonical, and its precision. */
+  add(record: WireRecord, us: number, text: string | undefined, precision: TimePrecision): void {
+    const i = this.length++;
+    const rec = record as unknown as Record<string, unknown>;
+    this.us.push(us);
+    let info = precision === 'us' ? 1 : 0;
+    if (text !== undefined) {
+      if (text === rec.time) info |= 2;
+      else if (text === rec.local_time) info |= 4;
+      else {
+        info |= 6;
+        this.otherText.set(i, text);
+      }
+    }
+    this.timeInfo.push(info);
     const keys = Object.keys(rec);
+    const kinds = this.kinds;
     kinds.length = 0;
-    let fits = true;
     for (const k of keys) {
-      const kind = kindOf(rec[k], plain);
+      const kind = kindOf(rec[k], this.plain);
       if (kind === undefined) {
-        fits = false;
-        break;
+        this.shapeOf.push(-1);
+        this.rowOf.push(0);
+        this.whole.set(i, record);
+        return;
       }
       kinds.push(kind);
     }
-    if (!fits) {
-      shapeOf[i] = -1;
-      whole.set(i, data.records[i]!);
-      continue;
-    }
     // Most records have the shape of the one before: compared directly, no signature built.
-    let s = last >= 0 && sameShape(draft[last]!, keys, kinds) ? last : undefined;
+    const draft = this.draft;
+    let s = this.last >= 0 && sameShape(draft[this.last]!, keys, kinds) ? this.last : undefined;
     const sig = s === undefined ? `${keys.join('\u0000')}\u0001${kinds.join('')}` : '';
-    if (s === undefined) s = bySignature.get(sig);
+    if (s === undefined) s = this.bySignature.get(sig);
     if (s === undefined) {
       s = draft.length;
-      bySignature.set(sig, s);
-      draft.push({ keys, kinds: [...kinds], rows: 0 });
+      this.bySignature.set(sig, s);
+      draft.push({
+        keys,
+        kinds: [...kinds],
+        cols: kinds.map((k) =>
+          k === 'z' ? null : k === 's' ? new Grow(Int32Array) : new Grow(Float64Array),
+        ),
+        rows: 0,
+      });
     }
-    shapeOf[i] = s;
-    rowOf[i] = draft[s]!.rows++;
-    last = s;
-  }
-  const textIndex = new Map<string, number>();
-  const texts: string[] = [];
-  const shapes: Shape[] = draft.map((d) => ({
-    keys: d.keys,
-    kinds: d.kinds,
-    cols: d.kinds.map((k) =>
-      k === 'z' ? null : k === 's' ? shared(Int32Array, d.rows) : shared(Float64Array, d.rows),
-    ),
-  }));
-  for (let i = 0; i < n; i++) {
-    const s = shapeOf[i]!;
-    if (s < 0) continue;
-    const rec = data.records[i]! as unknown as Record<string, unknown>;
-    const shape = shapes[s]!;
-    const row = rowOf[i]!;
+    const shape = draft[s]!;
+    this.shapeOf.push(s);
+    this.rowOf.push(shape.rows++);
+    this.last = s;
     for (let k = 0; k < shape.keys.length; k++) {
       const v = rec[shape.keys[k]!];
-      const col = shape.cols[k];
+      const col = shape.cols[k]!;
       switch (shape.kinds[k]) {
         case 'n':
-          col![row] = v as number;
+          col.push(v as number);
           break;
         case 'b':
-          col![row] = v ? 1 : 0;
+          col.push(v ? 1 : 0);
           break;
         case 'm':
         case 'u':
-          col![row] = parseTime(v)!.us;
+          col.push(parseTime(v)!.us);
           break;
         case 's': {
-          let t = textIndex.get(v as string);
+          let t = this.textIndex.get(v as string);
           if (t === undefined) {
-            t = texts.length;
-            texts.push(v as string);
-            textIndex.set(v as string, t);
+            t = this.texts.length;
+            this.texts.push(v as string);
+            this.textIndex.set(v as string, t);
           }
-          col![row] = t;
+          col.push(t);
           break;
         }
         default:
@@ -166,12 +220,55 @@ export function toColumns(data: PreparedData): ColumnarData {
       }
     }
   }
-  const us = shared(Float64Array, n);
-  us.set(data.us);
-  const timeInfo = shared(Uint8Array, n);
-  for (let i = 0; i < n; i++)
-    timeInfo[i] = (data.precision[i] === 'us' ? 1 : 0) | (data.text[i] !== undefined ? 2 : 0);
-  return { length: n, us, timeInfo, shapeOf, rowOf, shapes, texts, whole };
+
+  /** The columns in shared memory (the builder is spent). */
+  finish(): ColumnarData {
+    const shapes: Shape[] = this.draft.map((d) => ({
+      keys: d.keys,
+      kinds: d.kinds,
+      cols: d.cols.map((c) => (c === null ? null : c.share())),
+    }));
+    return {
+      length: this.length,
+      us: this.us.share(),
+      timeInfo: this.timeInfo.share(),
+      shapeOf: this.shapeOf.share(),
+      rowOf: this.rowOf.share(),
+      shapes,
+      texts: this.texts,
+      whole: this.whole,
+      otherText: this.otherText,
+    };
+  }
+}
+
+export function toColumns(data: PreparedData): ColumnarData {
+  const b = new ColumnsBuilder();
+  for (let i = 0; i < data.records.length; i++)
+    b.add(data.records[i]!, data.us[i]!, data.text[i], data.precision[i]!);
+  return b.finish();
+}
+
+/**
+ * The columns of a stream of validated market records, read as prepareData reads them (engine/data.ts:
+ * each record's clock time once; a timed record without one is an error located at its line), with
+ * no record kept once it is in the columns (except those kept whole).
+ */
+export async function columnsOf(
+  input: AsyncIterable<readonly WireRecord[]>,
+  source?: string,
+): Promise<ColumnarData> {
+  const b = new ColumnsBuilder();
+  const cr = new ClockReader();
+  for await (const batch of input)
+    for (const rec of batch) {
+      if (!isTimed(rec.type)) b.add(rec, Number.NaN, undefined, 'ms');
+      else {
+        if (!cr.read(rec)) throw badTime(whereOf(rec, source), rec);
+        b.add(rec, cr.us, cr.text, cr.precision);
+      }
+    }
+  return b.finish();
 }
 
 /** Builds the record of one row of a shape. */
@@ -247,7 +344,16 @@ export function columnarRunData(c: ColumnarData): RunData {
         const t = c.us[i]!;
         const info = c.timeInfo[i]!;
         const p: TimePrecision = (info & 1) === 1 ? 'us' : 'ms';
-        fn(rec, t, (info & 2) === 2 ? (rec.time as string) : undefined, p);
+        const which = info & 6;
+        const text =
+          which === 0
+            ? undefined
+            : which === 2
+              ? (rec.time as string)
+              : which === 4
+                ? (rec.local_time as string)
+                : c.otherText.get(i);
+        fn(rec, t, text, p);
       }
     },
   };

@@ -12,16 +12,17 @@ import type { ErrorPolicy } from '../io/lines.js';
 import type { RecordStream } from '../io/stream.js';
 import { MarketIntake, validateMarket } from '../records/intake.js';
 import type { WireRecord } from '../records/record.js';
+import { columnsOf } from './columns.js';
 import { isFigure, type Objective } from './figures.js';
 import { successiveHalving } from './halving.js';
 import { keepRuns } from './keep.js';
 import { parseShard, planGrid, resumedRuns, shardJobs } from './plan.js';
-import { makeRunner } from './pool.js';
+import { makeRunner, poolSize, type Runner, workerPool } from './pool.js';
 import { planRandom } from './random.js';
-import { engineFor, type SweepContext } from './run.js';
+import { engineFor, type Job, type SweepContext } from './run.js';
 import { checkConfigDimension, type Dimension, isConfigKey, parseDimension, parseSpecFile } from './space.js';
 import { mergeRuns, sweep } from './sweep.js';
-import { parseWalkForward, planFolds, planSplit, walkForward } from './walk.js';
+import { parseWalkForward, planFolds, planSplit, type WalkSpec, walkForward } from './walk.js';
 import { Where } from './where.js';
 
 export interface SweepRequest {
@@ -143,56 +144,33 @@ export async function* runSweep(input: RecordStream, req: SweepRequest, source =
   closeStrategyOf(await engineFor(ctx, all[0]!.params, () => {}));
   // The market records validated as backtest validates them (records/intake.ts): the same bad
   // record is refused with the same message, before any run.
-  const records: WireRecord[] = [];
-  for await (const batch of validateMarket(input, new MarketIntake(source, req.policy)))
-    for (const r of batch) records.push(r);
-  if (records.length === 0) return; // no data, no runs (an empty input gives no output)
-  let data: PreparedData | undefined = prepareData(records, source);
-  records.length = 0; // prepareData keeps its own list
-  if (req.halving !== undefined) {
-    const runner = makeRunner(data, ctx, req.threads, all.length);
-    try {
-      yield* tellFailed(
-        req.onFailed,
-        successiveHalving(data, {
-          jobs: all,
-          eta: req.halving,
-          objective,
-          runner,
-          top: req.top,
-          stopped: req.stopped ?? (() => false),
-          ...(req.warn === undefined ? {} : { warn: req.warn }),
-        }),
-      );
-    } finally {
-      await runner.close();
+  const validated = validateMarket(input, new MarketIntake(source, req.policy));
+  const todo = jobs.filter((j) => !done?.has(j.run)).length;
+  const plain = req.halving === undefined && walk === undefined && req.split === undefined;
+  let runner: Runner;
+  let kept: PreparedData | undefined;
+  if (plain && req.keep === undefined && req.threads > 1 && todo > 1) {
+    // Runs on workers, nothing else reads the records: they go straight into the shared columns
+    // as they are read, and are never all held (docs/sweep.md, "Workers").
+    const columns = await columnsOf(validated, source);
+    if (columns.length === 0) return; // no data, no runs (an empty input gives no output)
+    runner = workerPool(columns, ctx, poolSize(req.threads, todo));
+  } else {
+    const records: WireRecord[] = [];
+    for await (const batch of validated) for (const r of batch) records.push(r);
+    if (records.length === 0) return;
+    let data: PreparedData | undefined = prepareData(records, source);
+    records.length = 0; // prepareData keeps its own list
+    if (!plain) {
+      yield* adaptive(data, ctx, req, all, objective, walk);
+      return;
     }
-    return;
+    // In process (one thread or one run), or runs that --keep does again over the records; else
+    // this thread lets go of them once the workers' columns are made.
+    runner = makeRunner(data, ctx, req.threads, todo);
+    kept = req.keep === undefined ? undefined : data;
+    data = undefined;
   }
-  if (walk !== undefined || req.split !== undefined) {
-    const folds = walk !== undefined ? planFolds(data, walk) : planSplit(data, req.split!);
-    const runner = makeRunner(data, ctx, req.threads, all.length);
-    try {
-      yield* walkForward(data, {
-        ctx,
-        jobs: all,
-        folds,
-        objective,
-        runner,
-        stopped: req.stopped ?? (() => false),
-        ...(req.warn === undefined ? {} : { warn: req.warn }),
-      });
-    } finally {
-      await runner.close();
-    }
-    return;
-  }
-  // Workers hold the data as shared columns: unless --keep needs the records again, this thread
-  // lets go of them once the runner is made, so the data is held once, not twice (-j 1 runs over
-  // the records in place and keeps them).
-  const runner = makeRunner(data, ctx, req.threads, jobs.filter((j) => !done?.has(j.run)).length);
-  const kept = req.keep === undefined ? undefined : data;
-  data = undefined;
   let summary: WireRecord | undefined;
   for await (const batch of sweep(runner, {
     ctx,
@@ -221,6 +199,52 @@ export async function* runSweep(input: RecordStream, req: SweepRequest, source =
     req.keep.onKept?.(files);
   }
   req.onFailed?.(failed);
+}
+
+/** Successive halving, walk-forward or a split: rounds of runs over the records held. */
+async function* adaptive(
+  data: PreparedData,
+  ctx: SweepContext,
+  req: SweepRequest,
+  all: readonly Job[],
+  objective: Objective,
+  walk: WalkSpec | undefined,
+): RecordStream {
+  if (req.halving !== undefined) {
+    const runner = makeRunner(data, ctx, req.threads, all.length);
+    try {
+      yield* tellFailed(
+        req.onFailed,
+        successiveHalving(data, {
+          jobs: all,
+          eta: req.halving,
+          objective,
+          runner,
+          top: req.top,
+          stopped: req.stopped ?? (() => false),
+          ...(req.warn === undefined ? {} : { warn: req.warn }),
+        }),
+      );
+    } finally {
+      await runner.close();
+    }
+    return;
+  }
+  const folds = walk !== undefined ? planFolds(data, walk) : planSplit(data, req.split!);
+  const runner = makeRunner(data, ctx, req.threads, all.length);
+  try {
+    yield* walkForward(data, {
+      ctx,
+      jobs: all,
+      folds,
+      objective,
+      runner,
+      stopped: req.stopped ?? (() => false),
+      ...(req.warn === undefined ? {} : { warn: req.warn }),
+    });
+  } finally {
+    await runner.close();
+  }
 }
 
 /** Passes a stream on, telling `onFailed` the failed runs of its summary at the end. */

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { PreparedData } from '../engine/data.js';
-import { preparedRunData, toColumns } from './columns.js';
+import { type ColumnarData, preparedRunData, toColumns } from './columns.js';
 import { type Job, type RunResult, runOne, type SweepContext } from './run.js';
 
 export interface Runner {
@@ -59,10 +59,10 @@ function workerPath(): string {
  * rounds of halving and walk-forward (idle threads are not torn down), and fed one job per thread
  * at a time, so that a signal stops new runs starting at once (nothing queued ahead).
  */
-export function workerPool(prepared: PreparedData, ctx: SweepContext, size: number): Runner {
+export function workerPool(columns: ColumnarData, ctx: SweepContext, size: number): Runner {
   const pool = new Piscina({
     filename: workerPath(),
-    workerData: { columns: toColumns(prepared), ctx },
+    workerData: { columns, ctx },
     minThreads: size,
     maxThreads: size,
     idleTimeout: 60_000,
@@ -101,7 +101,18 @@ export function workerPool(prepared: PreparedData, ctx: SweepContext, size: numb
   };
 }
 
-/** In process for one thread (or one job), else a pool of at most `jobs` workers. */
+/**
+ * In process for one thread (or one job), else a pool of at most `jobs` workers. One thread stays
+ * in process: a run over the records in place costs less CPU than the same run on a worker, which
+ * rebuilds every record it reads (measured at 1,000,000 candles, docs/performance.md, "sweep").
+ */
 export function makeRunner(data: PreparedData, ctx: SweepContext, threads: number, jobs: number): Runner {
-  return threads <= 1 || jobs <= 1 ? inProcess(data, ctx) : workerPool(data, ctx, Math.min(threads, jobs));
+  return threads <= 1 || jobs <= 1
+    ? inProcess(data, ctx)
+    : workerPool(toColumns(data), ctx, poolSize(threads, jobs));
+}
+
+/** The workers of a pool for `jobs` runs on `threads` threads: at least one, no more than the runs. */
+export function poolSize(threads: number, jobs: number): number {
+  return Math.max(1, Math.min(threads, jobs));
 }

@@ -62,11 +62,16 @@ export function resolveRun(
   return { config, params: strategyParams };
 }
 
-/** Builds the run's engine (a usage error, such as an unknown strategy parameter, is thrown). */
+/**
+ * Builds the run's engine (a usage error, such as an unknown strategy parameter, is thrown).
+ * `texts` false (a run whose records only the summarize stage reads): no JSON text is built for
+ * them (engine/records.ts); the records are the same.
+ */
 export async function engineFor(
   ctx: SweepContext,
   params: Params,
   warn: (m: string) => void,
+  texts = true,
 ): Promise<BacktestEngine> {
   const r = resolveRun(ctx, params);
   const strategy = await loadStrategy(ctx.strategy, r.params, {
@@ -78,6 +83,7 @@ export async function engineFor(
     strategy,
     source: ctx.source,
     warn,
+    texts,
     ...(ctx.instruments === undefined ? {} : { instruments: ctx.instruments }),
   });
 }
@@ -113,7 +119,7 @@ export async function runOne(data: RunData, ctx: SweepContext, job: Job): Promis
   const warnings: string[] = [];
   let engine: BacktestEngine | undefined;
   try {
-    engine = await engineFor(ctx, job.params, (m) => warnings.push(m));
+    engine = await engineFor(ctx, job.params, (m) => warnings.push(m), false);
     const summarizer = new Summarizer({ ...ctx.summary, source: ctx.source });
     const sink: WireRecord[] = [];
     drive(
