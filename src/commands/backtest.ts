@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Args, Flags, type Interfaces } from '@oclif/core';
 import { commonFlags, inputFlags, quietFlag, TickpipeCommand } from '../cli/base.js';
 import { didYouMean } from '../cli/suggest.js';
+import { timeFlag } from '../cli/time-flag.js';
 import { backtest, createEngine, type LoadedStrategy, loadStrategy } from '../core/backtest/backtest.js';
 import {
   type BacktestConfig,
@@ -27,8 +28,7 @@ import type { WireRecord } from '../core/records/record.js';
 import { parseDuration } from '../core/records/time.js';
 import { parseStatInterval } from '../core/stats/interval.js';
 import { Summarizer, withSummary } from '../core/stats/summary.js';
-import { type StoreReadOptions, storeRead } from '../core/store/read.js';
-import { timeFlag } from './fetch.js';
+import type { StoreReadOptions } from '../core/store/read.js';
 
 const riskFlag = (description: string) => Flags.string({ description, helpGroup: 'RISK' });
 
@@ -277,7 +277,8 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
     const input =
       fromStore === undefined
         ? readRecords(opened!.input, opened!.policy, opened!.maxLineBytes)
-        : storeRead(fromStore);
+        : // (Imported here: the store's DuckDB binding takes a tenth of a second to load.)
+          (await import('../core/store/read.js')).storeRead(fromStore);
     const engine = createEngine({
       config,
       strategy,
