@@ -22,7 +22,7 @@ import { BUILTIN_STRATEGIES } from '../core/backtest/strategies.js';
 import { UsageError } from '../core/errors.js';
 import { openInput, type StdinLike } from '../core/io/input.js';
 import { ErrorPolicy } from '../core/io/lines.js';
-import { readRecords } from '../core/io/pipeline.js';
+import { readCandleRecords, readRecords } from '../core/io/pipeline.js';
 import { collect, type RecordStream } from '../core/io/stream.js';
 import type { WireRecord } from '../core/records/record.js';
 import { parseDuration } from '../core/records/time.js';
@@ -276,7 +276,7 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
     const policy = opened?.policy;
     const input =
       fromStore === undefined
-        ? readRecords(opened!.input, opened!.policy, opened!.maxLineBytes)
+        ? readCandleRecords(opened!.input, opened!.policy, opened!.maxLineBytes)
         : // (Imported here: the store's DuckDB binding takes a tenth of a second to load.)
           (await import('../core/store/read.js')).storeRead(fromStore);
     const engine = createEngine({
