@@ -8,14 +8,17 @@
 import type { Exact as Dec } from '../backtest/exact.js';
 import { money, moneyText, tidy } from '../backtest/money.js';
 import type { OrderIntent } from '../backtest/strategy.js';
+import type { ByteOut } from '../io/bytes.js';
 import type { Instrument } from '../market/instrument.js';
 import type { Liquidity, Order } from '../orders/order.js';
 import type { Balance } from '../portfolio/balance.js';
 import type { Position, PositionClose } from '../portfolio/position.js';
-import { attachText, type WireRecord } from '../records/record.js';
+import { attachText, serialize, type WireRecord } from '../records/record.js';
 import { formatTime } from '../records/time.js';
 import type { Clock } from './clock.js';
 import type { BacktestReport } from './report.js';
+
+const EQUITY_HEAD = Buffer.from('{"type":"equity","time":"');
 
 export class Recorder {
   /** Where records go: the batch of the record being processed. */
@@ -32,12 +35,32 @@ export class Recorder {
     exposureText: '',
   };
 
+  /**
+   * When set, every record is also written here as its NDJSON line as it is made, in order, and
+   * equity records only here, with no object made for them (nothing else reads them): the
+   * `backtest` command's output (BacktestEngine.takeLines). `lineCount` counts the lines.
+   */
+  lines: ByteOut | undefined;
+  lineCount = 0;
+  /** The equity line after its time (`lines`), and the figures' text it was made for. */
+  private equityRest: Buffer | undefined;
+  private equityRestText = '';
+
   constructor(
     private readonly clock: Clock,
     /** Written on every record (`strategy`). */
     readonly name: string,
     private readonly report: BacktestReport,
   ) {}
+
+  private push(rec: WireRecord): void {
+    this.out.push(rec);
+    const lines = this.lines;
+    if (lines !== undefined) {
+      lines.line(serialize(rec));
+      this.lineCount++;
+    }
+  }
 
   balance(b: Balance): void {
     const t = this.clock.stamp();
@@ -51,7 +74,7 @@ export class Recorder {
     };
     // A balance record follows every fill and order.
     attachText(rec, `{"type":"balance","time":"${t}",${b.head},"total":${b.totalNum},"free":${b.freeNum}}`);
-    this.out.push(rec);
+    this.push(rec);
   }
 
   order(o: Order, reason: string | undefined): void {
@@ -97,7 +120,7 @@ export class Recorder {
         rec,
         `{"type":"order","time":"${t}",${o.inst.head},"id":${o.id},"side":"${o.side}","kind":"${o.kind}","amount":${o.amountNum},"price":${o.price ?? null},"time_in_force":"${o.tif}","status":"${o.status}","filled_amount":${o.filledNum}${o.postOnly ? ',"post_only":true' : ''}${o.reduceOnly ? ',"reduce_only":true' : ''}${reason === undefined ? '' : `,"reason":${JSON.stringify(reason)}`}${o.tag === undefined ? '' : `,"tag":${JSON.stringify(o.tag)}`}}`,
       );
-    this.out.push(rec as WireRecord);
+    this.push(rec as WireRecord);
   }
 
   /** An intent refused before it became an order: an order record with status `rejected`, counted. */
@@ -120,7 +143,7 @@ export class Recorder {
       filled_amount: 0,
       reason,
     };
-    this.out.push(rec as WireRecord);
+    this.push(rec as WireRecord);
   }
 
   fill(o: Order, price: number, amount: Dec, fee: Dec, liquidity: Liquidity): WireRecord {
@@ -145,7 +168,7 @@ export class Recorder {
         rec,
         `{"type":"fill","time":"${t}",${inst.head},"order_id":${o.id},"side":"${o.side}","price":${price},"amount":${rec.amount},"fee":${rec.fee},"fee_asset":${inst.settleJson},"liquidity":"${liquidity}"}`,
       );
-    this.out.push(rec);
+    this.push(rec);
     return rec;
   }
 
@@ -172,7 +195,7 @@ export class Recorder {
         rec,
         `{"type":"position","time":"${t}",${inst.head},"status":"closed","side":"${c.side}","amount":${rec.amount},"entry_price":${rec.entry_price},"exit_price":${rec.exit_price},"pnl":${rec.pnl},"fees":${rec.fees},"time_open":${JSON.stringify(c.time_open)},"time_close":"${t}"}`,
       );
-    this.out.push(rec);
+    this.push(rec);
   }
 
   positionOpened(inst: Instrument, pos: Position): void {
@@ -198,7 +221,7 @@ export class Recorder {
         rec,
         `{"type":"position","time":"${t}",${inst.head},"status":"open","side":"${rec.side}","amount":${rec.amount},"entry_price":${rec.entry_price},"exit_price":null,"pnl":${rec.pnl},"fees":${rec.fees},"time_open":${JSON.stringify(pos.timeOpen)},"time_close":null}`,
       );
-    this.out.push(rec);
+    this.push(rec);
   }
 
   equity(asset: string, e: { equity: number; cash: number; exposure: number }): void {
@@ -220,6 +243,11 @@ export class Recorder {
       f.exposure = exposure;
       f.exposureText = moneyText(exposure);
     }
+    const lines = this.lines;
+    if (lines !== undefined) {
+      this.equityLine(lines, t, asset);
+      return;
+    }
     const rec: WireRecord = { type: 'equity', time: t, asset, equity, cash, exposure, strategy: this.name };
     // One equity record per candle is most of what a run writes.
     this.equityTail ??= `,"strategy":${JSON.stringify(this.name)}}`;
@@ -228,11 +256,33 @@ export class Recorder {
       rec,
       `{"type":"equity","time":"${t}${this.equityHead}${f.equityText},"cash":${f.cashText},"exposure":${f.exposureText}${this.equityTail}`,
     );
-    this.out.push(rec);
+    this.push(rec);
+  }
+
+  /**
+   * The equity record's line, the text `equity` attaches, as bytes: a fixed head, the time, and the
+   * rest, which is made again only when a figure's text changed (times and figures are ASCII).
+   */
+  private equityLine(lines: ByteOut, t: string, asset: string): void {
+    const f = this.equityText;
+    const text = `${f.equityText},"cash":${f.cashText},"exposure":${f.exposureText}`;
+    let rest = this.equityRest;
+    if (rest === undefined || text !== this.equityRestText) {
+      this.equityRestText = text;
+      rest = Buffer.from(
+        `","asset":${JSON.stringify(asset)},"equity":${text},"strategy":${JSON.stringify(this.name)}}\n`,
+      );
+      this.equityRest = rest;
+    }
+    lines.ensure(EQUITY_HEAD.length + t.length + rest.length);
+    lines.copy(EQUITY_HEAD);
+    lines.ascii(t);
+    lines.copy(rest);
+    this.lineCount++;
   }
 
   liquidation(inst: Instrument, fee: number, equity: number, maintenance: number): void {
-    this.out.push({
+    this.push({
       type: 'liquidation',
       time: this.clock.stamp(),
       exchange: inst.exchange,
@@ -249,11 +299,11 @@ export class Recorder {
   }
 
   tradingState(enabled: boolean, reason: string): void {
-    this.out.push({ type: 'trading_state', time: this.clock.stamp(), enabled, reason, strategy: this.name });
+    this.push({ type: 'trading_state', time: this.clock.stamp(), enabled, reason, strategy: this.name });
   }
 
   fundingPayment(inst: Instrument, rate: number, mark: number, amount: number): void {
-    this.out.push({
+    this.push({
       type: 'funding_payment',
       time: this.clock.stamp(),
       exchange: inst.exchange,

@@ -27,6 +27,20 @@ export class ByteOut {
     this.buf[this.at++] = 10;
   }
 
+  /** Appends bytes (room made first with `ensure`). */
+  copy(b: Uint8Array): void {
+    this.buf.set(b, this.at);
+    this.at += b.length;
+  }
+
+  /** Appends text that is ASCII (times, number texts; room made first with `ensure`): its bytes are its characters. */
+  ascii(text: string): void {
+    this.at += (this.buf as unknown as { latin1Write(s: string, at: number): number }).latin1Write(
+      text,
+      this.at,
+    );
+  }
+
   private viewOf: Buffer | undefined;
   private dataView: DataView | undefined;
 
