@@ -8,7 +8,7 @@
 import type { Exact as Dec } from '../backtest/exact.js';
 import { money, moneyText, tidy } from '../backtest/money.js';
 import type { OrderIntent } from '../backtest/strategy.js';
-import type { ByteOut } from '../io/bytes.js';
+import { ByteOut } from '../io/bytes.js';
 import type { Instrument } from '../market/instrument.js';
 import type { Liquidity, Order } from '../orders/order.js';
 import type { Balance } from '../portfolio/balance.js';
@@ -19,6 +19,8 @@ import type { Clock } from './clock.js';
 import type { BacktestReport } from './report.js';
 
 const EQUITY_HEAD = Buffer.from('{"type":"equity","time":"');
+const CASH = Buffer.from(',"cash":');
+const EXPOSURE = Buffer.from(',"exposure":');
 
 export class Recorder {
   /** Where records go: the batch of the record being processed. */
@@ -42,9 +44,8 @@ export class Recorder {
    */
   lines: ByteOut | undefined;
   lineCount = 0;
-  /** The equity line after its time (`lines`), and the figures' text it was made for. */
-  private equityRest: Buffer | undefined;
-  private equityRestText = '';
+  /** The equity line after its time (`lines`): its fixed pieces, and the bytes last made. */
+  private equityRest: { head: Buffer; tail: Buffer; out: ByteOut } | undefined;
 
   constructor(
     private readonly clock: Clock,
@@ -231,21 +232,25 @@ export class Recorder {
     const exposure = money(e.exposure);
     // Between fills cash does not change, nor equity while flat: reuse their text.
     const f = this.equityText;
+    let changed = false;
     if (equity !== f.equity) {
       f.equity = equity;
       f.equityText = moneyText(equity);
+      changed = true;
     }
     if (cash !== f.cash) {
       f.cash = cash;
       f.cashText = moneyText(cash);
+      changed = true;
     }
     if (exposure !== f.exposure) {
       f.exposure = exposure;
       f.exposureText = moneyText(exposure);
+      changed = true;
     }
     const lines = this.lines;
     if (lines !== undefined) {
-      this.equityLine(lines, t, asset);
+      this.equityLine(lines, t, asset, changed);
       return;
     }
     const rec: WireRecord = { type: 'equity', time: t, asset, equity, cash, exposure, strategy: this.name };
@@ -261,23 +266,44 @@ export class Recorder {
 
   /**
    * The equity record's line, the text `equity` attaches, as bytes: a fixed head, the time, and the
-   * rest, which is made again only when a figure's text changed (times and figures are ASCII).
+   * rest, which is made again (into the same buffer) only when a figure's text `changed`. Times
+   * and figures are ASCII.
    */
-  private equityLine(lines: ByteOut, t: string, asset: string): void {
-    const f = this.equityText;
-    const text = `${f.equityText},"cash":${f.cashText},"exposure":${f.exposureText}`;
+  private equityLine(lines: ByteOut, t: string, asset: string, changed: boolean): void {
     let rest = this.equityRest;
-    if (rest === undefined || text !== this.equityRestText) {
-      this.equityRestText = text;
-      rest = Buffer.from(
-        `","asset":${JSON.stringify(asset)},"equity":${text},"strategy":${JSON.stringify(this.name)}}\n`,
-      );
+    if (rest === undefined) {
+      rest = {
+        head: Buffer.from(`","asset":${JSON.stringify(asset)},"equity":`),
+        tail: Buffer.from(`,"strategy":${JSON.stringify(this.name)}}\n`),
+        out: new ByteOut(256),
+      };
       this.equityRest = rest;
+      changed = true;
     }
-    lines.ensure(EQUITY_HEAD.length + t.length + rest.length);
+    const r = rest.out;
+    if (changed) {
+      const f = this.equityText;
+      r.at = 0;
+      r.ensure(
+        rest.head.length +
+          rest.tail.length +
+          24 +
+          f.equityText.length +
+          f.cashText.length +
+          f.exposureText.length,
+      );
+      r.copy(rest.head);
+      r.ascii(f.equityText);
+      r.copy(CASH);
+      r.ascii(f.cashText);
+      r.copy(EXPOSURE);
+      r.ascii(f.exposureText);
+      r.copy(rest.tail);
+    }
+    lines.ensure(EQUITY_HEAD.length + t.length + r.at);
     lines.copy(EQUITY_HEAD);
     lines.ascii(t);
-    lines.copy(rest);
+    lines.copyFrom(r.buf, r.at);
     this.lineCount++;
   }
 
