@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import { Args, Flags, type Interfaces } from '@oclif/core';
 import { commonFlags, inputFlags, quietFlag, TickpipeCommand } from '../cli/base.js';
 import { didYouMean } from '../cli/suggest.js';
-import { backtest, createEngine, type LoadedStrategy, loadStrategy } from '../core/backtest/backtest.js';
+import { timeFlag } from '../cli/time-flag.js';
+import {
+  backtest,
+  backtestNdjson,
+  createEngine,
+  type LoadedStrategy,
+  loadStrategy,
+} from '../core/backtest/backtest.js';
 import { type BacktestConfig, DEFAULT_CONFIG, FILL_MODELS, parseConfig } from '../core/backtest/config.js';
 import {
   parseBalanceFlag,
@@ -18,14 +25,13 @@ import { BUILTIN_STRATEGIES } from '../core/backtest/strategies.js';
 import { UsageError } from '../core/errors.js';
 import { openInput, type StdinLike } from '../core/io/input.js';
 import { ErrorPolicy } from '../core/io/lines.js';
-import { readRecords } from '../core/io/pipeline.js';
-import { collect, type RecordStream } from '../core/io/stream.js';
+import { readCandleRecords, readRecords } from '../core/io/pipeline.js';
+import { type ByteStream, collect, type RecordStream } from '../core/io/stream.js';
 import type { WireRecord } from '../core/records/record.js';
 import { parseDuration } from '../core/records/time.js';
 import { parseStatInterval } from '../core/stats/interval.js';
 import { Summarizer, withSummary } from '../core/stats/summary.js';
-import { type StoreReadOptions, storeRead } from '../core/store/read.js';
-import { timeFlag } from './fetch.js';
+import type { StoreReadOptions } from '../core/store/read.js';
 
 const riskFlag = (description: string) => Flags.string({ description, helpGroup: 'RISK' });
 
@@ -273,8 +279,10 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
     const policy = opened?.policy;
     const input =
       fromStore === undefined
-        ? readRecords(opened!.input, opened!.policy, opened!.maxLineBytes)
-        : storeRead({ ...fromStore, markValid: true }); // checked by column, not validated again
+        ? readCandleRecords(opened!.input, opened!.policy, opened!.maxLineBytes)
+        : // checked by column, not validated again. (Imported here: the store's DuckDB binding
+          // takes a tenth of a second to load.)
+          (await import('../core/store/read.js')).storeRead({ ...fromStore, markValid: true });
     const engine = createEngine({
       config,
       strategy,
@@ -283,12 +291,13 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
       ...(instruments === undefined ? {} : { instruments }),
     });
     const rejections = new RejectionTally();
-    let output: RecordStream = backtest(input, engine, {
+    const options = {
       source: this.inputName,
       ...(policy === undefined ? {} : { policy }),
       fillModel: config.execution.fill_model,
-      observe: (r) => rejections.observe(r),
-    });
+      observe: (r: WireRecord) => rejections.observe(r),
+    };
+    let output: RecordStream | ByteStream;
     if (flags.summary) {
       const text = flags['risk-free'] ?? String(config.risk_free_return ?? 0);
       const riskFree = Number(text);
@@ -299,8 +308,11 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
         period: parseStatInterval(flags['summary-period'], '--summary-period'),
         riskFree,
       });
-      output = withSummary(output, summarizer);
-    }
+      output = withSummary(backtest(input, engine, options), summarizer);
+    } else if (flags.format === 'ndjson') {
+      // The lines made with the records, equity records with no object (nothing else reads them).
+      output = backtestNdjson(input, engine, options);
+    } else output = backtest(input, engine, options);
     await this.write(output);
     if (this.outputClosed) return;
     const r = engine.report;

@@ -1,8 +1,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { Args, Flags } from '@oclif/core';
 import { commonFlags, inputFlags, quietFlag, TickpipeCommand } from '../cli/base.js';
+import { nowFromEnv, timeFlag } from '../cli/time-flag.js';
 import { TickpipeError, UsageError } from '../core/errors.js';
-import { parseWhen } from '../core/fetch/dates.js';
 import {
   cacheFolder,
   type FetchReport,
@@ -15,34 +15,10 @@ import {
 } from '../core/fetch/index.js';
 import { checkSymbol } from '../core/fetch/venues.js';
 import { ErrorPolicy, type OnError } from '../core/io/lines.js';
-import { parseDuration, parseTime, US_PER_MS } from '../core/records/time.js';
+import { parseDuration, US_PER_MS } from '../core/records/time.js';
 
-/**
- * A --from/--to flag's time in epoch µs (shared with store read and backtest --store): a date, an
- * ISO time, or relative to `now` (today, yesterday, now, -7d).
- */
-export function timeFlag(
-  name: string,
-  value: string | undefined,
-  now: number = nowFromEnv() ?? Date.now() * 1000,
-): number | undefined {
-  if (value === undefined) return undefined;
-  const t = parseWhen(value, now);
-  if (t === undefined)
-    throw new UsageError(
-      `--${name}: expected a UTC date (2024-01-01), an ISO time, today, yesterday, now, or a time before now (-7d, -12h), found "${value}"`,
-    );
-  return t;
-}
-
-/** Now, epoch microseconds: TICKPIPE_NOW (an ISO time) when set, else the clock. */
-function nowFromEnv(): number | undefined {
-  const text = process.env.TICKPIPE_NOW;
-  if (text === undefined) return undefined;
-  const t = parseTime(text);
-  if (t === undefined) throw new UsageError(`TICKPIPE_NOW: expected an ISO time, found "${text}"`);
-  return t.us;
-}
+// timeFlag lives in cli/time-flag.ts (backtest imports it without loading the fetch command).
+export { timeFlag };
 
 function durationFlag(name: string, value: string): number {
   const us = parseDuration(value);

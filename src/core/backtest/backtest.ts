@@ -9,7 +9,7 @@ import { BacktestEngine } from '../engine/engine.js';
 import { EngineIntake } from '../engine/intake.js';
 import { DataError, TickpipeError, UsageError } from '../errors.js';
 import type { ErrorPolicy } from '../io/lines.js';
-import { type RecordStream, runStage } from '../io/stream.js';
+import { type ByteStream, type RecordStream, runStage } from '../io/stream.js';
 import { MarketIntake } from '../records/intake.js';
 import type { WireRecord } from '../records/record.js';
 import type { BacktestConfig } from './config.js';
@@ -208,6 +208,18 @@ export async function* backtest(
       for (let i = 0; i < batch.length; i++) observe(batch[i]!);
       yield batch;
     }
+  nothingFilled(stage, source, fillModel);
+}
+
+/**
+ * An input of records none of which the fill model can fill from is a DataError at the end, after
+ * the output (backtest).
+ */
+function nothingFilled(
+  stage: EngineIntake,
+  source: string,
+  fillModel: BacktestConfig['execution']['fill_model'],
+): void {
   const counts = stage.counts;
   const needed = FILLED_FROM[fillModel];
   if (counts.total === 0 || counts.of(...needed) > 0) return;
@@ -219,4 +231,37 @@ export async function* backtest(
     source,
     `${fillModel === 'auto' ? '' : `--fill-model ${fillModel}: `}no ${needed.join(' or ')} records in the input (found ${counts.describe()}): ${hint}`,
   );
+}
+
+/**
+ * `backtest` with its output as NDJSON lines (what the `backtest` command writes): the same lines
+ * the records would be written as, made as the records are (engine.ts `writeLines`), equity records
+ * with no object at all. `observe` sees every other record.
+ */
+export async function* backtestNdjson(
+  input: RecordStream,
+  engine: BacktestEngine,
+  options: Parameters<typeof backtest>[2] = {},
+): ByteStream {
+  const source = options.source ?? 'input';
+  const stage = new EngineIntake(engine, new MarketIntake(options.source, options.policy));
+  const observe = options.observe;
+  engine.writeLines();
+  const out: WireRecord[] = [];
+  for await (const batch of input) {
+    for (let i = 0; i < batch.length; i++) stage.push(batch[i]!, out);
+    if (observe !== undefined) for (let i = 0; i < out.length; i++) observe(out[i]!);
+    out.length = 0;
+    const lines = engine.takeLines();
+    if (lines !== undefined) yield lines;
+  }
+  for (const tail of stage.finishBatches()) {
+    if (observe !== undefined) for (let i = 0; i < tail.length; i++) observe(tail[i]!);
+    const lines = engine.takeLines();
+    if (lines !== undefined) yield lines;
+  }
+  // The last equity record is written with no record left to yield a batch for.
+  const last = engine.takeLines();
+  if (last !== undefined) yield last;
+  nothingFilled(stage, source, options.fillModel ?? 'auto');
 }

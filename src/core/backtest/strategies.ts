@@ -5,7 +5,8 @@
  */
 
 import type { WireRecord } from '../records/record.js';
-import { Bollinger, CrossOver, EMA, RollingBeta, RSI, SMA, ZScore } from './indicators.js';
+import { Bollinger, CrossOver, EMA, RollingBeta, RSI, ZScore } from './indicators.js';
+import { SmaPair } from './sma-pair.js';
 import type { Decision, Intent, StrategyContext, StrategyFactory } from './strategy.js';
 
 function key(r: WireRecord): string {
@@ -56,14 +57,15 @@ const smaCross: StrategyFactory = {
     const fast = n(params, 'fast');
     const slow = n(params, 'slow');
     const longShort = params.long_short === true;
-    const state = perInstrument(() => ({ f: new SMA(fast), s: new SMA(slow), x: new CrossOver() }));
+    // The two SMAs in integers (sma-pair.ts): the same doubles as SMA(fast) and SMA(slow).
+    const state = perInstrument(() => ({ sma: new SmaPair(fast, slow), x: new CrossOver() }));
     return {
       onRecord(r, ctx) {
         if (r.type !== 'candle') return;
         const st = state(r);
-        const close = r.close as number;
-        const f = st.f.update(close);
-        const s = st.s.update(close);
+        st.sma.update(r.close as number);
+        const f = st.sma.fast;
+        const s = st.sma.slow;
         if (f === undefined || s === undefined) return;
         const cross = st.x.update(f, s);
         if (cross === 0) return;

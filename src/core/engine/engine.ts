@@ -23,7 +23,8 @@ import { parseInstrument } from '../backtest/config.js';
 import { dec } from '../backtest/exact.js';
 import type { Decision, Intent, Strategy, StrategyContext } from '../backtest/strategy.js';
 import { DataError } from '../errors.js';
-import type { Stage } from '../io/stream.js';
+import { ByteOut } from '../io/bytes.js';
+import type { ByteBatch, Stage } from '../io/stream.js';
 import { Instruments } from '../market/instruments.js';
 import { applyBook, applyQuote, KIND_RANK } from '../market/market.js';
 import { EquityCadence } from '../marks/cadence.js';
@@ -269,6 +270,27 @@ export class BacktestEngine implements Stage {
         this.control.apply(rec);
     }
     this.current = undefined;
+  }
+
+  /**
+   * From now on every output record is also written as its NDJSON line as it is made, and equity
+   * records only so (engine/records.ts `lines`); `takeLines` hands over the lines written since
+   * the last call. For a caller that writes the output and reads only the other records.
+   */
+  writeLines(): void {
+    this.rec.lines ??= new ByteOut(1 << 16);
+  }
+
+  /** The lines written since the last call (`writeLines`), or undefined when there are none. */
+  takeLines(): ByteBatch | undefined {
+    const rec = this.rec;
+    const lines = rec.lines;
+    if (lines === undefined || lines.at === 0) return undefined;
+    const batch = { bytes: lines.bytes(), records: rec.lineCount };
+    // A new buffer: the writer may hold the last one until the stream has taken it.
+    rec.lines = new ByteOut(Math.max(1 << 16, lines.at + (lines.at >> 2)));
+    rec.lineCount = 0;
+    return batch;
   }
 
   finish(out: WireRecord[]): void {

@@ -9,14 +9,19 @@
 import type { Exact as Dec } from '../backtest/exact.js';
 import { money, moneyText, tidy } from '../backtest/money.js';
 import type { OrderIntent } from '../backtest/strategy.js';
+import { ByteOut } from '../io/bytes.js';
 import type { Instrument } from '../market/instrument.js';
 import type { Liquidity, Order } from '../orders/order.js';
 import type { Balance } from '../portfolio/balance.js';
 import type { Position, PositionClose } from '../portfolio/position.js';
-import { attachText, type WireRecord } from '../records/record.js';
+import { attachText, serialize, type WireRecord } from '../records/record.js';
 import { formatTime } from '../records/time.js';
 import type { Clock } from './clock.js';
 import type { BacktestReport } from './report.js';
+
+const EQUITY_HEAD = Buffer.from('{"type":"equity","time":"');
+const CASH = Buffer.from(',"cash":');
+const EXPOSURE = Buffer.from(',"exposure":');
 
 export class Recorder {
   /** Where records go: the batch of the record being processed. */
@@ -33,6 +38,16 @@ export class Recorder {
     exposureText: '',
   };
 
+  /**
+   * When set, every record is also written here as its NDJSON line as it is made, in order, and
+   * equity records only here, with no object made for them (nothing else reads them): the
+   * `backtest` command's output (BacktestEngine.takeLines). `lineCount` counts the lines.
+   */
+  lines: ByteOut | undefined;
+  lineCount = 0;
+  /** The equity line after its time (`lines`): its fixed pieces, and the bytes last made. */
+  private equityRest: { head: Buffer; tail: Buffer; out: ByteOut } | undefined;
+
   constructor(
     private readonly clock: Clock,
     /** Written on every record (`strategy`). */
@@ -41,6 +56,15 @@ export class Recorder {
     /** Whether records get their JSON text (false when nobody writes them). */
     private readonly texts = true,
   ) {}
+
+  private push(rec: WireRecord): void {
+    this.out.push(rec);
+    const lines = this.lines;
+    if (lines !== undefined) {
+      lines.line(serialize(rec));
+      this.lineCount++;
+    }
+  }
 
   balance(b: Balance): void {
     const t = this.clock.stamp();
@@ -55,7 +79,7 @@ export class Recorder {
     // A balance record follows every fill and order.
     if (this.texts)
       attachText(rec, `{"type":"balance","time":"${t}",${b.head},"total":${b.totalNum},"free":${b.freeNum}}`);
-    this.out.push(rec);
+    this.push(rec);
   }
 
   order(o: Order, reason: string | undefined): void {
@@ -102,7 +126,7 @@ export class Recorder {
         rec,
         `{"type":"order","time":"${t}",${o.inst.head},"id":${o.id},"side":"${o.side}","kind":"${o.kind}","amount":${o.amountNum},"price":${o.price ?? null},"time_in_force":"${o.tif}","status":"${o.status}","filled_amount":${o.filledNum}${o.postOnly ? ',"post_only":true' : ''}${o.reduceOnly ? ',"reduce_only":true' : ''}${reason === undefined ? '' : `,"reason":${JSON.stringify(reason)}`}${o.tag === undefined ? '' : `,"tag":${JSON.stringify(o.tag)}`}}`,
       );
-    this.out.push(rec as WireRecord);
+    this.push(rec as WireRecord);
   }
 
   /** An intent refused before it became an order: an order record with status `rejected`, counted. */
@@ -125,7 +149,7 @@ export class Recorder {
       filled_amount: 0,
       reason,
     };
-    this.out.push(rec as WireRecord);
+    this.push(rec as WireRecord);
   }
 
   fill(o: Order, price: number, amount: Dec, fee: Dec, liquidity: Liquidity): WireRecord {
@@ -150,7 +174,7 @@ export class Recorder {
         rec,
         `{"type":"fill","time":"${t}",${inst.head},"order_id":${o.id},"side":"${o.side}","price":${price},"amount":${rec.amount},"fee":${rec.fee},"fee_asset":${inst.settleJson},"liquidity":"${liquidity}"}`,
       );
-    this.out.push(rec);
+    this.push(rec);
     return rec;
   }
 
@@ -177,7 +201,7 @@ export class Recorder {
         rec,
         `{"type":"position","time":"${t}",${inst.head},"status":"closed","side":"${c.side}","amount":${rec.amount},"entry_price":${rec.entry_price},"exit_price":${rec.exit_price},"pnl":${rec.pnl},"fees":${rec.fees},"time_open":${JSON.stringify(c.time_open)},"time_close":"${t}"}`,
       );
-    this.out.push(rec);
+    this.push(rec);
   }
 
   positionOpened(inst: Instrument, pos: Position): void {
@@ -203,7 +227,7 @@ export class Recorder {
         rec,
         `{"type":"position","time":"${t}",${inst.head},"status":"open","side":"${rec.side}","amount":${rec.amount},"entry_price":${rec.entry_price},"exit_price":null,"pnl":${rec.pnl},"fees":${rec.fees},"time_open":${JSON.stringify(pos.timeOpen)},"time_close":null}`,
       );
-    this.out.push(rec);
+    this.push(rec);
   }
 
   equity(asset: string, e: { equity: number; cash: number; exposure: number }): void {
@@ -211,44 +235,89 @@ export class Recorder {
     const equity = money(e.equity);
     const cash = money(e.cash);
     const exposure = money(e.exposure);
-    const rec: WireRecord = { type: 'equity', time: t, asset, equity, cash, exposure, strategy: this.name };
-    if (this.texts) this.equityTextOf(rec, t, asset, equity, cash, exposure);
-    this.out.push(rec);
-  }
-
-  /** Attaches an equity record's text: one equity record per candle is most of what a run writes. */
-  private equityTextOf(
-    rec: WireRecord,
-    t: string,
-    asset: string,
-    equity: number,
-    cash: number,
-    exposure: number,
-  ): void {
+    if (!this.texts) {
+      this.push({ type: 'equity', time: t, asset, equity, cash, exposure, strategy: this.name });
+      return;
+    }
     // Between fills cash does not change, nor equity while flat: reuse their text.
     const f = this.equityText;
+    let changed = false;
     if (equity !== f.equity) {
       f.equity = equity;
       f.equityText = moneyText(equity);
+      changed = true;
     }
     if (cash !== f.cash) {
       f.cash = cash;
       f.cashText = moneyText(cash);
+      changed = true;
     }
     if (exposure !== f.exposure) {
       f.exposure = exposure;
       f.exposureText = moneyText(exposure);
+      changed = true;
     }
+    const lines = this.lines;
+    if (lines !== undefined) {
+      this.equityLine(lines, t, asset, changed);
+      return;
+    }
+    const rec: WireRecord = { type: 'equity', time: t, asset, equity, cash, exposure, strategy: this.name };
+    // One equity record per candle is most of what a run writes.
     this.equityTail ??= `,"strategy":${JSON.stringify(this.name)}}`;
     this.equityHead ??= `","asset":${JSON.stringify(asset)},"equity":`;
     attachText(
       rec,
       `{"type":"equity","time":"${t}${this.equityHead}${f.equityText},"cash":${f.cashText},"exposure":${f.exposureText}${this.equityTail}`,
     );
+    this.push(rec);
+  }
+
+  /**
+   * The equity record's line, the text `equity` attaches, as bytes: a fixed head, the time, and the
+   * rest, which is made again (into the same buffer) only when a figure's text `changed`. Times
+   * and figures are ASCII.
+   */
+  private equityLine(lines: ByteOut, t: string, asset: string, changed: boolean): void {
+    let rest = this.equityRest;
+    if (rest === undefined) {
+      rest = {
+        head: Buffer.from(`","asset":${JSON.stringify(asset)},"equity":`),
+        tail: Buffer.from(`,"strategy":${JSON.stringify(this.name)}}\n`),
+        out: new ByteOut(256),
+      };
+      this.equityRest = rest;
+      changed = true;
+    }
+    const r = rest.out;
+    if (changed) {
+      const f = this.equityText;
+      r.at = 0;
+      r.ensure(
+        rest.head.length +
+          rest.tail.length +
+          24 +
+          f.equityText.length +
+          f.cashText.length +
+          f.exposureText.length,
+      );
+      r.copy(rest.head);
+      r.ascii(f.equityText);
+      r.copy(CASH);
+      r.ascii(f.cashText);
+      r.copy(EXPOSURE);
+      r.ascii(f.exposureText);
+      r.copy(rest.tail);
+    }
+    lines.ensure(EQUITY_HEAD.length + t.length + r.at);
+    lines.copy(EQUITY_HEAD);
+    lines.ascii(t);
+    lines.copyFrom(r.buf, r.at);
+    this.lineCount++;
   }
 
   liquidation(inst: Instrument, fee: number, equity: number, maintenance: number): void {
-    this.out.push({
+    this.push({
       type: 'liquidation',
       time: this.clock.stamp(),
       exchange: inst.exchange,
@@ -265,11 +334,11 @@ export class Recorder {
   }
 
   tradingState(enabled: boolean, reason: string): void {
-    this.out.push({ type: 'trading_state', time: this.clock.stamp(), enabled, reason, strategy: this.name });
+    this.push({ type: 'trading_state', time: this.clock.stamp(), enabled, reason, strategy: this.name });
   }
 
   fundingPayment(inst: Instrument, rate: number, mark: number, amount: number): void {
-    this.out.push({
+    this.push({
       type: 'funding_payment',
       time: this.clock.stamp(),
       exchange: inst.exchange,

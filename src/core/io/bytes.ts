@@ -27,6 +27,32 @@ export class ByteOut {
     this.buf[this.at++] = 10;
   }
 
+  /** Appends bytes (room made first with `ensure`). */
+  copy(b: Uint8Array): void {
+    this.buf.set(b, this.at);
+    this.at += b.length;
+  }
+
+  /** Appends the first `n` bytes of `b` (a short run: a loop, no subarray made; room made first with `ensure`). */
+  copyFrom(b: Uint8Array, n: number): void {
+    const o = this.buf;
+    let at = this.at;
+    for (let i = 0; i < n; i++) o[at++] = b[i]!;
+    this.at = at;
+  }
+
+  /**
+   * Appends a short text that is ASCII (a time, a number's text; room made first with `ensure`):
+   * its bytes are its characters (a loop: cheaper than a call into Buffer's writers for a few
+   * dozen bytes).
+   */
+  ascii(text: string): void {
+    const b = this.buf;
+    let at = this.at;
+    for (let i = 0; i < text.length; i++) b[at++] = text.charCodeAt(i);
+    this.at = at;
+  }
+
   private viewOf: Buffer | undefined;
   private dataView: DataView | undefined;
 

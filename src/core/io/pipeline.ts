@@ -3,14 +3,53 @@
  */
 
 import type { WireRecord } from '../records/record.js';
+import { CandleLineScanner } from './candle-scan.js';
 import type { Input } from './input.js';
-import { type ErrorPolicy, parseRecords, splitLines } from './lines.js';
-import type { ByteBatch, ByteStream, RecordStream } from './stream.js';
+import {
+  DEFAULT_MAX_LINE_BYTES,
+  type ErrorPolicy,
+  eachLine,
+  type LineCounter,
+  parseLine,
+  parseRecords,
+  splitLines,
+  wholeLines,
+} from './lines.js';
+import { type ByteBatch, type ByteStream, type RecordStream, setBatchBytes } from './stream.js';
 import type { NdjsonWriter } from './writer.js';
 
 /** The records of an input, parsed, with bad lines handled by `policy`. */
 export function readRecords(input: Input, policy: ErrorPolicy, maxLineBytes?: number): RecordStream {
   return parseRecords(splitLines(input.chunks, input.name, maxLineBytes, input.signal), input.name, policy);
+}
+
+/**
+ * As `readRecords`, with candle lines read from their bytes (io/candle-scan.ts) and every other line
+ * parsed as there: the same records, numbered the same, the same errors, but the scanned candles do
+ * not carry their text (for a consumer that never writes its input back: the backtest).
+ */
+export async function* readCandleRecords(
+  input: Input,
+  policy: ErrorPolicy,
+  maxLineBytes: number = DEFAULT_MAX_LINE_BYTES,
+): RecordStream {
+  const source = input.name;
+  const at: LineCounter = { line: 1 };
+  const scanner = new CandleLineScanner();
+  for await (const bytes of wholeLines(input.chunks, source, maxLineBytes, at, input.signal)) {
+    const out: WireRecord[] = [];
+    let exact = bytes[bytes.length - 1] === 10;
+    eachLine(bytes, at, source, maxLineBytes, (s, stop, line) => {
+      const rec =
+        scanner.read(bytes, s, stop, line) ??
+        parseLine(bytes.toString('utf8', s, stop), line, source, policy);
+      if (rec === undefined) exact = false;
+      else out.push(rec);
+    });
+    // As parseRecords: a batch whose every line became a record, with no CR, is its bytes when written.
+    if (exact && bytes.indexOf(13) === -1) setBatchBytes(out, bytes);
+    if (out.length > 0) yield out;
+  }
 }
 
 /** How often a CPU-bound pipeline lets the event loop run (signals, stdout errors, progress). */

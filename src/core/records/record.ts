@@ -31,6 +31,11 @@ export function attachOrigin(record: object, line: number, raw: string): void {
   r[RAW] = raw;
 }
 
+/** Attaches the input line number alone: a record read from bytes without its text (io/candle-scan.ts). */
+export function attachLine(record: object, line: number): void {
+  (record as Hidden)[LINE] = line;
+}
+
 /**
  * Attaches the JSON text a record was built with, which must be exactly `JSON.stringify(record)`: the
  * writer then writes it as it is (producers on hot paths build the text with the record).

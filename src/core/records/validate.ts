@@ -146,6 +146,29 @@ const DERIVATIVE_FIELDS: Readonly<Record<string, readonly (readonly [string, Bou
   ],
 };
 
+/** A record checked where it was read (io/candle-scan.ts): itself, its `time` and `open_time`. */
+const CHECKED: unique symbol = Symbol('tickpipe.checked');
+const CHECKED_TIME: unique symbol = Symbol('tickpipe.checkedTime');
+const CHECKED_OPEN: unique symbol = Symbol('tickpipe.checkedOpenTime');
+
+interface Checked {
+  [CHECKED]?: object;
+  [CHECKED_TIME]?: number;
+  [CHECKED_OPEN]?: number;
+}
+
+/**
+ * Marks a candle its reader has checked as `check` would (valid and canonical: no `local_time`,
+ * canonical times, numbers in bounds) with its times parsed: `check` then takes it as it is. A copy
+ * (`derive`, a spread) is not the record marked, and is checked afresh.
+ */
+export function markChecked(rec: object, timeUs: number, openTimeUs: number): void {
+  const r = rec as Checked;
+  r[CHECKED] = rec;
+  r[CHECKED_TIME] = timeUs;
+  r[CHECKED_OPEN] = openTimeUs;
+}
+
 export class RecordValidator {
   /** The record after normalisation (the input itself when nothing changed). */
   record: WireRecord = { type: '' };
@@ -184,6 +207,15 @@ export class RecordValidator {
     this.localTimeUs = Number.NaN;
     this.openTimeUs = Number.NaN;
     this.interval = undefined;
+    const c = rec as Checked;
+    if (c[CHECKED] === rec) {
+      this.timeUs = c[CHECKED_TIME]!;
+      this.timePrecision = (rec.time as string).length === 27 ? 'us' : 'ms';
+      this.openTimeUs = c[CHECKED_OPEN]!;
+      this.precision = (rec.open_time as string).length === 27 ? 'us' : 'ms';
+      this.interval = parseInterval(rec.interval as string);
+      return undefined;
+    }
     switch (rec.type) {
       case 'candle':
         this.checkCandle(rec);
