@@ -1,4 +1,4 @@
-import { createWriteStream, renameSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { createGzip } from 'node:zlib';
 import { Flags } from '@oclif/core';
 import { commonFlags, quietFlag, TickpipeCommand } from '../cli/base.js';
@@ -6,6 +6,7 @@ import { UsageError } from '../core/errors.js';
 import { connectLive } from '../core/exchanges/live.js';
 import { LIVE_EXCHANGES, type LiveExchange } from '../core/exchanges/live-links.js';
 import { replayCapture } from '../core/exchanges/replay.js';
+import { wholeFile } from '../core/io/whole-file.js';
 import { parseDuration } from '../core/records/time.js';
 
 export default class Connect extends TickpipeCommand {
@@ -231,11 +232,11 @@ Live (without --replay): --exchange, --symbol and --channels (trades, quotes, bo
   }
 }
 
-/** A gzip recording written through a temporary name and renamed when complete. */
+/** A gzip recording written through a temporary name and renamed when complete (io/whole-file.ts). */
 function openRecording(path: string): { write: (line: string) => void; close: () => Promise<void> } {
-  const tmp = `${path}.${process.pid}.tmp`;
+  const whole = wholeFile(path);
   const gz = createGzip();
-  const file = createWriteStream(tmp);
+  const file = createWriteStream(whole.path);
   gz.pipe(file);
   return {
     write: (line) => {
@@ -245,7 +246,7 @@ function openRecording(path: string): { write: (line: string) => void; close: ()
       new Promise<void>((resolve, reject) => {
         file.on('finish', () => {
           try {
-            renameSync(tmp, path);
+            whole.commit();
             resolve();
           } catch (error) {
             reject(error);

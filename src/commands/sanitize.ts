@@ -1,7 +1,8 @@
-import { renameSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { Args, Flags } from '@oclif/core';
 import { commonFlags, inputFlags, quietFlag, TickpipeCommand } from '../cli/base.js';
 import { TickpipeError, UsageError } from '../core/errors.js';
+import { wholeFile } from '../core/io/whole-file.js';
 import { CALENDARS, parseCalendar } from '../core/sanitize/calendar.js';
 import { parsePolicy } from '../core/sanitize/policy.js';
 import { describeClasses, formatReport } from '../core/sanitize/report.js';
@@ -160,7 +161,12 @@ ${describeClasses()}
 
 /** Writes the JSON report whole or not at all: a temporary file renamed into place. */
 function writeReport(path: string, report: object): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(report, null, 2)}\n`);
-  renameSync(tmp, path);
+  const file = wholeFile(path);
+  try {
+    writeFileSync(file.path, `${JSON.stringify(report, null, 2)}\n`);
+  } catch (error) {
+    file.abandon();
+    throw error;
+  }
+  file.commit();
 }
