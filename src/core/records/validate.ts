@@ -9,6 +9,7 @@
  */
 
 import { describeFound } from '../errors.js';
+import { DERIVATIVE_FIELDS } from './derivative-fields.js';
 import { type Interval, parseInterval } from './interval.js';
 import { derive, type WireRecord } from './record.js';
 import { formatTime, parseCanonicalTime, parseTime, type TimePrecision } from './time.js';
@@ -95,56 +96,6 @@ export function validatedTimes(batch: readonly WireRecord[]): ValidatedTimes | u
 }
 
 export const KNOWN_KINDS = new Set(['spot', 'perpetual', 'future']);
-
-/**
- * The derivatives records of docs/format.md ("Liquidations and options"), checked as market records
- * (exchange, symbol, time) whose numbers are these: [field, bound, optional].
- */
-const DERIVATIVE_FIELDS: Readonly<Record<string, readonly (readonly [string, Bound, boolean])[]>> = {
-  venue_liquidation: [
-    ['price', 'positive', false],
-    ['amount', 'positive', false],
-    ['average_price', 'positive', true],
-    ['filled_amount', 'nonnegative', true],
-  ],
-  volatility_index: [['value', 'nonnegative', false]],
-  option_summary: [
-    ['strike', 'positive', false],
-    ['open', 'positive', true],
-    ['high', 'positive', true],
-    ['low', 'positive', true],
-    ['close', 'positive', true],
-    ['volume', 'nonnegative', true],
-    ['quote_volume', 'nonnegative', true],
-    ['bid_price', 'nonnegative', true],
-    ['ask_price', 'nonnegative', true],
-    ['bid_amount', 'nonnegative', true],
-    ['ask_amount', 'nonnegative', true],
-    ['bid_iv', 'nonnegative', true],
-    ['ask_iv', 'nonnegative', true],
-    ['mark_price', 'nonnegative', true],
-    ['mark_iv', 'nonnegative', true],
-    ['delta', 'any', true],
-    ['gamma', 'any', true],
-    ['vega', 'any', true],
-    ['theta', 'any', true],
-    ['open_interest', 'nonnegative', true],
-    ['open_interest_usd', 'nonnegative', true],
-  ],
-  option_mark: [
-    ['mark_price', 'nonnegative', false],
-    ['bid_iv', 'nonnegative', true],
-    ['ask_iv', 'nonnegative', true],
-    ['mark_iv', 'nonnegative', true],
-    ['delta', 'any', true],
-    ['gamma', 'any', true],
-    ['vega', 'any', true],
-    ['theta', 'any', true],
-    ['high_price_limit', 'nonnegative', true],
-    ['low_price_limit', 'nonnegative', true],
-    ['risk_free_rate', 'any', true],
-  ],
-};
 
 /** A record checked where it was read (io/candle-scan.ts): itself, its `time` and `open_time`. */
 const CHECKED: unique symbol = Symbol('tickpipe.checked');
