@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Args, Flags } from '@oclif/core';
+import { configFromFlags, readInstruments, readJson, storeOptions } from '../cli/backtest-options.js';
 import { commonFlags, inputFlags, TickpipeCommand } from '../cli/base.js';
 import { formatDuration } from '../cli/progress.js';
 import { loadStrategy } from '../core/backtest/backtest.js';
@@ -12,7 +13,7 @@ import type { WireRecord } from '../core/records/record.js';
 import { parseStatInterval } from '../core/stats/interval.js';
 import { storeRead } from '../core/store/read.js';
 import { mergeSweep, runSweep, type SweepRequest } from '../core/sweep/index.js';
-import Backtest, { configFromFlags, readInstruments, readJson, storeOptions } from './backtest.js';
+import Backtest from './backtest.js';
 
 // Every backtest flag, except those of its own summary line and record (a sweep writes its own).
 const {
