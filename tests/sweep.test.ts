@@ -366,6 +366,14 @@ describe('sweep: the shared columns workers read', () => {
       );
       expect(data.isTimed(0)).toBe(false);
       expect(data.isTimed(1)).toBe(true);
+      // Each canonical time text is held once (the two precisions of one instant are two texts),
+      // and only texts the records hold are in the table.
+      const table = JSON.parse(columns.timeTexts) as string[];
+      const values = new Set(records.flatMap((r) => Object.values(r)));
+      expect(new Set(table).size).toBe(table.length);
+      expect(table.filter((t) => !values.has(t))).toEqual([]);
+      expect(table).toContain('2024-01-01T00:03:00.000000Z');
+      expect(table).toContain('2024-01-01T00:03:00.000Z');
     }
     expect(prepared.text.at(-1)).toBe('2024-01-01T00:03:02.000Z');
   });

@@ -2,8 +2,8 @@
  * The data as workers hold it: columns in shared memory, one copy for all workers. Records of one
  * shape (type, keys in order, and the kind of each value) share a table whose columns are typed
  * arrays on SharedArrayBuffers: numbers as doubles, booleans and nulls as such, canonical time
- * texts as epoch microseconds (formatted again on the way out, exactly the text read, which a
- * round trip checks per value), other texts as indices into one table of distinct texts. A record
+ * texts (those that formatting their time gives back, checked per value) as indices into one table
+ * of distinct time texts, other texts as indices into one table of distinct texts. A record
  * that does not fit (nested values: book levels, instrument rules) is kept as an object (cloned
  * to each worker). A run rebuilds records a slice at a time, so a worker's memory is the shared
  * columns plus one slice, not a copy of the data (docs/sweep.md, "Workers").
@@ -13,7 +13,8 @@ import { badTime, ClockReader } from '../engine/clock.js';
 import type { PreparedData } from '../engine/data.js';
 import { isTimed } from '../engine/intake.js';
 import { type WireRecord, whereOf } from '../records/record.js';
-import { formatTime, parseTime, type TimePrecision } from '../records/time.js';
+import type { TimePrecision } from '../records/time.js';
+import { NOT_A_TIME, TimeTable } from './time-table.js';
 
 /** Value kinds: n number, s text, m/u time text (ms/us), b boolean, z null. */
 type Kind = 'n' | 's' | 'm' | 'u' | 'b' | 'z';
@@ -21,7 +22,7 @@ type Kind = 'n' | 's' | 'm' | 'u' | 'b' | 'z';
 interface Shape {
   readonly keys: readonly string[];
   readonly kinds: readonly Kind[];
-  /** One column per key: doubles (n, m, u, b) or text indices (s); none for null. */
+  /** One column per key: doubles (n, b), text indices (s) or time text indices (m, u); none for null. */
   readonly cols: ReadonlyArray<Float64Array | Int32Array | null>;
 }
 
@@ -38,6 +39,14 @@ export interface ColumnarData {
   readonly rowOf: Int32Array;
   readonly shapes: readonly Shape[];
   readonly texts: readonly string[];
+  /**
+   * The distinct canonical time texts, in the order first read, as the text of a JSON array: one
+   * string, so that a worker gets them in one copy, and parses them once into a flat string each.
+   * Every run then reads the same texts instead of formatting every time of every record again (a
+   * split of one joined string would give slices of it, which the engine and the summarizer read
+   * markedly slower: docs/performance.md, "sweep").
+   */
+  readonly timeTexts: string;
   readonly whole: ReadonlyMap<number, WireRecord>;
   readonly otherText: ReadonlyMap<number, string>;
 }
@@ -53,8 +62,11 @@ export interface RunData {
   ): void;
 }
 
+/** The time table entry of the last value kindOf found to be a canonical time text. */
+let kindAt = 0;
+
 /** `plain`: texts already seen not to be times (exchange, symbol: most texts repeat). */
-function kindOf(v: unknown, plain: Set<string>): Kind | undefined {
+function kindOf(v: unknown, plain: Set<string>, times: TimeTable): Kind | undefined {
   switch (typeof v) {
     case 'number':
       return 'n';
@@ -62,9 +74,12 @@ function kindOf(v: unknown, plain: Set<string>): Kind | undefined {
       return 'b';
     case 'string': {
       if (plain.has(v)) return 's';
-      const t = parseTime(v);
-      if (t?.canonical && formatTime(t.us, t.precision) === v) return t.precision === 'us' ? 'u' : 'm';
-      if (t === undefined && plain.size < 65_536) plain.add(v);
+      const at = times.indexOf(v);
+      if (at >= 0) {
+        kindAt = at;
+        return times.isMicro(at) ? 'u' : 'm';
+      }
+      if (at === NOT_A_TIME && plain.size < 65_536) plain.add(v);
       return 's';
     }
     default:
@@ -139,6 +154,9 @@ export class ColumnsBuilder {
   private readonly plain = new Set<string>();
   private readonly textIndex = new Map<string, number>();
   private readonly texts: string[] = [];
+  private readonly times = new TimeTable();
+  /** This record's time table entries, by key (kindOf finds them). */
+  private readonly keyAt: number[] = [];
   private last = -1;
   length = 0;
 
@@ -160,8 +178,12 @@ export class ColumnsBuilder {
     const keys = Object.keys(rec);
     const kinds = this.kinds;
     kinds.length = 0;
+    const keyAt = this.keyAt;
+    const times = this.times;
+    times.hint(text, us, precision);
     for (const k of keys) {
-      const kind = kindOf(rec[k], this.plain);
+      const kind = kindOf(rec[k], this.plain, times);
+      keyAt[kinds.length] = kindAt;
       if (kind === undefined) {
         this.shapeOf.push(-1);
         this.rowOf.push(0);
@@ -182,7 +204,7 @@ export class ColumnsBuilder {
         keys,
         kinds: [...kinds],
         cols: kinds.map((k) =>
-          k === 'z' ? null : k === 's' ? new Grow(Int32Array) : new Grow(Float64Array),
+          k === 'z' ? null : k === 'n' || k === 'b' ? new Grow(Float64Array) : new Grow(Int32Array),
         ),
         rows: 0,
       });
@@ -203,7 +225,7 @@ export class ColumnsBuilder {
           break;
         case 'm':
         case 'u':
-          col.push(parseTime(v)!.us);
+          col.push(keyAt[k]!);
           break;
         case 's': {
           let t = this.textIndex.get(v as string);
@@ -236,6 +258,7 @@ export class ColumnsBuilder {
       rowOf: this.rowOf.share(),
       shapes,
       texts: this.texts,
+      timeTexts: this.times.json(),
       whole: this.whole,
       otherText: this.otherText,
     };
@@ -282,14 +305,14 @@ type RowBuilder = (row: number) => WireRecord;
  * computed, so that it stays an own key as JSON.parse makes it); values are read from the columns
  * the builder closes over; nothing else is spliced into the code.
  */
-function compile(shape: Shape, texts: readonly string[]): RowBuilder {
+function compile(shape: Shape, texts: readonly string[], times: readonly string[]): RowBuilder {
   const fields = shape.keys.map((key, k) => {
     const col = `c${k}[row]`;
     const value = {
       n: col,
       s: `texts[${col}]`,
-      m: `fmt(${col}, false)`,
-      u: `fmt(${col}, true)`,
+      m: `times[${col}]`,
+      u: `times[${col}]`,
       b: `${col} === 1`,
       z: 'null',
     }[shape.kinds[k]!];
@@ -297,40 +320,17 @@ function compile(shape: Shape, texts: readonly string[]): RowBuilder {
     return `${key === '__proto__' ? `[${name}]` : name}: ${value}`;
   });
   const names = shape.keys.map((_, k) => `c${k}`);
-  const factory = new Function(...names, 'texts', 'fmt', `return (row) => ({ ${fields.join(', ')} });`) as (
+  const factory = new Function(...names, 'texts', 'times', `return (row) => ({ ${fields.join(', ')} });`) as (
     ...a: unknown[]
   ) => RowBuilder;
-  return factory(...shape.cols, texts, timeTexts());
-}
-
-/**
- * formatTime with a memory of the last two texts it made: a candle's `open_time` is the `time` of
- * the candle before, so most time texts are made once per run instead of twice. Same text, same
- * function; only fewer calls.
- */
-function timeTexts(): (us: number, micro: boolean) => string {
-  let aUs = Number.NaN;
-  let aMicro = false;
-  let aText = '';
-  let bUs = Number.NaN;
-  let bMicro = false;
-  let bText = '';
-  return (us, micro) => {
-    if (us === aUs && micro === aMicro) return aText;
-    if (us === bUs && micro === bMicro) return bText;
-    bUs = aUs;
-    bMicro = aMicro;
-    bText = aText;
-    aUs = us;
-    aMicro = micro;
-    aText = formatTime(us, micro ? 'us' : 'ms');
-    return aText;
-  };
+  return factory(...shape.cols, texts, times);
 }
 
 /** Runs read the columns, a record rebuilt when it is reached. */
 export function columnarRunData(c: ColumnarData): RunData {
-  const builders = c.shapes.map((shape) => compile(shape, c.texts));
+  // Each text a flat string of its own, read by every run.
+  const times = JSON.parse(c.timeTexts) as string[];
+  const builders = c.shapes.map((shape) => compile(shape, c.texts, times));
   const build = (i: number): WireRecord => {
     const s = c.shapeOf[i]!;
     return s < 0 ? c.whole.get(i)! : builders[s]!(c.rowOf[i]!);

@@ -39,13 +39,15 @@ export function inProcess(prepared: PreparedData, ctx: SweepContext): Runner {
 }
 
 /**
- * A worker's young generation (V8 sizes it as three semi-spaces: 192 MiB is 64 MiB semi-spaces, four
- * times Node's default). A run rebuilds every record it reads, and a run of 1,000,000 candles
- * allocates some 300 MiB that die within a record or two; with the default semi-spaces enough of it
- * is still live at each scavenge to be copied and promoted that the garbage collector costs as much
- * as the engine. Measured in docs/performance.md ("sweep"): about 40% less CPU per run.
+ * A worker's young generation (V8 sizes it as three semi-spaces: 96 MiB is 32 MiB semi-spaces, twice
+ * Node's default). A run rebuilds every record it reads: over 1,000,000 candles, some 200 MiB that
+ * die within a record or two. With the default semi-spaces enough of it is still live at each
+ * scavenge to be copied and promoted that the garbage collector cost as much as the engine (about
+ * 40% more CPU per run, docs/performance.md, "sweep"). It was 192 MiB while every run formatted
+ * every time text again; since the texts are formatted once per sweep (columns.ts), 64 and 96 MiB
+ * measured the same CPU as 192 and some 120 MiB less peak memory for -j 2.
  */
-export const YOUNG_GENERATION_MB = 192;
+export const YOUNG_GENERATION_MB = 96;
 
 /** The compiled worker (dist/core/sweep/worker.js), also when this module runs from src/ under tests. */
 function workerPath(): string {
