@@ -53,6 +53,20 @@ describe('the time table of a sweep (sweep/time-table.ts)', () => {
     expect(t.indexOf('2024-01-01T00:03:00.000Z')).toBe(1);
   });
 
+  it('writes microsecond texts with and without a fraction of a millisecond, and years far apart', () => {
+    const t = new TimeTable();
+    const texts = [
+      '2024-01-01T00:03:00.000001Z',
+      '2024-01-01T00:03:00.123456Z',
+      '2024-01-01T00:03:00.123000Z',
+      '1970-01-01T00:00:00.000Z',
+      '9999-12-31T23:59:59.999Z',
+      '2024-02-29T12:34:56.789Z',
+    ];
+    for (const text of texts) expect(t.indexOf(text)).toBeGreaterThanOrEqual(0);
+    expect(JSON.parse(t.json())).toEqual(texts);
+  });
+
   it('an empty table is an empty array', () => {
     expect(JSON.parse(new TimeTable().json())).toEqual([]);
   });

@@ -12,7 +12,9 @@
  * near the end), else by a map built the first time one came in far out of order.
  */
 
+import { ByteOut } from '../io/bytes.js';
 import { formatTime, parseTime, type TimePrecision } from '../records/time.js';
+import { TimeTexts } from '../store/times.js';
 
 /** `indexOf` for a text that reads as a time but not in its canonical form. */
 export const NOT_CANONICAL = -1;
@@ -154,21 +156,31 @@ export class TimeTable {
   }
 
   /**
-   * The texts, in table order, as the text of a JSON array, formatted once from the times (a block
-   * at a time: a formatted text is made of several strings until it is written out, and a million
-   * of them held at once would cost some 250 MiB).
+   * The texts, in table order, as the text of a JSON array: written as bytes by the store's time
+   * writer (store/times.ts: the same text as formatTime, no string made per time), except a
+   * microsecond text of a whole millisecond, which that writer would give as milliseconds, and a
+   * time past 2^53 microseconds (after the year 2255), whose fraction that writer misreads.
    */
   json(): string {
-    const parts: string[] = [];
-    const block: string[] = [];
     const n = this.times.n;
+    const out = new ByteOut(2 + n * 34);
+    const writer = new TimeTexts();
+    const b = out.buf;
+    let at = 0;
+    b[at++] = 91; // [
     for (let i = 0; i < n; i++) {
-      block.push(formatTime(this.times.a[i]!, this.micro[i] === 1 ? 'us' : 'ms'));
-      if (block.length === 65_536 || i === n - 1) {
-        parts.push(JSON.stringify(block).slice(1, -1));
-        block.length = 0;
-      }
+      if (i > 0) b[at++] = 44; // ,
+      b[at++] = 34; // "
+      const us = this.times.a[i]!;
+      const micro = this.micro[i] === 1;
+      if ((micro && us % 1000 === 0) || !Number.isSafeInteger(us)) {
+        out.at = at;
+        out.ascii(formatTime(us, micro ? 'us' : 'ms'));
+        at = out.at;
+      } else at = writer.write(b, at, us);
+      b[at++] = 34;
     }
-    return `[${parts.join(',')}]`;
+    b[at++] = 93; // ]
+    return b.toString('latin1', 0, at);
   }
 }
