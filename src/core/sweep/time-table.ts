@@ -12,8 +12,8 @@
  * near the end), else by a map built the first time one came in far out of order.
  */
 
-import { ByteOut } from '../io/bytes.js';
 import { formatTime, parseTime, type TimePrecision } from '../records/time.js';
+import { Column } from '../report/downsample.js';
 import { TimeTexts } from '../store/times.js';
 
 /** `indexOf` for a text that reads as a time but not in its canonical form. */
@@ -21,37 +21,23 @@ export const NOT_CANONICAL = -1;
 /** `indexOf` for a text that does not read as a time at all. */
 export const NOT_A_TIME = -2;
 
-/** A column of numbers that doubles when full. */
-class Numbers {
-  a = new Float64Array(1024);
-  n = 0;
-  push(v: number): void {
-    if (this.n === this.a.length) {
-      const b = new Float64Array(this.a.length * 2);
-      b.set(this.a);
-      this.a = b;
-    }
-    this.a[this.n++] = v;
-  }
-}
-
 /** How far from the end a time that comes in out of order is still put in its place. */
 const NEAR_END = 64;
 
 /** The times of one precision, and where each is in the table. */
 class Precision {
   /** The times in order (until \`map\` is built), and their table indices. */
-  readonly us = new Numbers();
-  readonly at = new Numbers();
+  readonly us = new Column();
+  readonly at = new Column();
   /** Built the first time a time comes in far before the latest; used from then on. */
   map: Map<number, number> | undefined;
   max = Number.NEGATIVE_INFINITY;
 
   /** Where `us` is or would go in the sorted times (while there is no map). */
   private place(us: number): number {
-    const a = this.us.a;
+    const a = this.us.data;
     let lo = 0;
-    let hi = this.us.n;
+    let hi = this.us.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (a[mid]! < us) lo = mid + 1;
@@ -64,7 +50,7 @@ class Precision {
     if (us > this.max) return undefined; // later than all: new (the common case, no lookup)
     if (this.map !== undefined) return this.map.get(us);
     const i = this.place(us);
-    return i < this.us.n && this.us.a[i] === us ? this.at.a[i] : undefined;
+    return i < this.us.length && this.us.data[i] === us ? this.at.data[i] : undefined;
   }
 
   /** Adds a time `find` did not find. */
@@ -79,24 +65,24 @@ class Precision {
     this.at.push(index);
     if (later) return;
     // Out of order: moved into its place if that is near the end, else the map from now on.
-    const n = this.us.n;
+    const n = this.us.length;
     const i = this.place(us);
     if (n - 1 - i <= NEAR_END) {
-      const a = this.us.a;
-      const at = this.at.a;
+      const a = this.us.data;
+      const at = this.at.data;
       a.copyWithin(i + 1, i, n - 1);
       at.copyWithin(i + 1, i, n - 1);
       a[i] = us;
       at[i] = index;
     } else {
       this.map = new Map();
-      for (let k = 0; k < n; k++) this.map.set(this.us.a[k]!, this.at.a[k]!);
+      for (let k = 0; k < n; k++) this.map.set(this.us.data[k]!, this.at.data[k]!);
     }
   }
 }
 
 export class TimeTable {
-  private readonly times = new Numbers();
+  private readonly times = new Column();
   private readonly micro: number[] = [];
   private readonly ms = new Precision();
   private readonly micros = new Precision();
@@ -108,7 +94,7 @@ export class TimeTable {
   private hintPrecision: TimePrecision = 'ms';
 
   get length(): number {
-    return this.times.n;
+    return this.times.length;
   }
 
   /** The next texts looked up may include `text`, a canonical text of the time `us` already read. */
@@ -143,7 +129,7 @@ export class TimeTable {
     const of = precision === 'us' ? this.micros : this.ms;
     const found = of.find(us);
     if (found !== undefined) return found;
-    const at = this.times.n;
+    const at = this.times.length;
     this.times.push(us);
     this.micro.push(precision === 'us' ? 1 : 0);
     of.add(us, at);
@@ -162,21 +148,18 @@ export class TimeTable {
    * time past 2^53 microseconds (after the year 2255), whose fraction that writer misreads.
    */
   json(): string {
-    const n = this.times.n;
-    const out = new ByteOut(2 + n * 34);
+    const n = this.times.length;
+    const b = Buffer.allocUnsafe(2 + n * 34);
     const writer = new TimeTexts();
-    const b = out.buf;
     let at = 0;
     b[at++] = 91; // [
     for (let i = 0; i < n; i++) {
       if (i > 0) b[at++] = 44; // ,
       b[at++] = 34; // "
-      const us = this.times.a[i]!;
+      const us = this.times.data[i]!;
       const micro = this.micro[i] === 1;
       if ((micro && us % 1000 === 0) || !Number.isSafeInteger(us)) {
-        out.at = at;
-        out.ascii(formatTime(us, micro ? 'us' : 'ms'));
-        at = out.at;
+        at += b.write(formatTime(us, micro ? 'us' : 'ms'), at, 'latin1');
       } else at = writer.write(b, at, us);
       b[at++] = 34;
     }
