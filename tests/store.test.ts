@@ -15,9 +15,12 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { backtest, backtestNdjson, createEngine, loadStrategy } from '../src/core/backtest/backtest.js';
+import { DEFAULT_CONFIG } from '../src/core/backtest/config.js';
 import { collect } from '../src/core/io/stream.js';
-import { validatedTimes } from '../src/core/records/validate.js';
+import { serialize } from '../src/core/records/record.js';
+import { RecordValidator, validatedTimes } from '../src/core/records/validate.js';
 import { storeRead, storeReadBytes } from '../src/core/store/read.js';
 import { BIN, parseLines, ROOT, runCli } from './helpers/cli.js';
 import { describeShared, sharedFile } from './helpers/shared-data.js';
@@ -415,6 +418,39 @@ describe('backtest --store: records checked by column, not validated again', () 
       marked += batch.length;
     }
     expect(marked).toBe(6000);
+  });
+
+  it('the byte path (what the command writes) takes the marked batches as validated, as the record path does', async () => {
+    const dir = freshDir();
+    await write(dir, await gen(['candles', '--count', '2000', '--seed', '34']));
+    const engineFor = async () =>
+      createEngine({
+        config: structuredClone(DEFAULT_CONFIG),
+        strategy: await loadStrategy('sma-cross', { fast: 5, slow: 20 }),
+      });
+    const check = vi.spyOn(RecordValidator.prototype, 'check');
+    try {
+      const bytes: Buffer[] = [];
+      for await (const b of backtestNdjson(
+        storeRead({ dir, kind: 'candles', markValid: true }),
+        await engineFor(),
+      ))
+        bytes.push(b.bytes);
+      expect(check).not.toHaveBeenCalled();
+      const records = await collect(
+        backtest(storeRead({ dir, kind: 'candles', markValid: true }), await engineFor()),
+      );
+      expect(check).not.toHaveBeenCalled();
+      // Unmarked, the same records are validated one by one, and the output is the same.
+      const plain = await collect(backtest(storeRead({ dir, kind: 'candles' }), await engineFor()));
+      expect(check).toHaveBeenCalledTimes(2000);
+      const text = Buffer.concat(bytes).toString();
+      expect(text).toBe(records.map((r) => `${serialize(r)}\n`).join(''));
+      expect(plain.map((r) => serialize(r))).toEqual(records.map((r) => serialize(r)));
+      expect(records.filter((r) => r.type === 'equity').length).toBe(2000);
+    } finally {
+      check.mockRestore();
+    }
   });
 
   it('store write refuses a market record the validator refuses, exit 1, naming it, and writes nothing', async () => {

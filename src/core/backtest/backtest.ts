@@ -249,6 +249,7 @@ export async function* backtestNdjson(
   engine.writeLines();
   const out: WireRecord[] = [];
   for await (const batch of input) {
+    stage.begin(batch);
     for (let i = 0; i < batch.length; i++) stage.push(batch[i]!, out);
     if (observe !== undefined) for (let i = 0; i < out.length; i++) observe(out[i]!);
     out.length = 0;
