@@ -86,6 +86,33 @@ describe('CandleLineScanner', () => {
     }
   });
 
+  it("gives a candle's open_time the string of the time before only when it is the same text", () => {
+    const s = new CandleLineScanner();
+    const t1 = '"2024-01-01T00:01:00.000Z"';
+    const t2 = '"2024-01-01T00:02:00.000Z"';
+    const lines = [
+      line({ time: t1, open_time: '"2024-01-01T00:00:00.000Z"' }),
+      line({ time: t2, open_time: t1 }), // the time before: its string
+      line({ time: '"2024-01-01T00:03:00.000000Z"', open_time: '"2024-01-01T00:02:00.000000Z"' }), // same instant, other text
+      line({ time: '"2024-01-01T00:04:00.000Z"', open_time: '"2024-01-01T00:03:00.000Z"' }), // same instant, other text
+      line({ time: '"2024-01-01T00:05:00.000Z"', open_time: '"2024-01-01T00:01:00.000Z"' }), // not the time before
+    ];
+    const recs = lines.map((text) => {
+      const rec = scan(text, s);
+      expect(rec, text).toBeDefined();
+      expectSame(rec!, JSON.parse(text) as WireRecord, text);
+      return rec!;
+    });
+    expect(recs.map((r) => r.open_time)).toEqual([
+      '2024-01-01T00:00:00.000Z',
+      '2024-01-01T00:01:00.000Z',
+      '2024-01-01T00:02:00.000000Z',
+      '2024-01-01T00:03:00.000Z',
+      '2024-01-01T00:01:00.000Z',
+    ]);
+    expect(recs.map((r) => checked(r))).toEqual(lines.map((t) => checked(JSON.parse(t) as WireRecord)));
+  });
+
   it('refuses what it cannot be sure of, and what validation would not pass unchanged', () => {
     const refused = [
       `${line()} `,
