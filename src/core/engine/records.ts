@@ -22,6 +22,7 @@ import type { BacktestReport } from './report.js';
 const EQUITY_HEAD = Buffer.from('{"type":"equity","time":"');
 const CASH = Buffer.from(',"cash":');
 const EXPOSURE = Buffer.from(',"exposure":');
+const EMPTY = new Uint8Array(0);
 
 export class Recorder {
   /** Where records go: the batch of the record being processed. */
@@ -46,7 +47,7 @@ export class Recorder {
   lines: ByteOut | undefined;
   lineCount = 0;
   /** The equity line after its time (`lines`): its fixed pieces, and the bytes last made. */
-  private equityRest: { head: Buffer; tail: Buffer; out: ByteOut } | undefined;
+  private equityRest: { head: Buffer; tail: Buffer; out: ByteOut; text: Uint8Array } | undefined;
 
   constructor(
     private readonly clock: Clock,
@@ -285,6 +286,7 @@ export class Recorder {
         head: Buffer.from(`","asset":${JSON.stringify(asset)},"equity":`),
         tail: Buffer.from(`,"strategy":${JSON.stringify(this.name)}}\n`),
         out: new ByteOut(256),
+        text: EMPTY,
       };
       this.equityRest = rest;
       changed = true;
@@ -308,11 +310,12 @@ export class Recorder {
       r.copy(EXPOSURE);
       r.ascii(f.exposureText);
       r.copy(rest.tail);
+      rest.text = r.buf.subarray(0, r.at);
     }
     lines.ensure(EQUITY_HEAD.length + t.length + r.at);
     lines.copy(EQUITY_HEAD);
     lines.ascii(t);
-    lines.copyFrom(r.buf, r.at);
+    lines.copy(rest.text);
     this.lineCount++;
   }
 
