@@ -114,6 +114,19 @@ describe('backtestNdjson', () => {
       },
     ],
     [
+      // Equity past 1e7 (money figures to 12 significant digits, not 8 places) and a short position's
+      // exposure: every figure's text from the byte writer is the record's.
+      'mean-reversion long and short on a balance of 123,456,789.12345678',
+      { seed: 9 },
+      'mean-reversion',
+      { long_short: true },
+      (c) => {
+        c.execution.allow_short = true;
+        c.balances = [{ exchange: 'binance_spot', asset: 'usdt', total: 123_456_789.12345678 }];
+        c.sizing = { mode: 'fixed-amount', value: 7.3 };
+      },
+    ],
+    [
       'buy-and-hold on trades, equity every second',
       { kind: 'trades', count: 5000 },
       'buy-and-hold',

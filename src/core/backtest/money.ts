@@ -1,6 +1,6 @@
 /** How the engine writes computed figures: prices without float noise, money to 1e-8. */
 
-import { fixedText, POW10 } from '../records/number-text.js';
+import { fixedText, POW10, writeFixed } from '../records/number-text.js';
 
 /** The shortest decimal of at most 12 significant digits: float noise off computed prices. */
 export function tidy(x: number): number {
@@ -24,4 +24,9 @@ export function money(x: number): number {
  */
 export function moneyText(x: number): string {
   return fixedText(money(x), 8);
+}
+
+/** `moneyText(x)` written as ASCII into `b` at `at` (number-text.ts `writeFixed`); returns the index after it. Needs room for 25 bytes. */
+export function writeMoney(b: Uint8Array, at: number, x: number): number {
+  return writeFixed(b, at, money(x), 8);
 }

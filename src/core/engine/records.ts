@@ -7,7 +7,7 @@
  */
 
 import type { Exact as Dec } from '../backtest/exact.js';
-import { money, moneyText, tidy } from '../backtest/money.js';
+import { money, moneyText, tidy, writeMoney } from '../backtest/money.js';
 import type { OrderIntent } from '../backtest/strategy.js';
 import { ByteOut } from '../io/bytes.js';
 import type { Instrument } from '../market/instrument.js';
@@ -47,7 +47,17 @@ export class Recorder {
   lines: ByteOut | undefined;
   lineCount = 0;
   /** The equity line after its time (`lines`): its fixed pieces, and the bytes last made. */
-  private equityRest: { head: Buffer; tail: Buffer; out: ByteOut; text: Uint8Array } | undefined;
+  private equityRest:
+    | {
+        head: Buffer;
+        tail: Buffer;
+        out: ByteOut;
+        text: Uint8Array;
+        equity: number;
+        cash: number;
+        exposure: number;
+      }
+    | undefined;
 
   constructor(
     private readonly clock: Clock,
@@ -240,28 +250,24 @@ export class Recorder {
       this.push({ type: 'equity', time: t, asset, equity, cash, exposure, strategy: this.name });
       return;
     }
+    const lines = this.lines;
+    if (lines !== undefined) {
+      this.equityLine(lines, t, asset, equity, cash, exposure);
+      return;
+    }
     // Between fills cash does not change, nor equity while flat: reuse their text.
     const f = this.equityText;
-    let changed = false;
     if (equity !== f.equity) {
       f.equity = equity;
       f.equityText = moneyText(equity);
-      changed = true;
     }
     if (cash !== f.cash) {
       f.cash = cash;
       f.cashText = moneyText(cash);
-      changed = true;
     }
     if (exposure !== f.exposure) {
       f.exposure = exposure;
       f.exposureText = moneyText(exposure);
-      changed = true;
-    }
-    const lines = this.lines;
-    if (lines !== undefined) {
-      this.equityLine(lines, t, asset, changed);
-      return;
     }
     const rec: WireRecord = { type: 'equity', time: t, asset, equity, cash, exposure, strategy: this.name };
     // One equity record per candle is most of what a run writes.
@@ -276,10 +282,18 @@ export class Recorder {
 
   /**
    * The equity record's line, the text `equity` attaches, as bytes: a fixed head, the time, and the
-   * rest, which is made again (into the same buffer) only when a figure's text `changed`. Times
-   * and figures are ASCII.
+   * rest, which is written again (into its own buffer, the figures as digits: number-text.ts
+   * `writeMoney`, the text `moneyText` makes) only when a figure changed. Times and figures are
+   * ASCII.
    */
-  private equityLine(lines: ByteOut, t: string, asset: string, changed: boolean): void {
+  private equityLine(
+    lines: ByteOut,
+    t: string,
+    asset: string,
+    equity: number,
+    cash: number,
+    exposure: number,
+  ): void {
     let rest = this.equityRest;
     if (rest === undefined) {
       rest = {
@@ -287,35 +301,34 @@ export class Recorder {
         tail: Buffer.from(`,"strategy":${JSON.stringify(this.name)}}\n`),
         out: new ByteOut(256),
         text: EMPTY,
+        equity: Number.NaN,
+        cash: Number.NaN,
+        exposure: Number.NaN,
       };
       this.equityRest = rest;
-      changed = true;
     }
-    const r = rest.out;
-    if (changed) {
-      const f = this.equityText;
+    if (equity !== rest.equity || cash !== rest.cash || exposure !== rest.exposure) {
+      rest.equity = equity;
+      rest.cash = cash;
+      rest.exposure = exposure;
+      const r = rest.out;
       r.at = 0;
-      r.ensure(
-        rest.head.length +
-          rest.tail.length +
-          24 +
-          f.equityText.length +
-          f.cashText.length +
-          f.exposureText.length,
-      );
+      // Each figure takes at most 25 bytes (writeMoney).
+      r.ensure(rest.head.length + rest.tail.length + CASH.length + EXPOSURE.length + 3 * 25);
       r.copy(rest.head);
-      r.ascii(f.equityText);
+      r.at = writeMoney(r.buf, r.at, equity);
       r.copy(CASH);
-      r.ascii(f.cashText);
+      r.at = writeMoney(r.buf, r.at, cash);
       r.copy(EXPOSURE);
-      r.ascii(f.exposureText);
+      r.at = writeMoney(r.buf, r.at, exposure);
       r.copy(rest.tail);
       rest.text = r.buf.subarray(0, r.at);
     }
-    lines.ensure(EQUITY_HEAD.length + t.length + r.at);
+    const text = rest.text;
+    lines.ensure(EQUITY_HEAD.length + t.length + text.length);
     lines.copy(EQUITY_HEAD);
     lines.ascii(t);
-    lines.copy(rest.text);
+    lines.copy(text);
     this.lineCount++;
   }
 
