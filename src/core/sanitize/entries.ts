@@ -1,7 +1,7 @@
 /**
- * What sanitize keeps while it reads (src/core/sanitize/sanitize.ts has the checks): an entry (a
- * record with its parsed times and flags), a series' recent keys and spike window, the reorder
- * min-heap of entries by (time, arrival), and the small record helpers the checks share.
+ * What sanitize keeps while it reads (sanitize.ts and the check modules beside it have the checks):
+ * an entry (a record with its parsed times and flags), a series' recent keys and spike window, the
+ * reorder min-heap of entries by (time, arrival), and the small record helpers the checks share.
  */
 
 import type { Interval } from '../records/interval.js';

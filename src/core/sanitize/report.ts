@@ -1,6 +1,31 @@
+/**
+ * The report of a sanitize pass: what it counted (records in and out, synthetic and reordered
+ * records, each problem class with its action and first examples, written as JSON by --report),
+ * and the human text of it and of the problem classes.
+ */
+
 import { escapeText } from '../records/text.js';
-import { CLASS_INFO, PROBLEM_CLASSES } from './policy.js';
-import type { SanitizeReport } from './sanitize.js';
+import { type Action, CLASS_INFO, PROBLEM_CLASSES, type ProblemClass } from './policy.js';
+
+export interface ProblemExample {
+  readonly line: number | undefined;
+  readonly message: string;
+}
+
+export interface ProblemCount {
+  count: number;
+  action: Action;
+  examples: ProblemExample[];
+}
+
+export interface SanitizeReport {
+  records_in: number;
+  records_out: number;
+  synthetic: number;
+  /** Records that arrived older than one before them and were put in order by the reorder window. */
+  reordered: number;
+  problems: Partial<Record<ProblemClass, ProblemCount>>;
+}
 
 const ACTION_TEXT = { drop: 'dropped', fix: 'fixed', fail: 'failed', keep: 'kept', flag: 'flagged' } as const;
 
