@@ -9,7 +9,7 @@ import { BacktestEngine } from '../engine/engine.js';
 import { EngineIntake } from '../engine/intake.js';
 import { DataError, TickpipeError, UsageError } from '../errors.js';
 import type { ErrorPolicy } from '../io/lines.js';
-import { type ByteStream, type RecordStream, runStage } from '../io/stream.js';
+import { type ByteStream, pushBatch, type RecordStream, runStage } from '../io/stream.js';
 import { MarketIntake } from '../records/intake.js';
 import type { WireRecord } from '../records/record.js';
 import type { BacktestConfig } from './config.js';
@@ -249,8 +249,7 @@ export async function* backtestNdjson(
   engine.writeLines();
   const out: WireRecord[] = [];
   for await (const batch of input) {
-    stage.begin(batch);
-    for (let i = 0; i < batch.length; i++) stage.push(batch[i]!, out);
+    pushBatch(stage, batch, out);
     if (observe !== undefined) for (let i = 0; i < out.length; i++) observe(out[i]!);
     out.length = 0;
     const lines = engine.takeLines();

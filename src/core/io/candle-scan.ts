@@ -114,12 +114,12 @@ export class CandleLineScanner {
   private readonly date = new Uint8Array(10);
   private dateUs = Number.NaN;
   /**
-   * The last `time` read, its text and length: a candle's `open_time` is most often the `time` of
-   * the candle before, and is then given that string instead of a new one.
+   * The last `time` read and its text: a candle's `open_time` is most often the `time` of the
+   * candle before (the same microseconds and the same length, so the same text), and is then given
+   * that string instead of a new one.
    */
   private lastUs = Number.NaN;
   private lastText = '';
-  private lastLength = 0;
 
   /**
    * The candle on `s[start, stop)` (a line without its terminator) as JSON.parse would make it,
@@ -136,7 +136,6 @@ export class CandleLineScanner {
     let a = this.k;
     if (!this.time(s, a, stop)) return undefined;
     const timeUs = this.value;
-    const timeLength = this.k - 1 - a;
     const time = latin1(s, a, this.k - 1);
     if (!this.literal(s, this.k - 1, EXCHANGE, stop)) return undefined;
     if (!this.text(s, this.exchange, stop)) return undefined;
@@ -158,10 +157,11 @@ export class CandleLineScanner {
     if (!this.time(s, a, stop)) return undefined;
     const openUs = this.value;
     const openTime =
-      openUs === this.lastUs && this.k - 1 - a === this.lastLength ? this.lastText : latin1(s, a, this.k - 1);
+      openUs === this.lastUs && this.k - 1 - a === this.lastText.length
+        ? this.lastText
+        : latin1(s, a, this.k - 1);
     this.lastUs = timeUs;
     this.lastText = time;
-    this.lastLength = timeLength;
     if (!this.member(s, this.k - 1, OPEN, stop) || !positive(this.value)) return undefined;
     const open = this.value;
     if (!this.member(s, this.k, HIGH, stop) || !positive(this.value)) return undefined;

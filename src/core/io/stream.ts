@@ -50,14 +50,26 @@ export interface Stage<In extends WireRecord = WireRecord, Out extends WireRecor
   finishBatches?(): Iterable<Out[]>;
 }
 
+/**
+ * Pushes one batch through a stage: `begin` first (the batch's marks), then each record. Every loop
+ * that drives a stage goes through here, so none can forget `begin`.
+ */
+export function pushBatch<In extends WireRecord, Out extends WireRecord>(
+  stage: Stage<In, Out>,
+  batch: readonly In[],
+  out: Out[],
+): void {
+  stage.begin?.(batch);
+  for (let i = 0; i < batch.length; i++) stage.push(batch[i]!, out);
+}
+
 export async function* runStage<In extends WireRecord, Out extends WireRecord>(
   input: RecordStream<In>,
   stage: Stage<In, Out>,
 ): AsyncGenerator<Out[]> {
   for await (const batch of input) {
     const out: Out[] = [];
-    stage.begin?.(batch);
-    for (let i = 0; i < batch.length; i++) stage.push(batch[i]!, out);
+    pushBatch(stage, batch, out);
     if (out.length === 0) continue;
     const bytes = batchBytes(batch);
     if (bytes !== undefined && sameRecords(batch, out)) setBatchBytes(out, bytes);
