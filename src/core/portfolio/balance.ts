@@ -85,7 +85,8 @@ export class Balance {
       if (!this.marginDec.isZero()) f = f.minus(this.marginDec);
       if (!this.heldDec.isZero()) f = f.minus(this.heldDec);
       this.freeDec = f;
-      this.freeNumber = this.freeDec.toNumber();
+      // Nothing held back (the usual case between orders): free is the total, whose number is kept.
+      this.freeNumber = f === this.totalDec ? this.totalNum : f.toNumber();
     }
     return this.freeDec;
   }
