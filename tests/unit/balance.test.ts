@@ -4,12 +4,9 @@
  * decimal.js on a wide total (a figure past the scaled integers) and on plain ones.
  */
 
-import { Decimal } from 'decimal.js';
 import { describe, expect, it } from 'vitest';
-import { dec } from '../../src/core/backtest/exact.js';
+import { BigDec as D, dec } from '../../src/core/backtest/exact.js';
 import { Balance } from '../../src/core/portfolio/balance.js';
-
-const D = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_EVEN });
 
 describe('Balance numbers', () => {
   it('free follows total, reserved, margin and held, as decimal.js computes them', () => {
