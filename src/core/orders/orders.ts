@@ -5,6 +5,7 @@
  */
 
 import { ZERO } from '../backtest/exact.js';
+import { DOUBLE_FIELD } from '../double-field.js';
 import type { Clock } from '../engine/clock.js';
 import type { Recorder } from '../engine/records.js';
 import type { BacktestReport } from '../engine/report.js';
@@ -57,7 +58,7 @@ export class OrderDesk {
       amount: s.amount,
       amountNum: s.amount.toNumber(),
       filled: ZERO,
-      filledNum: 0,
+      filledNum: DOUBLE_FIELD, // then 0: a double field (double-field.ts)
       tif: s.tif,
       postOnly: s.postOnly,
       reduceOnly: s.reduceOnly,
@@ -81,6 +82,7 @@ export class OrderDesk {
       armed: false,
       amend: undefined,
     };
+    o.filledNum = 0;
     this.report.orders++;
     return o;
   }

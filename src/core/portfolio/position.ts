@@ -9,6 +9,7 @@
 
 import type { InstrumentKind } from '../backtest/config.js';
 import { type Exact as Dec, ZERO } from '../backtest/exact.js';
+import { DOUBLE_FIELD } from '../double-field.js';
 import type { MarkWatcher } from './balance.js';
 import { inversePnl } from './inverse.js';
 
@@ -27,12 +28,12 @@ export interface PositionClose {
 export class Position {
   /** Signed amount. */
   qty: Dec = ZERO;
-  qtyNum = 0;
+  qtyNum = DOUBLE_FIELD; // then 0: a double field (double-field.ts)
   entry: Dec = ZERO;
-  entryNum = 0;
+  entryNum = DOUBLE_FIELD;
   maxAbs: Dec = ZERO;
   fees: Dec = ZERO;
-  feesNum = 0;
+  feesNum = DOUBLE_FIELD;
   /** Realised PnL before fees. */
   realised: Dec = ZERO;
   exitValue: Dec = ZERO;
@@ -49,7 +50,11 @@ export class Position {
     readonly contractSize: Dec,
     /** Inverse (coin-margined): PnL in the base coin, q x cs x (1/entry - 1/exit). */
     readonly inverse = false,
-  ) {}
+  ) {
+    this.qtyNum = 0;
+    this.entryNum = 0;
+    this.feesNum = 0;
+  }
 
   get side(): 'long' | 'short' {
     return this.qty.isNegative() ? 'short' : 'long';
