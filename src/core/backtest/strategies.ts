@@ -9,10 +9,6 @@ import { Bollinger, CrossOver, EMA, RollingBeta, RSI, ZScore } from './indicator
 import { SmaPair } from './sma-pair.js';
 import type { Decision, Intent, StrategyContext, StrategyFactory } from './strategy.js';
 
-function key(r: WireRecord): string {
-  return `${String(r.exchange)}:${String(r.symbol)}`;
-}
-
 /**
  * A state per instrument, made on first sight: by exchange, then symbol, so a lookup builds no key
  * string (over 100,000 symbols a string per record and a set that large cost buy-and-hold 0.4 s).
@@ -252,11 +248,11 @@ const marketMaker: StrategyFactory = {
     const skew = n(params, 'skew_bps') / 10_000;
     const maxInv = n(params, 'max_inventory');
     const requote = n(params, 'requote_bps') / 10_000;
-    const lastMid = new Map<string, number>();
+    const lastMid = perInstrument(() => ({ mid: Number.NaN }));
     const quote = (r: WireRecord, ctx: StrategyContext, mid: number): Intent[] => {
       const sym = r.symbol as string;
       const ex = r.exchange as string;
-      lastMid.set(`${ex}:${sym}`, mid);
+      lastMid(r).mid = mid;
       const inv = ctx.position(sym, ex).amount;
       const tilt = maxInv > 0 ? (inv / maxInv) * skew : 0;
       const out: Intent[] = [{ cancel: 'all' }];
@@ -273,8 +269,8 @@ const marketMaker: StrategyFactory = {
         const ask = r.ask_price as number;
         if (!(bid > 0 && ask > 0)) return;
         const mid = (bid + ask) / 2;
-        const last = lastMid.get(key(r));
-        if (last !== undefined && Math.abs(mid - last) / last < requote) return;
+        const last = lastMid(r).mid;
+        if (!Number.isNaN(last) && Math.abs(mid - last) / last < requote) return;
         return quote(r, ctx, mid);
       },
       onFill(f, ctx) {
