@@ -39,4 +39,45 @@ describe('TimeTexts', () => {
     const us = -62_198_755_200_000_000; // before year 0
     expect(texts.text(us)).toBe(formatTime(us, 'ms'));
   });
+
+  it('part: the texts of whole columns, with absent times and repeats, equal formatTime’s', () => {
+    const texts = new TimeTexts();
+    const time = fc.oneof(
+      fc.integer({ min: 0, max: 4_102_444_799_999_999 }),
+      fc.integer({ min: 0, max: 4_102_444_799_999 }).map((ms) => ms * 1000),
+      fc.constant(Number.NaN),
+      // Beyond 9999 and before 0000: formatTime's own text.
+      fc.constantFrom(253_402_300_800_000_000, -62_198_755_200_000_000),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(time, time), { minLength: 1, maxLength: 300 }),
+        fc.boolean(),
+        (rows, chained) => {
+          // chained: each row's first time is the last row's second, as candles' open_time and time.
+          const a = new Float64Array(rows.length);
+          const b = new Float64Array(rows.length);
+          rows.forEach(([x, y], r) => {
+            a[r] = chained && r > 0 ? b[r - 1]! : x;
+            b[r] = y;
+          });
+          const out = [
+            new Array<string | undefined>(rows.length),
+            new Array<string | undefined>(rows.length),
+          ];
+          const from = rows.length > 2 ? 1 : 0;
+          texts.part([a, b], from, rows.length, out);
+          for (let r = from; r < rows.length; r++)
+            [a, b].forEach((col, c) => {
+              const us = col[r]!;
+              expect(out[c]![r]).toBe(Number.isNaN(us) ? undefined : formatTime(us, precisionOf(us)));
+            });
+          // `text` after a part gives the same texts (the two kept are the part's).
+          const last = b[rows.length - 1]!;
+          if (!Number.isNaN(last)) expect(texts.text(last)).toBe(formatTime(last, precisionOf(last)));
+        },
+      ),
+      { numRuns: 2_000 },
+    );
+  });
 });

@@ -9,7 +9,7 @@
 import type { Exact as Dec } from '../backtest/exact.js';
 import { money, moneyText, tidy, writeMoney } from '../backtest/money.js';
 import type { OrderIntent } from '../backtest/strategy.js';
-import { ByteOut } from '../io/bytes.js';
+import type { ByteOut } from '../io/bytes.js';
 import type { Instrument } from '../market/instrument.js';
 import type { Liquidity, Order } from '../orders/order.js';
 import type { Balance } from '../portfolio/balance.js';
@@ -51,8 +51,12 @@ export class Recorder {
     | {
         head: Buffer;
         tail: Buffer;
-        out: ByteOut;
+        /** The most bytes the rest takes. */
+        room: number;
+        /** The rest last written: bytes [from, to) of `text` (an output buffer). */
         text: Uint8Array;
+        from: number;
+        to: number;
         equity: number;
         cash: number;
         exposure: number;
@@ -282,9 +286,10 @@ export class Recorder {
 
   /**
    * The equity record's line, the text `equity` attaches, as bytes: a fixed head, the time, and the
-   * rest, which is written again (into its own buffer, the figures as digits: number-text.ts
-   * `writeMoney`, the text `moneyText` makes) only when a figure changed. Times and figures are
-   * ASCII.
+   * rest. The rest is written into the output (the figures as digits: number-text.ts `writeMoney`,
+   * the text `moneyText` makes) when a figure changed, and where it was written is kept; while the
+   * figures stay the same, those bytes are copied. (They stay valid: a buffer handed on by
+   * `takeLines`, or outgrown, is never written again.) Times and figures are ASCII.
    */
   private equityLine(
     lines: ByteOut,
@@ -296,39 +301,48 @@ export class Recorder {
   ): void {
     let rest = this.equityRest;
     if (rest === undefined) {
+      const head = Buffer.from(`","asset":${JSON.stringify(asset)},"equity":`);
+      const tail = Buffer.from(`,"strategy":${JSON.stringify(this.name)}}\n`);
       rest = {
-        head: Buffer.from(`","asset":${JSON.stringify(asset)},"equity":`),
-        tail: Buffer.from(`,"strategy":${JSON.stringify(this.name)}}\n`),
-        out: new ByteOut(256),
+        head,
+        tail,
+        // Each figure takes at most 25 bytes (writeMoney).
+        room: head.length + tail.length + CASH.length + EXPOSURE.length + 3 * 25,
         text: EMPTY,
+        from: 0,
+        to: 0,
         equity: Number.NaN,
         cash: Number.NaN,
         exposure: Number.NaN,
       };
       this.equityRest = rest;
     }
-    if (equity !== rest.equity || cash !== rest.cash || exposure !== rest.exposure) {
+    lines.ensure(EQUITY_HEAD.length + t.length + rest.room);
+    lines.copyFrom(EQUITY_HEAD, EQUITY_HEAD.length);
+    lines.ascii(t);
+    if (equity === rest.equity && cash === rest.cash && exposure === rest.exposure) {
+      const { text, from, to } = rest;
+      const b = lines.buf;
+      let at = lines.at;
+      for (let i = from; i < to; i++) b[at++] = text[i]!;
+      lines.at = at;
+    } else {
       rest.equity = equity;
       rest.cash = cash;
       rest.exposure = exposure;
-      const r = rest.out;
-      r.at = 0;
-      // Each figure takes at most 25 bytes (writeMoney).
-      r.ensure(rest.head.length + rest.tail.length + CASH.length + EXPOSURE.length + 3 * 25);
-      r.copy(rest.head);
-      r.at = writeMoney(r.buf, r.at, equity);
-      r.copy(CASH);
-      r.at = writeMoney(r.buf, r.at, cash);
-      r.copy(EXPOSURE);
-      r.at = writeMoney(r.buf, r.at, exposure);
-      r.copy(rest.tail);
-      rest.text = r.buf.subarray(0, r.at);
+      const from = lines.at;
+      const b = lines.buf;
+      lines.copyFrom(rest.head, rest.head.length);
+      lines.at = writeMoney(b, lines.at, equity);
+      lines.copyFrom(CASH, CASH.length);
+      lines.at = writeMoney(b, lines.at, cash);
+      lines.copyFrom(EXPOSURE, EXPOSURE.length);
+      lines.at = writeMoney(b, lines.at, exposure);
+      lines.copyFrom(rest.tail, rest.tail.length);
+      rest.text = b;
+      rest.from = from;
+      rest.to = lines.at;
     }
-    const text = rest.text;
-    lines.ensure(EQUITY_HEAD.length + t.length + text.length);
-    lines.copy(EQUITY_HEAD);
-    lines.ascii(t);
-    lines.copy(text);
     this.lineCount++;
   }
 

@@ -11,7 +11,7 @@
 
 import type { DuckDBDataChunk, DuckDBVector } from '@duckdb/node-api';
 import type { WireRecord } from '../records/record.js';
-import { CHUNK_ROWS, type FilePlan } from './duck.js';
+import { CHUNK_ROWS, duckdbBindings, type FilePlan } from './duck.js';
 import type { Column, ColumnKind, Schema } from './schema.js';
 import { TimeTexts } from './times.js';
 
@@ -101,31 +101,59 @@ export class Layout {
         str[c] = this.strBuffers[c]; // a constant (filled once), or undefined: absent
         continue;
       }
-      const vector = chunk.getColumnVector(at);
-      if (this.schema.columns[c]!.kind === 'varchar') str[c] = texts(vector, rows, this.strBuffers[c]!);
-      else num[c] = doubles(vector, rows, this.numBuffers[c]!);
+      if (this.schema.columns[c]!.kind === 'varchar') str[c] = texts(chunk, at, rows, this.strBuffers[c]!);
+      else num[c] = doubles(chunk, at, rows, this.numBuffers[c]!);
     }
-    const extra = this.extra
-      ? texts(chunk.getColumnVector(this.read.length), rows, [] as (string | null)[])
-      : this.nulls;
+    const extra = this.extra ? texts(chunk, this.read.length, rows, [] as (string | null)[]) : this.nulls;
     return { rows, num, str, extra, keys: num[this.keyAt]!, constant: this.constant };
   }
 }
 
-function doubles(vector: DuckDBVector, rows: number, out: Float64Array): Float64Array {
-  for (let r = 0; r < rows; r++) out[r] = vector.getItem(r) as number;
+/**
+ * A DOUBLE column of a chunk: its data copied out in one call (DuckDB's C API through the Node
+ * bindings, which the Node API is built on). `selectRows` gives no NULL in a DOUBLE column (NaN
+ * instead), so there is no validity mask to read. Item by item through the Node API's vector
+ * cost a call per value, 13 million on a million candles (docs/performance.md, "store").
+ */
+function doubles(chunk: DuckDBDataChunk, at: number, rows: number, out: Float64Array): Float64Array {
+  const bytes = duckdbBindings.vector_get_data(
+    duckdbBindings.data_chunk_get_vector(chunk.chunk, at),
+    rows * 8,
+  );
+  if (bytes.byteOffset % 8 === 0) return new Float64Array(bytes.buffer, bytes.byteOffset, rows);
+  out.set(new Float64Array(bytes.slice().buffer, 0, rows));
   return out;
 }
 
-function texts(vector: DuckDBVector, rows: number, out: (string | null)[]): (string | null)[] {
-  for (let r = 0; r < rows; r++) out[r] = vector.getItem(r) as string | null;
+/**
+ * A VARCHAR column of a chunk, NULL as null: the validity mask read once (a bit per row), and
+ * only the rows that have a text read through the Node API's vector (whose own validity test
+ * costs two BigInt operations per row; `extra` is NULL in nearly every row).
+ */
+function texts(chunk: DuckDBDataChunk, at: number, rows: number, out: (string | null)[]): (string | null)[] {
+  const raw = duckdbBindings.data_chunk_get_vector(chunk.chunk, at);
+  const valid = duckdbBindings.vector_get_validity(raw, Math.ceil(rows / 64) * 8) as Uint8Array | null;
+  let vector: DuckDBVector | undefined;
+  for (let r = 0; r < rows; r++) {
+    // The mask is 64-bit words, little-endian: row r is bit r % 8 of byte r / 8.
+    if (valid !== null && ((valid[r >> 3]! >> (r & 7)) & 1) === 0) {
+      out[r] = null;
+      continue;
+    }
+    vector ??= chunk.getColumnVector(at);
+    out[r] = vector.getItem(r) as string | null;
+  }
   return out;
 }
+
+/** A time column a file does not have: every row absent (as many rows as a chunk has). */
+const NOT_READ = new Float64Array(CHUNK_ROWS).fill(Number.NaN);
 
 type Make = (
   num: readonly (Float64Array | undefined)[],
   str: readonly ((string | null)[] | undefined)[],
-  times: TimeTexts,
+  /** Per time column (in `timeCols`' order), the texts of the part's rows (TimeTexts.part). */
+  tt: readonly (string | undefined)[][],
   r: number,
 ) => WireRecord;
 
@@ -144,10 +172,17 @@ export class RecordBuilder {
   private readonly makers = new Map<number, Make>();
   /** `records`' present columns per row (a part is at most a chunk), reused. */
   private readonly masks = new Int32Array(CHUNK_ROWS);
+  /** The schema's time columns, and per time column the texts of a part's rows, by row. */
+  private readonly timeCols: readonly number[];
+  private readonly tt: (string | undefined)[][];
+  private readonly timeNums: Float64Array[];
 
   constructor(readonly schema: Schema) {
     this.names = schema.columns.map((col) => col.name);
     this.kinds = schema.columns.map((col) => col.kind);
+    this.timeCols = this.kinds.flatMap((kind, i) => (kind === 'time' ? [i] : []));
+    this.tt = this.timeCols.map(() => new Array<string | undefined>(CHUNK_ROWS).fill(undefined));
+    this.timeNums = this.timeCols.map(() => new Float64Array(0));
     if (this.names.length > 30) throw new Error(`store schema of ${schema.type}: too many columns`);
   }
 
@@ -171,28 +206,37 @@ export class RecordBuilder {
       const t = str[i];
       if (t !== undefined) for (let r = 0; r < n; r++) if ((t[from + r] ?? null) !== null) masks[r]! |= bit;
     }
-    const { times } = this;
+    const tt = this.timeTexts(cols, from, to);
     let mask = -1;
     let make: Make | undefined;
     for (let r = 0; r < n; r++) {
       const row = from + r;
       const text = extra[row];
       if (text !== null && text !== undefined) {
-        out[r] = this.withExtra(cols, row, JSON.parse(text));
+        out[r] = this.withExtra(cols, row, JSON.parse(text), tt);
         continue;
       }
       if (masks[r] !== mask) {
         mask = masks[r]!;
         make = this.maker(mask);
       }
-      out[r] = make!(num, str, times, row);
+      out[r] = make!(num, str, tt, row);
     }
+  }
+
+  /** The texts of the time columns for rows [from, to) (TimeTexts.part); a column not read is all absent. */
+  private timeTexts(cols: Columns, from: number, to: number): readonly (string | undefined)[][] {
+    const nums = this.timeNums;
+    for (let j = 0; j < nums.length; j++) nums[j] = cols.num[this.timeCols[j]!] ?? NOT_READ;
+    this.times.part(nums, from, to, this.tt);
+    return this.tt;
   }
 
   /** The record of row `r`. */
   record(cols: Columns, r: number): WireRecord {
     const text = cols.extra[r];
-    if (text !== null && text !== undefined) return this.withExtra(cols, r, JSON.parse(text));
+    if (text !== null && text !== undefined)
+      return this.withExtra(cols, r, JSON.parse(text), this.timeTexts(cols, r, r + 1));
     let mask = 0;
     const { num, str } = cols;
     for (let i = 0; i < num.length; i++) {
@@ -200,7 +244,7 @@ export class RecordBuilder {
       const present = f === undefined ? (str[i]?.[r] ?? null) !== null : !Number.isNaN(f[r]);
       if (present) mask |= 1 << i;
     }
-    return this.maker(mask)(num, str, this.times, r);
+    return this.maker(mask)(num, str, this.timeTexts(cols, r, r + 1), r);
   }
 
   private maker(mask: number): Make {
@@ -221,17 +265,22 @@ export class RecordBuilder {
         kind === 'varchar'
           ? `str[${i}][r]`
           : kind === 'time'
-            ? `times.text(num[${i}][r])`
+            ? `tt[${this.timeCols.indexOf(i)}][r]`
             : kind === 'boolean'
               ? `num[${i}][r] === 1`
               : `num[${i}][r]`;
       fields.push(`${JSON.stringify(this.names[i])}: ${value}`);
     }
-    return new Function('num', 'str', 'times', 'r', `return { ${fields.join(', ')} };`) as Make;
+    return new Function('num', 'str', 'tt', 'r', `return { ${fields.join(', ')} };`) as Make;
   }
 
   /** A row with `extra`: its values win over the columns', its own fields come last. */
-  private withExtra(cols: Columns, r: number, extra: Record<string, unknown>): WireRecord {
+  private withExtra(
+    cols: Columns,
+    r: number,
+    extra: Record<string, unknown>,
+    tt: readonly (string | undefined)[][],
+  ): WireRecord {
     const { names, kinds, schema } = this;
     const rec: Record<string, unknown> = { type: schema.type };
     for (let i = 0; i < names.length; i++) {
@@ -249,7 +298,7 @@ export class RecordBuilder {
       const v = f[r]!;
       if (Number.isNaN(v)) continue; // NULL: the field was absent
       const kind = kinds[i];
-      rec[name] = kind === 'time' ? this.times.text(v) : kind === 'boolean' ? v === 1 : v;
+      rec[name] = kind === 'time' ? tt[this.timeCols.indexOf(i)]![r] : kind === 'boolean' ? v === 1 : v;
     }
     for (const key in extra) if (!schema.names.has(key)) rec[key] = extra[key];
     return rec as WireRecord;

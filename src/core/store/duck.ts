@@ -4,17 +4,28 @@
  * SQL text for the store is here.
  */
 
-import {
-  BOOLEAN,
-  DOUBLE,
-  type DuckDBConnection,
-  DuckDBDataChunk,
-  DuckDBInstance,
-  type DuckDBType,
-  INTEGER,
-  VARCHAR,
-} from '@duckdb/node-api';
+import { createRequire } from 'node:module';
+import type { DuckDBConnection, DuckDBInstance, DuckDBType } from '@duckdb/node-api';
 import type { Column, ColumnKind, Schema } from './schema.js';
+
+/**
+ * DuckDB's Node API, loaded with `require`: it is a CommonJS package of 124 files, and an ESM
+ * `import` of it runs Node's CommonJS export scanner over every one of them first (0.1 s of a
+ * `backtest --store` run's start, measured in docs/performance.md, "store"). Loaded once, here,
+ * and only by a command that opens a store (this module is imported on demand).
+ */
+const require = createRequire(import.meta.url);
+export const duckdb: typeof import('@duckdb/node-api') = require('@duckdb/node-api');
+const { BOOLEAN, DOUBLE, DuckDBDataChunk, INTEGER, VARCHAR } = duckdb;
+
+/**
+ * DuckDB's C API as the Node API calls it: columns.ts reads vectors' data with it. Resolved from
+ * the Node API's own place, so it is the very module (and native library) the Node API loaded,
+ * whatever version that is; it is not a dependency of ours.
+ */
+export const duckdbBindings: typeof import('@duckdb/node-bindings') = createRequire(
+  require.resolve('@duckdb/node-api'),
+)('@duckdb/node-bindings');
 
 /** DuckDB's vector size: the most rows one appended chunk holds. */
 export const CHUNK_ROWS = 2048;
@@ -27,7 +38,7 @@ export const CHUNK_ROWS = 2048;
 export async function openDatabase(
   threads?: number,
 ): Promise<{ instance: DuckDBInstance; connection: DuckDBConnection }> {
-  const instance = await DuckDBInstance.create(
+  const instance = await duckdb.DuckDBInstance.create(
     ':memory:',
     threads === undefined ? {} : { threads: String(threads) },
   );

@@ -9,20 +9,12 @@
  */
 
 import { join } from 'node:path';
-import {
-  DuckDBDateValue,
-  DuckDBDecimalValue,
-  DuckDBListValue,
-  DuckDBStructValue,
-  DuckDBTimestampTZValue,
-  DuckDBTimestampValue,
-  type DuckDBValue,
-} from '@duckdb/node-api';
+import type { DuckDBValue } from '@duckdb/node-api';
 import { DataError, UsageError } from '../errors.js';
 import type { RecordStream } from '../io/stream.js';
 import type { WireRecord } from '../records/record.js';
 import { formatTime } from '../records/time.js';
-import { ident, literal, openDatabase } from './duck.js';
+import { duckdb, ident, literal, openDatabase } from './duck.js';
 import { readManifest } from './manifest.js';
 import { precisionOf, typeOfKind } from './schema.js';
 
@@ -108,14 +100,14 @@ export function toJson(value: DuckDBValue): unknown {
     const n = Number(value);
     return Number.isSafeInteger(n) ? n : value.toString();
   }
-  if (value instanceof DuckDBTimestampValue || value instanceof DuckDBTimestampTZValue) {
+  if (value instanceof duckdb.DuckDBTimestampValue || value instanceof duckdb.DuckDBTimestampTZValue) {
     const us = Number(value.micros);
     return formatTime(us, precisionOf(us));
   }
-  if (value instanceof DuckDBDateValue) return value.toString();
-  if (value instanceof DuckDBDecimalValue) return value.toDouble();
-  if (value instanceof DuckDBListValue) return value.items.map(toJson);
-  if (value instanceof DuckDBStructValue) {
+  if (value instanceof duckdb.DuckDBDateValue) return value.toString();
+  if (value instanceof duckdb.DuckDBDecimalValue) return value.toDouble();
+  if (value instanceof duckdb.DuckDBListValue) return value.items.map(toJson);
+  if (value instanceof duckdb.DuckDBStructValue) {
     const o: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value.entries)) o[k] = toJson(v);
     return o;
