@@ -14,7 +14,16 @@
 //                                 backtest-bracket-trades alone (backtest runs both)
 
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -328,6 +337,34 @@ async function benchBacktestScale() {
   const ratio = median(b) / median(a);
   console.log(
     `${'1 symbol'.padEnd(54)}${fmt(records / median(a)).padStart(12)}\n${'100,000 symbols'.padEnd(54)}${fmt(records / median(b)).padStart(12)}  time ${ratio.toFixed(2)}x of 1 symbol, <= 3  ${ratio <= 3 ? 'met' : 'MISSED'}`,
+  );
+  // Not the target: the same inputs under a strategy that places no orders, so the 100,000-symbol
+  // run does the per-record work only (finding or creating each record's instrument, marking it)
+  // and none of the 100,000 orders, 200,000 fills and 1.3 million output lines buy-and-hold makes.
+  // It tells the lookup's scaling apart from the cost of trading 100,000 instruments.
+  const idle = join(scratch, 'strategy-no-orders.js');
+  writeFileSync(
+    idle,
+    "export const name = 'no-orders';\nexport function create() { return { onRecord() {} }; }\n",
+  );
+  const quiet = (file) => [
+    cli,
+    'backtest',
+    file,
+    '--strategy',
+    idle,
+    '--balance',
+    'binance_spot:usdt=1000000000',
+    '--quiet',
+  ];
+  const c = [];
+  const d = [];
+  for (let i = 0; i < RUNS; i++) {
+    c.push((await measure(quiet(one))).seconds);
+    d.push((await measure(quiet(many))).seconds);
+  }
+  console.log(
+    `${'100,000 symbols, no orders (diagnostic, no target)'.padEnd(54)}${fmt(records / median(d)).padStart(12)}  time ${(median(d) / median(c)).toFixed(2)}x of 1 symbol with no orders`,
   );
 }
 
