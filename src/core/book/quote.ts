@@ -1,4 +1,4 @@
-/** The constant parts of a quote's JSON, which the orderbook stage writes as bytes (`emitQuote`). */
+/** The constant parts of a quote's JSON, which the orderbook stage writes as bytes (emit.ts `BookEmitter.quote`). */
 
 /**
  * A constant part of a quote's JSON, as 32-bit words and a tail: written four bytes at a time
