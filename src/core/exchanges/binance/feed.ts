@@ -23,10 +23,19 @@
 
 import { ruleFor, Sequencer } from '../../book/sequence.js';
 import { attachText, type WireRecord } from '../../records/record.js';
-import { formatTime, parseCanonicalTime, US_PER_MS } from '../../records/time.js';
+import { formatTime, parseCanonicalTime } from '../../records/time.js';
 import { FeedIntake, newFeedStats, venueNumber } from '../intake.js';
 import { type ScannedLevels, scanLevels } from './levels-text.js';
 import { forceOrderRecord } from './liquidation.js';
+import {
+  klineRecord,
+  ms,
+  quoted,
+  type Source,
+  tickerRecord,
+  tradeRecord,
+  type Validate,
+} from './messages.js';
 
 /**
  * The event `connect` records (and feeds) when a connection breaks: `{"e":"tickpipe_connection_lost",
@@ -69,36 +78,27 @@ export function levels(v: unknown): unknown {
   return out;
 }
 
-/** A string from the venue as JSON text (memoised: symbols repeat). */
-const quotedCache = new Map<string, string>();
-function quoted(s: string): string {
-  let q = quotedCache.get(s);
-  if (q === undefined) {
-    q = JSON.stringify(s);
-    if (quotedCache.size < 10_000) quotedCache.set(s, q);
-  }
-  return q;
-}
-
-function ms(v: unknown): string | undefined {
-  return typeof v === 'number' && Number.isFinite(v) ? formatTime(v * US_PER_MS, 'ms') : undefined;
-}
-
 export class BinanceFeed {
   readonly stats: FeedStats = newFeedStats();
   private readonly symbols = new Map<string, SymbolState>();
   private readonly intake: FeedIntake;
   private lastSymbol: string | undefined;
 
-  /** `exchange`: binance_spot, binance_futures_usd or binance_futures_coin (decides the book rule). */
   private readonly exchangeJson: string;
+  /** The exchange as the message records (messages.ts) take it. */
+  private readonly source: Source;
+  private readonly validate: Validate = (rec) => this.intake.valid(rec);
 
-  /** `onProblem` hears of every record refused at the boundary (see exchanges/intake.ts). */
+  /**
+   * `exchange`: binance_spot, binance_futures_usd or binance_futures_coin (decides the book rule).
+   * `onProblem` hears of every record refused at the boundary (see exchanges/intake.ts).
+   */
   constructor(
     readonly exchange: string,
     onProblem?: (detail: string) => void,
   ) {
     this.exchangeJson = JSON.stringify(exchange);
+    this.source = { exchange, exchangeJson: this.exchangeJson };
     this.intake = new FeedIntake(this.stats, onProblem);
   }
 
@@ -334,73 +334,19 @@ export class BinanceFeed {
     return !this.state(symbol.toUpperCase()).synced;
   }
 
-  // Quotes and trades are most of a feed's records: their JSON text is built with them (the same
-  // text JSON.stringify gives, which the tests check), which halves what writing them costs. A value
-  // the template would print differently (a price that is not a finite number, an id that is not a
-  // number) leaves the record to JSON.stringify.
   private ticker(d: Raw, local: string, out: WireRecord[]): void {
-    const time = ms(d.E) ?? local;
-    const symbol = d.s;
-    const bp = venueNumber(d.b);
-    const ba = venueNumber(d.B);
-    const ap = venueNumber(d.a);
-    const aa = venueNumber(d.A);
-    const u = d.u;
-    const rec = {
-      type: 'quote',
-      time,
-      local_time: local,
-      exchange: this.exchange,
-      symbol,
-      bid_price: bp,
-      bid_amount: ba,
-      ask_price: ap,
-      ask_amount: aa,
-      sequence: u,
-    };
-    const ok = this.valid(rec);
-    if (ok === undefined) return;
-    if (ok === rec && typeof symbol === 'string')
-      attachText(
-        rec,
-        `{"type":"quote","time":"${time}","local_time":"${local}","exchange":${this.exchangeJson},"symbol":${quoted(symbol)},"bid_price":${bp},"bid_amount":${ba},"ask_price":${ap},"ask_amount":${aa},"sequence":${u}}`,
-      );
-    out.push(ok);
+    const rec = tickerRecord(this.source, d, local, this.validate);
+    if (rec !== undefined) out.push(rec);
   }
 
   private trade(d: Raw, local: string, out: WireRecord[]): void {
-    // A trade time that is there but not a time is refused, not replaced by the receive time.
-    const time = d.T === undefined ? (ms(d.E) ?? local) : (ms(d.T) ?? d.T);
-    const symbol = d.s;
-    const agg = d.e === 'aggTrade';
-    const id = agg ? d.a : d.t;
-    const price = venueNumber(d.p);
-    const amount = venueNumber(d.q);
-    const side = d.m === true ? 'sell' : 'buy';
-    const rec: Raw = {
-      type: 'trade',
-      time,
-      local_time: local,
-      exchange: this.exchange,
-      symbol,
-      id,
-      price,
-      amount,
-      side,
-    };
-    if (agg) {
-      rec.first_id = d.f;
-      rec.last_id = d.l;
-    }
-    const ok = this.valid(rec);
-    if (ok === undefined) return;
-    if (ok === rec && !agg && typeof id === 'number' && typeof symbol === 'string') {
-      attachText(
-        rec,
-        `{"type":"trade","time":"${time}","local_time":"${local}","exchange":${this.exchangeJson},"symbol":${quoted(symbol)},"id":${id},"price":${price},"amount":${amount},"side":"${side}"}`,
-      );
-    }
-    out.push(ok);
+    const rec = tradeRecord(this.source, d, local, this.validate);
+    if (rec !== undefined) out.push(rec);
+  }
+
+  private kline(d: Raw, local: string, out: WireRecord[]): void {
+    const rec = klineRecord(this.source, d, local, this.validate);
+    if (rec !== undefined) out.push(rec);
   }
 
   private liquidation(d: Raw, local: string, out: WireRecord[]): void {
@@ -411,28 +357,5 @@ export class BinanceFeed {
     }
     const ok = this.valid(rec);
     if (ok !== undefined) out.push(ok);
-  }
-
-  private kline(d: Raw, local: string, out: WireRecord[]): void {
-    const k = d.k as Raw | undefined;
-    if (k === null || typeof k !== 'object' || k.x !== true) return;
-    const rec = this.valid({
-      type: 'candle',
-      time: typeof k.T === 'number' ? (ms(k.T + 1) ?? k.T) : k.T,
-      local_time: local,
-      exchange: this.exchange,
-      symbol: k.s ?? d.s,
-      interval: k.i,
-      open_time: ms(k.t) ?? k.t,
-      open: venueNumber(k.o),
-      high: venueNumber(k.h),
-      low: venueNumber(k.l),
-      close: venueNumber(k.c),
-      volume: venueNumber(k.v),
-      quote_volume: venueNumber(k.q),
-      trades: venueNumber(k.n),
-      taker_buy_volume: venueNumber(k.V),
-    });
-    if (rec !== undefined) out.push(rec);
   }
 }
