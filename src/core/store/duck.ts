@@ -6,6 +6,8 @@
 
 import { createRequire } from 'node:module';
 import type { DuckDBConnection, DuckDBInstance, DuckDBType } from '@duckdb/node-api';
+import { CorruptInput } from '../errors.js';
+import { REMEDY } from './manifest.js';
 import type { Column, ColumnKind, Schema } from './schema.js';
 
 /**
@@ -44,6 +46,15 @@ export async function openDatabase(
   );
   const connection = await instance.connect();
   return { instance, connection };
+}
+
+/**
+ * DuckDB failing to read `file`, a partition of a store (damaged, truncated, not Parquet): damaged
+ * input, named (exit 1). DuckDB's own message says what it found; some name no file.
+ */
+export function unreadable(file: string, error: unknown, then = ''): CorruptInput {
+  const message = (error instanceof Error ? error.message : String(error)).trim();
+  return new CorruptInput(file, `cannot be read as a store partition (DuckDB: ${message})${then}; ${REMEDY}`);
 }
 
 /** A SQL string literal. */

@@ -15,7 +15,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { UsageError } from '../errors.js';
+import { CorruptInput, UsageError } from '../errors.js';
 
 export const MANIFEST = 'manifest.json';
 
@@ -48,10 +48,44 @@ export function readManifest(dir: string): Manifest {
   } catch {
     throw new UsageError(`${dir}: not a store (no ${MANIFEST}; tickpipe store write ${dir} makes one)`);
   }
-  const manifest = JSON.parse(text) as Manifest;
-  if (manifest.version !== 1 || !Array.isArray(manifest.partitions))
-    throw new UsageError(`${join(dir, MANIFEST)}: not a store manifest of version 1`);
+  const file = join(dir, MANIFEST);
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(text) as Manifest;
+  } catch (error) {
+    throw new CorruptInput(file, `not valid JSON (${(error as Error).message}); ${MANIFEST_REMEDY}`);
+  }
+  if (manifest === null || manifest.version !== 1 || !Array.isArray(manifest.partitions))
+    throw new UsageError(`${file}: not a store manifest of version 1`);
+  manifest.partitions.forEach((p, i) => {
+    const problem = entryProblem(p);
+    if (problem !== undefined)
+      throw new CorruptInput(`${file}: partition ${i + 1}`, `${problem}; ${MANIFEST_REMEDY}`);
+  });
   return manifest;
+}
+
+/** What to do about a damaged partition file: without it, a write of its month makes it anew. */
+export const REMEDY = 'delete the file, then write its month again with tickpipe store write';
+
+/** What to do about a damaged manifest. */
+const MANIFEST_REMEDY = 'restore it, or write the records again with tickpipe store write into a new folder';
+
+const TEXT_FIELDS = ['path', 'exchange', 'kind', 'symbol', 'interval', 'min_time', 'max_time'] as const;
+
+/**
+ * Why a manifest entry is not one the store wrote, or undefined: a read trusts its path (inside
+ * the store: no `..`, not absolute) and its row count (a file holding another is damaged).
+ */
+function entryProblem(p: Partition): string | undefined {
+  if (p === null || typeof p !== 'object') return 'expected an object';
+  for (const field of TEXT_FIELDS)
+    if (typeof p[field] !== 'string' || p[field].length === 0) return `expected a text for "${field}"`;
+  for (const field of ['year', 'month', 'rows'] as const)
+    if (!Number.isSafeInteger(p[field]) || p[field] < 0) return `expected a whole number for "${field}"`;
+  if (p.path.startsWith('/') || p.path.split(/[\\/]/).includes('..'))
+    return `"path" ${JSON.stringify(p.path)} is not a path inside the store`;
+  return undefined;
 }
 
 /** The manifest of a store, or an empty one for a new store. */

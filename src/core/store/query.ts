@@ -10,12 +10,12 @@
 
 import { join } from 'node:path';
 import type { DuckDBValue } from '@duckdb/node-api';
-import { DataError, UsageError } from '../errors.js';
+import { CorruptInput, DataError, UsageError } from '../errors.js';
 import type { RecordStream } from '../io/stream.js';
 import type { WireRecord } from '../records/record.js';
 import { formatTime } from '../records/time.js';
 import { duckdb, ident, literal, openDatabase } from './duck.js';
-import { readManifest } from './manifest.js';
+import { REMEDY, readManifest } from './manifest.js';
 import { precisionOf, typeOfKind } from './schema.js';
 
 export interface QueryOptions {
@@ -49,12 +49,18 @@ export async function* query(options: QueryOptions): RecordStream {
   const views = viewsOf(options.dir);
   const { instance, connection } = await openDatabase();
   try {
-    for (const sql of views.values()) await connection.run(sql);
+    try {
+      for (const sql of views.values()) await connection.run(sql);
+    } catch (error) {
+      // Making the views reads every partition's metadata: a damaged one fails here.
+      const fault = sqlError(error, options.sql, views, options.dir);
+      throw fault instanceof CorruptInput ? fault : error;
+    }
     let result: Awaited<ReturnType<typeof connection.stream>>;
     try {
       result = await connection.stream(options.sql);
     } catch (error) {
-      throw sqlError(error, options.sql, views);
+      throw sqlError(error, options.sql, views, options.dir);
     }
     const names = result.deduplicatedColumnNames();
     for (;;) {
@@ -62,7 +68,7 @@ export async function* query(options: QueryOptions): RecordStream {
       try {
         chunk = await result.fetchChunk();
       } catch (error) {
-        throw sqlError(error, options.sql, views);
+        throw sqlError(error, options.sql, views, options.dir);
       }
       if (chunk === null || chunk.rowCount === 0) break;
       const rows = chunk.getRows();
@@ -82,8 +88,17 @@ export async function* query(options: QueryOptions): RecordStream {
   }
 }
 
-function sqlError(error: unknown, sql: string, views: Map<string, string>): Error {
+/** DuckDB's messages of a Parquet file it could not read (damaged, truncated, missing). */
+const FILE_FAULTS =
+  /Failed to read file|too small to be a Parquet file|No magic bytes found|No files found that match|TProtocolException|[Dd]ecompression/;
+
+function sqlError(error: unknown, sql: string, views: Map<string, string>, dir: string): Error {
   const message = (error as Error).message.trim().replace(/^Failed to extract statements: /, '');
+  if (FILE_FAULTS.test(message))
+    return new CorruptInput(
+      dir,
+      `a partition of the store cannot be read (DuckDB: ${message}); ${REMEDY} (store read names it)`,
+    );
   const where = 'SQL';
   const known =
     views.size > 0 ? `the store's views: ${[...views.keys()].join(', ')}` : 'the store is empty: no views';

@@ -5,17 +5,18 @@
  * the order of the series' names.
  */
 
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBMaterializedResult } from '@duckdb/node-api';
-import { UsageError } from '../errors.js';
+import { CorruptInput, UsageError } from '../errors.js';
 import type { ByteBatch, ByteStream, RecordStream } from '../io/stream.js';
 import type { WireRecord } from '../records/record.js';
 import { parseCanonicalTime } from '../records/time.js';
 import { markValidated, type ValidatedTimes, validatedTimes } from '../records/validate.js';
 import { type Columns, Layout, RecordBuilder } from './columns.js';
-import { CHUNK_ROWS, filePlans, openDatabase, selectRows } from './duck.js';
+import { CHUNK_ROWS, type FilePlan, filePlans, openDatabase, selectRows, unreadable } from './duck.js';
 import { LineWriter } from './lines.js';
-import { type Partition, readManifest } from './manifest.js';
+import { type Partition, REMEDY, readManifest } from './manifest.js';
 import { kindOf, type Schema, schemaOf, typeOfKind } from './schema.js';
 import { ColumnValidator } from './valid.js';
 
@@ -237,18 +238,49 @@ async function* slices(
   options: StoreReadOptions,
 ): AsyncGenerator<{ layout: Layout; result: DuckDBMaterializedResult }> {
   const files = partitions.map((p) => join(options.dir, p.path));
-  const plans = await filePlans(connection, files);
+  for (const file of files)
+    if (!existsSync(file))
+      throw new CorruptInput(
+        file,
+        `is in the store's manifest but missing; write its month again with tickpipe store write`,
+      );
+  const plans = await planFiles(connection, files);
   for (let f = 0; f < files.length; f++) {
     const plan = plans[f]!;
+    const file = files[f]!;
+    if (plan.rows !== partitions[f]!.rows)
+      throw new CorruptInput(
+        file,
+        `holds ${plan.rows} rows where the store's manifest says ${partitions[f]!.rows}; ${REMEDY}`,
+      );
     const layout = new Layout(schema, plan);
     for (let start = 0; start < plan.rows; start += SLICE_ROWS) {
-      const sql = selectRows(schema, files[f]!, layout.read, layout.readsExtra, {
+      const sql = selectRows(schema, file, layout.read, layout.readsExtra, {
         fromUs: options.fromUs,
         toUs: options.toUs,
         rows: [start, start + SLICE_ROWS],
       });
-      yield { layout, result: await connection.run(sql) };
+      let result: DuckDBMaterializedResult;
+      try {
+        result = await connection.run(sql);
+      } catch (error) {
+        throw unreadable(file, error);
+      }
+      yield { layout, result };
     }
+  }
+}
+
+/** The files' plans (filePlans); when their metadata cannot be read, the first file that fails is named. */
+async function planFiles(connection: DuckDBConnection, files: readonly string[]): Promise<FilePlan[]> {
+  try {
+    return await filePlans(connection, files);
+  } catch (error) {
+    for (const file of files)
+      await filePlans(connection, [file]).catch((e: unknown) => {
+        throw unreadable(file, e);
+      });
+    throw error;
   }
 }
 
@@ -257,12 +289,19 @@ async function* slices(
  * slice on its thread while the records of this one are built and used.
  */
 async function* ahead<T>(source: AsyncGenerator<T>): AsyncGenerator<T> {
-  let next = source.next();
+  // A failure of the item asked for ahead is thrown when that item is awaited; until then it has
+  // a handler, or Node would end the process over an unhandled rejection while this one is used.
+  const ask = (): Promise<IteratorResult<T>> => {
+    const p = source.next();
+    p.catch(() => undefined);
+    return p;
+  };
+  let next = ask();
   try {
     for (;;) {
       const item = await next;
       if (item.done === true) return;
-      next = source.next();
+      next = ask();
       yield item.value;
     }
   } finally {

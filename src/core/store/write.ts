@@ -6,8 +6,10 @@
  * end of input each partition touched is rewritten: its new rows, plus the rows it had on days the
  * input does not cover (writing the same days again replaces them, never duplicates), in time
  * order, to a temporary file in the partition's folder, which is fsynced and renamed over the old
- * file; then the manifest is replaced the same way. A crash at any point leaves each partition
- * either old or new. An interrupted run (SIGINT, SIGTERM) writes nothing.
+ * file; then the manifest is replaced the same way. Every partition's new file is written before
+ * any is renamed, so a partition that cannot be written (its old file damaged, the disk full)
+ * leaves the store as it was. A crash at any point leaves each partition either old or new. An
+ * interrupted run (SIGINT, SIGTERM) writes nothing.
  */
 
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
@@ -17,7 +19,7 @@ import type { RecordStream } from '../io/stream.js';
 import { type WireRecord, whereOf } from '../records/record.js';
 import { formatTime, parseTime } from '../records/time.js';
 import { RecordValidator } from '../records/validate.js';
-import { describeFile, openDatabase, Staging } from './duck.js';
+import { describeFile, openDatabase, Staging, unreadable } from './duck.js';
 import { fsyncPath, type Partition, readOrCreateManifest, updateManifest } from './manifest.js';
 import { precisionOf, schemaOf, toRow } from './schema.js';
 
@@ -116,11 +118,21 @@ export async function* storeWrite(
     if (options.complete !== undefined && !options.complete()) return;
     for (const staging of stagings.values()) staging.close();
     const manifest = readOrCreateManifest(options.dir);
+    // Every partition's new file first, then the renames: a partition that cannot be written (its
+    // old file damaged, the disk full) leaves the whole store as it was.
+    const prepared: Prepared[] = [];
+    try {
+      for (const target of [...targets.values()].sort((a, b) => (a.path < b.path ? -1 : 1)))
+        prepared.push(await preparePartition(options.dir, target, connection));
+    } catch (error) {
+      for (const p of prepared) rmSync(p.tmp, { force: true });
+      throw error;
+    }
     const out: PartitionRecord[] = [];
-    for (const target of [...targets.values()].sort((a, b) => (a.path < b.path ? -1 : 1))) {
-      const entry = await writePartition(options.dir, target, connection);
-      updateManifest(options.dir, manifest, entry);
-      out.push({ type: 'store_partition', ...entry, written: target.written });
+    for (const p of prepared) {
+      commitPartition(p);
+      updateManifest(options.dir, manifest, p.entry);
+      out.push({ type: 'store_partition', ...p.entry, written: p.written });
     }
     if (out.length > 0) yield out;
   } finally {
@@ -129,11 +141,19 @@ export async function* storeWrite(
   }
 }
 
-async function writePartition(
+/** A partition's new file, written beside its old one, and its manifest entry. */
+interface Prepared {
+  readonly file: string;
+  readonly tmp: string;
+  readonly entry: Partition;
+  readonly written: number;
+}
+
+async function preparePartition(
   dir: string,
   target: Target,
   connection: Parameters<typeof describeFile>[0],
-): Promise<Partition> {
+): Promise<Prepared> {
   const file = join(dir, target.path);
   const folder = join(file, '..');
   mkdirSync(folder, { recursive: true });
@@ -141,13 +161,23 @@ async function writePartition(
   for (const name of readdirSync(folder))
     if (name.startsWith(`.${DATA_FILE}.tmp-`)) rmSync(join(folder, name), { force: true });
   const tmp = join(folder, `.${DATA_FILE}.tmp-${process.pid}`);
-  await target.staging.copyPartition(target.index, existsSync(file) ? file : undefined, tmp);
+  const existing = existsSync(file) ? file : undefined;
+  try {
+    await target.staging.copyPartition(target.index, existing, tmp);
+  } catch (error) {
+    rmSync(tmp, { force: true });
+    if (existing === undefined) throw error;
+    // Without the old file's rows it works: the old file is what cannot be read. Its days the
+    // input does not cover would be lost by replacing it, so nothing is written.
+    await target.staging.copyPartition(target.index, undefined, tmp).catch(() => {
+      throw error;
+    });
+    rmSync(tmp, { force: true });
+    throw unreadable(existing, error, ': nothing was written, its other days would be lost');
+  }
   const schema = target.staging.schema;
   const { rows, min, max } = await describeFile(connection, tmp, schema.key);
-  fsyncPath(tmp);
-  renameSync(tmp, file);
-  fsyncPath(folder);
-  return {
+  const entry: Partition = {
     path: target.path,
     exchange: target.exchange,
     kind: schema.kind,
@@ -159,6 +189,13 @@ async function writePartition(
     min_time: formatTime(min, precisionOf(min)),
     max_time: formatTime(max, precisionOf(max)),
   };
+  return { file, tmp, entry, written: target.written };
+}
+
+function commitPartition(p: Prepared): void {
+  fsyncPath(p.tmp);
+  renameSync(p.tmp, p.file);
+  fsyncPath(join(p.file, '..'));
 }
 
 function segment(record: WireRecord, field: string, where: () => string): string {
