@@ -28,6 +28,22 @@ const COMMANDS: Record<string, (file: string) => string[]> = {
   orderbook: (f) => ['orderbook', f, '--no-quiet', ...MAX_LINE],
   'fetch --file': (f) => ['fetch', f, '--no-quiet'],
   'connect --replay': (f) => ['connect', '--replay', f, '--no-quiet'],
+  resample: (f) => ['resample', f, '--interval', '1h', ...MAX_LINE],
+  features: (f) => ['features', f, '--add', 'sma:2', '--add', 'rsi:2', ...MAX_LINE],
+  'store write': (f) => ['store', 'write', `${f}.store`, f, ...MAX_LINE],
+  sweep: (f) => [
+    'sweep',
+    f,
+    '--strategy',
+    'sma-cross',
+    '--grid',
+    'fast=2,3',
+    '--grid',
+    'slow=5',
+    '--quiet',
+    ...MAX_LINE,
+  ],
+  report: (f) => ['report', f, '-o', `${f}.html`, '--quiet', ...MAX_LINE],
 };
 
 /** The cases whose hostile record each command consumes (rather than passing through or ignoring). */
@@ -39,6 +55,11 @@ const OWNS: Record<string, RegExp> = {
     /^n_candle_close_(true|false|null|hex_string|leading_space_string|array|object|infinity_string|nan_string|number_1e400|number_minus_1e400|digits_400|empty_string|text|spreadsheet_exponent)$/,
   orderbook: /^n_book_/,
   'connect --replay': /^n_/,
+  resample: /^n_(candle|trade|book)_/,
+  sweep: /^n_(candle|trade|book)_/,
+  // features reads a candle's five numbers (not its times: they pass through as they are).
+  features: /^n_candle_close_/,
+  'store write': /^n_(candle|trade|book)_/,
 };
 const SAID = /warning|problems found|refused|bad line|not understood/;
 const STACK = /^\s+at .+(?::\d+:\d+\)?|\(native\))$/m;

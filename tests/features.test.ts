@@ -205,7 +205,7 @@ describe('features: the byte path (the command) and the record path (the library
     lines[33] = lines[33]!.replace('"binance_spot"', '"binancé\\u00e9"');
     // Lines the scanner reads: members reordered, numbers with exponents, -0, integers, big ones.
     const c = JSON.parse(lines[34]!) as Record<string, unknown>;
-    lines[34] = `{"type":"candle","close":${String(c.close)}e0,"volume":-0,"interval":"1m","symbol":"BTCUSDT","exchange":"binance_spot","open":${String(c.open)},"high":123456789012345678901,"low":1E-2,"note":null,"ok":true}`;
+    lines[34] = `{"type":"candle","close":${String(c.close)}e0,"volume":-0,"interval":"1m","symbol":"BTCUSDT","exchange":"binance_spot","open":${String(c.open)},"high":123456789012345678,"low":1E-2,"note":null,"ok":true}`;
     lines.splice(40, 0, '', 'not json');
     const text = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
     // A candle whose exchange holds a byte that is not UTF-8 (the parser reads it as U+FFFD).

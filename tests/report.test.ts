@@ -268,7 +268,7 @@ describe('bad input', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(
-      /stdin: no account records .* in 50 records \(50 of them market data\): report draws what backtest writes/,
+      /stdin: no account records .* or sweep records in the input \(found 50 records \(50 candle\)\): report draws what backtest writes/,
     );
   });
 

@@ -195,7 +195,10 @@ describe('resample: candles, hand-worked', () => {
       ['2024-01-01T00:00:00.000Z', '2024-02-01T00:00:00.000Z', 100, 130],
       ['2024-02-01T00:00:00.000Z', '2024-03-01T00:00:00.000Z', 131, 131],
     ]);
-    const hourly = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((h) => candle(h * 60, h, h, h, h, 1, '1h', 60 * MIN));
+    // Prices from 1: a price of 0 is refused (records/validate.ts).
+    const hourly = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((h) =>
+      candle(h * 60, h + 1, h + 1, h + 1, h + 1, 1, '1h', 60 * MIN),
+    );
     const tokyo = await run(['--interval', '1d', '--tz', '+09:00'], hourly);
     // a Tokyo day starts at 15:00 UTC: 00:00..14:00 UTC of 2024-01-01 is the day that started 2023-12-31T15:00Z
     expect(tokyo.out.map((c) => [c.open_time, c.time])).toEqual([
@@ -203,8 +206,8 @@ describe('resample: candles, hand-worked', () => {
     ]);
     const ny = await run(['--interval', '1d', '--tz', 'America/New_York'], hourly);
     expect(ny.out.map((c) => [c.open_time, c.open, c.close])).toEqual([
-      ['2023-12-31T05:00:00.000Z', 0, 4],
-      ['2024-01-01T05:00:00.000Z', 5, 9],
+      ['2023-12-31T05:00:00.000Z', 1, 5],
+      ['2024-01-01T05:00:00.000Z', 6, 10],
     ]);
   });
 

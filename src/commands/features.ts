@@ -57,8 +57,9 @@ docs/features.md has the formulas and warm-ups.`;
 
   protected override async main(): Promise<void> {
     const { args, flags } = await this.parse(Features);
-    const stage = new FeatureStage({ specs: flags.add, source: this.inputName });
     const { input, policy, maxLineBytes } = this.rawInput(args.file, flags);
+    // After the input is opened: its name is the place of every message.
+    const stage = new FeatureStage({ specs: flags.add, source: this.inputName });
     await this.write(
       featuresNdjson(
         { chunks: input.chunks, source: input.name, policy, maxLineBytes, signal: input.signal },

@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { commonFlags, inputFlags, TickpipeCommand } from '../cli/base.js';
 import { UsageError } from '../core/errors.js';
+import { readRecords } from '../core/io/pipeline.js';
 import { parseInterval } from '../core/records/interval.js';
 import { parseTimeZone } from '../core/resample/buckets.js';
 import { parseBars, Resampler, resample } from '../core/resample/resample.js';
@@ -82,16 +83,19 @@ Buckets are aligned in UTC, or in --tz (an offset such as +08:00 or a zone such 
           `--interval: expected an interval such as 5m, 1h, 1d, 1w or 1M, found "${flags.interval}"`,
         );
     }
+    const bars = flags.bars === undefined ? undefined : parseBars(flags.bars);
+    const tz = parseTimeZone(flags.tz);
+    const { input, policy, maxLineBytes } = this.rawInput(args.file, flags);
+    // After the input is opened: its name is the place of every message.
     const resampler = new Resampler({
       ...(interval === undefined ? {} : { interval }),
-      ...(flags.bars === undefined ? {} : { bars: parseBars(flags.bars) }),
-      tz: parseTimeZone(flags.tz),
+      ...(bars === undefined ? {} : { bars }),
+      tz,
       completeOnly: flags['complete-only'],
       fill: flags.fill as 'none' | 'flat',
       source: this.inputName,
     });
-    const input = this.records(args.file, flags);
-    await this.write(resample(input, resampler));
+    await this.write(resample(readRecords(input, policy, maxLineBytes), resampler, policy));
     const r = resampler.report;
     if (r.booksBeforeSnapshot > 0)
       this.warn(

@@ -18,6 +18,7 @@ import { DEFAULT_MAX_LINE_BYTES, eachLine, type LineCounter, parseLine, wholeLin
 import type { ByteStream, RecordStream, Stage } from '../io/stream.js';
 import { runStage } from '../io/stream.js';
 import { attachText, derive, rawOf, serialize, type WireRecord, whereOf } from '../records/record.js';
+import { boundProblem, MAX_MAGNITUDE, MIN_POSITIVE } from '../records/validate.js';
 import { type CandleIn, type Feature, parseFeature } from './registry.js';
 import { CandleScan, scanCandle } from './scan.js';
 import { writeShortest } from './shortest.js';
@@ -29,6 +30,11 @@ export interface FeaturesOptions {
 }
 
 const FIELDS = ['open', 'high', 'low', 'close', 'volume'] as const;
+
+/** A price within the format's bounds (records/validate.ts). */
+function inBounds(price: number): boolean {
+  return price >= MIN_POSITIVE && price <= MAX_MAGNITUDE;
+}
 
 /** The ASCII white space String.prototype.trimEnd removes (tab, line feed, vertical tab, form feed, carriage return, space). */
 const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13);
@@ -157,12 +163,14 @@ export class FeatureStage implements Stage {
       rec.interval === this.lastInterval
         ? this.last
         : this.seriesOf(rec.exchange, rec.symbol, rec.interval);
-    for (const f of FIELDS)
-      if (typeof rec[f] !== 'number')
-        throw new DataError(
-          whereOf(rec, this.options.source),
-          `expected a number for "${f}", found ${JSON.stringify(rec[f])}`,
-        );
+    for (const f of FIELDS) {
+      const v = rec[f];
+      const problem =
+        typeof v === 'number'
+          ? boundProblem(f, v, f === 'volume' ? 'nonnegative' : 'positive')
+          : `expected a number for "${f}", found ${JSON.stringify(v)}`;
+      if (problem !== undefined) throw new DataError(whereOf(rec, this.options.source), problem);
+    }
     this.update(fs, rec as unknown as CandleIn);
   }
 
@@ -239,6 +247,9 @@ export class FeatureStage implements Stage {
   pushLine(line: Buffer, s: number, stop: number, out: ByteOut): boolean {
     const r = this.scan;
     if (!scanCandle(line, s, stop, r, this.columnNames)) return false;
+    // A number out of the format's bounds (1e400, a negative price) is refused by the record path.
+    if (!(inBounds(r.open) && inBounds(r.high) && inBounds(r.low) && inBounds(r.close))) return false;
+    if (!(r.volume >= 0 && r.volume <= MAX_MAGNITUDE)) return false;
     const fs =
       this.last !== undefined &&
       isText(this.lastExchange, line, r.exchangeStart, r.exchangeEnd) &&

@@ -58,6 +58,15 @@ function inBounds(n: number, bound: Bound): boolean {
 }
 
 /**
+ * The validator's message for a number outside `bound` (undefined within it), for a consumer that
+ * reads a record's numbers itself (features' byte path).
+ */
+export function boundProblem(field: string, n: number, bound: Bound): string | undefined {
+  if (inBounds(n, bound)) return undefined;
+  return `expected ${signOk(n, bound) ? RANGE_TEXT[bound] : BOUND_TEXT[bound]} for "${field}", found ${describeFound(n)}`;
+}
+
+/**
  * A sequence number or numeric id: a non-negative safe integer, or a string of at most 16 decimal
  * digits whose value is one (returned as that number); NaN for anything else (1e20, 1.5, "abc", true).
  */

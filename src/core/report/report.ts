@@ -6,6 +6,7 @@
  */
 
 import { DataError } from '../errors.js';
+import { TypeCounts } from '../io/count.js';
 import type { RecordStream } from '../io/stream.js';
 import type { WireRecord } from '../records/record.js';
 import type { StatInterval } from '../stats/interval.js';
@@ -61,7 +62,12 @@ export async function buildReport(
   const collector = new ReportCollector(summarizer, source);
   const sink: WireRecord[] = [];
   if (market !== undefined) for await (const batch of market) for (const r of batch) collector.push(r, sink);
-  for await (const batch of input) for (const r of batch) collector.push(r, sink);
+  const counts = new TypeCounts();
+  for await (const batch of input)
+    for (const r of batch) {
+      counts.add(r);
+      collector.push(r, sink);
+    }
   const computed: WireRecord[] = [];
   collector.finish(computed);
   if (collector.records === 0) return undefined;
@@ -70,7 +76,7 @@ export async function buildReport(
   if (collector.accountRecords === 0 && !hasSweep)
     throw new DataError(
       source,
-      `no account records (equity, fill, position, order, balance) and no sweep records in ${collector.records.toLocaleString('en-US')} records${collector.marketRecords > 0 ? ` (${collector.marketRecords.toLocaleString('en-US')} of them market data)` : ''}: report draws what backtest writes, for example \`tickpipe backtest candles.ndjson --strategy sma-cross | tickpipe report --market candles.ndjson -o report.html\``,
+      `no account records (equity, fill, position, order, balance) or sweep records in the input (found ${counts.describe()}): report draws what backtest writes, for example \`tickpipe backtest candles.ndjson --strategy sma-cross | tickpipe report --market candles.ndjson -o report.html\``,
     );
   const notes: string[] = [];
   let model: ReturnType<typeof buildModel> | undefined;

@@ -6,8 +6,10 @@
 
 import { type Level, OrderBook } from '../book/book.js';
 import { DataError, UsageError } from '../errors.js';
+import type { ErrorPolicy } from '../io/lines.js';
 import type { RecordStream, Stage } from '../io/stream.js';
 import { runStage } from '../io/stream.js';
+import { MarketIntake, validateMarket } from '../records/intake.js';
 import { type Interval, parseInterval } from '../records/interval.js';
 import { decimalMid } from '../records/number-text.js';
 import { type WireRecord, whereOf } from '../records/record.js';
@@ -85,7 +87,7 @@ export class Resampler implements Stage {
   private readonly tz: TimeZone;
   private precision: TimePrecision = 'ms';
 
-  constructor(private readonly options: ResampleOptions) {
+  constructor(readonly options: ResampleOptions) {
     if ((options.interval === undefined) === (options.bars === undefined))
       throw new UsageError('give one of --interval (time bars) or --bars (tick, volume or dollar bars)');
     this.tz = options.tz ?? UTC;
@@ -303,7 +305,11 @@ export class Resampler implements Stage {
   }
 }
 
-/** Resamples a stream (see Resampler). */
-export function resample(input: RecordStream, resampler: Resampler): RecordStream {
-  return runStage(input, resampler);
+/**
+ * Resamples a stream (see Resampler). Its market records are validated first, as backtest
+ * validates them (records/intake.ts): a price of `true`, `"0x10"` or 1e400 is refused with its
+ * place under `policy` (without one: the run fails), never summed into a bar.
+ */
+export function resample(input: RecordStream, resampler: Resampler, policy?: ErrorPolicy): RecordStream {
+  return runStage(validateMarket(input, new MarketIntake(resampler.options.source, policy)), resampler);
 }

@@ -110,7 +110,18 @@ export async function* storeWrite(
           targets.set(path, target);
         }
         target.written++;
-        staging.add(target.index, toRow(schema, record));
+        let row: unknown[];
+        try {
+          row = toRow(schema, record);
+        } catch (error) {
+          // A value nested deeper than JSON.stringify can go from here (its `extra`).
+          if (!(error instanceof RangeError)) throw error;
+          throw new DataError(
+            where(),
+            `cannot store a "${record.type}" record: a value is nested too deeply to write (${error.message}); nothing was written`,
+          );
+        }
+        staging.add(target.index, row);
       }
     }
     // Interrupted: the input may have stopped mid-day, and a partial day must not replace a whole one.
