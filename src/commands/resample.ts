@@ -87,15 +87,18 @@ Buckets are aligned in UTC, or in --tz (an offset such as +08:00 or a zone such 
     const tz = parseTimeZone(flags.tz);
     const { input, policy, maxLineBytes } = this.rawInput(args.file, flags);
     // After the input is opened: its name is the place of every message.
-    const resampler = new Resampler({
-      ...(interval === undefined ? {} : { interval }),
-      ...(bars === undefined ? {} : { bars }),
-      tz,
-      completeOnly: flags['complete-only'],
-      fill: flags.fill as 'none' | 'flat',
-      source: this.inputName,
-    });
-    await this.write(resample(readRecords(input, policy, maxLineBytes), resampler, policy));
+    const resampler = new Resampler(
+      {
+        ...(interval === undefined ? {} : { interval }),
+        ...(bars === undefined ? {} : { bars }),
+        tz,
+        completeOnly: flags['complete-only'],
+        fill: flags.fill as 'none' | 'flat',
+        source: this.inputName,
+      },
+      policy,
+    );
+    await this.write(resample(readRecords(input, policy, maxLineBytes), resampler));
     const r = resampler.report;
     if (r.booksBeforeSnapshot > 0)
       this.warn(

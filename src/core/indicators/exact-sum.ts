@@ -127,6 +127,12 @@ export class DecimalSum {
 
   add(x: number): void {
     this.s.add(x);
+    if (this.offGrid) return;
+    // On the grid of the places found so far (the common case: volumes of one instrument share
+    // theirs), nothing changes: one test instead of decimalPlaces' search from 0 places. It is
+    // decimalPlaces' own test at this many places, so the result is the same.
+    const p = POW10[this.places]!;
+    if (Math.abs(x) < 2 ** 40 && Math.round(x * p) / p === x) return;
     const d = decimalPlaces(x);
     if (d === NO_GRID) this.offGrid = true;
     else if (d > this.places) this.places = d;

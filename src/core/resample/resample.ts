@@ -9,11 +9,11 @@ import { DataError, UsageError } from '../errors.js';
 import type { ErrorPolicy } from '../io/lines.js';
 import type { RecordStream, Stage } from '../io/stream.js';
 import { runStage } from '../io/stream.js';
-import { MarketIntake, validateMarket } from '../records/intake.js';
+import { MarketIntake } from '../records/intake.js';
 import { type Interval, parseInterval } from '../records/interval.js';
 import { decimalMid } from '../records/number-text.js';
 import { type WireRecord, whereOf } from '../records/record.js';
-import { parseTime, type TimePrecision } from '../records/time.js';
+import type { TimePrecision } from '../records/time.js';
 import { Bar } from './bar.js';
 import { type Bucket, bucketOf, type TimeZone, UTC } from './buckets.js';
 
@@ -87,21 +87,51 @@ export class Resampler implements Stage {
   private readonly tz: TimeZone;
   private precision: TimePrecision = 'ms';
 
-  constructor(readonly options: ResampleOptions) {
+  /**
+   * Market records are validated first, as backtest validates them (records/intake.ts): a price of
+   * `true`, `"0x10"` or 1e400 is refused with its place under `policy` (without one: the run
+   * fails), never summed into a bar. The times it read are the ones used.
+   */
+  private readonly intake: MarketIntake;
+
+  constructor(
+    private readonly options: ResampleOptions,
+    policy?: ErrorPolicy,
+  ) {
     if ((options.interval === undefined) === (options.bars === undefined))
       throw new UsageError('give one of --interval (time bars) or --bars (tick, volume or dollar bars)');
     this.tz = options.tz ?? UTC;
+    this.intake = new MarketIntake(options.source, policy);
   }
 
-  push(rec: WireRecord, out: WireRecord[]): void {
-    const type = rec.type;
+  push(input: WireRecord, out: WireRecord[]): void {
+    const type = input.type;
     if (type !== 'candle' && type !== 'trade' && type !== 'quote' && type !== 'book') {
-      out.push(rec);
+      out.push(input);
       return;
     }
+    const rec = this.intake.accept(input);
+    if (rec === undefined) return;
     const kind: Kind = type === 'candle' ? 'candle' : type === 'trade' ? 'trade' : 'mid';
     if (this.options.bars !== undefined && kind !== 'trade')
       throw this.error(rec, `--bars makes bars of trades; found a ${type} record (use --interval for it)`);
+    // Records of one series come in runs: the last one's is taken without a key built.
+    let s =
+      kind === this.lastKind && rec.symbol === this.lastSymbol && rec.exchange === this.lastExchange
+        ? this.lastSeries
+        : undefined;
+    if (s === undefined) s = this.seriesOf(rec, kind);
+    if (kind === 'candle') this.onCandle(rec, s, out);
+    else if (kind === 'trade') this.onTrade(rec, s, out);
+    else this.onMid(rec, s, out);
+  }
+
+  private lastKind: Kind | undefined;
+  private lastSymbol: unknown;
+  private lastExchange: unknown;
+  private lastSeries: Series | undefined;
+
+  private seriesOf(rec: WireRecord, kind: Kind): Series {
     const key = `${String(rec.exchange)}\u0000${String(rec.symbol)}\u0000${kind}`;
     let s = this.series.get(key);
     if (s === undefined) {
@@ -117,9 +147,11 @@ export class Resampler implements Stage {
       };
       this.series.set(key, s);
     }
-    if (kind === 'candle') this.onCandle(rec, s, out);
-    else if (kind === 'trade') this.onTrade(rec, s, out);
-    else this.onMid(rec, s, out);
+    this.lastKind = kind;
+    this.lastSymbol = rec.symbol;
+    this.lastExchange = rec.exchange;
+    this.lastSeries = s;
+    return s;
   }
 
   finish(out: WireRecord[]): void {
@@ -292,12 +324,16 @@ export class Resampler implements Stage {
     return t;
   }
 
-  private time(rec: WireRecord, field: string): number {
-    const p = parseTime(rec[field]);
-    if (p === undefined)
-      throw this.error(rec, `expected a time for "${field}", found ${JSON.stringify(rec[field])}`);
-    if (p.precision === 'us') this.precision = 'us';
-    return p.us;
+  /** A validated record's `time` or `open_time` (read by the validator; both canonical). */
+  private time(rec: WireRecord, field: 'time' | 'open_time'): number {
+    const v = this.intake.validator;
+    if (field === 'time') {
+      if (v.timePrecision === 'us') this.precision = 'us';
+      return v.timeUs;
+    }
+    // A canonical time with microseconds has 27 characters (2024-01-01T00:00:00.000000Z).
+    if ((rec.open_time as string).length === 27) this.precision = 'us';
+    return v.openTimeUs;
   }
 
   private error(rec: WireRecord, detail: string): DataError {
@@ -305,11 +341,7 @@ export class Resampler implements Stage {
   }
 }
 
-/**
- * Resamples a stream (see Resampler). Its market records are validated first, as backtest
- * validates them (records/intake.ts): a price of `true`, `"0x10"` or 1e400 is refused with its
- * place under `policy` (without one: the run fails), never summed into a bar.
- */
-export function resample(input: RecordStream, resampler: Resampler, policy?: ErrorPolicy): RecordStream {
-  return runStage(validateMarket(input, new MarketIntake(resampler.options.source, policy)), resampler);
+/** Resamples a stream (see Resampler). */
+export function resample(input: RecordStream, resampler: Resampler): RecordStream {
+  return runStage(input, resampler);
 }
