@@ -210,3 +210,27 @@ describe('text from input is escaped before it reaches stderr or the report (#20
     expect(strict.stderr).not.toMatch(unsafe);
   });
 });
+
+describe('a number out of range is named as read, not as JSON.stringify writes it', () => {
+  // JSON.parse reads 1e400 as Infinity, which JSON.stringify writes as null: a message quoting it so
+  // said "found null" of a line that holds a number.
+  const equity = (i: number, value: string): string =>
+    `{"type":"equity","time":"2024-01-01T00:${String(i).padStart(2, '0')}:00.000Z","asset":"usdt","equity":${value},"cash":1000,"exposure":0,"strategy":"x"}`;
+  const input = `${[equity(1, '1000'), equity(2, '1e400'), equity(3, '1001')].join('\n')}\n`;
+
+  it.each([[['summarize']], [['drawdown']], [['report', '-o', '-', '--quiet']]])(
+    '%j: stdin:2: ... found Infinity, exit 1',
+    async (argv) => {
+      const r = await runInProcess(argv, input);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('stdin:2: expected a number for "equity", found Infinity');
+    },
+  );
+
+  it('features: a close of 1e400, found Infinity', async () => {
+    const lines = candles(3);
+    const r = await runInProcess(['features', '--add', 'sma:2'], withClose(lines, 1, '1e400'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('stdin:2: expected a positive number for "close", found Infinity');
+  });
+});

@@ -5,7 +5,7 @@
  */
 
 import type { BacktestConfig } from '../backtest/config.js';
-import { DataError } from '../errors.js';
+import { DataError, describeFound } from '../errors.js';
 import type { Instrument } from '../market/instrument.js';
 import type { Instruments } from '../market/instruments.js';
 import { type DataKind, seen } from '../market/market.js';
@@ -170,7 +170,7 @@ export class MarketRecords {
   funding(inst: Instrument, rec: WireRecord): void {
     const rate = Number(rec.rate);
     if (!Number.isFinite(rate))
-      throw new DataError(this.where(rec), `expected a number for "rate", found ${JSON.stringify(rec.rate)}`);
+      throw new DataError(this.where(rec), `expected a number for "rate", found ${describeFound(rec.rate)}`);
     const mark = Number(rec.mark_price ?? inst.last);
     const payment = fundingPayment(inst, rate, mark);
     if (payment !== undefined) {

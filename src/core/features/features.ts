@@ -11,7 +11,7 @@
 
 import { isUtf8 } from 'node:buffer';
 import type { NdjsonInput } from '../book/orderbook-io.js';
-import { DataError, UsageError } from '../errors.js';
+import { DataError, describeFound, UsageError } from '../errors.js';
 import { ByteOut } from '../io/bytes.js';
 import { DEFAULT_MAX_LINE_BYTES, eachLine, type LineCounter, parseLine, wholeLines } from '../io/lines.js';
 
@@ -168,7 +168,7 @@ export class FeatureStage implements Stage {
       const problem =
         typeof v === 'number'
           ? boundProblem(f, v, f === 'volume' ? 'nonnegative' : 'positive')
-          : `expected a number for "${f}", found ${JSON.stringify(v)}`;
+          : `expected a number for "${f}", found ${describeFound(v)}`;
       if (problem !== undefined) throw new DataError(whereOf(rec, this.options.source), problem);
     }
     this.update(fs, rec as unknown as CandleIn);

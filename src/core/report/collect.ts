@@ -6,7 +6,7 @@
  */
 
 import { dec } from '../backtest/exact.js';
-import { DataError } from '../errors.js';
+import { DataError, describeFound } from '../errors.js';
 import type { Stage } from '../io/stream.js';
 import { applyFill, Position } from '../portfolio/position.js';
 import { type WireRecord, whereOf } from '../records/record.js';
@@ -271,7 +271,7 @@ export class ReportCollector implements Stage {
     if (!Number.isFinite(v))
       throw new DataError(
         whereOf(rec, this.source),
-        `expected a number for "${field}", found ${JSON.stringify(rec[field]) ?? 'nothing'}`,
+        `expected a number for "${field}", found ${describeFound(rec[field])}`,
       );
     return v;
   }

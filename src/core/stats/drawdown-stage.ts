@@ -3,7 +3,7 @@
  * field, or an asset's balance), streamed in constant memory per series.
  */
 
-import { DataError } from '../errors.js';
+import { DataError, describeFound } from '../errors.js';
 import type { RecordStream, Stage } from '../io/stream.js';
 import { runStage } from '../io/stream.js';
 import { type WireRecord, whereOf } from '../records/record.js';
@@ -71,7 +71,7 @@ export class DrawdownStage implements Stage {
     if (!Number.isFinite(value))
       throw new DataError(
         this.where(rec),
-        `expected a number for "${this.field}", found ${JSON.stringify(rec[this.field]) ?? 'nothing'}`,
+        `expected a number for "${this.field}", found ${describeFound(rec[this.field])}`,
       );
     const parsed = parseTime(rec.time);
     if (parsed === undefined)

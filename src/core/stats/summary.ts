@@ -5,7 +5,7 @@
  * has every formula; docs/format.md the record.
  */
 
-import { DataError } from '../errors.js';
+import { DataError, describeFound } from '../errors.js';
 import type { RecordStream, Stage } from '../io/stream.js';
 import { runStage } from '../io/stream.js';
 import { type WireRecord, whereOf } from '../records/record.js';
@@ -139,7 +139,7 @@ export class Summarizer implements Stage {
     if (!Number.isFinite(v))
       throw new DataError(
         this.where(rec),
-        `expected a number for "${field}", found ${JSON.stringify(rec[field]) ?? 'nothing'}`,
+        `expected a number for "${field}", found ${describeFound(rec[field])}`,
       );
     return v;
   }
