@@ -98,10 +98,11 @@ export { Fees } from './portfolio/fees.js';
 export { applyFill, Position } from './portfolio/position.js';
 export { reservationFor } from './portfolio/reserve.js';
 export { settle } from './portfolio/settle.js';
+export { toNumber } from './records/bounds.js';
 export { addInterval, type Interval, parseInterval } from './records/interval.js';
 export * from './records/record.js';
 export { formatTime, type ParsedTime, parseCanonicalTime, parseDuration, parseTime } from './records/time.js';
-export { RecordValidator, toNumber } from './records/validate.js';
+export { RecordValidator } from './records/validate.js';
 export { type Bucket, bucketOf, parseTimeZone, type TimeZone, UTC } from './resample/buckets.js';
 export {
   parseBars,

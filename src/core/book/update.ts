@@ -4,8 +4,8 @@
  */
 
 import { DataError, describeFound } from '../errors.js';
+import { MAX_MAGNITUDE, MIN_POSITIVE, safeSequence, toNumber } from '../records/bounds.js';
 import type { WireRecord } from '../records/record.js';
-import { MAX_MAGNITUDE, MIN_POSITIVE, safeSequence, toNumber } from '../records/validate.js';
 import type { BookScan } from './scan.js';
 
 /** A place in the input for messages: the source, with the line where known. */

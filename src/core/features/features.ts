@@ -17,8 +17,8 @@ import { DEFAULT_MAX_LINE_BYTES, eachLine, type LineCounter, parseLine, wholeLin
 
 import type { ByteStream, RecordStream, Stage } from '../io/stream.js';
 import { runStage } from '../io/stream.js';
+import { boundProblem, MAX_MAGNITUDE, MIN_POSITIVE } from '../records/bounds.js';
 import { attachText, derive, rawOf, serialize, type WireRecord, whereOf } from '../records/record.js';
-import { boundProblem, MAX_MAGNITUDE, MIN_POSITIVE } from '../records/validate.js';
 import { type CandleIn, type Feature, parseFeature } from './registry.js';
 import { CandleScan, scanCandle } from './scan.js';
 import { writeShortest } from './shortest.js';

@@ -22,11 +22,12 @@
  * a consumer that would write it serialises it afresh.
  */
 
+import { MAX_MAGNITUDE, MAX_TIME_US, MIN_POSITIVE } from '../records/bounds.js';
 import { parseInterval } from '../records/interval.js';
 import { POW10 } from '../records/number-text.js';
 import { attachLine, type WireRecord } from '../records/record.js';
 import { daysFromCivil, US_PER_DAY, US_PER_HOUR, US_PER_MINUTE, US_PER_SECOND } from '../records/time.js';
-import { MAX_MAGNITUDE, MAX_TIME_US, MIN_POSITIVE, markChecked } from '../records/validate.js';
+import { markChecked } from '../records/validate.js';
 
 const QUOTE = 34;
 const MINUS = 45;

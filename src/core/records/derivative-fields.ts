@@ -1,4 +1,4 @@
-import type { Bound } from './validate.js';
+import type { Bound } from './bounds.js';
 
 /**
  * For the record validator (validate.ts): the derivatives records of docs/format.md ("Liquidations

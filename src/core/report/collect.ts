@@ -9,9 +9,9 @@ import { dec } from '../backtest/exact.js';
 import { DataError, describeFound } from '../errors.js';
 import type { Stage } from '../io/stream.js';
 import { applyFill, Position } from '../portfolio/position.js';
+import { toNumber } from '../records/bounds.js';
 import { type WireRecord, whereOf } from '../records/record.js';
 import { formatTime, parseTime } from '../records/time.js';
-import { toNumber } from '../records/validate.js';
 import type { Summarizer } from '../stats/summary.js';
 import { Column } from './downsample.js';
 

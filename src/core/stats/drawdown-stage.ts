@@ -6,9 +6,9 @@
 import { DataError, describeFound } from '../errors.js';
 import type { RecordStream, Stage } from '../io/stream.js';
 import { runStage } from '../io/stream.js';
+import { toNumber } from '../records/bounds.js';
 import { type WireRecord, whereOf } from '../records/record.js';
 import { formatTime, parseTime, type TimePrecision } from '../records/time.js';
-import { toNumber } from '../records/validate.js';
 import { type DrawdownPeriod, DrawdownStats, DrawdownTracker, periodFields } from './drawdown.js';
 
 export interface DrawdownOptions {

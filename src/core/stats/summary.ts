@@ -8,9 +8,9 @@
 import { DataError, describeFound } from '../errors.js';
 import type { RecordStream, Stage } from '../io/stream.js';
 import { runStage } from '../io/stream.js';
+import { toNumber } from '../records/bounds.js';
 import { type WireRecord, whereOf } from '../records/record.js';
 import { formatTime, parseTime, type TimePrecision } from '../records/time.js';
-import { toNumber } from '../records/validate.js';
 import { type AssetBalances, Instrument, Portfolio } from './accumulators.js';
 import { DrawdownStats, DrawdownTracker } from './drawdown.js';
 import { ANNUAL_365, DAILY, type StatInterval } from './interval.js';

@@ -13,14 +13,9 @@
  * construction (times.ts), at the precision the value has.
  */
 
+import { type Bound, MAX_MAGNITUDE, MAX_TIME_US, MIN_POSITIVE } from '../records/bounds.js';
 import { parseInterval } from '../records/interval.js';
-import {
-  type Bound,
-  MAX_MAGNITUDE,
-  MAX_TIME_US,
-  MIN_POSITIVE,
-  type ValidatedTimes,
-} from '../records/validate.js';
+import type { ValidatedTimes } from '../records/validate.js';
 import type { Columns } from './columns.js';
 import type { Schema } from './schema.js';
 
