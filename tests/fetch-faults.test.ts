@@ -467,6 +467,26 @@ describe('fetch: kill -9 mid-write, then the same command again', () => {
   });
 });
 
+/** fetch of Bybit's 1h klines for 2020-01-05 from the loopback REST server. */
+const bybitArgv = (...more: string[]) => [
+  'fetch',
+  '--exchange',
+  'bybit_perpetuals_usd',
+  '--symbol',
+  'BTCUSDT',
+  '--kind',
+  'candles',
+  '--interval',
+  '1h',
+  '--from',
+  '2020-01-05',
+  '--to',
+  '2020-01-06',
+  '--rest-url',
+  server.url,
+  ...more,
+];
+
 describe('fetch: Bybit v5 klines are checked against the grid too', () => {
   it('an hour missing from a Bybit page is reported, the other 23 delivered, exit 1', async () => {
     const start = Date.parse('2020-01-05T00:00:00Z');
@@ -480,27 +500,81 @@ describe('fetch: Bybit v5 klines are checked against the grid too', () => {
           list.push([String(t), '100', '102', '99', '101', '5', '500']);
       return { body: { retCode: 0, retMsg: 'OK', result: { list: list.reverse() } } };
     };
-    const r = await runInProcess([
-      'fetch',
-      '--exchange',
-      'bybit_perpetuals_usd',
-      '--symbol',
-      'BTCUSDT',
-      '--kind',
-      'candles',
-      '--interval',
-      '1h',
-      '--from',
-      '2020-01-05',
-      '--to',
-      '2020-01-06',
-      '--rest-url',
-      server.url,
-    ]);
+    const r = await runInProcess(bybitArgv());
     expect(r.code).toBe(1);
     expect(parseLines(r.stdout)).toHaveLength(23);
     expect(r.stderr).toContain(
       'REST did not return 1 candle (open times 2020-01-05T05:00:00.000Z..2020-01-05T06:00:00.000Z)',
     );
+  });
+});
+
+describe('fetch: REST values are checked at the boundary, as every record is', () => {
+  const start = Date.parse('2020-01-05T00:00:00Z');
+  /** Bybit klines for 2020-01-05, hourly, the fourth one's open replaced by `open`. */
+  const bybit = (open: string) => (url: URL) => {
+    if (url.pathname !== '/v5/market/kline') return undefined;
+    const s = Number(url.searchParams.get('start'));
+    const e = Number(url.searchParams.get('end'));
+    const list: string[][] = [];
+    for (let t = start, i = 0; t < start + 86_400_000; t += 3_600_000, i++)
+      if (t >= s && t <= e) list.push([String(t), i === 3 ? open : '100', '102', '99', '101', '5', '500']);
+    return { body: { retCode: 0, retMsg: 'OK', result: { list: list.reverse() } } };
+  };
+
+  // Number() read these as 7196, 0, 4200, -5 and 0, written with exit 0.
+  it.each([['"0x1C1C"'], ['""'], ['" 4200"'], ['-5'], ['0']])(
+    'a Bybit kline open of %s is refused with its place, exit 1',
+    async (json) => {
+      const open = JSON.parse(json) as string | number;
+      server.rest = bybit(String(open));
+      const r = await runInProcess(bybitArgv());
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(
+        /\/v5\/market\/kline\?[^ ]* \[3\]: expected a positive number for "open", found /,
+      );
+      const skipped = await runInProcess(bybitArgv('--on-error', 'skip'));
+      expect(skipped.code).toBe(1);
+      const candles = parseLines(skipped.stdout);
+      expect(candles).toHaveLength(23);
+      expect(candles.every((c) => c.open === 100)).toBe(true);
+    },
+  );
+
+  it('a Binance funding rate of "0x10" is refused, not read as 16', async () => {
+    const before = process.env.TICKPIPE_NOW;
+    process.env.TICKPIPE_NOW = '2026-05-03T00:00:00Z';
+    try {
+      server.rest = (url) =>
+        url.pathname === '/fapi/v1/fundingRate'
+          ? {
+              body: [
+                { symbol: 'BTCUSDT', fundingTime: 1777593600000, fundingRate: '0x10', markPrice: '80000.1' },
+                { symbol: 'BTCUSDT', fundingTime: 1777622400000, fundingRate: '-0.00002000', markPrice: '' },
+              ],
+            }
+          : undefined;
+      const r = await runInProcess([
+        'fetch',
+        '--exchange',
+        'binance_futures_usd',
+        '--symbol',
+        'BTCUSDT',
+        '--kind',
+        'funding',
+        '--from',
+        '2026-05-01',
+        '--rest-url',
+        server.url,
+        '--on-error',
+        'skip',
+      ]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/fundingRate\?[^ ]* \[0\]: expected a number for "rate", found "0x10"/);
+      expect(parseLines(r.stdout).map((f) => f.rate)).toEqual([-0.00002]);
+    } finally {
+      if (before === undefined) delete process.env.TICKPIPE_NOW;
+      else process.env.TICKPIPE_NOW = before;
+    }
   });
 });

@@ -25,6 +25,7 @@ import type { WireRecord } from '../records/record.js';
 import { formatTime } from '../records/time.js';
 import { type ArchiveContext, type Prepared, parseArchive, prepare, Slots, safeUnlink } from './archive.js';
 import { binanceOptionMarks } from './binance/options-rest.js';
+import { bybitKlines } from './bybit/rest.js';
 import { Cache } from './cache.js';
 import { HttpClient, HttpError, type HttpOptions } from './http.js';
 import { dailyUnits, planUnits, type Unit, unitIsWholeFile } from './plan.js';
@@ -34,7 +35,6 @@ import {
   binanceExchangeInfo,
   binanceFunding,
   binanceKlines,
-  bybitKlines,
   type RestContext,
 } from './rest.js';
 import { intoStore, type StoreTarget } from './store.js';

@@ -6,16 +6,16 @@
  */
 
 import { DataError } from '../errors.js';
-import { BYBIT_INTERVAL } from '../exchanges/bybit/intervals.js';
 import type { ErrorPolicy } from '../io/lines.js';
 import { parseInterval } from '../records/interval.js';
 import type { WireRecord } from '../records/record.js';
 import { formatTime, parseCanonicalTime, US_PER_HOUR, US_PER_MS } from '../records/time.js';
+import { RecordValidator } from '../records/validate.js';
 import { aggTradeParser, klineParser } from './binance/csv.js';
 import { optionKlineFields } from './binance/options.js';
 import { CandleGrid } from './coverage.js';
 import type { HttpClient } from './http.js';
-import { type ParsedRow, RowError, type RowParser } from './rows.js';
+import { decimalValue, type ParsedRow, RowError, type RowParser } from './rows.js';
 import type { TimedBatch, TimeRange } from './timed.js';
 import type { Exchange } from './venues.js';
 
@@ -33,7 +33,7 @@ export interface RestContext {
 }
 
 /** Reports what a candle grid found missing or repeated once the paging is over. */
-function closeGrid(ctx: RestContext, symbol: string, grid: CandleGrid, url: string): void {
+export function closeGrid(ctx: RestContext, symbol: string, grid: CandleGrid, url: string): void {
   if (grid.duplicates > 0)
     ctx.warn?.(
       `${symbol}: ${grid.duplicates} repeated candle${grid.duplicates === 1 ? '' : 's'} from REST dropped (first: open time ${formatTime(grid.firstDuplicate!)})`,
@@ -42,7 +42,7 @@ function closeGrid(ctx: RestContext, symbol: string, grid: CandleGrid, url: stri
     ctx.missing?.(symbol, hole, url, `REST did not return ${grid.describe(hole)}`);
 }
 
-const ms = (us: number): number => Math.floor(us / US_PER_MS);
+export const ms = (us: number): number => Math.floor(us / US_PER_MS);
 
 function parseRows(
   rows: unknown[],
@@ -71,6 +71,30 @@ export function expectArray(value: unknown, url: string): unknown[] {
   if (!Array.isArray(value))
     throw new DataError(url, `expected a JSON array, found ${JSON.stringify(value).slice(0, 80)}`);
   return value;
+}
+
+/**
+ * A number as a venue's JSON gives it: a JSON number, or a decimal string as its value (rows.ts
+ * `decimalValue`: `"0x1C1C"`, `" 4200"`, `""` and `"Infinity"` are not decimals). Anything else is
+ * left as it is, for the validator to name (`found "0x1C1C"`).
+ */
+export function venueValue(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  return decimalValue(v) ?? v;
+}
+
+const validator = new RecordValidator();
+
+/**
+ * A record made from a REST response, checked as every consumer checks it (records/validate.ts):
+ * the record to emit (normalised), or undefined after reporting it to the policy at `where` (the
+ * URL and the row's index). A price of 0, -5 or "0x1C1C" from REST is refused, not written.
+ */
+export function acceptRest(ctx: RestContext, where: string, rec: WireRecord): WireRecord | undefined {
+  const problem = validator.check(rec);
+  if (problem === undefined) return validator.record;
+  ctx.policy.report(where, problem);
+  return undefined;
 }
 
 function binanceKlineWeight(ex: Exchange): number {
@@ -184,8 +208,7 @@ export async function* binanceFunding(
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i] as Record<string, unknown>;
       const t = Number(r.fundingTime);
-      const rate = Number(r.fundingRate);
-      if (!Number.isInteger(t) || !Number.isFinite(rate)) {
+      if (!Number.isInteger(t) || r.fundingRate === undefined) {
         ctx.policy.report(
           `${url} [${i}]`,
           `expected fundingTime and fundingRate, found ${JSON.stringify(r).slice(0, 80)}`,
@@ -194,15 +217,18 @@ export async function* binanceFunding(
       }
       const us = t * US_PER_MS;
       if (us < range.from || us >= range.to) continue;
-      const mark = Number(r.markPrice);
-      records.push({
+      // Old rows have no mark price ("" or none).
+      const mark = r.markPrice === '' || r.markPrice === undefined ? undefined : venueValue(r.markPrice);
+      const rec = acceptRest(ctx, `${url} [${i}]`, {
         type: 'funding',
         time: formatTime(us, 'ms'),
         exchange: ex.id,
         symbol,
-        rate,
-        ...(mark > 0 ? { mark_price: mark } : {}),
+        rate: venueValue(r.fundingRate),
+        ...(mark === undefined ? {} : { mark_price: mark }),
       });
+      if (rec === undefined) continue;
+      records.push(rec);
       keys.push(us);
     }
     if (records.length > 0) yield { records, keys };
@@ -212,13 +238,13 @@ export async function* binanceFunding(
   }
 }
 
-function filterValue(filters: unknown, type: string, field: string): number | undefined {
+function filterValue(filters: unknown, type: string, field: string): unknown {
   if (!Array.isArray(filters)) return undefined;
   const f = filters.find((x) => (x as { filterType?: unknown }).filterType === type) as
     | Record<string, unknown>
     | undefined;
   const v = f?.[field];
-  return v === undefined ? undefined : Number(v);
+  return v === undefined ? undefined : venueValue(v);
 }
 
 /**
@@ -264,10 +290,12 @@ export function binanceInstruments(
       lot_size: lot,
       min_notional: minNotional,
     });
-    if (s.contractSize !== undefined) rec.contract_size = Number(s.contractSize);
+    if (s.contractSize !== undefined) rec.contract_size = venueValue(s.contractSize);
     if (typeof s.status === 'string') rec.status = s.status;
     else if (typeof s.contractStatus === 'string') rec.status = s.contractStatus;
-    out.push(rec as WireRecord);
+    const problem = validator.check(rec as WireRecord);
+    if (problem !== undefined) throw new DataError(`${url}: ${symbol}`, problem);
+    out.push(validator.record);
   }
   for (const sym of want)
     if (!out.some((r) => r.symbol === sym)) throw new DataError(url, `no symbol ${sym} in exchangeInfo`);
@@ -313,13 +341,13 @@ export async function binanceDepth(ctx: RestContext, symbol: string, limit: numb
     string,
     unknown
   >;
-  const levels = (side: unknown): [number, number][] =>
-    expectArray(side, url).map((l) => [Number((l as unknown[])[0]), Number((l as unknown[])[1])]);
+  const levels = (side: unknown): unknown[][] =>
+    expectArray(side, url).map((l) => (Array.isArray(l) ? [venueValue(l[0]), venueValue(l[1])] : [l]));
   if (typeof body.lastUpdateId !== 'number')
     throw new DataError(url, 'expected a depth snapshot with "lastUpdateId"');
   // Futures snapshots carry the event time; spot's do not, so the receive time stands in.
   const eventMs = typeof body.E === 'number' ? body.E : Math.floor(ctx.now / US_PER_MS);
-  return {
+  const book: WireRecord = {
     type: 'book',
     time: formatTime(eventMs * US_PER_MS, 'ms'),
     exchange: ex.id,
@@ -329,74 +357,7 @@ export async function binanceDepth(ctx: RestContext, symbol: string, limit: numb
     bids: levels(body.bids),
     asks: levels(body.asks),
   };
-}
-
-/**
- * Bybit v5 klines: `list` is newest first, `[startTime, open, high, low, close, volume, turnover]`
- * (strings). Paged forward in windows of at most `limit` candles so output streams in time order.
- */
-export async function* bybitKlines(
-  ctx: RestContext,
-  symbol: string,
-  interval: string,
-  intervalUs: number,
-  range: TimeRange,
-): AsyncGenerator<TimedBatch> {
-  const ex = ctx.exchange;
-  const code = BYBIT_INTERVAL[interval]!;
-  const months = interval === '1M';
-  const step = months ? 31 * 24 * US_PER_HOUR : intervalUs;
-  const grid = new CandleGrid(parseInterval(interval)!, range, ctx.now);
-  let url = ctx.restUrl;
-  let start = range.from;
-  while (start < range.to) {
-    const end = Math.min(range.to, start + step * (months ? 1 : ex.klineLimit));
-    url = `${ctx.restUrl}/v5/market/kline?category=${ex.rest}&symbol=${symbol}&interval=${code}&start=${ms(start)}&end=${ms(end) - 1}&limit=${ex.klineLimit}`;
-    const body = (await ctx.http.getJson(url)) as {
-      retCode?: unknown;
-      retMsg?: unknown;
-      result?: { list?: unknown };
-    };
-    if (body?.retCode !== 0)
-      throw new DataError(url, `Bybit error ${String(body?.retCode)}: ${String(body?.retMsg)}`);
-    const list = expectArray(body.result?.list, url).slice().reverse();
-    const records: WireRecord[] = [];
-    const keys: number[] = [];
-    for (let i = 0; i < list.length; i++) {
-      const r = list[i] as unknown[];
-      const openMs = Number(r[0]);
-      const vals = [1, 2, 3, 4, 5, 6].map((j) => Number(r[j]));
-      if (!Number.isInteger(openMs) || vals.some((v) => !Number.isFinite(v))) {
-        ctx.policy.report(`${url} [${i}]`, `expected a kline row, found ${JSON.stringify(r).slice(0, 80)}`);
-        continue;
-      }
-      const openUs = openMs * US_PER_MS;
-      if (openUs < range.from || openUs >= range.to) continue;
-      const closeUs = months ? nextMonth(openUs) : openUs + intervalUs;
-      if (closeUs > ctx.now || !grid.accept(openUs)) continue;
-      records.push({
-        type: 'candle',
-        time: formatTime(closeUs, 'ms'),
-        exchange: ex.id,
-        symbol,
-        interval,
-        open_time: formatTime(openUs, 'ms'),
-        open: vals[0],
-        high: vals[1],
-        low: vals[2],
-        close: vals[3],
-        volume: vals[4],
-        quote_volume: vals[5],
-      });
-      keys.push(openUs);
-    }
-    if (records.length > 0) yield { records, keys };
-    start = end;
-  }
-  closeGrid(ctx, symbol, grid, url);
-}
-
-function nextMonth(us: number): number {
-  const d = new Date(us / US_PER_MS);
-  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) * US_PER_MS;
+  const problem = validator.check(book);
+  if (problem !== undefined) throw new DataError(url, problem);
+  return validator.record;
 }
