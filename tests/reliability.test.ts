@@ -227,6 +227,22 @@ describe('a number out of range is named as read, not as JSON.stringify writes i
     },
   );
 
+  it('features --on-error skip: the refused candle is left out, the others get their columns, exit 1', async () => {
+    const lines = candles(3);
+    const r = await runInProcess(
+      ['features', '--add', 'sma:1', '--on-error', 'skip'],
+      withClose(lines, 1, '1e400'),
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('1 bad line skipped (first: stdin:2: expected a positive number for "close"');
+    const out = parseLines(r.stdout);
+    expect(out.map((c) => c.open_time)).toEqual([
+      JSON.parse(lines[0]!).open_time,
+      JSON.parse(lines[2]!).open_time,
+    ]);
+    expect(out.map((c) => c.sma_1)).toEqual([JSON.parse(lines[0]!).close, JSON.parse(lines[2]!).close]);
+  });
+
   it('features: a close of 1e400, found Infinity', async () => {
     const lines = candles(3);
     const r = await runInProcess(['features', '--add', 'sma:2'], withClose(lines, 1, '1e400'));

@@ -6,12 +6,13 @@
  * whole store as it was.
  */
 
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from './helpers/cli.js';
+import { BIN, runCli } from './helpers/cli.js';
 
 const ROOT_TMP = mkdtempSync(join(tmpdir(), 'tickpipe-store-damage-'));
 afterAll(() => rmSync(ROOT_TMP, { recursive: true, force: true }));
@@ -125,18 +126,6 @@ describe('a damaged partition: every reader names the file and exits 1', () => {
     });
   }
 
-  it('a file holding other rows than the manifest says is refused, naming it', async () => {
-    const dir = copy();
-    cpSync(join(dir, JAN), join(dir, FEB)); // January's rows under February's name
-    const r = await runCli(['store', 'read', dir, '--kind', 'candles']);
-    expect(r.code).toBe(1);
-    expectLocated(
-      r.stderr,
-      'store:read',
-      `${join(dir, FEB)}: holds 2880 rows where the store's manifest says 1440`,
-    );
-  });
-
   it('the remedy it gives works: delete the file, write its month again, and the store reads whole', async () => {
     const dir = copy();
     DAMAGE['zeroed in the middle (a data page)']!(join(dir, FEB));
@@ -167,6 +156,32 @@ describe('store write over a damaged partition', () => {
     expectLocated(r.stderr, 'store:write', `${join(dir, FEB)}: cannot be read as a store partition`);
     expect(r.stderr).toContain('nothing was written');
     expect(r.stdout).toBe('');
+    expect(snapshot(dir)).toEqual(before);
+  });
+});
+
+describe('store write that cannot write (a file-size limit): a healthy partition is never blamed', () => {
+  it('exit 1 naming the partition it could not write, every file as it was, no temporary file', () => {
+    const dir = copy();
+    const before = snapshot(dir);
+    const input = join(ROOT_TMP, 'three-days.ndjson');
+    writeFileSync(input, candles);
+    // ulimit -f 100: no file of more than 100 blocks; SIGXFSZ ignored, so the write fails with EFBIG.
+    const r = spawnSync(
+      'bash',
+      [
+        '-c',
+        `trap '' XFSZ; ulimit -f 100; exec "$0" "$1" store write "$2" "$3"`,
+        process.execPath,
+        BIN,
+        dir,
+        input,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(r.status).toBe(1);
+    expectLocated(r.stderr, 'store:write', `${join(dir, JAN)}: the partition could not be written`);
+    expect(r.stderr).not.toContain('cannot be read as a store partition');
     expect(snapshot(dir)).toEqual(before);
   });
 });

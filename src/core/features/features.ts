@@ -338,9 +338,15 @@ export async function* featuresNdjson(input: NdjsonInput, stage: FeatureStage): 
       if (stage.pushLine(bytes, s, stop, out)) records++;
       else {
         const rec = parseLine(bytes.toString('utf8', s, stop), line, source, policy);
-        if (rec !== undefined) {
+        if (rec === undefined) return;
+        try {
           stage.pushBytes(rec, bytes, s, stop, out);
           records++;
+        } catch (error) {
+          // A candle refused (a number out of bounds) goes to --on-error like a bad line; nothing
+          // of it was written, and its series did not take it.
+          if (!(error instanceof DataError) || policy === undefined) throw error;
+          policy.report(error.where, error.detail);
         }
       }
     });

@@ -164,6 +164,16 @@ export class Staging {
   }
 }
 
+/** Whether DuckDB reads every value of `file` (a full scan: each row hashed, so every column is decoded). */
+export async function readable(connection: DuckDBConnection, file: string): Promise<boolean> {
+  try {
+    await connection.run(`SELECT bit_xor(hash(t)) FROM read_parquet(${literal(file)}) t`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Row count and the first and last time key (epoch µs) of a Parquet file. */
 export async function describeFile(
   connection: DuckDBConnection,

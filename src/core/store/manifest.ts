@@ -40,8 +40,20 @@ export interface Manifest {
   partitions: Partition[];
 }
 
+/**
+ * A store's folder may not have `*`, `?` or `[` in its path: DuckDB reads a file name with them as
+ * a pattern, so its files would be looked for elsewhere (a usage error, exit 2).
+ */
+export function checkStoreDir(dir: string): void {
+  if (/[*?[]/.test(dir))
+    throw new UsageError(
+      `${dir}: a store's path cannot contain *, ? or [ (DuckDB reads them as a file pattern); rename the folder`,
+    );
+}
+
 /** Reads the manifest of an existing store; a folder without one is a usage error. */
 export function readManifest(dir: string): Manifest {
+  checkStoreDir(dir);
   let text: string;
   try {
     text = readFileSync(join(dir, MANIFEST), 'utf8');
@@ -90,6 +102,7 @@ function entryProblem(p: Partition): string | undefined {
 
 /** The manifest of a store, or an empty one for a new store. */
 export function readOrCreateManifest(dir: string): Manifest {
+  checkStoreDir(dir);
   return existsSync(join(dir, MANIFEST)) ? readManifest(dir) : { version: 1, partitions: [] };
 }
 
@@ -112,10 +125,11 @@ export function fsyncPath(path: string): void {
   }
 }
 
-/** Replaces (or adds) one partition's entry and writes the manifest. */
-export function updateManifest(dir: string, manifest: Manifest, entry: Partition): void {
-  const rest = manifest.partitions.filter((p) => p.path !== entry.path);
-  rest.push(entry);
+/** Replaces (or adds) these partitions' entries and writes the manifest. */
+export function updateManifest(dir: string, manifest: Manifest, entries: readonly Partition[]): void {
+  const paths = new Set(entries.map((e) => e.path));
+  const rest = manifest.partitions.filter((p) => !paths.has(p.path));
+  rest.push(...entries);
   rest.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   manifest.partitions = rest;
   mkdirSync(dir, { recursive: true });

@@ -23,6 +23,19 @@ export async function* merge<T>(
   sources: AsyncGenerator<Keyed<T>>[],
   signal: AbortSignal | undefined,
 ): AsyncGenerator<T[]> {
+  try {
+    yield* mergeAll(sources, signal);
+  } finally {
+    // Ended early too (the reader went away: `store read | head`): each source's own clean-up runs,
+    // or the slice it reads ahead keeps the process alive.
+    await Promise.allSettled(sources.map((s) => s.return(undefined)));
+  }
+}
+
+async function* mergeAll<T>(
+  sources: AsyncGenerator<Keyed<T>>[],
+  signal: AbortSignal | undefined,
+): AsyncGenerator<T[]> {
   const heads: Head<T>[] = [];
   for (const source of sources) {
     const first = await source.next();

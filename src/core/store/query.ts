@@ -53,14 +53,14 @@ export async function* query(options: QueryOptions): RecordStream {
       for (const sql of views.values()) await connection.run(sql);
     } catch (error) {
       // Making the views reads every partition's metadata: a damaged one fails here.
-      const fault = sqlError(error, options.sql, views, options.dir);
+      const fault = sqlError(error, options.sql, views, options.dir, true);
       throw fault instanceof CorruptInput ? fault : error;
     }
     let result: Awaited<ReturnType<typeof connection.stream>>;
     try {
       result = await connection.stream(options.sql);
     } catch (error) {
-      throw sqlError(error, options.sql, views, options.dir);
+      throw sqlError(error, options.sql, views, options.dir, false);
     }
     const names = result.deduplicatedColumnNames();
     for (;;) {
@@ -68,7 +68,7 @@ export async function* query(options: QueryOptions): RecordStream {
       try {
         chunk = await result.fetchChunk();
       } catch (error) {
-        throw sqlError(error, options.sql, views, options.dir);
+        throw sqlError(error, options.sql, views, options.dir, false);
       }
       if (chunk === null || chunk.rowCount === 0) break;
       const rows = chunk.getRows();
@@ -92,9 +92,20 @@ export async function* query(options: QueryOptions): RecordStream {
 const FILE_FAULTS =
   /Failed to read file|too small to be a Parquet file|No magic bytes found|No files found that match|TProtocolException|[Dd]ecompression/;
 
-function sqlError(error: unknown, sql: string, views: Map<string, string>, dir: string): Error {
+/**
+ * `ours`: the error is of the views' SQL (tickpipe's), so a file fault is the store's; of the
+ * user's query, only one naming a file of the store is (`read_parquet('/tmp/x.parquet')` of a file
+ * that is not there is the query's own error).
+ */
+function sqlError(
+  error: unknown,
+  sql: string,
+  views: Map<string, string>,
+  dir: string,
+  ours: boolean,
+): Error {
   const message = (error as Error).message.trim().replace(/^Failed to extract statements: /, '');
-  if (FILE_FAULTS.test(message))
+  if (FILE_FAULTS.test(message) && (ours || namesStoreFile(message, views)))
     return new CorruptInput(
       dir,
       `a partition of the store cannot be read (DuckDB: ${message}); ${REMEDY} (store read names it)`,
@@ -105,6 +116,16 @@ function sqlError(error: unknown, sql: string, views: Map<string, string>, dir: 
   if (USAGE_ERRORS.test(message))
     return new UsageError(`${where}: ${message} (${known}; the query: ${JSON.stringify(sql)})`);
   return new DataError(where, message);
+}
+
+/** Whether `message` quotes one of the files the views read. */
+function namesStoreFile(message: string, views: Map<string, string>): boolean {
+  for (const view of views.values())
+    for (const m of view.matchAll(/'((?:[^']|'')*)'/g)) {
+      const file = m[1]!.replaceAll("''", "'");
+      if (file.endsWith('.parquet') && message.includes(file)) return true;
+    }
+  return false;
 }
 
 /** A DuckDB value as a JSON value. */

@@ -16,7 +16,7 @@ import { markValidated, type ValidatedTimes } from '../records/validate.js';
 import { type Columns, Layout, RecordBuilder } from './columns.js';
 import { CHUNK_ROWS, type FilePlan, filePlans, openDatabase, selectRows, unreadable } from './duck.js';
 import { LineWriter } from './lines.js';
-import { type Partition, REMEDY, readManifest } from './manifest.js';
+import { type Partition, readManifest } from './manifest.js';
 import { type Keyed, merge } from './merge.js';
 import { kindOf, type Schema, schemaOf, typeOfKind } from './schema.js';
 import { ColumnValidator } from './valid.js';
@@ -249,11 +249,6 @@ async function* slices(
   for (let f = 0; f < files.length; f++) {
     const plan = plans[f]!;
     const file = files[f]!;
-    if (plan.rows !== partitions[f]!.rows)
-      throw new CorruptInput(
-        file,
-        `holds ${plan.rows} rows where the store's manifest says ${partitions[f]!.rows}; ${REMEDY}`,
-      );
     const layout = new Layout(schema, plan);
     for (let start = 0; start < plan.rows; start += SLICE_ROWS) {
       const sql = selectRows(schema, file, layout.read, layout.readsExtra, {

@@ -14,13 +14,20 @@
 
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { DataError } from '../errors.js';
+import { DataError, TickpipeError } from '../errors.js';
 import type { RecordStream } from '../io/stream.js';
 import { type WireRecord, whereOf } from '../records/record.js';
+import { escapeText } from '../records/text.js';
 import { formatTime, parseTime } from '../records/time.js';
 import { RecordValidator } from '../records/validate.js';
-import { describeFile, openDatabase, Staging, unreadable } from './duck.js';
-import { fsyncPath, type Partition, readOrCreateManifest, updateManifest } from './manifest.js';
+import { describeFile, openDatabase, readable, Staging, unreadable } from './duck.js';
+import {
+  checkStoreDir,
+  fsyncPath,
+  type Partition,
+  readOrCreateManifest,
+  updateManifest,
+} from './manifest.js';
 import { precisionOf, schemaOf, toRow } from './schema.js';
 
 export interface StoreWriteOptions {
@@ -61,6 +68,7 @@ export async function* storeWrite(
   options: StoreWriteOptions,
 ): RecordStream<PartitionRecord> {
   const source = options.source ?? 'input';
+  checkStoreDir(options.dir);
   const { instance, connection } = await openDatabase();
   try {
     const stagings = new Map<string, Staging>();
@@ -132,19 +140,36 @@ export async function* storeWrite(
     // Every partition's new file first, then the renames: a partition that cannot be written (its
     // old file damaged, the disk full) leaves the whole store as it was.
     const prepared: Prepared[] = [];
+    const made: string[] = [];
     try {
       for (const target of [...targets.values()].sort((a, b) => (a.path < b.path ? -1 : 1)))
-        prepared.push(await preparePartition(options.dir, target, connection));
+        prepared.push(await preparePartition(options.dir, target, connection, made));
     } catch (error) {
       for (const p of prepared) rmSync(p.tmp, { force: true });
+      // The folders this run made for new partitions hold nothing else.
+      for (const folder of made.reverse()) rmSync(folder, { recursive: true, force: true });
       throw error;
     }
-    const out: PartitionRecord[] = [];
-    for (const p of prepared) {
-      commitPartition(p);
-      updateManifest(options.dir, manifest, p.entry);
-      out.push({ type: 'store_partition', ...p.entry, written: p.written });
-    }
+    // Then the renames, and the manifest once (a crash between them leaves its row counts behind
+    // the files until they are written again; each file is whole, old or new).
+    for (let k = 0; k < prepared.length; k++)
+      try {
+        commitPartition(prepared[k]!);
+      } catch (error) {
+        for (const p of prepared.slice(k)) rmSync(p.tmp, { force: true });
+        throw error;
+      }
+    if (prepared.length > 0)
+      updateManifest(
+        options.dir,
+        manifest,
+        prepared.map((p) => p.entry),
+      );
+    const out: PartitionRecord[] = prepared.map((p) => ({
+      type: 'store_partition',
+      ...p.entry,
+      written: p.written,
+    }));
     if (out.length > 0) yield out;
   } finally {
     connection.closeSync();
@@ -164,10 +189,12 @@ async function preparePartition(
   dir: string,
   target: Target,
   connection: Parameters<typeof describeFile>[0],
+  made: string[],
 ): Promise<Prepared> {
   const file = join(dir, target.path);
   const folder = join(file, '..');
-  mkdirSync(folder, { recursive: true });
+  const first = mkdirSync(folder, { recursive: true });
+  if (first !== undefined) made.push(first);
   // Temporary files a crashed writer left behind.
   for (const name of readdirSync(folder))
     if (name.startsWith(`.${DATA_FILE}.tmp-`)) rmSync(join(folder, name), { force: true });
@@ -177,14 +204,14 @@ async function preparePartition(
     await target.staging.copyPartition(target.index, existing, tmp);
   } catch (error) {
     rmSync(tmp, { force: true });
-    if (existing === undefined) throw error;
-    // Without the old file's rows it works: the old file is what cannot be read. Its days the
-    // input does not cover would be lost by replacing it, so nothing is written.
-    await target.staging.copyPartition(target.index, undefined, tmp).catch(() => {
-      throw error;
-    });
-    rmSync(tmp, { force: true });
-    throw unreadable(existing, error, ': nothing was written, its other days would be lost');
+    // The old file is blamed only if reading it alone fails: a full disk or a file-size limit
+    // fails the copy too, and a healthy file must never be called damaged.
+    if (existing !== undefined && !(await readable(connection, existing)))
+      throw unreadable(existing, error, ': nothing was written, its other days would be lost');
+    const message = (error instanceof Error ? error.message : String(error)).trim();
+    throw new TickpipeError(
+      escapeText(`${file}: the partition could not be written (DuckDB: ${message}); nothing was written`),
+    );
   }
   const schema = target.staging.schema;
   const { rows, min, max } = await describeFile(connection, tmp, schema.key);
