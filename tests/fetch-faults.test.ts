@@ -538,6 +538,10 @@ describe('fetch: REST values are checked at the boundary, as every record is', (
       const candles = parseLines(skipped.stdout);
       expect(candles).toHaveLength(23);
       expect(candles.every((c) => c.open === 100)).toBe(true);
+      // The refused candle is a hole REST left, reported as one: exit 1 with --allow-errors too.
+      const allowed = await runInProcess(bybitArgv('--on-error', 'skip', '--allow-errors'));
+      expect(allowed.code).toBe(1);
+      expect(allowed.stderr).toContain('REST did not return 1 candle (open times 2020-01-05T03:00:00.000Z');
     },
   );
 
@@ -551,6 +555,14 @@ describe('fetch: REST values are checked at the boundary, as every record is', (
               body: [
                 { symbol: 'BTCUSDT', fundingTime: 1777593600000, fundingRate: '0x10', markPrice: '80000.1' },
                 { symbol: 'BTCUSDT', fundingTime: 1777622400000, fundingRate: '-0.00002000', markPrice: '' },
+                // A time Number() would read: refused. A mark of 0 means none: the rate is kept.
+                { symbol: 'BTCUSDT', fundingTime: '0x19DE2E51C00', fundingRate: '0.0001', markPrice: '1' },
+                {
+                  symbol: 'BTCUSDT',
+                  fundingTime: 1777651200000,
+                  fundingRate: '0.00003',
+                  markPrice: '0.00000000',
+                },
               ],
             }
           : undefined;
@@ -571,7 +583,12 @@ describe('fetch: REST values are checked at the boundary, as every record is', (
       ]);
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/fundingRate\?[^ ]* \[0\]: expected a number for "rate", found "0x10"/);
-      expect(parseLines(r.stdout).map((f) => f.rate)).toEqual([-0.00002]);
+      expect(r.stderr).toContain('2 bad lines skipped');
+      const out = parseLines(r.stdout);
+      expect(out.map((f) => [f.rate, f.mark_price])).toEqual([
+        [-0.00002, undefined],
+        [0.00003, undefined],
+      ]);
     } finally {
       if (before === undefined) delete process.env.TICKPIPE_NOW;
       else process.env.TICKPIPE_NOW = before;

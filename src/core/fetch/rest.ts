@@ -83,6 +83,15 @@ export function venueValue(v: unknown): unknown {
   return decimalValue(v) ?? v;
 }
 
+/**
+ * A time in epoch milliseconds as a venue's JSON gives it: a safe integer, or a string of its
+ * digits; NaN for anything else (`Number()` would read `"0x19DE2E51C00"` as a time and `""` as 0).
+ */
+export function venueMs(v: unknown): number {
+  if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0 ? v : Number.NaN;
+  return typeof v === 'string' && /^\d{1,16}$/.test(v) ? Number(v) : Number.NaN;
+}
+
 const validator = new RecordValidator();
 
 /**
@@ -207,8 +216,8 @@ export async function* binanceFunding(
     const keys: number[] = [];
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i] as Record<string, unknown>;
-      const t = Number(r.fundingTime);
-      if (!Number.isInteger(t) || r.fundingRate === undefined) {
+      const t = venueMs(r.fundingTime);
+      if (Number.isNaN(t) || r.fundingRate === undefined) {
         ctx.policy.report(
           `${url} [${i}]`,
           `expected fundingTime and fundingRate, found ${JSON.stringify(r).slice(0, 80)}`,
@@ -217,8 +226,9 @@ export async function* binanceFunding(
       }
       const us = t * US_PER_MS;
       if (us < range.from || us >= range.to) continue;
-      // Old rows have no mark price ("" or none).
-      const mark = r.markPrice === '' || r.markPrice === undefined ? undefined : venueValue(r.markPrice);
+      // Old rows have no mark price ("", "0.00000000" or none): the rate is kept without one.
+      const m = r.markPrice === '' || r.markPrice === undefined ? undefined : venueValue(r.markPrice);
+      const mark = typeof m === 'number' && m <= 0 ? undefined : m;
       const rec = acceptRest(ctx, `${url} [${i}]`, {
         type: 'funding',
         time: formatTime(us, 'ms'),
@@ -232,7 +242,7 @@ export async function* binanceFunding(
       keys.push(us);
     }
     if (records.length > 0) yield { records, keys };
-    const lastT = Number((rows.at(-1) as Record<string, unknown>).fundingTime) * US_PER_MS;
+    const lastT = venueMs((rows.at(-1) as Record<string, unknown>).fundingTime) * US_PER_MS;
     if (rows.length < 1000 || !(lastT >= start)) return;
     start = lastT + US_PER_MS;
   }

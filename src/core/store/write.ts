@@ -157,6 +157,13 @@ export async function* storeWrite(
         commitPartition(prepared[k]!);
       } catch (error) {
         for (const p of prepared.slice(k)) rmSync(p.tmp, { force: true });
+        // The partitions renamed so far are in the manifest, as they are on disk.
+        if (k > 0)
+          updateManifest(
+            options.dir,
+            manifest,
+            prepared.slice(0, k).map((p) => p.entry),
+          );
         throw error;
       }
     if (prepared.length > 0)
@@ -214,7 +221,14 @@ async function preparePartition(
     );
   }
   const schema = target.staging.schema;
-  const { rows, min, max } = await describeFile(connection, tmp, schema.key);
+  let described: Awaited<ReturnType<typeof describeFile>>;
+  try {
+    described = await describeFile(connection, tmp, schema.key);
+  } catch (error) {
+    rmSync(tmp, { force: true });
+    throw error;
+  }
+  const { rows, min, max } = described;
   const entry: Partition = {
     path: target.path,
     exchange: target.exchange,

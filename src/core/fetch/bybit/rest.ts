@@ -9,7 +9,7 @@ import { parseInterval } from '../../records/interval.js';
 import type { WireRecord } from '../../records/record.js';
 import { formatTime, US_PER_HOUR, US_PER_MS } from '../../records/time.js';
 import { CandleGrid } from '../coverage.js';
-import { acceptRest, closeGrid, expectArray, ms, type RestContext, venueValue } from '../rest.js';
+import { acceptRest, closeGrid, expectArray, ms, type RestContext, venueMs, venueValue } from '../rest.js';
 import type { TimedBatch, TimeRange } from '../timed.js';
 
 /**
@@ -45,8 +45,8 @@ export async function* bybitKlines(
     const keys: number[] = [];
     for (let i = 0; i < list.length; i++) {
       const r = list[i] as unknown[];
-      const openMs = Array.isArray(r) ? Number(r[0]) : Number.NaN;
-      if (!Number.isInteger(openMs) || r.length < 7) {
+      const openMs = Array.isArray(r) ? venueMs(r[0]) : Number.NaN;
+      if (Number.isNaN(openMs) || r.length < 7) {
         ctx.policy.report(`${url} [${i}]`, `expected a kline row, found ${JSON.stringify(r).slice(0, 80)}`);
         continue;
       }
@@ -54,7 +54,8 @@ export async function* bybitKlines(
       const openUs = openMs * US_PER_MS;
       if (openUs < range.from || openUs >= range.to) continue;
       const closeUs = months ? nextMonth(openUs) : openUs + intervalUs;
-      if (closeUs > ctx.now || !grid.accept(openUs)) continue;
+      if (closeUs > ctx.now) continue;
+      // Checked before the grid takes it: a refused candle is reported missing, not delivered.
       const rec = acceptRest(ctx, `${url} [${i}]`, {
         type: 'candle',
         time: formatTime(closeUs, 'ms'),
@@ -69,7 +70,7 @@ export async function* bybitKlines(
         volume: vals[4],
         quote_volume: vals[5],
       });
-      if (rec === undefined) continue;
+      if (rec === undefined || !grid.accept(openUs)) continue;
       records.push(rec);
       keys.push(openUs);
     }
