@@ -545,6 +545,23 @@ describe('fetch: REST values are checked at the boundary, as every record is', (
     },
   );
 
+  it('an archive kline with a negative volume is refused with its line (it was written as -1.5)', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'tickpipe-kline-'));
+    try {
+      const file = join(folder, 'BTCUSDT-1m-2024-01-01.csv');
+      writeFileSync(
+        file,
+        '1704067200000,42000.1,42010,41990,42005,2.5,1704067259999,105000.1,20,1.2,50400.3,0\n' +
+          '1704067260000,42005,42020,42000,42010,-1.5,1704067319999,63000.5,12,0.7,29400.2,0\n',
+      );
+      const r = await runInProcess(['fetch', file, '--exchange', 'binance_spot']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`${file}:2: expected a non-negative number for "volume", found "-1.5"`);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
   it('a Binance funding rate of "0x10" is refused, not read as 16', async () => {
     const before = process.env.TICKPIPE_NOW;
     process.env.TICKPIPE_NOW = '2026-05-03T00:00:00Z';

@@ -62,7 +62,7 @@ describe('kline decimals: written as String(Number(s)), valued as Number(s)', ()
     ['0.00000010', '1e-7'],
     ['1234567890.1234567', '1234567890.1234567'],
     ['1e5', '100000'],
-    ['-1.5', '-1.5'],
+    ['+1.5', '1.5'],
     ['.5', '0.5'],
   ])('%s is written %s', async (s, t) => {
     const { text, value } = await volumeOf(s);
@@ -73,6 +73,11 @@ describe('kline decimals: written as String(Number(s)), valued as Number(s)', ()
   it.each(['', '1.2.3', '12a'])('"%s" is a located error', async (s) => {
     const { problem } = await volumeOf(s);
     expect(problem).toBe(`v.csv:1: expected a number for "volume", found "${s}"`);
+  });
+
+  it('a negative volume is a located error', async () => {
+    const { problem } = await volumeOf('-1.5');
+    expect(problem).toBe('v.csv:1: expected a non-negative number for "volume", found "-1.5"');
   });
 });
 

@@ -134,6 +134,13 @@ export function num(fields: string[], i: number, name: string): number {
   return n;
 }
 
+/** A volume or an amount: a decimal, not below 0. */
+export function nonnegative(fields: string[], i: number, name: string): number {
+  const n = num(fields, i, name);
+  if (!(n >= 0)) throw new RowError(`expected a non-negative number for "${name}", found "${fields[i]}"`);
+  return n;
+}
+
 export function positive(fields: string[], i: number, name: string): number {
   const n = num(fields, i, name);
   if (!(n > 0)) throw new RowError(`expected a positive number for "${name}", found "${fields[i]}"`);

@@ -21,6 +21,7 @@ import {
   epoch,
   expectColumns,
   formatTime,
+  nonnegative,
   num,
   type ParsedRow,
   parseCsv,
@@ -106,7 +107,7 @@ export function klineParser(labels: Labels): RowParser {
         close: positive(f, 4, 'close'),
       };
       for (const [name, column, header] of volumes)
-        record[name] = name === 'trades' ? whole(f, column, header) : num(f, column, header);
+        record[name] = name === 'trades' ? whole(f, column, header) : nonnegative(f, column, header);
       return { record: record as WireRecord, key: t1.us };
     },
   };
@@ -201,9 +202,9 @@ export function bookTickerParser(labels: Labels): RowParser {
       expectColumns(f, [7], 'a bookTicker row');
       const sequence = whole(f, 0, 'update_id');
       const bidPrice = positive(f, 1, 'best_bid_price');
-      const bidAmount = num(f, 2, 'best_bid_qty');
+      const bidAmount = nonnegative(f, 2, 'best_bid_qty');
       const askPrice = positive(f, 3, 'best_ask_price');
-      const askAmount = num(f, 4, 'best_ask_qty');
+      const askAmount = nonnegative(f, 4, 'best_ask_qty');
       epoch(f, 5, 'transaction_time', t1);
       const record: WireRecord = {
         type: 'quote',
