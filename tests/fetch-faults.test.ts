@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, parseLines, ROOT, runInProcess } from './helpers/cli.js';
 import {
+  bybitCandleArgs,
   candleArgs,
   type KlinePage,
   klineRows,
@@ -467,26 +468,6 @@ describe('fetch: kill -9 mid-write, then the same command again', () => {
   });
 });
 
-/** fetch of Bybit's 1h klines for 2020-01-05 from the loopback REST server. */
-const bybitArgv = (...more: string[]) => [
-  'fetch',
-  '--exchange',
-  'bybit_perpetuals_usd',
-  '--symbol',
-  'BTCUSDT',
-  '--kind',
-  'candles',
-  '--interval',
-  '1h',
-  '--from',
-  '2020-01-05',
-  '--to',
-  '2020-01-06',
-  '--rest-url',
-  server.url,
-  ...more,
-];
-
 describe('fetch: Bybit v5 klines are checked against the grid too', () => {
   it('an hour missing from a Bybit page is reported, the other 23 delivered, exit 1', async () => {
     const start = Date.parse('2020-01-05T00:00:00Z');
@@ -500,7 +481,7 @@ describe('fetch: Bybit v5 klines are checked against the grid too', () => {
           list.push([String(t), '100', '102', '99', '101', '5', '500']);
       return { body: { retCode: 0, retMsg: 'OK', result: { list: list.reverse() } } };
     };
-    const r = await runInProcess(bybitArgv());
+    const r = await runInProcess(bybitCandleArgs(server.url));
     expect(r.code).toBe(1);
     expect(parseLines(r.stdout)).toHaveLength(23);
     expect(r.stderr).toContain(
@@ -528,18 +509,20 @@ describe('fetch: REST values are checked at the boundary, as every record is', (
     async (json) => {
       const open = JSON.parse(json) as string | number;
       server.rest = bybit(String(open));
-      const r = await runInProcess(bybitArgv());
+      const r = await runInProcess(bybitCandleArgs(server.url));
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(
         /\/v5\/market\/kline\?[^ ]* \[3\]: expected a positive number for "open", found /,
       );
-      const skipped = await runInProcess(bybitArgv('--on-error', 'skip'));
+      const skipped = await runInProcess(bybitCandleArgs(server.url, ['--on-error', 'skip']));
       expect(skipped.code).toBe(1);
       const candles = parseLines(skipped.stdout);
       expect(candles).toHaveLength(23);
       expect(candles.every((c) => c.open === 100)).toBe(true);
       // The refused candle is a hole REST left, reported as one: exit 1 with --allow-errors too.
-      const allowed = await runInProcess(bybitArgv('--on-error', 'skip', '--allow-errors'));
+      const allowed = await runInProcess(
+        bybitCandleArgs(server.url, ['--on-error', 'skip', '--allow-errors']),
+      );
       expect(allowed.code).toBe(1);
       expect(allowed.stderr).toContain('REST did not return 1 candle (open times 2020-01-05T03:00:00.000Z');
     },

@@ -12,6 +12,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { parseLines, runCli, runInProcess } from './helpers/cli.js';
 import { describeShared, sharedFile } from './helpers/shared-data.js';
 import {
+  bybitCandleArgs,
   candleArgs,
   klineRows,
   klinesRest,
@@ -746,23 +747,7 @@ describe('fetch: other kinds and venues', () => {
         },
       };
     };
-    const k = await runInProcess([
-      'fetch',
-      '--exchange',
-      'bybit_perpetuals_usd',
-      '--symbol',
-      'BTCUSDT',
-      '--kind',
-      'candles',
-      '--interval',
-      '1h',
-      '--from',
-      '2020-01-05',
-      '--to',
-      '2020-01-06',
-      '--rest-url',
-      server.url,
-    ]);
+    const k = await runInProcess(bybitCandleArgs(server.url));
     expect(k.code).toBe(0);
     const candles = parseLines(k.stdout) as unknown as Candle[];
     expect(candles).toHaveLength(24);

@@ -252,6 +252,28 @@ export function candleArgs(url: string, extra: readonly string[] = []): string[]
   ];
 }
 
+/** `tickpipe fetch` of Bybit's BTCUSDT 1h perpetual candles for 2020-01-05 from the loopback REST API at `url`, plus `extra`. */
+export function bybitCandleArgs(url: string, extra: readonly string[] = []): string[] {
+  return [
+    'fetch',
+    '--exchange',
+    'bybit_perpetuals_usd',
+    '--symbol',
+    'BTCUSDT',
+    '--kind',
+    'candles',
+    '--interval',
+    '1h',
+    '--from',
+    '2020-01-05',
+    '--to',
+    '2020-01-06',
+    '--rest-url',
+    url,
+    ...extra,
+  ];
+}
+
 /**
  * The hooks every fetch test file needs: a fixed now (`TICKPIPE_NOW`) and short retry backoff for
  * the file, and per test a fresh loopback venue and a temporary folder, handed to `use`.

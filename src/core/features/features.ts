@@ -17,7 +17,7 @@ import { DEFAULT_MAX_LINE_BYTES, eachLine, type LineCounter, parseLine, wholeLin
 
 import type { ByteStream, RecordStream, Stage } from '../io/stream.js';
 import { runStage } from '../io/stream.js';
-import { boundProblem, MAX_MAGNITUDE, MIN_POSITIVE } from '../records/bounds.js';
+import { boundProblem, inBounds } from '../records/bounds.js';
 import { attachText, derive, rawOf, serialize, type WireRecord, whereOf } from '../records/record.js';
 import { type CandleIn, type Feature, parseFeature } from './registry.js';
 import { CandleScan, scanCandle } from './scan.js';
@@ -30,11 +30,6 @@ export interface FeaturesOptions {
 }
 
 const FIELDS = ['open', 'high', 'low', 'close', 'volume'] as const;
-
-/** A price within the format's bounds (records/validate.ts). */
-function inBounds(price: number): boolean {
-  return price >= MIN_POSITIVE && price <= MAX_MAGNITUDE;
-}
 
 /** The ASCII white space String.prototype.trimEnd removes (tab, line feed, vertical tab, form feed, carriage return, space). */
 const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13);
@@ -248,8 +243,10 @@ export class FeatureStage implements Stage {
     const r = this.scan;
     if (!scanCandle(line, s, stop, r, this.columnNames)) return false;
     // A number out of the format's bounds (1e400, a negative price) is refused by the record path.
-    if (!(inBounds(r.open) && inBounds(r.high) && inBounds(r.low) && inBounds(r.close))) return false;
-    if (!(r.volume >= 0 && r.volume <= MAX_MAGNITUDE)) return false;
+    const p = 'positive';
+    if (!(inBounds(r.open, p) && inBounds(r.high, p) && inBounds(r.low, p) && inBounds(r.close, p)))
+      return false;
+    if (!inBounds(r.volume, 'nonnegative')) return false;
     const fs =
       this.last !== undefined &&
       isText(this.lastExchange, line, r.exchangeStart, r.exchangeEnd) &&

@@ -7,6 +7,7 @@
 
 import { DataError } from '../errors.js';
 import type { ErrorPolicy } from '../io/lines.js';
+import { toNumber } from '../records/bounds.js';
 import { parseInterval } from '../records/interval.js';
 import type { WireRecord } from '../records/record.js';
 import { formatTime, parseCanonicalTime, US_PER_HOUR, US_PER_MS } from '../records/time.js';
@@ -15,7 +16,7 @@ import { aggTradeParser, klineParser } from './binance/csv.js';
 import { optionKlineFields } from './binance/options.js';
 import { CandleGrid } from './coverage.js';
 import type { HttpClient } from './http.js';
-import { decimalValue, type ParsedRow, RowError, type RowParser } from './rows.js';
+import { type ParsedRow, RowError, type RowParser } from './rows.js';
 import type { TimedBatch, TimeRange } from './timed.js';
 import type { Exchange } from './venues.js';
 
@@ -74,16 +75,6 @@ export function expectArray(value: unknown, url: string): unknown[] {
 }
 
 /**
- * A number as a venue's JSON gives it: a JSON number, or a decimal string as its value (rows.ts
- * `decimalValue`: `"0x1C1C"`, `" 4200"`, `""` and `"Infinity"` are not decimals). Anything else is
- * left as it is, for the validator to name (`found "0x1C1C"`).
- */
-export function venueValue(v: unknown): unknown {
-  if (typeof v !== 'string') return v;
-  return decimalValue(v) ?? v;
-}
-
-/**
  * A time in epoch milliseconds as a venue's JSON gives it: a safe integer, or a string of its
  * digits; NaN for anything else (`Number()` would read `"0x19DE2E51C00"` as a time and `""` as 0).
  */
@@ -95,9 +86,10 @@ export function venueMs(v: unknown): number {
 const validator = new RecordValidator();
 
 /**
- * A record made from a REST response, checked as every consumer checks it (records/validate.ts):
- * the record to emit (normalised), or undefined after reporting it to the policy at `where` (the
- * URL and the row's index). A price of 0, -5 or "0x1C1C" from REST is refused, not written.
+ * A record made from a REST response, its values as the venue sent them, checked as every consumer
+ * checks it (records/validate.ts): the record to emit, normalised (a decimal string such as
+ * `"61800.20"` as its number), or undefined after reporting it to the policy at `where` (the URL
+ * and the row's index). A price of 0, -5, `"0x1C1C"`, `""` or `" 4200"` is refused, not written.
  */
 export function acceptRest(ctx: RestContext, where: string, rec: WireRecord): WireRecord | undefined {
   const problem = validator.check(rec);
@@ -227,14 +219,14 @@ export async function* binanceFunding(
       const us = t * US_PER_MS;
       if (us < range.from || us >= range.to) continue;
       // Old rows have no mark price ("", "0.00000000" or none): the rate is kept without one.
-      const m = r.markPrice === '' || r.markPrice === undefined ? undefined : venueValue(r.markPrice);
-      const mark = typeof m === 'number' && m <= 0 ? undefined : m;
+      const m = r.markPrice;
+      const mark = m === '' || m === undefined || toNumber(m) <= 0 ? undefined : m;
       const rec = acceptRest(ctx, `${url} [${i}]`, {
         type: 'funding',
         time: formatTime(us, 'ms'),
         exchange: ex.id,
         symbol,
-        rate: venueValue(r.fundingRate),
+        rate: r.fundingRate,
         ...(mark === undefined ? {} : { mark_price: mark }),
       });
       if (rec === undefined) continue;
@@ -254,7 +246,7 @@ function filterValue(filters: unknown, type: string, field: string): unknown {
     | Record<string, unknown>
     | undefined;
   const v = f?.[field];
-  return v === undefined ? undefined : venueValue(v);
+  return v;
 }
 
 /**
@@ -300,7 +292,7 @@ export function binanceInstruments(
       lot_size: lot,
       min_notional: minNotional,
     });
-    if (s.contractSize !== undefined) rec.contract_size = venueValue(s.contractSize);
+    if (s.contractSize !== undefined) rec.contract_size = s.contractSize;
     if (typeof s.status === 'string') rec.status = s.status;
     else if (typeof s.contractStatus === 'string') rec.status = s.contractStatus;
     const problem = validator.check(rec as WireRecord);
@@ -351,8 +343,6 @@ export async function binanceDepth(ctx: RestContext, symbol: string, limit: numb
     string,
     unknown
   >;
-  const levels = (side: unknown): unknown[][] =>
-    expectArray(side, url).map((l) => (Array.isArray(l) ? [venueValue(l[0]), venueValue(l[1])] : [l]));
   if (typeof body.lastUpdateId !== 'number')
     throw new DataError(url, 'expected a depth snapshot with "lastUpdateId"');
   // Futures snapshots carry the event time; spot's do not, so the receive time stands in.
@@ -364,8 +354,8 @@ export async function binanceDepth(ctx: RestContext, symbol: string, limit: numb
     symbol,
     snapshot: true,
     sequence: body.lastUpdateId,
-    bids: levels(body.bids),
-    asks: levels(body.asks),
+    bids: expectArray(body.bids, url),
+    asks: expectArray(body.asks, url),
   };
   const problem = validator.check(book);
   if (problem !== undefined) throw new DataError(url, problem);

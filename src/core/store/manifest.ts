@@ -86,8 +86,8 @@ const MANIFEST_REMEDY = 'restore it, or write the records again with tickpipe st
 const TEXT_FIELDS = ['path', 'exchange', 'kind', 'symbol', 'interval', 'min_time', 'max_time'] as const;
 
 /**
- * Why a manifest entry is not one the store wrote, or undefined: a read trusts its path (inside
- * the store: no `..`, not absolute) and its row count (a file holding another is damaged).
+ * Why a manifest entry is not one the store wrote, or undefined: its fields of the types they have,
+ * its path inside the store (no `..`, not absolute), which a read opens.
  */
 function entryProblem(p: Partition): string | undefined {
   if (p === null || typeof p !== 'object') return 'expected an object';
@@ -102,7 +102,6 @@ function entryProblem(p: Partition): string | undefined {
 
 /** The manifest of a store, or an empty one for a new store. */
 export function readOrCreateManifest(dir: string): Manifest {
-  checkStoreDir(dir);
   return existsSync(join(dir, MANIFEST)) ? readManifest(dir) : { version: 1, partitions: [] };
 }
 

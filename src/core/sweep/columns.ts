@@ -12,28 +12,9 @@
 import { badTime, ClockReader } from '../engine/clock.js';
 import type { PreparedData } from '../engine/data.js';
 import { isTimed } from '../engine/intake.js';
-import { DataError } from '../errors.js';
 import { type WireRecord, whereOf } from '../records/record.js';
 import type { TimePrecision } from '../records/time.js';
 import { NOT_A_TIME, TimeTable } from './time-table.js';
-
-/**
- * The deepest nesting a record kept whole may have: each worker gets a copy by structured clone,
- * which recurses per level and overflows the stack near a few thousand (a book's levels are 3).
- */
-const MAX_DEPTH = 100;
-
-/** Whether `value` nests arrays or objects more than MAX_DEPTH deep (walked without recursion). */
-function tooDeep(value: unknown): boolean {
-  const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!;
-    if (v === null || typeof v !== 'object') continue;
-    if (depth >= MAX_DEPTH) return true;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
-  }
-  return false;
-}
 
 /** Value kinds: n number, s text, m/u time text (ms/us), b boolean, z null. */
 type Kind = 'n' | 's' | 'm' | 'u' | 'b' | 'z';
@@ -179,9 +160,6 @@ export class ColumnsBuilder {
   private last = -1;
   length = 0;
 
-  /** `source` names the input in messages. */
-  constructor(private readonly source?: string) {}
-
   /** Adds a record with its clock time (`us`, NaN if untimed), the clock text if canonical, and its precision. */
   add(record: WireRecord, us: number, text: string | undefined, precision: TimePrecision): void {
     const i = this.length++;
@@ -207,11 +185,6 @@ export class ColumnsBuilder {
       const kind = kindOf(rec[k], this.plain, times);
       keyAt[kinds.length] = kindAt;
       if (kind === undefined) {
-        if (tooDeep(record))
-          throw new DataError(
-            whereOf(record, this.source),
-            `a value nested more than ${MAX_DEPTH} deep cannot be handed to the sweep's worker threads (run it with --jobs 1)`,
-          );
         this.shapeOf.push(-1);
         this.rowOf.push(0);
         this.whole.set(i, record);
@@ -308,7 +281,7 @@ export async function columnsOf(
   input: AsyncIterable<readonly WireRecord[]>,
   source?: string,
 ): Promise<ColumnarData> {
-  const b = new ColumnsBuilder(source);
+  const b = new ColumnsBuilder();
   const cr = new ClockReader();
   for await (const batch of input)
     for (const rec of batch) {

@@ -154,7 +154,7 @@ export async function* runSweep(input: RecordStream, req: SweepRequest, source =
     // as they are read, and are never all held (docs/sweep.md, "Workers").
     const columns = await columnsOf(validated, source);
     if (columns.length === 0) return; // no data, no runs (an empty input gives no output)
-    runner = workerPool(columns, ctx, poolSize(req.threads, todo));
+    runner = workerPool(columns, ctx, poolSize(req.threads, todo), source);
   } else {
     const records: WireRecord[] = [];
     for await (const batch of validated) for (const r of batch) records.push(r);

@@ -11,6 +11,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { PreparedData } from '../engine/data.js';
+import { DataError } from '../errors.js';
+import { whereOf } from '../records/record.js';
 import { type ColumnarData, preparedRunData, toColumns } from './columns.js';
 import { type Job, type RunResult, runOne, type SweepContext } from './run.js';
 
@@ -61,15 +63,27 @@ function workerPath(): string {
  * rounds of halving and walk-forward (idle threads are not torn down), and fed one job per thread
  * at a time, so that a signal stops new runs starting at once (nothing queued ahead).
  */
-export function workerPool(columns: ColumnarData, ctx: SweepContext, size: number): Runner {
-  const pool = new Piscina({
-    filename: workerPath(),
-    workerData: { columns, ctx },
-    minThreads: size,
-    maxThreads: size,
-    idleTimeout: 60_000,
-    resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
-  });
+export function workerPool(columns: ColumnarData, ctx: SweepContext, size: number, source?: string): Runner {
+  let pool: Piscina;
+  try {
+    pool = new Piscina({
+      filename: workerPath(),
+      workerData: { columns, ctx },
+      minThreads: size,
+      maxThreads: size,
+      idleTimeout: 60_000,
+      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+    });
+  } catch (error) {
+    // Structured clone recurses per level of nesting: a record kept whole (columns.ts) nested a
+    // few thousand deep overflows the stack while the workers start. Looked for only then.
+    const deep = error instanceof RangeError ? [...columns.whole.values()].find(tooDeep) : undefined;
+    if (deep === undefined) throw error;
+    throw new DataError(
+      whereOf(deep, source),
+      `a value nested more than ${MAX_DEPTH} deep cannot be handed to the sweep's worker threads (run it with --jobs 1)`,
+    );
+  }
   return {
     run(jobs, done, stopped) {
       return new Promise((resolve, reject) => {
@@ -117,4 +131,16 @@ export function makeRunner(data: PreparedData, ctx: SweepContext, threads: numbe
 /** The workers of a pool for `jobs` runs on `threads` threads: at least one, no more than the runs. */
 export function poolSize(threads: number, jobs: number): number {
   return Math.max(1, Math.min(threads, jobs));
+}
+
+/** Nesting that a record handed to the workers may have and that is surely not a market record's. */
+const MAX_DEPTH = 100;
+
+/** Whether `value` nests arrays or objects more than MAX_DEPTH deep. */
+function tooDeep(value: unknown, depth = 0): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (depth >= MAX_DEPTH) return true;
+  for (const child of Array.isArray(value) ? value : Object.values(value))
+    if (tooDeep(child, depth + 1)) return true;
+  return false;
 }

@@ -9,7 +9,7 @@ import { parseInterval } from '../../records/interval.js';
 import type { WireRecord } from '../../records/record.js';
 import { formatTime, US_PER_HOUR, US_PER_MS } from '../../records/time.js';
 import { CandleGrid } from '../coverage.js';
-import { acceptRest, closeGrid, expectArray, ms, type RestContext, venueMs, venueValue } from '../rest.js';
+import { acceptRest, closeGrid, expectArray, ms, type RestContext, venueMs } from '../rest.js';
 import type { TimedBatch, TimeRange } from '../timed.js';
 
 /**
@@ -50,7 +50,7 @@ export async function* bybitKlines(
         ctx.policy.report(`${url} [${i}]`, `expected a kline row, found ${JSON.stringify(r).slice(0, 80)}`);
         continue;
       }
-      const vals = [1, 2, 3, 4, 5, 6].map((j) => venueValue(r[j]));
+      const vals = r.slice(1, 7);
       const openUs = openMs * US_PER_MS;
       if (openUs < range.from || openUs >= range.to) continue;
       const closeUs = months ? nextMonth(openUs) : openUs + intervalUs;
