@@ -502,6 +502,129 @@ describe('fetch --file: hostile files are refused with a located error, never re
     expect(parseLines(whole.stdout)).toHaveLength(10);
   });
 
+  it.each([
+    // [what, the changed row, the message]: the byte fast path declines the row and the string
+    // parser refuses it; before the bounds, each was written with exit 0.
+    [
+      'a price above 1e18',
+      (r: string) => r.replace(',100.5,101,', ',50000000000000000000,5e19,'),
+      'expected a positive number from 1e-18 to 1e18 for "open", found "50000000000000000000"',
+    ],
+    [
+      'a volume above 1e18',
+      (r: string) => r.replace(',1.5,', ',30000000000000000000,'),
+      'expected a non-negative number up to 1e18 for "volume", found "30000000000000000000"',
+    ],
+    [
+      'a price below 1e-18',
+      (r: string) => r.replace(',99,', ',0.0000000000000000001,'),
+      'expected a positive number from 1e-18 to 1e18 for "low", found "0.0000000000000000001"',
+    ],
+    [
+      'a time past 2100',
+      (r: string) => r.replace(/^\d+/, '5000000000000'),
+      'expected a time before 2100-01-01 for "open_time", found "5000000000000"',
+    ],
+  ])('a kline with %s is refused at its line, not written', async (_what, change, message) => {
+    const bad = rows(3);
+    bad[1] = change(bad[1]!);
+    const r = await run('BTCUSDT-1m-2020-01-01.csv', `${bad.join('\n')}\n`);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`BTCUSDT-1m-2020-01-01.csv:2: ${message}`);
+    const skipped = await run('BTCUSDT-1m-2020-01-01.csv', `${bad.join('\n')}\n`, ['--on-error', 'skip']);
+    expect(skipped.code).toBe(1);
+    expect(parseLines(skipped.stdout).map((c) => c.open_time)).toEqual([
+      '2020-01-01T00:00:00.000Z',
+      '2020-01-01T00:02:00.000Z',
+    ]);
+  });
+
+  it('a trade id past 2^53-1 is refused, not written as a different id; prices and amounts keep the bounds', async () => {
+    const body = [
+      '9007199254740993,42000.5,0.01,420.005,1577836800000,True,True',
+      '2,20000000000000000000,0.01,420.005,1577836800001,False,True',
+      '3,42000.5,0.0000000000000000001,420.005,1577836800002,False,True',
+      '4,42000.5,0.01,420.005,1577836800003,False,True',
+    ].join('\n');
+    const r = await run('BTCUSDT-trades-2020-01-01.csv', `${body}\n`, ['--on-error', 'warn']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      'BTCUSDT-trades-2020-01-01.csv:1: expected a whole number (0 to 2^53-1) for "id", found "9007199254740993"',
+    );
+    expect(r.stderr).toContain(
+      'BTCUSDT-trades-2020-01-01.csv:2: expected a positive number from 1e-18 to 1e18 for "price", found "20000000000000000000"',
+    );
+    expect(r.stderr).toContain(
+      'BTCUSDT-trades-2020-01-01.csv:3: expected a positive number from 1e-18 to 1e18 for "qty", found "0.0000000000000000001"',
+    );
+    expect(parseLines(r.stdout).map((t) => t.id)).toEqual([4]);
+  });
+
+  it('a bookTicker update id past 2^53-1 and a funding rate past 1e18 are refused at their line', async () => {
+    writeFileSync(
+      join(dir, 'BTCUSDT-bookTicker-2024-01-01.csv'),
+      '18446744073709551615,42000.1,1.5,42000.2,2,1704067200000,1704067200001\n',
+    );
+    const q = await runInProcess([
+      'fetch',
+      join(dir, 'BTCUSDT-bookTicker-2024-01-01.csv'),
+      '--exchange',
+      'binance_futures_usd',
+    ]);
+    expect(q.code).toBe(1);
+    expect(q.stderr).toContain(
+      'BTCUSDT-bookTicker-2024-01-01.csv:1: expected a whole number (0 to 2^53-1) for "update_id", found "18446744073709551615"',
+    );
+    writeFileSync(join(dir, 'BTCUSDT-fundingRate-2024-01.csv'), '1704067200000,8,1e19\n');
+    const f = await runInProcess([
+      'fetch',
+      join(dir, 'BTCUSDT-fundingRate-2024-01.csv'),
+      '--exchange',
+      'binance_futures_usd',
+    ]);
+    expect(f.code).toBe(1);
+    expect(f.stderr).toContain(
+      'BTCUSDT-fundingRate-2024-01.csv:1: expected a number from -1e18 to 1e18 for "last_funding_rate", found "1e19"',
+    );
+  });
+
+  it('barter events and generic CSV rows are checked as every reader checks them: a price of 0 or 5e19, a side "abc"', async () => {
+    const trade = (price: string, side: string, id: number) =>
+      `{"Item":{"Ok":{"time_exchange":"2024-12-20T19:05:18.${100 + id}Z","time_received":"2024-12-20T19:05:18.319581Z","exchange":"binance_spot","instrument":0,"kind":{"Trade":{"id":"${id}","price":${price},"amount":0.1,"side":"${side}"}}}}}`;
+    const path = join(dir, 'market.json');
+    writeFileSync(
+      path,
+      `[${[trade('96962.51', 'Buy', 1), trade('0', 'Buy', 2), trade('96963', 'abc', 3), trade('96963.5', 'Sell', 4)].join(',')}]`,
+    );
+    const b = await runInProcess(['fetch', path, '--symbol', 'BTCUSDT', '--on-error', 'warn']);
+    expect(b.code).toBe(1);
+    expect(b.stderr).toMatch(
+      new RegExp(
+        `${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\[1\\]: expected a positive number.* for "price", found 0`,
+      ),
+    );
+    expect(b.stderr).toContain(`${path}[2]:`);
+    expect(b.stderr).toMatch(/"side"/);
+    expect(parseLines(b.stdout).map((t) => t.price)).toEqual([96962.51, 96963.5]);
+    const csv = join(dir, 'ORCL.csv');
+    const days = ['2024-01-02', '2024-01-03', '2024-01-04', '2024-01-05'];
+    writeFileSync(
+      csv,
+      `Date,Open,High,Low,Close,Volume\n${days
+        .map((d, i) =>
+          i === 2 ? `${d},0,11,9,10,100` : i === 3 ? `${d},10,5e19,9,10,100` : `${d},10,11,9,10.5,100`,
+        )
+        .join('\n')}\n`,
+    );
+    const g = await runInProcess(['fetch', csv, '--interval', '1d', '--on-error', 'warn']);
+    expect(g.code).toBe(1);
+    expect(g.stderr).toContain(`${csv}:4: expected a positive number for "open", found 0`);
+    expect(g.stderr).toContain(
+      `${csv}:5: expected a positive number from 1e-18 to 1e18 for "high", found 50000000000000000000`,
+    );
+    expect(parseLines(g.stdout)).toHaveLength(2);
+  });
+
   it('a kline that closes before it opens (found by the fuzz target) is refused by place', async () => {
     const bad = rows(5);
     bad[3] = bad[3]!.replace(

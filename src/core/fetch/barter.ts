@@ -20,6 +20,7 @@ import type { ErrorPolicy } from '../io/lines.js';
 import { addInterval, parseInterval } from '../records/interval.js';
 import type { WireRecord } from '../records/record.js';
 import { formatTime, parseTime } from '../records/time.js';
+import { RecordValidator } from '../records/validate.js';
 import { decimalValue } from './rows.js';
 import type { TimedBatch } from './timed.js';
 
@@ -77,6 +78,7 @@ export async function* barterRecords(
   if (!Array.isArray(items))
     throw new DataError(source, 'expected a JSON array of barter MarketStreamEvents');
   const records: WireRecord[] = [];
+  const validator = new RecordValidator();
   const keys: number[] = [];
   let lastUs: number | undefined;
   let lastPrecision: 'ms' | 'us' = 'ms';
@@ -147,6 +149,15 @@ export async function* barterRecords(
       options.policy.report(where, error.message);
       continue;
     }
+    // Checked as every reader checks it (records/validate.ts): a price of 0 or -5, a side of
+    // "abc", an id past 2^53 are refused at the event, not written.
+    const problem = validator.check(records[before]!);
+    if (problem !== undefined) {
+      records.length = before;
+      options.policy.report(where, problem);
+      continue;
+    }
+    records[before] = validator.record;
     keys.push(t.us);
   }
   if (records.length > 0) yield { records, keys };

@@ -26,6 +26,7 @@ import {
   US_PER_MINUTE,
   US_PER_SECOND,
 } from '../records/time.js';
+import { RecordValidator } from '../records/validate.js';
 import { decimalValue } from './rows.js';
 import type { TimedBatch } from './timed.js';
 
@@ -162,6 +163,7 @@ export async function* genericCsv(
   const pending: Row[] = [];
   let lastUs = Number.NEGATIVE_INFINITY;
 
+  const validator = new RecordValidator();
   const emit = (rows: Row[]): TimedBatch => {
     const iv = interval!;
     const records: WireRecord[] = [];
@@ -169,7 +171,9 @@ export async function* genericCsv(
     for (const r of rows) {
       const open = timeIs === 'open' ? r.us : addInterval(r.us, iv, -1);
       const close = timeIs === 'open' ? addInterval(r.us, iv) : r.us;
-      records.push({
+      // Checked as every reader checks a candle (records/validate.ts): a price of 0 or 5e19, a
+      // high below the low, a time past 2100 are refused at their line, not written.
+      const problem = validator.check({
         type: 'candle',
         time: formatTime(close, r.precision),
         exchange,
@@ -182,6 +186,11 @@ export async function* genericCsv(
         close: r.close,
         volume: r.volume,
       });
+      if (problem !== undefined) {
+        labels.policy.report(`${source}:${r.line}`, problem);
+        continue;
+      }
+      records.push(validator.record);
       keys.push(open);
     }
     return { records, keys };

@@ -8,6 +8,16 @@ import { CorruptInput, DataError } from '../errors.js';
 import { ByteOut } from '../io/bytes.js';
 import { DEFAULT_MAX_LINE_BYTES, type ErrorPolicy, splitLines } from '../io/lines.js';
 import { setBatchBytes } from '../io/stream.js';
+import {
+  BOUND_TEXT,
+  type Bound,
+  inBounds,
+  MAX_MAGNITUDE,
+  MAX_TIME_US,
+  RANGE_TEXT,
+  SEQUENCE_TEXT,
+  signOk,
+} from '../records/bounds.js';
 import { attachOrigin, type WireRecord } from '../records/record.js';
 import { formatTime, type TimePrecision, US_PER_MS } from '../records/time.js';
 import type { TimedBatch } from './timed.js';
@@ -134,23 +144,55 @@ export function num(fields: string[], i: number, name: string): number {
   return n;
 }
 
-/** A volume or an amount: a decimal, not below 0. */
+/**
+ * A decimal of `bound` within the wire format's bounds (records/bounds.ts, docs/format.md
+ * "Validation"): a located error otherwise, so nothing outside them is written (a price of 5e19 or
+ * an amount of 1e-19 in an archive row, which every reader downstream would refuse).
+ */
+function bounded(fields: string[], i: number, name: string, bound: Bound): number {
+  return withinBound(num(fields, i, name), bound, name, fields[i]!);
+}
+
+/** `n`, the value of the field `name` read from `text`, when within `bound`; else a RowError. */
+export function withinBound(n: number, bound: Bound, name: string, text: string): number {
+  if (inBounds(n, bound)) return n;
+  throw new RowError(
+    `expected ${signOk(n, bound) ? RANGE_TEXT[bound] : BOUND_TEXT[bound]} for "${name}", found "${text.slice(0, 40)}"`,
+  );
+}
+
+/** A volume or an amount: a decimal from 0 to 1e18. */
 export function nonnegative(fields: string[], i: number, name: string): number {
-  const n = num(fields, i, name);
-  if (!(n >= 0)) throw new RowError(`expected a non-negative number for "${name}", found "${fields[i]}"`);
-  return n;
+  return bounded(fields, i, name, 'nonnegative');
 }
 
+/** A price: a decimal from 1e-18 to 1e18. */
 export function positive(fields: string[], i: number, name: string): number {
-  const n = num(fields, i, name);
-  if (!(n > 0)) throw new RowError(`expected a positive number for "${name}", found "${fields[i]}"`);
-  return n;
+  return bounded(fields, i, name, 'positive');
 }
 
+/** A signed figure (a funding rate): a decimal from -1e18 to 1e18. */
+export function signed(fields: string[], i: number, name: string): number {
+  return bounded(fields, i, name, 'any');
+}
+
+/** A count (a candle's trades): a whole number from 0 to 1e18. */
 export function whole(fields: string[], i: number, name: string): number {
   const n = num(fields, i, name);
-  if (!Number.isInteger(n) || n < 0)
-    throw new RowError(`expected a whole number for "${name}", found "${fields[i]}"`);
+  if (!Number.isInteger(n) || n < 0 || n > MAX_MAGNITUDE)
+    throw new RowError(`expected a whole number for "${name}", found "${fields[i]!.slice(0, 40)}"`);
+  return n;
+}
+
+/**
+ * An id or a sequence (a trade id, an update id): a whole number from 0 to 2^53-1. A larger one
+ * would not be the same number as a double (9007199254740993 reads as ...992), so it is refused,
+ * located, rather than written changed (docs/format.md, "Validation").
+ */
+export function id(fields: string[], i: number, name: string): number {
+  const n = num(fields, i, name);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new RowError(`expected ${SEQUENCE_TEXT} for "${name}", found "${fields[i]!.slice(0, 40)}"`);
   return n;
 }
 
@@ -176,13 +218,13 @@ export function epoch(fields: string[], i: number, name: string, out: EpochTime)
     throw new RowError(
       `expected epoch milliseconds or microseconds for "${name}", found "${s.slice(0, 40)}"`,
     );
-  if (n >= 1e14) {
-    out.us = n;
-    out.precision = 'us';
-  } else {
-    out.us = n * US_PER_MS;
-    out.precision = 'ms';
-  }
+  const micro = n >= 1e14;
+  const us = micro ? n : n * US_PER_MS;
+  // The format's times end before 2100 (records/bounds.ts): a later one is a corrupt row.
+  if (us >= MAX_TIME_US)
+    throw new RowError(`expected a time before 2100-01-01 for "${name}", found "${s.slice(0, 40)}"`);
+  out.us = us;
+  out.precision = micro ? 'us' : 'ms';
 }
 
 /** Epoch seconds with a decimal fraction (`1696982287.4922`, Bybit's archive) to microseconds, exactly. */

@@ -5,7 +5,7 @@
  * order. A header lacking a required column makes every row of that file a located error.
  */
 
-import { decimalValue, RowError, startsWithName } from '../rows.js';
+import { decimalValue, RowError, startsWithName, withinBound } from '../rows.js';
 
 export class NamedColumns<C extends string> {
   private at: Map<C, number>;
@@ -59,15 +59,14 @@ export class NamedColumns<C extends string> {
 
   /**
    * An optional number: undefined when the column is absent or empty (the archive leaves fields it
-   * has no value for empty); a located error when it is there but not a decimal, or negative where
-   * `nonnegative`.
+   * has no value for empty); a located error when it is there but not a decimal, negative where
+   * `nonnegative`, or beyond the format's bounds (1e18 in magnitude: records/bounds.ts).
    */
   number(fields: string[], c: C, nonnegative: boolean): number | undefined {
     const s = this.text(fields, c);
     if (s === undefined || s.length === 0) return undefined;
     const n = decimalValue(s);
     if (n === undefined) throw new RowError(`expected a number for "${c}", found "${s.slice(0, 40)}"`);
-    if (nonnegative && n < 0) throw new RowError(`expected a non-negative number for "${c}", found "${s}"`);
-    return n;
+    return withinBound(n, nonnegative ? 'nonnegative' : 'any', c, s);
   }
 }

@@ -13,6 +13,7 @@
  */
 
 import type { ErrorPolicy } from '../../io/lines.js';
+import { MAX_TIME_US } from '../../records/bounds.js';
 import type { WireRecord } from '../../records/record.js';
 import type { TimePrecision } from '../../records/time.js';
 import {
@@ -21,14 +22,15 @@ import {
   epoch,
   expectColumns,
   formatTime,
+  id,
   nonnegative,
-  num,
   type ParsedRow,
   parseCsv,
   parseCsvBytes,
   positive,
   RowError,
   type RowParser,
+  signed,
   startsWithName,
   whole,
 } from '../rows.js';
@@ -93,6 +95,11 @@ export function klineParser(labels: Labels): RowParser {
       epoch(f, 6, 'close_time', t2);
       if (t2.us + unit(t2.precision) <= t1.us)
         throw new RowError(`close_time ${f[6]} is not after open_time ${f[0]}`);
+      // The candle's time is the instant after close_time: before 2100 too (records/bounds.ts).
+      if (t2.us + unit(t2.precision) >= MAX_TIME_US)
+        throw new RowError(
+          `expected a time before 2100-01-01 for "close_time", found "${f[6]!.slice(0, 40)}"`,
+        );
       const record: Record<string, unknown> = {
         type: 'candle',
         // close_time is the candle's last instant (open + interval - 1 unit).
@@ -130,11 +137,11 @@ function tradeRows(labels: Labels, c: TradeColumns): RowParser {
     isHeader: startsWithName,
     parse(f: string[]): ParsedRow {
       expectColumns(f, c.counts, `a ${c.what} row`);
-      const id = whole(f, 0, c.id);
+      const tradeId = id(f, 0, c.id);
       const price = positive(f, 1, 'price');
       const amount = positive(f, 2, c.qty);
-      const first = c.aggregated ? whole(f, 3, 'first_trade_id') : 0;
-      const last = c.aggregated ? whole(f, 4, 'last_trade_id') : 0;
+      const first = c.aggregated ? id(f, 3, 'first_trade_id') : 0;
+      const last = c.aggregated ? id(f, 4, 'last_trade_id') : 0;
       epoch(f, c.time, c.aggregated ? 'transact_time' : 'time', t1);
       // The buyer was the maker: the aggressor sold.
       const side = bool(f, c.side, 'is_buyer_maker') ? 'sell' : 'buy';
@@ -144,12 +151,12 @@ function tradeRows(labels: Labels, c: TradeColumns): RowParser {
         time,
         exchange: labels.exchange,
         symbol: labels.symbol,
-        id,
+        id: tradeId,
         price,
         amount,
         side,
       };
-      let json = `{"type":"trade","time":"${time}",${head},"id":${id},"price":${price},"amount":${amount},"side":"${side}"`;
+      let json = `{"type":"trade","time":"${time}",${head},"id":${tradeId},"price":${price},"amount":${amount},"side":"${side}"`;
       if (c.aggregated) {
         record.first_id = first;
         record.last_id = last;
@@ -200,7 +207,7 @@ export function bookTickerParser(labels: Labels): RowParser {
     isHeader: startsWithName,
     parse(f: string[]): ParsedRow {
       expectColumns(f, [7], 'a bookTicker row');
-      const sequence = whole(f, 0, 'update_id');
+      const sequence = id(f, 0, 'update_id');
       const bidPrice = positive(f, 1, 'best_bid_price');
       const bidAmount = nonnegative(f, 2, 'best_bid_qty');
       const askPrice = positive(f, 3, 'best_ask_price');
@@ -230,7 +237,7 @@ export function fundingParser(labels: Labels): RowParser {
       expectColumns(f, [3], 'a fundingRate row');
       epoch(f, 0, 'calc_time', t1);
       const hours = positive(f, 1, 'funding_interval_hours');
-      const rate = num(f, 2, 'last_funding_rate');
+      const rate = signed(f, 2, 'last_funding_rate');
       const record: WireRecord = {
         type: 'funding',
         time: formatTime(t1.us, t1.precision),

@@ -14,6 +14,7 @@
  */
 
 import type { ByteOut } from '../../io/bytes.js';
+import { MAX_MAGNITUDE, MAX_TIME_US } from '../../records/bounds.js';
 import { POW10 } from '../../records/number-text.js';
 import type { WireRecord } from '../../records/record.js';
 import { formatTime, US_PER_DAY, US_PER_HOUR, US_PER_MINUTE, US_PER_SECOND } from '../../records/time.js';
@@ -56,7 +57,8 @@ export class KlineBytes {
    * - The text (the digits without leading or trailing zeros) is exactly what `String(Number(s))`
    *   gives: the path takes only digits with at most one point, at most 15 significant digits (a
    *   double reproduces those, and no shorter text maps to the same double), and 0 or a value from
-   *   1e-6 to below 1e21 (where JavaScript prints no exponent).
+   *   1e-6 to below 1e21 (where JavaScript prints no exponent). Above 1e18 (the format's bound,
+   *   records/bounds.ts) the row is the string parser's, which refuses it, located.
    * - The value is the digits as an integer (exact below 2^53) divided by a power of ten (exact up
    *   to 10^22): one correctly rounded operation, so it is the double nearest the decimal, as
    *   `Number(s)` gives.
@@ -92,7 +94,8 @@ export class KlineBytes {
     }
     if (digits > 15 || scale > 22) return false;
     const v = mantissa === 0 ? 0 : scale === 0 ? mantissa : mantissa / POW10[scale]!;
-    if (v !== 0 && (v < 1e-6 || v >= 1e21)) return false;
+    // (1e18, the format's bound, is also below 1e21.)
+    if (v !== 0 && (v < 1e-6 || v > MAX_MAGNITUDE)) return false;
     this.value = v;
     if (v === 0) {
       // "0.00000000" prints as 0.
@@ -204,8 +207,9 @@ export class KlineBytes {
     const closeMicro = closeT >= 1e14;
     const openUs = openMicro ? openT : openT * 1000;
     const closeUs = closeMicro ? closeT + 1 : (closeT + 1) * 1000;
-    // A candle that closes before it opens: the string parser reports it.
-    if (closeUs <= openUs) return undefined;
+    // A candle that closes before it opens, or after the format's last time: the string parser
+    // reports it.
+    if (closeUs <= openUs || closeUs >= MAX_TIME_US) return undefined;
     // Check every number before writing anything.
     if (!this.decimal(buf, starts[1]!, ends[1]!) || !(this.value > 0)) return undefined;
     const o = this.value;
