@@ -625,6 +625,29 @@ describe('fetch --file: hostile files are refused with a located error, never re
     expect(parseLines(g.stdout)).toHaveLength(2);
   });
 
+  it('a Bybit trade row with a time in 2128 or no trade id is refused at its line', async () => {
+    const path = join(dir, 'BTCUSDT2024-01-01.csv.gz');
+    const rows = [
+      '1704067200.5,BTCUSDT,Buy,0.1,42000,PlusTick,id-1,4200,0.1,4200',
+      '5000000000.5,BTCUSDT,Buy,0.1,42000,PlusTick,id-2,4200,0.1,4200',
+      '1704067201.5,BTCUSDT,Sell,0.1,42000,PlusTick,,4200,0.1,4200',
+      '1704067202.5,BTCUSDT,Sell,0.1,42000,PlusTick,id-4,4200,0.1,4200',
+    ];
+    writeFileSync(
+      path,
+      gzipSync(
+        `timestamp,symbol,side,size,price,tickDirection,trdMatchID,grossValue,homeNotional,foreignNotional\n${rows.join('\n')}\n`,
+      ),
+    );
+    const r = await runInProcess(['fetch', path, '--on-error', 'warn']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `${path}:3: expected a time from 1973 to before 2100-01-01 for "timestamp", found "5000000000.5"`,
+    );
+    expect(r.stderr).toContain(`${path}:4: expected a trade id for "trdMatchID", found ""`);
+    expect(parseLines(r.stdout).map((t) => t.id)).toEqual(['id-1', 'id-4']);
+  });
+
   it('a kline that closes before it opens (found by the fuzz target) is refused by place', async () => {
     const bad = rows(5);
     bad[3] = bad[3]!.replace(

@@ -233,6 +233,10 @@ export function epochSecondsFraction(text: string, name: string): EpochTime {
   if (m === null) throw new RowError(`expected epoch seconds for "${name}", found "${text.slice(0, 40)}"`);
   const frac = m[2] ?? '';
   const us = Number(m[1]) * 1_000_000 + Number(`${frac}000000`.slice(0, 6));
+  if (us < MIN_MS * US_PER_MS || us >= MAX_TIME_US)
+    throw new RowError(
+      `expected a time from 1973 to before 2100-01-01 for "${name}", found "${text.slice(0, 40)}"`,
+    );
   return { us, precision: frac.length > 3 ? 'us' : 'ms' };
 }
 

@@ -73,6 +73,7 @@ export function bybitTradeParser(labels: { exchange: string; symbol: string | un
         amount = positive(f, 3, 'size');
         price = positive(f, 4, 'price');
         id = f[6]!;
+        if (id.length === 0) throw new RowError('expected a trade id for "trdMatchID", found ""');
       }
       const record: WireRecord = {
         type: 'trade',
