@@ -302,8 +302,10 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
       });
       output = withSummary(backtest(input, engine, options), summarizer);
     } else if (flags.format === 'ndjson') {
-      // The lines made with the records, equity records with no object (nothing else reads them).
-      output = backtestNdjson(input, engine, options);
+      // The lines made with the records; only rejected orders are made as records too (the tally
+      // reads nothing else).
+      const { observe: _all, ...rest } = options;
+      output = backtestNdjson(input, engine, { ...rest, onRejected: (r) => rejections.observe(r) });
     } else output = backtest(input, engine, options);
     await this.write(output);
     if (this.outputClosed) return;

@@ -277,8 +277,13 @@ export class BacktestEngine implements Stage {
    * records only so (engine/records.ts `lines`); `takeLines` hands over the lines written since
    * the last call. For a caller that writes the output and reads only the other records.
    */
-  writeLines(): void {
-    this.rec.lines ??= new ByteOut(1 << 16);
+  writeLines(linesOnly = false): void {
+    const rec = this.rec;
+    rec.lines ??= new ByteOut(1 << 16);
+    // Lines only: the caller reads no record but the rejected orders (engine/records.ts
+    // `linesOnly`); a strategy's onFill still gets its fill records.
+    rec.linesOnly = linesOnly;
+    rec.fillRecords = this.strategy.onFill !== undefined;
   }
 
   /** The lines written since the last call (`writeLines`), or undefined when there are none. */

@@ -111,7 +111,7 @@ export class FillDesk implements Execution {
     }
     for (const b of s.touched) this.rec.balance(b);
     if (o.oco !== undefined || o.bracket !== undefined) this.conditional?.afterFill(o, amount);
-    this.onFill?.(fillRec);
+    if (fillRec !== undefined) this.onFill?.(fillRec);
   }
 
   /** A market order for the whole position at the last price (end of input, commands, trading disabled). */

@@ -51,7 +51,8 @@ export function* endOfInput(e: EndOfInput): Generator<WireRecord[]> {
     for (let i = 0; i < list.length; i++) {
       if (pass === 0) e.orders.cancelAll(list[i]!, 'end of input');
       else e.fills.closeAtLast(list[i]!, 'end of input');
-      if (i % FINISH_BATCH === FINISH_BATCH - 1 && out.length > 0) {
+      // (Records written as lines only are not in `out`: a batch is yielded for their lines too.)
+      if (i % FINISH_BATCH === FINISH_BATCH - 1 && (out.length > 0 || e.rec.lineCount > 0)) {
         yield out;
         out = [];
         e.rec.out = out;

@@ -46,6 +46,14 @@ export class Recorder {
    */
   lines: ByteOut | undefined;
   lineCount = 0;
+  /**
+   * With `lines`: nobody reads the records but as lines, so the frequent ones (balances, orders,
+   * fills, positions) are written as lines with no object made. A rejected order, a record without
+   * a template (a bracket's order, a liquidation) and, with `fillRecords`, a fill (a strategy's
+   * `onFill` reads it) are still made as records and pushed to `out` as well as written.
+   */
+  linesOnly = false;
+  fillRecords = true;
   /** The equity line after its time (`lines`): its fixed pieces, and the bytes last made. */
   private equityRest:
     | {
@@ -72,6 +80,12 @@ export class Recorder {
     private readonly texts = true,
   ) {}
 
+  /** A record's line only (`linesOnly`): no object, nothing pushed to `out`. */
+  private line(text: string): void {
+    this.lines!.line(text);
+    this.lineCount++;
+  }
+
   private push(rec: WireRecord): void {
     this.out.push(rec);
     const lines = this.lines;
@@ -83,6 +97,10 @@ export class Recorder {
 
   balance(b: Balance): void {
     const t = this.clock.stamp();
+    if (this.linesOnly) {
+      this.line(`{"type":"balance","time":"${t}",${b.head},"total":${b.totalNum},"free":${b.freeNum}}`);
+      return;
+    }
     const rec: WireRecord = {
       type: 'balance',
       time: t,
@@ -99,6 +117,17 @@ export class Recorder {
 
   order(o: Order, reason: string | undefined): void {
     const t = this.clock.stamp();
+    const plain = o.cond === undefined && o.oco === undefined && o.parentId === undefined && o.tif !== 'gtd';
+    // (A tag from a JavaScript strategy may be anything: only a string one goes in the template.)
+    const templated =
+      this.texts &&
+      plain &&
+      Number.isFinite(o.amountNum + o.filledNum + (o.price ?? 0)) &&
+      (o.tag === undefined || typeof o.tag === 'string');
+    if (templated && this.linesOnly && o.status !== 'rejected') {
+      this.line(this.orderText(o, t, reason));
+      return;
+    }
     const rec: Record<string, unknown> = {
       type: 'order',
       time: t,
@@ -114,7 +143,6 @@ export class Recorder {
       status: o.status,
       filled_amount: o.filledNum,
     };
-    const plain = o.cond === undefined && o.oco === undefined && o.parentId === undefined && o.tif !== 'gtd';
     if (!plain) {
       if (o.cond !== undefined) {
         rec.trigger_price = o.cond.trigger;
@@ -130,18 +158,13 @@ export class Recorder {
     if (o.reduceOnly) rec.reduce_only = true;
     if (reason !== undefined) rec.reason = reason;
     if (o.tag !== undefined) rec.tag = o.tag;
-    // (A tag from a JavaScript strategy may be anything: only a string one goes in the template.)
-    if (
-      this.texts &&
-      plain &&
-      Number.isFinite(o.amountNum + o.filledNum + (o.price ?? 0)) &&
-      (o.tag === undefined || typeof o.tag === 'string')
-    )
-      attachText(
-        rec,
-        `{"type":"order","time":"${t}",${o.inst.head},"id":${o.id},"side":"${o.side}","kind":"${o.kind}","amount":${o.amountNum},"price":${o.price ?? null},"time_in_force":"${o.tif}","status":"${o.status}","filled_amount":${o.filledNum}${o.postOnly ? ',"post_only":true' : ''}${o.reduceOnly ? ',"reduce_only":true' : ''}${reason === undefined ? '' : `,"reason":${JSON.stringify(reason)}`}${o.tag === undefined ? '' : `,"tag":${JSON.stringify(o.tag)}`}}`,
-      );
+    if (templated) attachText(rec, this.orderText(o, t, reason));
     this.push(rec as WireRecord);
+  }
+
+  /** A plain order's line (its fields in the record's order). */
+  private orderText(o: Order, t: string, reason: string | undefined): string {
+    return `{"type":"order","time":"${t}",${o.inst.head},"id":${o.id},"side":"${o.side}","kind":"${o.kind}","amount":${o.amountNum},"price":${o.price ?? null},"time_in_force":"${o.tif}","status":"${o.status}","filled_amount":${o.filledNum}${o.postOnly ? ',"post_only":true' : ''}${o.reduceOnly ? ',"reduce_only":true' : ''}${reason === undefined ? '' : `,"reason":${JSON.stringify(reason)}`}${o.tag === undefined ? '' : `,"tag":${JSON.stringify(o.tag)}`}}`;
   }
 
   /** An intent refused before it became an order: an order record with status `rejected`, counted. */
@@ -167,9 +190,20 @@ export class Recorder {
     this.push(rec as WireRecord);
   }
 
-  fill(o: Order, price: number, amount: Dec, fee: Dec, liquidity: Liquidity): WireRecord {
+  /** The fill's record, or undefined when it was written as a line only (`linesOnly`, no `fillRecords`). */
+  fill(o: Order, price: number, amount: Dec, fee: Dec, liquidity: Liquidity): WireRecord | undefined {
     const t = this.clock.stamp();
     const inst = o.inst;
+    if (this.linesOnly && !this.fillRecords) {
+      const a = amount.toNumber();
+      const f = fee.toNumber();
+      if (Number.isFinite(price + a + f)) {
+        this.line(
+          `{"type":"fill","time":"${t}",${inst.head},"order_id":${o.id},"side":"${o.side}","price":${price},"amount":${a},"fee":${f},"fee_asset":${inst.settleJson},"liquidity":"${liquidity}"}`,
+        );
+        return undefined;
+      }
+    }
     const rec: WireRecord = {
       type: 'fill',
       time: t,
@@ -195,6 +229,16 @@ export class Recorder {
 
   positionClosed(inst: Instrument, c: PositionClose): void {
     const t = this.clock.stamp();
+    const entry = tidy(c.entry_price);
+    const exit = tidy(c.exit_price);
+    const text =
+      this.texts && Number.isFinite(c.amount + entry + exit + c.pnl + c.fees)
+        ? `{"type":"position","time":"${t}",${inst.head},"status":"closed","side":"${c.side}","amount":${c.amount},"entry_price":${entry},"exit_price":${exit},"pnl":${c.pnl},"fees":${c.fees},"time_open":${JSON.stringify(c.time_open)},"time_close":"${t}"}`
+        : undefined;
+    if (text !== undefined && this.linesOnly) {
+      this.line(text);
+      return;
+    }
     const rec = {
       type: 'position',
       time: t,
@@ -204,23 +248,30 @@ export class Recorder {
       status: 'closed',
       side: c.side,
       amount: c.amount,
-      entry_price: tidy(c.entry_price),
-      exit_price: tidy(c.exit_price),
+      entry_price: entry,
+      exit_price: exit,
       pnl: c.pnl,
       fees: c.fees,
       time_open: c.time_open,
       time_close: t,
     };
-    if (this.texts && Number.isFinite(rec.amount + rec.entry_price + rec.exit_price + rec.pnl + rec.fees))
-      attachText(
-        rec,
-        `{"type":"position","time":"${t}",${inst.head},"status":"closed","side":"${c.side}","amount":${rec.amount},"entry_price":${rec.entry_price},"exit_price":${rec.exit_price},"pnl":${rec.pnl},"fees":${rec.fees},"time_open":${JSON.stringify(c.time_open)},"time_close":"${t}"}`,
-      );
+    if (text !== undefined) attachText(rec, text);
     this.push(rec);
   }
 
   positionOpened(inst: Instrument, pos: Position): void {
     const t = this.clock.stamp();
+    const amount = Math.abs(pos.qtyNum);
+    const entry = tidy(pos.entryNum);
+    const fees = pos.feesNum;
+    const text =
+      this.texts && Number.isFinite(amount + entry + fees)
+        ? `{"type":"position","time":"${t}",${inst.head},"status":"open","side":"${pos.side}","amount":${amount},"entry_price":${entry},"exit_price":null,"pnl":${-fees},"fees":${fees},"time_open":${JSON.stringify(pos.timeOpen)},"time_close":null}`
+        : undefined;
+    if (text !== undefined && this.linesOnly) {
+      this.line(text);
+      return;
+    }
     const rec = {
       type: 'position',
       time: t,
@@ -229,19 +280,15 @@ export class Recorder {
       strategy: this.name,
       status: 'open',
       side: pos.side,
-      amount: Math.abs(pos.qtyNum),
-      entry_price: tidy(pos.entryNum),
+      amount,
+      entry_price: entry,
       exit_price: null,
-      pnl: -pos.feesNum,
-      fees: pos.feesNum,
+      pnl: -fees,
+      fees,
       time_open: pos.timeOpen,
       time_close: null,
     };
-    if (this.texts && Number.isFinite(rec.amount + rec.entry_price + rec.fees))
-      attachText(
-        rec,
-        `{"type":"position","time":"${t}",${inst.head},"status":"open","side":"${rec.side}","amount":${rec.amount},"entry_price":${rec.entry_price},"exit_price":null,"pnl":${rec.pnl},"fees":${rec.fees},"time_open":${JSON.stringify(pos.timeOpen)},"time_close":null}`,
-      );
+    if (text !== undefined) attachText(rec, text);
     this.push(rec);
   }
 
