@@ -27,7 +27,7 @@ import {
   US_PER_SECOND,
 } from '../records/time.js';
 import { RecordValidator } from '../records/validate.js';
-import { decimalValue } from './rows.js';
+import { decimalValue, RowError, withinBound } from './rows.js';
 import type { TimedBatch } from './timed.js';
 
 export interface GenericCsvOptions {
@@ -171,8 +171,8 @@ export async function* genericCsv(
     for (const r of rows) {
       const open = timeIs === 'open' ? r.us : addInterval(r.us, iv, -1);
       const close = timeIs === 'open' ? addInterval(r.us, iv) : r.us;
-      // Checked as every reader checks a candle (records/validate.ts): a price of 0 or 5e19, a
-      // high below the low, a time past 2100 are refused at their line, not written.
+      // Checked as every reader checks a candle (records/validate.ts), for what the row's own
+      // numbers do not show: the candle's times (before 2100) once the interval is known.
       const problem = validator.check({
         type: 'candle',
         time: formatTime(close, r.precision),
@@ -205,7 +205,15 @@ export async function* genericCsv(
       labels.policy.report(`${source}:${line}`, `expected a number for "${f}", found "${s.slice(0, 40)}"`);
       return undefined;
     }
-    return n;
+    // The format's bounds (records/bounds.ts), here where the row is read, so refusals come in
+    // line order: prices from 1e-18 to 1e18, the volume from 0 to 1e18.
+    try {
+      return withinBound(n, f === 'volume' ? 'nonnegative' : 'positive', f, s);
+    } catch (error) {
+      if (!(error instanceof RowError)) throw error;
+      labels.policy.report(`${source}:${line}`, error.message);
+      return undefined;
+    }
   };
 
   try {

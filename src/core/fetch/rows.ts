@@ -180,7 +180,9 @@ export function signed(fields: string[], i: number, name: string): number {
 export function whole(fields: string[], i: number, name: string): number {
   const n = num(fields, i, name);
   if (!Number.isInteger(n) || n < 0 || n > MAX_MAGNITUDE)
-    throw new RowError(`expected a whole number for "${name}", found "${fields[i]!.slice(0, 40)}"`);
+    throw new RowError(
+      `expected a whole number${n > MAX_MAGNITUDE ? ' up to 1e18' : ''} for "${name}", found "${fields[i]!.slice(0, 40)}"`,
+    );
   return n;
 }
 

@@ -98,7 +98,7 @@ export function klineParser(labels: Labels): RowParser {
       // The candle's time is the instant after close_time: before 2100 too (records/bounds.ts).
       if (t2.us + unit(t2.precision) >= MAX_TIME_US)
         throw new RowError(
-          `expected a time before 2100-01-01 for "close_time", found "${f[6]!.slice(0, 40)}"`,
+          `close_time ${f[6]!.slice(0, 40)} makes the candle's time (the instant after it) 2100-01-01 or later: expected a time before 2100-01-01`,
         );
       const record: Record<string, unknown> = {
         type: 'candle',

@@ -62,6 +62,7 @@ export function bybitTradeParser(labels: { exchange: string; symbol: string | un
       let s: 'buy' | 'sell';
       if (spot) {
         id = /^\d{1,15}$/.test(f[0]!) ? Number(f[0]) : f[0]!;
+        if (id === '') throw new RowError('expected a trade id for "id", found ""');
         epoch(f, 1, 'timestamp', t);
         time = t;
         price = positive(f, 2, 'price');
