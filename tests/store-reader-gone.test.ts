@@ -2,7 +2,8 @@
  * `store read` of several series whose reader goes away (`store read DIR | head -1`): the merge
  * ends each series' read, so the process exits (0, as on EPIPE everywhere: docs/cli.md). It used
  * to hang in most runs: the merged series were never returned, and the slice each read ahead kept
- * DuckDB's connection busy.
+ * DuckDB's connection busy. `backtest --store` of one series the same way: a read ended while a
+ * DuckDB call is under way must not end the process with it (docs/performance.md, "2026-12-04").
  */
 
 import { spawn } from 'node:child_process';
@@ -27,12 +28,18 @@ beforeAll(async () => {
   expect(w.code).toBe(0);
 }, 120_000);
 
-/** Runs `store read` until its first line, then closes the pipe; resolves with the exit code. */
-function readFirstLineThenClose(): Promise<{ code: number | null; first: string }> {
+/** Runs the command until its first line, then closes the pipe; resolves with the exit code and stderr. */
+function readFirstLineThenClose(
+  argv: string[] = ['store', 'read', join(dir, 'store'), '--kind', 'candles'],
+): Promise<{ code: number | null; first: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'store', 'read', join(dir, 'store'), '--kind', 'candles'], {
+    const child = spawn(process.execPath, [BIN, ...argv], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
     });
     let first = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -42,7 +49,7 @@ function readFirstLineThenClose(): Promise<{ code: number | null; first: string 
       }
     });
     child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, first }));
+    child.on('exit', (code) => resolve({ code, first, stderr }));
   });
 }
 
@@ -51,6 +58,25 @@ describe('store read | head -1 over two series', () => {
     for (let i = 0; i < 4; i++) {
       const r = await readFirstLineThenClose();
       expect(JSON.parse(r.first)).toMatchObject({ type: 'candle', symbol: 'BTCUSDT' });
+      expect(r.code).toBe(0);
+    }
+  }, 60_000);
+});
+
+describe('backtest --store whose reader goes away', () => {
+  it('| head -1: exits 0 each time, nothing on stderr', async () => {
+    for (let i = 0; i < 6; i++) {
+      const r = await readFirstLineThenClose([
+        'backtest',
+        `--store=${join(dir, 'store')}`,
+        '--symbol',
+        'BTCUSDT',
+        '--strategy',
+        'sma-cross',
+        '--quiet',
+      ]);
+      expect(JSON.parse(r.first)).toMatchObject({ type: 'balance' });
+      expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
     }
   }, 60_000);
