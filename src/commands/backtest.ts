@@ -283,12 +283,13 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
       ...(instruments === undefined ? {} : { instruments }),
     });
     const rejections = new RejectionTally();
-    const options = {
+    const tally = (r: WireRecord) => rejections.observe(r);
+    const base = {
       source: this.inputName,
       ...(policy === undefined ? {} : { policy }),
       fillModel: config.execution.fill_model,
-      observe: (r: WireRecord) => rejections.observe(r),
     };
+    const options = { ...base, observe: tally };
     let output: RecordStream | ByteStream;
     if (flags.summary) {
       const text = flags['risk-free'] ?? String(config.risk_free_return ?? 0);
@@ -304,8 +305,7 @@ Built-in strategies: ${BUILTIN_STRATEGIES.map((s) => s.name).join(', ')} (docs/s
     } else if (flags.format === 'ndjson') {
       // The lines made with the records; only rejected orders are made as records too (the tally
       // reads nothing else).
-      const { observe: _all, ...rest } = options;
-      output = backtestNdjson(input, engine, { ...rest, onRejected: (r) => rejections.observe(r) });
+      output = backtestNdjson(input, engine, { ...base, onRejected: tally });
     } else output = backtest(input, engine, options);
     await this.write(output);
     if (this.outputClosed) return;

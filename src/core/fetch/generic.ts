@@ -27,7 +27,7 @@ import {
   US_PER_SECOND,
 } from '../records/time.js';
 import { RecordValidator } from '../records/validate.js';
-import { decimalValue, RowError, withinBound } from './rows.js';
+import { decimalValue, outOfBound } from './rows.js';
 import type { TimedBatch } from './timed.js';
 
 export interface GenericCsvOptions {
@@ -207,13 +207,10 @@ export async function* genericCsv(
     }
     // The format's bounds (records/bounds.ts), here where the row is read, so refusals come in
     // line order: prices from 1e-18 to 1e18, the volume from 0 to 1e18.
-    try {
-      return withinBound(n, f === 'volume' ? 'nonnegative' : 'positive', f, s);
-    } catch (error) {
-      if (!(error instanceof RowError)) throw error;
-      labels.policy.report(`${source}:${line}`, error.message);
-      return undefined;
-    }
+    const problem = outOfBound(n, f === 'volume' ? 'nonnegative' : 'positive', f, s);
+    if (problem === undefined) return n;
+    labels.policy.report(`${source}:${line}`, problem);
+    return undefined;
   };
 
   try {

@@ -155,10 +155,15 @@ function bounded(fields: string[], i: number, name: string, bound: Bound): numbe
 
 /** `n`, the value of the field `name` read from `text`, when within `bound`; else a RowError. */
 export function withinBound(n: number, bound: Bound, name: string, text: string): number {
-  if (inBounds(n, bound)) return n;
-  throw new RowError(
-    `expected ${signOk(n, bound) ? RANGE_TEXT[bound] : BOUND_TEXT[bound]} for "${name}", found "${text.slice(0, 40)}"`,
-  );
+  const problem = outOfBound(n, bound, name, text);
+  if (problem !== undefined) throw new RowError(problem);
+  return n;
+}
+
+/** What is wrong with `n`, read from `text` for the field `name`, when outside `bound`; else undefined. */
+export function outOfBound(n: number, bound: Bound, name: string, text: string): string | undefined {
+  if (inBounds(n, bound)) return undefined;
+  return `expected ${signOk(n, bound) ? RANGE_TEXT[bound] : BOUND_TEXT[bound]} for "${name}", found "${text.slice(0, 40)}"`;
 }
 
 /** A volume or an amount: a decimal from 0 to 1e18. */
